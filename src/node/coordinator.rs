@@ -1,0 +1,251 @@
+//! The coordinator role: fan a client command out to the replicas, count answers against the
+//! level, answer the client, and run read repair.
+
+use super::{NodeParams, Output, Timer};
+use crate::command::{Command, Level};
+use crate::message::{Message, RequestId};
+use crate::outcome::{Outcome, SearchReply, WriteOp};
+use crate::placement::Replicas;
+use crate::store::Store;
+use crate::types::{format_time, newest, Entry, Key, NodeId, Time, Value, Version};
+use rustc_hash::FxHashMap;
+
+/// The requests this node coordinates that still wait for replies.
+#[derive(Clone, Debug, Default)]
+pub struct Coordinator {
+    pending: FxHashMap<RequestId, Pending>,
+}
+
+#[derive(Clone, Debug)]
+enum Pending {
+    Read(ReadState),
+    Write(WriteState),
+    Search(SearchState),
+}
+
+#[derive(Clone, Debug)]
+struct ReadState {
+    key: Key,
+    level: Level,
+    replicas: Replicas,
+    replies: Vec<(NodeId, Option<Entry>)>,
+    /// The client has had its answer; the request stays until repair.
+    answered: bool,
+}
+
+#[derive(Clone, Debug)]
+struct WriteState {
+    key: Key,
+    op: WriteOp,
+    level: Level,
+    replicas: Replicas,
+    entry: Entry,
+    acked: Vec<NodeId>,
+    /// Replicas that reported an update's key missing.
+    missing: Vec<NodeId>,
+}
+
+#[derive(Clone, Debug)]
+struct SearchState {
+    key: Key,
+    replicas: Replicas,
+    /// Per node: `None` until it answers, then its copy.
+    replies: Vec<Option<Option<Entry>>>,
+    answered: usize,
+}
+
+impl Coordinator {
+    pub fn is_pending(&self, id: RequestId) -> bool {
+        self.pending.contains_key(&id)
+    }
+
+    /// Starts a client command at `now`.
+    pub fn start(&mut self, p: &NodeParams, store: &mut Store, now: Time, id: RequestId, command: Command, out: &mut Vec<Output>) {
+        let pending = match command {
+            Command::ShowAll => {
+                out.push(Output::Reply { id, outcome: Outcome::Listed { entries: store.sorted() } });
+                return;
+            }
+            Command::Get { key, level } => {
+                let replicas = Replicas::of(&key, p.nodes, p.replication_factor);
+                for to in replicas.iter() {
+                    out.push(Output::Send { to, msg: Message::Read { req: id, key: key.clone() } });
+                }
+                Pending::Read(ReadState { key, level, replicas, replies: Vec::with_capacity(replicas.len()), answered: false })
+            }
+            Command::Search { key } => {
+                for to in 0..p.nodes {
+                    out.push(Output::Send { to, msg: Message::SearchRead { req: id, key: key.clone() } });
+                }
+                let replicas = Replicas::of(&key, p.nodes, p.replication_factor);
+                Pending::Search(SearchState { key, replicas, replies: vec![None; p.nodes], answered: 0 })
+            }
+            Command::Insert { key, value, level } => write(p, now, id, key, Some(value), level, WriteOp::Insert, out),
+            Command::Update { key, value, level } => write(p, now, id, key, Some(value), level, WriteOp::Update, out),
+            Command::Delete { key, level } => write(p, now, id, key, None, level, WriteOp::Delete, out),
+        };
+        out.push(Output::SetTimer { at: now + p.request_timeout, timer: Timer::RequestTimeout { id } });
+        self.pending.insert(id, pending);
+    }
+
+    /// Counts a replica's reply.
+    pub fn on_reply(&mut self, p: &NodeParams, from: NodeId, msg: Message, out: &mut Vec<Output>) {
+        let Some(id) = msg.request() else { return };
+        // A reply to a finished request (late, or duplicated by the network) is ignored.
+        let Some(pending) = self.pending.get_mut(&id) else { return };
+        let finished = match (pending, msg) {
+            (Pending::Read(r), Message::ReadReply { entry, .. }) => {
+                if !r.replicas.contains(from) || r.replies.iter().any(|(n, _)| *n == from) {
+                    return;
+                }
+                r.replies.push((from, entry));
+                if !r.answered && r.replies.len() >= r.level.required(p.replication_factor) {
+                    r.answered = true;
+                    out.push(Output::Reply { id, outcome: r.value() });
+                }
+                if r.replies.len() == r.replicas.len() {
+                    r.repair(id, out);
+                    true
+                } else {
+                    false
+                }
+            }
+            (Pending::Write(w), Message::WriteAck { applied, .. }) => {
+                if !w.replicas.contains(from) || w.acked.contains(&from) || w.missing.contains(&from) {
+                    return;
+                }
+                if applied { w.acked.push(from) } else { w.missing.push(from) }
+                let needed = w.level.required(p.replication_factor);
+                if w.acked.len() >= needed {
+                    let outcome = Outcome::Written { key: w.key.clone(), op: w.op, entry: w.entry.clone(), acked_by: w.acked.clone() };
+                    out.push(Output::Reply { id, outcome });
+                    true
+                } else if w.replicas.len() - w.missing.len() < needed {
+                    let error = format!(
+                        "update failed: key not found ({} of {} replicas hold no value for `{}`, so {} cannot be reached)",
+                        w.missing.len(), w.replicas.len(), w.key, w.level
+                    );
+                    out.push(Output::Reply { id, outcome: Outcome::Failed { error } });
+                    true
+                } else {
+                    false
+                }
+            }
+            (Pending::Search(s), Message::SearchReply { entry, .. }) => {
+                let Some(slot @ None) = s.replies.get_mut(from) else { return };
+                *slot = Some(entry);
+                s.answered += 1;
+                if s.answered == s.replies.len() {
+                    out.push(Output::Reply { id, outcome: s.outcome() });
+                    true
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        };
+        if finished {
+            self.pending.remove(&id);
+        }
+    }
+
+    /// The request's deadline passed: fail it if it has not answered yet, and repair a read with
+    /// the replies that came in.
+    pub fn on_timeout(&mut self, p: &NodeParams, id: RequestId, out: &mut Vec<Output>) {
+        let Some(pending) = self.pending.remove(&id) else { return };
+        let rf = p.replication_factor;
+        let seconds = format_time(p.request_timeout);
+        match pending {
+            Pending::Read(r) => {
+                if !r.answered {
+                    let error = format!(
+                        "get {} {} failed: {} of {} replicas answered within the {seconds} s timeout; {} needs {}",
+                        r.key, r.level, r.replies.len(), r.replicas.len(), r.level, r.level.required(rf)
+                    );
+                    out.push(Output::Reply { id, outcome: Outcome::Failed { error } });
+                }
+                r.repair(id, out);
+            }
+            Pending::Write(w) => {
+                let name = w.op.name();
+                let error = format!(
+                    "{name} {} {} failed: {} of {} replicas acknowledged within the {seconds} s timeout; {} needs {}",
+                    w.key, w.level, w.acked.len(), w.replicas.len(), w.level, w.level.required(rf)
+                );
+                out.push(Output::Reply { id, outcome: Outcome::Failed { error } });
+            }
+            Pending::Search(s) => out.push(Output::Reply { id, outcome: s.outcome() }),
+        }
+    }
+}
+
+/// Sends a new version of `key` to its replicas; `value: None` writes a tombstone.
+#[allow(clippy::too_many_arguments)]
+fn write(
+    p: &NodeParams,
+    now: Time,
+    id: RequestId,
+    key: Key,
+    value: Option<Value>,
+    level: Level,
+    op: WriteOp,
+    out: &mut Vec<Output>,
+) -> Pending {
+    let entry = Entry { value, version: Version { timestamp: now as i64 + p.clock_skew, node: p.id } };
+    let replicas = Replicas::of(&key, p.nodes, p.replication_factor);
+    for to in replicas.iter() {
+        let msg = Message::Write { req: id, key: key.clone(), entry: entry.clone(), only_if_present: op == WriteOp::Update };
+        out.push(Output::Send { to, msg });
+    }
+    Pending::Write(WriteState { key, op, level, replicas, entry, acked: Vec::new(), missing: Vec::new() })
+}
+
+impl ReadState {
+    fn newest(&self) -> Option<&Entry> {
+        self.replies.iter().fold(None, |best, (_, e)| newest(best, e.as_ref()))
+    }
+
+    fn value(&self) -> Outcome {
+        Outcome::Value {
+            key: self.key.clone(),
+            entry: self.newest().cloned(),
+            heard_from: self.replies.iter().map(|(n, _)| *n).collect(),
+        }
+    }
+
+    /// Read repair: sends the newest version to every replica that answered with an older one
+    /// or none. A tombstone is repaired like any version, so a deleted key never comes back.
+    fn repair(&self, id: RequestId, out: &mut Vec<Output>) {
+        let Some(best) = self.newest() else { return };
+        let stale: Vec<NodeId> = self
+            .replies
+            .iter()
+            .filter(|(_, e)| e.as_ref().is_none_or(|e| e.version < best.version))
+            .map(|(n, _)| *n)
+            .collect();
+        if stale.is_empty() {
+            return;
+        }
+        for &to in &stale {
+            out.push(Output::Send { to, msg: Message::Repair { key: self.key.clone(), entry: best.clone() } });
+        }
+        out.push(Output::Reply { id, outcome: Outcome::Repaired { key: self.key.clone(), entry: best.clone(), repaired: stale } });
+    }
+}
+
+impl SearchState {
+    fn outcome(&self) -> Outcome {
+        let replies = self
+            .replies
+            .iter()
+            .enumerate()
+            .map(|(node, reply)| SearchReply {
+                node,
+                replica: self.replicas.contains(node),
+                answered: reply.is_some(),
+                entry: reply.clone().flatten(),
+            })
+            .collect();
+        Outcome::Searched { key: self.key.clone(), replies }
+    }
+}

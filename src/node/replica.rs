@@ -1,0 +1,36 @@
+//! The replica role: apply versions to the local store and answer coordinators.
+
+use super::Output;
+use crate::message::Message;
+use crate::store::{Applied, Store};
+use crate::types::{NodeId, Time};
+
+/// Serves a message addressed to this node's store.
+pub fn serve(store: &mut Store, now: Time, from: NodeId, msg: Message, out: &mut Vec<Output>) {
+    match msg {
+        Message::Read { req, key } => {
+            let entry = store.get(&key).cloned();
+            out.push(Output::Send { to: from, msg: Message::ReadReply { req, key, entry } });
+        }
+        Message::SearchRead { req, key } => {
+            let entry = store.get(&key).cloned();
+            out.push(Output::Send { to: from, msg: Message::SearchReply { req, key, entry } });
+        }
+        Message::Write { req, key, entry, only_if_present } => {
+            let applied =
+                if only_if_present { store.apply_if_present(now, &key, &entry) } else { store.apply(now, &key, &entry) };
+            if applied == Applied::Changed {
+                out.push(Output::StoreChanged { key: key.clone(), entry: Some(entry) });
+            }
+            out.push(Output::Send { to: from, msg: Message::WriteAck { req, key, applied: applied != Applied::NotFound } });
+        }
+        Message::Repair { key, entry } => {
+            if store.apply(now, &key, &entry) == Applied::Changed {
+                out.push(Output::StoreChanged { key, entry: Some(entry) });
+            }
+        }
+        Message::ReadReply { .. } | Message::WriteAck { .. } | Message::SearchReply { .. } => {
+            debug_assert!(false, "replies go to the coordinator role")
+        }
+    }
+}

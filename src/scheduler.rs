@@ -1,0 +1,345 @@
+//! The discrete-event scheduler: the virtual clock, the queue of envelopes ordered by
+//! `(due time, sequence number)`, the network, and the record of results and trace events.
+//!
+//! It knows nothing of node internals: [`Scheduler::pop`] says which node gets which input next,
+//! the driver hands that input to the node, and [`Scheduler::absorb`] takes the node's outputs
+//! back. The headless [`crate::sim::Simulation`] and the browser page both drive it that way.
+
+use crate::command::Command;
+use crate::config::Config;
+use crate::message::{Message, RequestId};
+use crate::network::{LinkState, Network};
+use crate::node::{Input, Output, Timer};
+use crate::outcome::{ClientResult, Outcome};
+use crate::trace::{Trace, TraceEvent, TraceKind};
+use crate::types::{NodeId, Time};
+use rustc_hash::FxHashMap;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Arc;
+
+/// An input due at a node at a given time.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Deliver { from: NodeId, to: NodeId, msg: Message, sent: Time },
+    Timer { node: NodeId, timer: Timer },
+}
+
+impl Event {
+    fn node(&self) -> NodeId {
+        match self {
+            Event::Deliver { to, .. } => *to,
+            Event::Timer { node, .. } => *node,
+        }
+    }
+}
+
+/// A queued event. Ordered so that `BinaryHeap` (a max-heap) pops the earliest due time first,
+/// and among equal due times the one scheduled first.
+#[derive(Clone, Debug)]
+pub struct Scheduled {
+    pub due: Time,
+    pub seq: u64,
+    pub event: Event,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.due, self.seq) == (other.due, other.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.due, other.seq).cmp(&(self.due, self.seq))
+    }
+}
+
+/// A client command waiting for its time.
+#[derive(Clone, Debug)]
+struct PendingCommand {
+    at: Time,
+    seq: u64,
+    node: NodeId,
+    text: Arc<str>,
+}
+
+/// The next input for a node, as popped from the scheduler.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub time: Time,
+    pub node: NodeId,
+    pub input: Input,
+}
+
+/// A message held on a link until the link is set up again.
+#[derive(Clone, Debug)]
+struct Held {
+    from: NodeId,
+    to: NodeId,
+    msg: Message,
+    sent: Time,
+}
+
+#[derive(Clone, Debug)]
+pub struct Scheduler {
+    now: Time,
+    seq: u64,
+    queue: BinaryHeap<Scheduled>,
+    /// Client commands, sorted by `(at, seq)`; kept apart from the queue so a long script does
+    /// not deepen the heap.
+    commands: VecDeque<PendingCommand>,
+    network: Network,
+    held: Vec<Held>,
+    next_request: RequestId,
+    /// Node and text of every request that may still produce results.
+    requests: FxHashMap<RequestId, (NodeId, Arc<str>)>,
+    /// A request that ends with the step just popped (its deadline passed, or it was a
+    /// `show-all`), forgotten once the step's outputs are absorbed.
+    ending: Option<RequestId>,
+    /// Set with `ending` when the step is a deadline, to trace a timeout that did something.
+    expiring: Option<RequestId>,
+    results: Vec<ClientResult>,
+    trace: Trace,
+    processed: u64,
+}
+
+impl Scheduler {
+    pub fn new(config: &Config, seed: u64, record_trace: bool) -> Scheduler {
+        Scheduler {
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            commands: VecDeque::new(),
+            network: Network::new(config, seed),
+            held: Vec::new(),
+            next_request: 0,
+            requests: FxHashMap::default(),
+            ending: None,
+            expiring: None,
+            results: Vec::new(),
+            trace: Trace::new(record_trace),
+            processed: 0,
+        }
+    }
+
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    pub fn nodes(&self) -> usize {
+        self.network.nodes()
+    }
+
+    /// Schedules `text` to be typed on `node` at `at` (or now, if `at` is in the past).
+    pub fn schedule_command(&mut self, at: Time, node: NodeId, text: &str) -> Result<(), String> {
+        if node >= self.nodes() {
+            return Err(format!("there is no node {node}: nodes are numbered 0 to {}", self.nodes() - 1));
+        }
+        let at = at.max(self.now);
+        let seq = self.next_seq();
+        let pos = self.commands.partition_point(|c| c.at <= at);
+        self.commands.insert(pos, PendingCommand { at, seq, node, text: Arc::from(text.trim()) });
+        Ok(())
+    }
+
+    /// Due time of the next event, if any.
+    pub fn next_due(&self) -> Option<Time> {
+        match (self.queue.peek(), self.commands.front()) {
+            (Some(e), Some(c)) => Some(e.due.min(c.at)),
+            (Some(e), None) => Some(e.due),
+            (None, Some(c)) => Some(c.at),
+            (None, None) => None,
+        }
+    }
+
+    /// Whether nothing is left to do: no command waiting, no message or timer in flight.
+    pub fn is_quiet(&self) -> bool {
+        self.queue.is_empty() && self.commands.is_empty()
+    }
+
+    /// Advances the clock to `t` without processing anything due after it.
+    pub fn advance_to(&mut self, t: Time) {
+        debug_assert!(self.next_due().is_none_or(|due| due >= t));
+        self.now = self.now.max(t);
+    }
+
+    /// Takes the next event off the queue and advances the clock to it. A command that does not
+    /// parse is answered with an error result here and the next event is taken instead.
+    pub fn pop(&mut self) -> Option<Step> {
+        loop {
+            let command_first = match (self.queue.peek(), self.commands.front()) {
+                (Some(e), Some(c)) => (c.at, c.seq) < (e.due, e.seq),
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            self.processed += 1;
+            if command_first {
+                let c = self.commands.pop_front()?;
+                self.now = c.at;
+                if let Some(step) = self.start_command(c) {
+                    return Some(step);
+                }
+                continue;
+            }
+            let Scheduled { due, event, .. } = self.queue.pop()?;
+            self.now = due;
+            let node = event.node();
+            let input = match event {
+                Event::Deliver { from, to, msg, sent } => {
+                    self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
+                    Input::Deliver { from, msg }
+                }
+                Event::Timer { timer, .. } => {
+                    let Timer::RequestTimeout { id } = timer;
+                    self.ending = Some(id);
+                    self.expiring = Some(id);
+                    Input::Timer(timer)
+                }
+            };
+            return Some(Step { time: due, node, input });
+        }
+    }
+
+    fn start_command(&mut self, c: PendingCommand) -> Option<Step> {
+        let id = self.next_request;
+        self.next_request += 1;
+        self.trace.record(|| TraceEvent {
+            node: Some(c.node),
+            request: Some(id),
+            text: Some(c.text.to_string()),
+            ..TraceEvent::new(c.at, TraceKind::Command)
+        });
+        match Command::parse(&c.text) {
+            Ok(command) => {
+                if command == Command::ShowAll {
+                    self.ending = Some(id);
+                }
+                self.requests.insert(id, (c.node, c.text));
+                Some(Step { time: c.at, node: c.node, input: Input::Client { id, command } })
+            }
+            Err(e) => {
+                self.push_result(c.node, Some(id), c.text, Outcome::Failed { error: e.to_string() });
+                None
+            }
+        }
+    }
+
+    /// Takes the outputs `node` produced for the last popped step.
+    pub fn absorb(&mut self, node: NodeId, outputs: &mut Vec<Output>) {
+        let now = self.now;
+        if let (Some(id), false) = (self.expiring.take(), outputs.is_empty()) {
+            self.trace.record(|| TraceEvent { node: Some(node), request: Some(id), ..TraceEvent::new(now, TraceKind::Timeout) });
+        }
+        for output in outputs.drain(..) {
+            match output {
+                Output::Send { to, msg } => self.send(node, to, msg, now),
+                Output::Reply { id, outcome } => {
+                    let text = self.requests.get(&id).map(|(_, t)| t.clone()).unwrap_or_else(|| Arc::from(""));
+                    self.push_result(node, Some(id), text, outcome);
+                }
+                Output::SetTimer { at, timer } => self.push(at, Event::Timer { node, timer }),
+                Output::StoreChanged { key, entry } => self.trace.record(|| TraceEvent {
+                    node: Some(node),
+                    value: entry.as_ref().and_then(|e| e.value.clone()),
+                    version: entry.as_ref().map(|e| e.version),
+                    key: Some(key),
+                    ..TraceEvent::new(now, TraceKind::Store)
+                }),
+            }
+        }
+        if let Some(id) = self.ending.take() {
+            self.requests.remove(&id);
+        }
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: Message, now: Time) {
+        match self.network.link(from, to) {
+            LinkState::Up => {
+                let due = now + self.network.sample_delay(from, to);
+                self.trace.record(|| TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due)));
+                self.push(due, Event::Deliver { from, to, msg, sent: now });
+            }
+            LinkState::Hold => {
+                self.trace.record(|| TraceEvent::message(now, TraceKind::Hold, from, to, &msg, now, None));
+                self.held.push(Held { from, to, msg, sent: now });
+            }
+            LinkState::Drop => self.trace.record(|| TraceEvent::message(now, TraceKind::Drop, from, to, &msg, now, None)),
+        }
+    }
+
+    /// Sets what the link `from -> to` does with new messages. Setting a holding link up
+    /// releases what it held, each message with a fresh delay from now.
+    pub fn set_link(&mut self, from: NodeId, to: NodeId, state: LinkState) {
+        self.network.set_link(from, to, state);
+        if state == LinkState::Hold {
+            return;
+        }
+        let (release, keep): (Vec<_>, Vec<_>) = self.held.drain(..).partition(|h| h.from == from && h.to == to);
+        self.held = keep;
+        for h in release {
+            if state == LinkState::Up {
+                let due = self.now + self.network.sample_delay(from, to);
+                let now = self.now;
+                self.trace.record(|| TraceEvent::message(now, TraceKind::Send, h.from, h.to, &h.msg, h.sent, Some(due)));
+                self.push(due, Event::Deliver { from: h.from, to: h.to, msg: h.msg, sent: h.sent });
+            } else {
+                let now = self.now;
+                self.trace.record(|| TraceEvent::message(now, TraceKind::Drop, h.from, h.to, &h.msg, h.sent, None));
+            }
+        }
+    }
+
+    pub fn link(&self, from: NodeId, to: NodeId) -> LinkState {
+        self.network.link(from, to)
+    }
+
+    fn push(&mut self, due: Time, event: Event) {
+        let seq = self.next_seq();
+        self.queue.push(Scheduled { due, seq, event });
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn push_result(&mut self, node: NodeId, request: Option<RequestId>, command: Arc<str>, outcome: Outcome) {
+        let time = self.now;
+        self.trace.record(|| TraceEvent {
+            node: Some(node),
+            request,
+            text: Some(outcome.describe()),
+            ..TraceEvent::new(time, TraceKind::Reply)
+        });
+        self.results.push(ClientResult { time, node, request, command, outcome });
+    }
+
+    /// Messages in flight (queued for delivery), in queue order.
+    pub fn in_flight(&self) -> impl Iterator<Item = &Scheduled> {
+        self.queue.iter().filter(|s| matches!(s.event, Event::Deliver { .. }))
+    }
+
+    pub fn results(&self) -> &[ClientResult] {
+        &self.results
+    }
+
+    /// Removes and returns the results gathered so far.
+    pub fn take_results(&mut self) -> Vec<ClientResult> {
+        std::mem::take(&mut self.results)
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Events taken off the queue so far (deliveries, timers and commands).
+    pub fn processed(&self) -> u64 {
+        self.processed
+    }
+}

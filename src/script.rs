@@ -1,0 +1,102 @@
+//! Scripts for `kvsim run`: one `<time_ms> <node> <command>` per line; blank lines and `#`
+//! comments are skipped.
+
+use crate::types::{NodeId, Time, MICROS_PER_MS};
+
+/// A script line that parsed: run `command` on `node` at `at` (microseconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptLine {
+    pub line: usize,
+    pub at: Time,
+    pub node: NodeId,
+    pub command: String,
+}
+
+/// A script line that did not parse; the rest of the script still runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptError {
+    pub line: usize,
+    pub text: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "script line {}: {}", self.line, self.message)
+    }
+}
+
+/// Longest script time accepted: one day of virtual time, in milliseconds.
+pub const MAX_TIME_MS: f64 = 86_400_000.0;
+
+/// Parses a whole script; `nodes` is the cluster size, to check node numbers.
+pub fn parse(text: &str, nodes: usize) -> (Vec<ScriptLine>, Vec<ScriptError>) {
+    let (mut lines, mut errors) = (Vec::new(), Vec::new());
+    for (i, raw) in text.lines().enumerate() {
+        let content = raw.split('#').next().unwrap_or("").trim();
+        if content.is_empty() {
+            continue;
+        }
+        match parse_line(content, nodes) {
+            Ok((at, node, command)) => lines.push(ScriptLine { line: i + 1, at, node, command: command.to_string() }),
+            Err(message) => errors.push(ScriptError { line: i + 1, text: content.to_string(), message }),
+        }
+    }
+    (lines, errors)
+}
+
+fn parse_line(content: &str, nodes: usize) -> Result<(Time, NodeId, &str), String> {
+    let mut parts = content.splitn(3, char::is_whitespace);
+    let time = parts.next().unwrap_or("");
+    let node = parts.next().unwrap_or("");
+    let command = parts.next().unwrap_or("").trim();
+    let ms: f64 = time
+        .parse()
+        .ok()
+        .filter(|ms: &f64| ms.is_finite() && (0.0..=MAX_TIME_MS).contains(ms))
+        .ok_or_else(|| format!("`{time}` is not a time: start the line with milliseconds from 0 to {MAX_TIME_MS} (expected `<time_ms> <node> <command>`)"))?;
+    let node = parse_node(node, nodes)?;
+    if command.is_empty() {
+        return Err("no command after the node number (expected `<time_ms> <node> <command>`)".into());
+    }
+    Ok(((ms * MICROS_PER_MS as f64).round() as Time, node, command))
+}
+
+/// Parses a node number, `2` or `n2`, checking it is in the cluster.
+pub fn parse_node(text: &str, nodes: usize) -> Result<NodeId, String> {
+    let digits = text.strip_prefix('n').unwrap_or(text);
+    match digits.parse::<NodeId>() {
+        Ok(node) if node < nodes => Ok(node),
+        Ok(node) => Err(format!("there is no node {node}: nodes are numbered 0 to {}", nodes - 1)),
+        Err(_) => Err(format!("`{text}` is not a node number: use 0 to {}", nodes.saturating_sub(1))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lines_and_skips_comments() {
+        let (lines, errors) = parse("# a story\n\n0 0 insert 5 hello ALL\n1500.5 n3 get 5 ONE  # stale?\n", 4);
+        assert!(errors.is_empty());
+        assert_eq!(
+            lines,
+            vec![
+                ScriptLine { line: 3, at: 0, node: 0, command: "insert 5 hello ALL".into() },
+                ScriptLine { line: 4, at: 1_500_500, node: 3, command: "get 5 ONE".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_lines_are_reported_and_the_rest_kept() {
+        let (lines, errors) = parse("soon 0 get 5 ONE\n10 7 get 5 ONE\n10 x get 5 ONE\n10 1\n-5 0 show-all\n20 1 show-all", 4);
+        assert_eq!(lines.len(), 1);
+        let lines_with_errors: Vec<_> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines_with_errors, vec![1, 2, 3, 4, 5]);
+        assert!(errors[0].message.contains("`soon` is not a time"));
+        assert!(errors[1].message.contains("there is no node 7"));
+        assert!(errors[3].message.contains("no command"));
+    }
+}

@@ -1,0 +1,92 @@
+//! The headless simulation: the nodes and the scheduler composed in a loop.
+
+use crate::config::Config;
+use crate::network::LinkState;
+use crate::node::{Node, Output};
+use crate::outcome::ClientResult;
+use crate::scheduler::Scheduler;
+use crate::trace::Trace;
+use crate::types::{NodeId, Time};
+
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    nodes: Vec<Node>,
+    scheduler: Scheduler,
+    /// Reused output buffer, so a step does not allocate for it.
+    outputs: Vec<Output>,
+}
+
+impl Simulation {
+    /// A cluster from a validated config; `seed` drives every random delay.
+    pub fn new(config: &Config, seed: u64) -> Simulation {
+        Simulation::with_trace(config, seed, true)
+    }
+
+    /// Like [`Simulation::new`], optionally without recording the trace (for benchmarks).
+    pub fn with_trace(config: &Config, seed: u64, record_trace: bool) -> Simulation {
+        Simulation {
+            nodes: (0..config.len()).map(|id| Node::new(id, config)).collect(),
+            scheduler: Scheduler::new(config, seed, record_trace),
+            outputs: Vec::new(),
+        }
+    }
+
+    pub fn now(&self) -> Time {
+        self.scheduler.now()
+    }
+
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// Schedules `command` to be typed on `node` at virtual time `at` (microseconds).
+    pub fn schedule(&mut self, at: Time, node: NodeId, command: &str) -> Result<(), String> {
+        self.scheduler.schedule_command(at, node, command)
+    }
+
+    /// Types `command` on `node` now; it runs at the next step.
+    pub fn submit(&mut self, node: NodeId, command: &str) -> Result<(), String> {
+        self.scheduler.schedule_command(self.now(), node, command)
+    }
+
+    pub fn set_link(&mut self, from: NodeId, to: NodeId, state: LinkState) {
+        self.scheduler.set_link(from, to, state);
+    }
+
+    /// Processes the next event; `false` when there is none.
+    pub fn step(&mut self) -> bool {
+        let Some(step) = self.scheduler.pop() else { return false };
+        self.nodes[step.node].handle(step.time, step.input, &mut self.outputs);
+        self.scheduler.absorb(step.node, &mut self.outputs);
+        true
+    }
+
+    /// Processes every event due at or before `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Time) {
+        while self.scheduler.next_due().is_some_and(|due| due <= t) {
+            self.step();
+        }
+        self.scheduler.advance_to(t);
+    }
+
+    /// Runs until no command, message or timer is left.
+    pub fn run_until_quiet(&mut self) {
+        while self.step() {}
+    }
+
+    pub fn results(&self) -> &[ClientResult] {
+        self.scheduler.results()
+    }
+
+    pub fn take_results(&mut self) -> Vec<ClientResult> {
+        self.scheduler.take_results()
+    }
+
+    pub fn trace(&self) -> &Trace {
+        self.scheduler.trace()
+    }
+}

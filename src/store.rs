@@ -1,0 +1,145 @@
+//! One node's local store: `key => (value, timestamp)` with last-write-wins and tombstones.
+
+use crate::types::{Entry, Key, Time, Version};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
+
+/// What applying a version did to the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The version was newer and replaced what was stored (or nothing).
+    Changed,
+    /// The store already held this version or a newer one; nothing changed.
+    Kept,
+    /// An update-only write found no live value for the key; nothing changed.
+    NotFound,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    entries: FxHashMap<Key, Entry>,
+    /// Tombstones in the order they were stored, with the time they may be purged. The grace
+    /// period is constant, so the queue is ordered by expiry.
+    expiries: VecDeque<(Time, Key, Version)>,
+    grace: Time,
+}
+
+impl Store {
+    pub fn new(grace: Time) -> Store {
+        Store { entries: FxHashMap::default(), expiries: VecDeque::new(), grace }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Keeps the newer of the stored version and `entry` (last-write-wins).
+    pub fn apply(&mut self, now: Time, key: &Key, entry: &Entry) -> Applied {
+        if let Some(current) = self.entries.get(key.as_ref()) {
+            if current.version >= entry.version {
+                return Applied::Kept;
+            }
+        }
+        if entry.is_tombstone() {
+            self.expiries.push_back((now + self.grace, key.clone(), entry.version));
+        }
+        self.entries.insert(key.clone(), entry.clone());
+        Applied::Changed
+    }
+
+    /// Like [`Store::apply`], but only when a live (not deleted) value is stored: the replica
+    /// side of `update`, which must not create a key.
+    pub fn apply_if_present(&mut self, now: Time, key: &Key, entry: &Entry) -> Applied {
+        match self.entries.get(key.as_ref()) {
+            Some(current) if !current.is_tombstone() => self.apply(now, key, entry),
+            _ => Applied::NotFound,
+        }
+    }
+
+    /// Removes tombstones whose grace period has passed and returns their keys.
+    pub fn purge_expired(&mut self, now: Time, purged: &mut Vec<Key>) {
+        while let Some((expiry, _, _)) = self.expiries.front() {
+            if *expiry > now {
+                break;
+            }
+            let Some((_, key, version)) = self.expiries.pop_front() else { break };
+            // Only purge the tombstone this expiry was for: a newer write replaces it.
+            if self.entries.get(key.as_ref()).is_some_and(|e| e.is_tombstone() && e.version == version) {
+                self.entries.remove(key.as_ref());
+                purged.push(key);
+            }
+        }
+    }
+
+    /// Every entry, tombstones included, sorted by key.
+    pub fn sorted(&self) -> Vec<(Key, Entry)> {
+        let mut all: Vec<_> = self.entries.iter().map(|(k, e)| (k.clone(), e.clone())).collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn e(ts: i64, value: Option<&str>) -> Entry {
+        Entry { value: value.map(Arc::from), version: Version { timestamp: ts, node: 0 } }
+    }
+
+    #[test]
+    fn newest_version_wins_whatever_the_arrival_order() {
+        let k: Key = Arc::from("k");
+        let mut s = Store::new(100);
+        assert_eq!(s.apply(0, &k, &e(2, Some("new"))), Applied::Changed);
+        assert_eq!(s.apply(0, &k, &e(1, Some("old"))), Applied::Kept);
+        assert_eq!(s.apply(0, &k, &e(2, Some("new"))), Applied::Kept);
+        assert_eq!(s.get("k").unwrap().value.as_deref(), Some("new"));
+    }
+
+    #[test]
+    fn update_only_applies_to_live_keys() {
+        let k: Key = Arc::from("k");
+        let mut s = Store::new(100);
+        assert_eq!(s.apply_if_present(0, &k, &e(1, Some("v"))), Applied::NotFound);
+        s.apply(0, &k, &e(1, Some("v")));
+        assert_eq!(s.apply_if_present(0, &k, &e(2, Some("w"))), Applied::Changed);
+        s.apply(0, &k, &e(3, None));
+        assert_eq!(s.apply_if_present(0, &k, &e(4, Some("x"))), Applied::NotFound);
+    }
+
+    #[test]
+    fn tombstones_are_purged_after_the_grace_period_unless_overwritten() {
+        let (a, b): (Key, Key) = (Arc::from("a"), Arc::from("b"));
+        let mut s = Store::new(100);
+        s.apply(10, &a, &e(1, None));
+        s.apply(20, &b, &e(1, None));
+        s.apply(30, &b, &e(2, Some("back"))); // a newer write replaces b's tombstone
+        let mut purged = vec![];
+        s.purge_expired(109, &mut purged);
+        assert!(purged.is_empty());
+        s.purge_expired(200, &mut purged);
+        assert_eq!(purged, vec![a.clone()]);
+        assert!(s.get("a").is_none());
+        assert_eq!(s.get("b").unwrap().value.as_deref(), Some("back"));
+    }
+
+    #[test]
+    fn sorted_lists_every_entry_by_key() {
+        let mut s = Store::new(0);
+        for k in ["b", "a", "c"] {
+            s.apply(0, &Arc::from(k), &e(1, Some(k)));
+        }
+        let keys: Vec<_> = s.sorted().into_iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+    }
+}
