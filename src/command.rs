@@ -3,7 +3,7 @@
 use crate::types::{Key, Value};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// Longest key accepted, in bytes (UTF-8).
 pub const MAX_KEY_BYTES: usize = 256;
@@ -35,10 +35,11 @@ impl Level {
 
     /// Accepts ONE, QUORUM, ALL in any case, and the original's `1` (ONE) and `9` (ALL).
     pub fn parse(text: &str) -> Result<Level, CommandError> {
-        match text.to_ascii_uppercase().as_str() {
-            "ONE" | "1" => Ok(Level::One),
-            "QUORUM" => Ok(Level::Quorum),
-            "ALL" | "9" => Ok(Level::All),
+        let is = |name: &str| text.eq_ignore_ascii_case(name);
+        match () {
+            _ if is("ONE") || text == "1" => Ok(Level::One),
+            _ if is("QUORUM") => Ok(Level::Quorum),
+            _ if is("ALL") || text == "9" => Ok(Level::All),
             _ => Err(CommandError::new(format!(
                 "`{text}` is not a consistency level: use ONE, QUORUM or ALL (or the original's 1 and 9)"
             ))),
@@ -55,6 +56,9 @@ impl fmt::Display for Level {
         })
     }
 }
+
+/// The command names, lowercase.
+const OPS: [&str; 6] = ["get", "insert", "update", "delete", "show-all", "search"];
 
 /// The level `delete` uses when none is typed: the original did not wait at all, so the
 /// cheapest level that still reports an acknowledgement.
@@ -75,30 +79,41 @@ pub enum Command {
 impl Command {
     /// Parses one command line such as `insert 5 hello QUORUM`.
     pub fn parse(line: &str) -> Result<Command, CommandError> {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let Some((&name, args)) = words.split_first() else {
+        // No command takes more than three arguments; one more word is enough to report extras.
+        let mut words = line.split_whitespace();
+        let Some(name) = words.next() else {
             return Err(CommandError::new("empty command"));
         };
-        let op = name.to_ascii_lowercase();
+        let mut arg_buf = [""; 4];
+        let mut count = 0;
+        for word in words {
+            if count < arg_buf.len() {
+                arg_buf[count] = word;
+            }
+            count += 1;
+        }
+        let args = &arg_buf[..count.min(arg_buf.len())];
+        let extra = count.saturating_sub(arg_buf.len());
+        let op = OPS.iter().copied().find(|op| op.eq_ignore_ascii_case(name)).unwrap_or(name);
         let expect = |min: usize, max: usize, shape: &str| -> Result<(), CommandError> {
             if args.len() < min {
                 Err(CommandError::new(format!("`{op}` is missing arguments: expected `{shape}`")))
             } else if args.len() > max {
                 Err(CommandError::new(format!(
                     "`{op}` has {} extra argument(s): expected `{shape}` (keys and values cannot contain spaces)",
-                    args.len() - max
+                    args.len() + extra - max
                 )))
             } else {
                 Ok(())
             }
         };
-        match op.as_str() {
+        match op {
             "get" => {
                 expect(2, 2, "get KEY LEVEL")?;
                 Ok(Command::Get { key: key(args[0])?, level: Level::parse(args[1])? })
             }
             "insert" | "update" => {
-                expect(3, 3, &format!("{op} KEY VALUE LEVEL"))?;
+                expect(3, 3, if op == "insert" { "insert KEY VALUE LEVEL" } else { "update KEY VALUE LEVEL" })?;
                 let (key, value, level) = (key(args[0])?, value(args[1])?, Level::parse(args[2])?);
                 Ok(if op == "insert" {
                     Command::Insert { key, value, level }
@@ -159,7 +174,7 @@ fn key(text: &str) -> Result<Key, CommandError> {
             text.len()
         )));
     }
-    Ok(Arc::from(text))
+    Ok(Rc::from(text))
 }
 
 fn value(text: &str) -> Result<Value, CommandError> {
@@ -169,7 +184,7 @@ fn value(text: &str) -> Result<Value, CommandError> {
             text.len()
         )));
     }
-    Ok(Arc::from(text))
+    Ok(Rc::from(text))
 }
 
 /// Shortens user text quoted back in an error, on a character boundary.
@@ -211,10 +226,7 @@ mod tests {
 
     #[test]
     fn parses_the_six_commands() {
-        assert_eq!(
-            Command::parse("get 5 ONE").unwrap(),
-            Command::Get { key: "5".into(), level: Level::One }
-        );
+        assert_eq!(Command::parse("get 5 ONE").unwrap(), Command::Get { key: "5".into(), level: Level::One });
         assert_eq!(
             Command::parse("  insert k v quorum ").unwrap(),
             Command::Insert { key: "k".into(), value: "v".into(), level: Level::Quorum }
@@ -227,10 +239,7 @@ mod tests {
             Command::parse("delete k").unwrap(),
             Command::Delete { key: "k".into(), level: DEFAULT_DELETE_LEVEL }
         );
-        assert_eq!(
-            Command::parse("delete k all").unwrap(),
-            Command::Delete { key: "k".into(), level: Level::All }
-        );
+        assert_eq!(Command::parse("delete k all").unwrap(), Command::Delete { key: "k".into(), level: Level::All });
         assert_eq!(Command::parse("show-all").unwrap(), Command::ShowAll);
         assert_eq!(Command::parse("SEARCH k").unwrap(), Command::Search { key: "k".into() });
     }

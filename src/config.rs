@@ -78,9 +78,7 @@ pub struct Config {
 impl Config {
     /// Parses and validates a config file's text.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
-        let config: Config = serde_json::from_str(text).map_err(|e| {
-            ConfigError::new("config.json", format!("{e}"))
-        })?;
+        let config: Config = serde_json::from_str(text).map_err(|e| ConfigError::new("config.json", format!("{e}")))?;
         config.validate()?;
         Ok(config)
     }
@@ -140,25 +138,40 @@ impl Config {
                 return Err(ConfigError::new(field, format!("the address is longer than {MAX_ADDRESS_BYTES} bytes")));
             }
             if let Some(first) = self.addresses[..i].iter().position(|a| a == address) {
-                return Err(ConfigError::new(field, format!("duplicate of addresses[{first}] ({address:?}); every node needs its own address")));
+                return Err(ConfigError::new(
+                    field,
+                    format!("duplicate of addresses[{first}] ({address:?}); every node needs its own address"),
+                ));
             }
         }
         if self.avg_delays.len() != n {
-            return Err(ConfigError::new("avg_delays", format!("has {} rows but there are {n} addresses; it must be {n} x {n}", self.avg_delays.len())));
+            return Err(ConfigError::new(
+                "avg_delays",
+                format!("has {} rows but there are {n} addresses; it must be {n} x {n}", self.avg_delays.len()),
+            ));
         }
         for (i, row) in self.avg_delays.iter().enumerate() {
             if row.len() != n {
-                return Err(ConfigError::new(format!("avg_delays[{i}]"), format!("has {} columns; the matrix must be {n} x {n}", row.len())));
+                return Err(ConfigError::new(
+                    format!("avg_delays[{i}]"),
+                    format!("has {} columns; the matrix must be {n} x {n}", row.len()),
+                ));
             }
             for (j, &delay) in row.iter().enumerate() {
                 if !(delay.is_finite() && (0.0..=MAX_DELAY_S).contains(&delay)) {
-                    return Err(ConfigError::new(format!("avg_delays[{i}][{j}]"), format!("{delay} is not a delay: use a number of seconds from 0 to {MAX_DELAY_S}")));
+                    return Err(ConfigError::new(
+                        format!("avg_delays[{i}][{j}]"),
+                        format!("{delay} is not a delay: use a number of seconds from 0 to {MAX_DELAY_S}"),
+                    ));
                 }
             }
         }
         if let Some(rf) = self.replication_factor {
             if rf == 0 || rf > n {
-                return Err(ConfigError::new("replication_factor", format!("{rf} is out of range: it must be from 1 to the number of nodes ({n})")));
+                return Err(ConfigError::new(
+                    "replication_factor",
+                    format!("{rf} is out of range: it must be from 1 to the number of nodes ({n})"),
+                ));
             }
         }
         if let Some(t) = self.request_timeout_s {
@@ -169,11 +182,17 @@ impl Config {
         }
         if let Some(skews) = &self.clock_skew_ms {
             if skews.len() != n {
-                return Err(ConfigError::new("clock_skew_ms", format!("has {} entries; give one per node ({n})", skews.len())));
+                return Err(ConfigError::new(
+                    "clock_skew_ms",
+                    format!("has {} entries; give one per node ({n})", skews.len()),
+                ));
             }
             for (i, &skew) in skews.iter().enumerate() {
                 if !(skew.is_finite() && skew.abs() <= MAX_SKEW_MS) {
-                    return Err(ConfigError::new(format!("clock_skew_ms[{i}]"), format!("{skew} is not a skew: use milliseconds from -{MAX_SKEW_MS} to {MAX_SKEW_MS}")));
+                    return Err(ConfigError::new(
+                        format!("clock_skew_ms[{i}]"),
+                        format!("{skew} is not a skew: use milliseconds from -{MAX_SKEW_MS} to {MAX_SKEW_MS}"),
+                    ));
                 }
             }
         }

@@ -10,19 +10,45 @@ pub type RequestId = u64;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Message {
     /// Coordinator asks a replica for its version of `key` (get).
-    Read { req: RequestId, key: Key },
+    Read {
+        req: RequestId,
+        key: Key,
+    },
     /// A replica's version, or `None` if it holds nothing for `key`.
-    ReadReply { req: RequestId, key: Key, entry: Option<Entry> },
+    ReadReply {
+        req: RequestId,
+        key: Key,
+        entry: Option<Entry>,
+    },
     /// Coordinator writes a version (insert, update, delete as a tombstone). With
     /// `only_if_present` (update) a replica holding no live value ignores it.
-    Write { req: RequestId, key: Key, entry: Entry, only_if_present: bool },
+    Write {
+        req: RequestId,
+        key: Key,
+        entry: Entry,
+        only_if_present: bool,
+    },
     /// A replica's acknowledgement; `applied: false` means an update found no live value.
-    WriteAck { req: RequestId, key: Key, applied: bool },
+    WriteAck {
+        req: RequestId,
+        key: Key,
+        applied: bool,
+    },
     /// Read repair: the newest version the coordinator saw. No reply.
-    Repair { key: Key, entry: Entry },
+    Repair {
+        key: Key,
+        entry: Entry,
+    },
     /// `search`: any node, replica or not, reports its local copy.
-    SearchRead { req: RequestId, key: Key },
-    SearchReply { req: RequestId, key: Key, entry: Option<Entry> },
+    SearchRead {
+        req: RequestId,
+        key: Key,
+    },
+    SearchReply {
+        req: RequestId,
+        key: Key,
+        entry: Option<Entry>,
+    },
 }
 
 /// The kind of a message, for colours, filters and the trace.

@@ -4,7 +4,7 @@ use crate::message::RequestId;
 use crate::types::{format_time, Entry, Key, NodeId, Time};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,16 +40,36 @@ pub struct SearchReply {
 pub enum Outcome {
     /// `get` reached its level: the newest version among the replies (a tombstone or nothing
     /// means not found) and the replicas heard from.
-    Value { key: Key, entry: Option<Entry>, heard_from: Vec<NodeId> },
+    Value {
+        key: Key,
+        entry: Option<Entry>,
+        heard_from: Vec<NodeId>,
+    },
     /// A write reached its level.
-    Written { key: Key, op: WriteOp, entry: Entry, acked_by: Vec<NodeId> },
+    Written {
+        key: Key,
+        op: WriteOp,
+        entry: Entry,
+        acked_by: Vec<NodeId>,
+    },
     /// Read repair after a get: the newest version was sent to these replicas.
-    Repaired { key: Key, entry: Entry, repaired: Vec<NodeId> },
-    Searched { key: Key, replies: Vec<SearchReply> },
+    Repaired {
+        key: Key,
+        entry: Entry,
+        repaired: Vec<NodeId>,
+    },
+    Searched {
+        key: Key,
+        replies: Vec<SearchReply>,
+    },
     /// `show-all`: the node's local store, tombstones included, sorted by key.
-    Listed { entries: Vec<(Key, Entry)> },
+    Listed {
+        entries: Vec<(Key, Entry)>,
+    },
     /// The command could not be parsed or did not reach its level.
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 impl Outcome {
@@ -70,11 +90,14 @@ impl Outcome {
                 write!(s, "  [replies from {}]", node_list(heard_from)).ok();
             }
             Outcome::Written { op, entry, acked_by, .. } => {
-                write!(s, "{} successful  (timestamp {}, acked by {})", op.name(), entry.version, node_list(acked_by)).ok();
+                write!(s, "{} successful  (timestamp {}, acked by {})", op.name(), entry.version, node_list(acked_by))
+                    .ok();
             }
             Outcome::Repaired { entry, repaired, .. } => {
-                let what = if entry.is_tombstone() { "the tombstone".to_string() } else { value_text(entry).to_string() };
-                write!(s, "Executing repair: sent {what} (timestamp {}) to {}", entry.version, node_list(repaired)).ok();
+                let what =
+                    if entry.is_tombstone() { "the tombstone".to_string() } else { value_text(entry).to_string() };
+                write!(s, "Executing repair: sent {what} (timestamp {}) to {}", entry.version, node_list(repaired))
+                    .ok();
             }
             Outcome::Searched { replies, .. } => {
                 for (i, r) in replies.iter().enumerate() {
@@ -129,7 +152,7 @@ pub struct ClientResult {
     /// The request, or `None` for a line that did not parse.
     pub request: Option<RequestId>,
     /// The command as typed.
-    pub command: Arc<str>,
+    pub command: Rc<str>,
     pub outcome: Outcome,
 }
 
@@ -174,8 +197,10 @@ impl ClientResult {
                 map.insert("result".into(), json!("search"));
                 let list: Vec<_> = replies
                     .iter()
-                    .map(|r| json!({"node": r.node, "value": live_value(r.entry.as_ref()), "replica": r.replica,
-                                    "answered": r.answered, "timestamp": r.entry.as_ref().map(|e| e.version)}))
+                    .map(|r| {
+                        json!({"node": r.node, "value": live_value(r.entry.as_ref()), "replica": r.replica,
+                                    "answered": r.answered, "timestamp": r.entry.as_ref().map(|e| e.version)})
+                    })
                     .collect();
                 map.insert("replies".into(), json!(list));
             }

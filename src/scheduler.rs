@@ -13,34 +13,27 @@ use crate::node::{Input, Output, Timer};
 use crate::outcome::{ClientResult, Outcome};
 use crate::trace::{Trace, TraceEvent, TraceKind};
 use crate::types::{NodeId, Time};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
-use std::sync::Arc;
+use std::rc::Rc;
 
-/// An input due at a node at a given time.
+/// A message on its way: due at `to` at the scheduled time.
 #[derive(Clone, Debug)]
-pub enum Event {
-    Deliver { from: NodeId, to: NodeId, msg: Message, sent: Time },
-    Timer { node: NodeId, timer: Timer },
+pub struct Deliver {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub msg: Message,
+    pub sent: Time,
 }
 
-impl Event {
-    fn node(&self) -> NodeId {
-        match self {
-            Event::Deliver { to, .. } => *to,
-            Event::Timer { node, .. } => *node,
-        }
-    }
-}
-
-/// A queued event. Ordered so that `BinaryHeap` (a max-heap) pops the earliest due time first,
+/// A queued message. Ordered so that `BinaryHeap` (a max-heap) pops the earliest due time first,
 /// and among equal due times the one scheduled first.
 #[derive(Clone, Debug)]
 pub struct Scheduled {
     pub due: Time,
     pub seq: u64,
-    pub event: Event,
+    pub delivery: Deliver,
 }
 
 impl PartialEq for Scheduled {
@@ -66,7 +59,31 @@ struct PendingCommand {
     at: Time,
     seq: u64,
     node: NodeId,
-    text: Arc<str>,
+    text: Rc<str>,
+}
+
+/// A timer waiting for its time.
+#[derive(Clone, Copy, Debug)]
+struct PendingTimer {
+    at: Time,
+    seq: u64,
+    node: NodeId,
+    timer: Timer,
+}
+
+/// Where the next event comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Message,
+    Command,
+    Timer,
+}
+
+/// Inserts `item` into a deque sorted by time, after the items due at the same time: O(1) when
+/// times only grow, as they do for scripts and for timers of one fixed duration.
+fn insert_sorted<T>(deque: &mut VecDeque<T>, at: Time, item: T, time_of: impl Fn(&T) -> Time) {
+    let pos = deque.partition_point(|x| time_of(x) <= at);
+    deque.insert(pos, item);
 }
 
 /// The next input for a node, as popped from the scheduler.
@@ -94,11 +111,15 @@ pub struct Scheduler {
     /// Client commands, sorted by `(at, seq)`; kept apart from the queue so a long script does
     /// not deepen the heap.
     commands: VecDeque<PendingCommand>,
+    /// Timers, sorted by `(at, seq)`. Request deadlines all have the same duration, so they
+    /// arrive in order; most are cancelled, and are skipped without counting as events.
+    timers: VecDeque<PendingTimer>,
+    cancelled: FxHashSet<Timer>,
     network: Network,
     held: Vec<Held>,
     next_request: RequestId,
     /// Node and text of every request that may still produce results.
-    requests: FxHashMap<RequestId, (NodeId, Arc<str>)>,
+    requests: FxHashMap<RequestId, (NodeId, Rc<str>)>,
     /// A request that ends with the step just popped (its deadline passed, or it was a
     /// `show-all`), forgotten once the step's outputs are absorbed.
     ending: Option<RequestId>,
@@ -116,6 +137,8 @@ impl Scheduler {
             seq: 0,
             queue: BinaryHeap::new(),
             commands: VecDeque::new(),
+            timers: VecDeque::new(),
+            cancelled: FxHashSet::default(),
             network: Network::new(config, seed),
             held: Vec::new(),
             next_request: 0,
@@ -143,66 +166,74 @@ impl Scheduler {
         }
         let at = at.max(self.now);
         let seq = self.next_seq();
-        let pos = self.commands.partition_point(|c| c.at <= at);
-        self.commands.insert(pos, PendingCommand { at, seq, node, text: Arc::from(text.trim()) });
+        insert_sorted(&mut self.commands, at, PendingCommand { at, seq, node, text: Rc::from(text.trim()) }, |c| c.at);
         Ok(())
     }
 
     /// Due time of the next event, if any.
-    pub fn next_due(&self) -> Option<Time> {
-        match (self.queue.peek(), self.commands.front()) {
-            (Some(e), Some(c)) => Some(e.due.min(c.at)),
-            (Some(e), None) => Some(e.due),
-            (None, Some(c)) => Some(c.at),
-            (None, None) => None,
-        }
+    pub fn next_due(&mut self) -> Option<Time> {
+        self.next_source().map(|(due, _)| due)
     }
 
     /// Whether nothing is left to do: no command waiting, no message or timer in flight.
-    pub fn is_quiet(&self) -> bool {
-        self.queue.is_empty() && self.commands.is_empty()
+    pub fn is_quiet(&mut self) -> bool {
+        self.next_source().is_none()
+    }
+
+    /// The earliest of the three event sources, by `(due, seq)`, after dropping cancelled timers.
+    fn next_source(&mut self) -> Option<(Time, Source)> {
+        while let Some(t) = self.timers.front() {
+            if !self.cancelled.remove(&t.timer) {
+                break;
+            }
+            self.timers.pop_front();
+        }
+        let mut best: Option<(Time, u64, Source)> = self.queue.peek().map(|e| (e.due, e.seq, Source::Message));
+        if let Some(c) = self.commands.front() {
+            if best.is_none_or(|(due, seq, _)| (c.at, c.seq) < (due, seq)) {
+                best = Some((c.at, c.seq, Source::Command));
+            }
+        }
+        if let Some(t) = self.timers.front() {
+            if best.is_none_or(|(due, seq, _)| (t.at, t.seq) < (due, seq)) {
+                best = Some((t.at, t.seq, Source::Timer));
+            }
+        }
+        best.map(|(due, _, source)| (due, source))
     }
 
     /// Advances the clock to `t` without processing anything due after it.
     pub fn advance_to(&mut self, t: Time) {
-        debug_assert!(self.next_due().is_none_or(|due| due >= t));
         self.now = self.now.max(t);
     }
 
-    /// Takes the next event off the queue and advances the clock to it. A command that does not
-    /// parse is answered with an error result here and the next event is taken instead.
+    /// Takes the next event and advances the clock to it. A command that does not parse is
+    /// answered with an error result here and the next event is taken instead.
     pub fn pop(&mut self) -> Option<Step> {
         loop {
-            let command_first = match (self.queue.peek(), self.commands.front()) {
-                (Some(e), Some(c)) => (c.at, c.seq) < (e.due, e.seq),
-                (None, Some(_)) => true,
-                (_, None) => false,
-            };
+            let (due, source) = self.next_source()?;
             self.processed += 1;
-            if command_first {
-                let c = self.commands.pop_front()?;
-                self.now = c.at;
-                if let Some(step) = self.start_command(c) {
-                    return Some(step);
-                }
-                continue;
-            }
-            let Scheduled { due, event, .. } = self.queue.pop()?;
             self.now = due;
-            let node = event.node();
-            let input = match event {
-                Event::Deliver { from, to, msg, sent } => {
-                    self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
-                    Input::Deliver { from, msg }
+            match source {
+                Source::Command => {
+                    let c = self.commands.pop_front()?;
+                    if let Some(step) = self.start_command(c) {
+                        return Some(step);
+                    }
                 }
-                Event::Timer { timer, .. } => {
-                    let Timer::RequestTimeout { id } = timer;
+                Source::Timer => {
+                    let t = self.timers.pop_front()?;
+                    let Timer::RequestTimeout { id } = t.timer;
                     self.ending = Some(id);
                     self.expiring = Some(id);
-                    Input::Timer(timer)
+                    return Some(Step { time: due, node: t.node, input: Input::Timer(t.timer) });
                 }
-            };
-            return Some(Step { time: due, node, input });
+                Source::Message => {
+                    let Scheduled { delivery: Deliver { from, to, msg, sent }, .. } = self.queue.pop()?;
+                    self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
+                    return Some(Step { time: due, node: to, input: Input::Deliver { from, msg } });
+                }
+            }
         }
     }
 
@@ -234,16 +265,26 @@ impl Scheduler {
     pub fn absorb(&mut self, node: NodeId, outputs: &mut Vec<Output>) {
         let now = self.now;
         if let (Some(id), false) = (self.expiring.take(), outputs.is_empty()) {
-            self.trace.record(|| TraceEvent { node: Some(node), request: Some(id), ..TraceEvent::new(now, TraceKind::Timeout) });
+            self.trace.record(|| TraceEvent {
+                node: Some(node),
+                request: Some(id),
+                ..TraceEvent::new(now, TraceKind::Timeout)
+            });
         }
         for output in outputs.drain(..) {
             match output {
                 Output::Send { to, msg } => self.send(node, to, msg, now),
                 Output::Reply { id, outcome } => {
-                    let text = self.requests.get(&id).map(|(_, t)| t.clone()).unwrap_or_else(|| Arc::from(""));
+                    let text = self.requests.get(&id).map(|(_, t)| t.clone()).unwrap_or_else(|| Rc::from(""));
                     self.push_result(node, Some(id), text, outcome);
                 }
-                Output::SetTimer { at, timer } => self.push(at, Event::Timer { node, timer }),
+                Output::SetTimer { at, timer } => {
+                    let seq = self.next_seq();
+                    insert_sorted(&mut self.timers, at, PendingTimer { at, seq, node, timer }, |t| t.at);
+                }
+                Output::CancelTimer { timer } => {
+                    self.cancelled.insert(timer);
+                }
                 Output::StoreChanged { key, entry } => self.trace.record(|| TraceEvent {
                     node: Some(node),
                     value: entry.as_ref().and_then(|e| e.value.clone()),
@@ -263,13 +304,15 @@ impl Scheduler {
             LinkState::Up => {
                 let due = now + self.network.sample_delay(from, to);
                 self.trace.record(|| TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due)));
-                self.push(due, Event::Deliver { from, to, msg, sent: now });
+                self.push(due, Deliver { from, to, msg, sent: now });
             }
             LinkState::Hold => {
                 self.trace.record(|| TraceEvent::message(now, TraceKind::Hold, from, to, &msg, now, None));
                 self.held.push(Held { from, to, msg, sent: now });
             }
-            LinkState::Drop => self.trace.record(|| TraceEvent::message(now, TraceKind::Drop, from, to, &msg, now, None)),
+            LinkState::Drop => {
+                self.trace.record(|| TraceEvent::message(now, TraceKind::Drop, from, to, &msg, now, None))
+            }
         }
     }
 
@@ -286,8 +329,9 @@ impl Scheduler {
             if state == LinkState::Up {
                 let due = self.now + self.network.sample_delay(from, to);
                 let now = self.now;
-                self.trace.record(|| TraceEvent::message(now, TraceKind::Send, h.from, h.to, &h.msg, h.sent, Some(due)));
-                self.push(due, Event::Deliver { from: h.from, to: h.to, msg: h.msg, sent: h.sent });
+                self.trace
+                    .record(|| TraceEvent::message(now, TraceKind::Send, h.from, h.to, &h.msg, h.sent, Some(due)));
+                self.push(due, Deliver { from: h.from, to: h.to, msg: h.msg, sent: h.sent });
             } else {
                 let now = self.now;
                 self.trace.record(|| TraceEvent::message(now, TraceKind::Drop, h.from, h.to, &h.msg, h.sent, None));
@@ -299,9 +343,9 @@ impl Scheduler {
         self.network.link(from, to)
     }
 
-    fn push(&mut self, due: Time, event: Event) {
+    fn push(&mut self, due: Time, delivery: Deliver) {
         let seq = self.next_seq();
-        self.queue.push(Scheduled { due, seq, event });
+        self.queue.push(Scheduled { due, seq, delivery });
     }
 
     fn next_seq(&mut self) -> u64 {
@@ -309,7 +353,7 @@ impl Scheduler {
         self.seq
     }
 
-    fn push_result(&mut self, node: NodeId, request: Option<RequestId>, command: Arc<str>, outcome: Outcome) {
+    fn push_result(&mut self, node: NodeId, request: Option<RequestId>, command: Rc<str>, outcome: Outcome) {
         let time = self.now;
         self.trace.record(|| TraceEvent {
             node: Some(node),
@@ -321,8 +365,13 @@ impl Scheduler {
     }
 
     /// Messages in flight (queued for delivery), in queue order.
+    /// Messages waiting in the queue.
+    pub fn queue_len(&self) -> usize {
+        self.queue.len()
+    }
+
     pub fn in_flight(&self) -> impl Iterator<Item = &Scheduled> {
-        self.queue.iter().filter(|s| matches!(s.event, Event::Deliver { .. }))
+        self.queue.iter()
     }
 
     pub fn results(&self) -> &[ClientResult] {
@@ -338,7 +387,7 @@ impl Scheduler {
         &self.trace
     }
 
-    /// Events taken off the queue so far (deliveries, timers and commands).
+    /// Events processed so far: deliveries, commands, and timers that were not cancelled.
     pub fn processed(&self) -> u64 {
         self.processed
     }

@@ -46,10 +46,8 @@ pub fn parse(text: &str, nodes: usize) -> (Vec<ScriptLine>, Vec<ScriptError>) {
 }
 
 fn parse_line(content: &str, nodes: usize) -> Result<(Time, NodeId, &str), String> {
-    let mut parts = content.splitn(3, char::is_whitespace);
-    let time = parts.next().unwrap_or("");
-    let node = parts.next().unwrap_or("");
-    let command = parts.next().unwrap_or("").trim();
+    let (time, rest) = split_word(content);
+    let (node, command) = split_word(rest);
     let ms: f64 = time
         .parse()
         .ok()
@@ -60,6 +58,15 @@ fn parse_line(content: &str, nodes: usize) -> Result<(Time, NodeId, &str), Strin
         return Err("no command after the node number (expected `<time_ms> <node> <command>`)".into());
     }
     Ok(((ms * MICROS_PER_MS as f64).round() as Time, node, command))
+}
+
+/// Splits off the first whitespace-separated word; returns it and the trimmed rest.
+pub fn split_word(text: &str) -> (&str, &str) {
+    let text = text.trim();
+    match text.find(char::is_whitespace) {
+        Some(i) => (&text[..i], text[i..].trim_start()),
+        None => (text, ""),
+    }
 }
 
 /// Parses a node number, `2` or `n2`, checking it is in the cluster.
@@ -78,7 +85,7 @@ mod tests {
 
     #[test]
     fn parses_lines_and_skips_comments() {
-        let (lines, errors) = parse("# a story\n\n0 0 insert 5 hello ALL\n1500.5 n3 get 5 ONE  # stale?\n", 4);
+        let (lines, errors) = parse("# a story\n\n0    0  insert 5 hello ALL\n1500.5 n3 get 5 ONE  # stale?\n", 4);
         assert!(errors.is_empty());
         assert_eq!(
             lines,
@@ -91,7 +98,8 @@ mod tests {
 
     #[test]
     fn bad_lines_are_reported_and_the_rest_kept() {
-        let (lines, errors) = parse("soon 0 get 5 ONE\n10 7 get 5 ONE\n10 x get 5 ONE\n10 1\n-5 0 show-all\n20 1 show-all", 4);
+        let (lines, errors) =
+            parse("soon 0 get 5 ONE\n10 7 get 5 ONE\n10 x get 5 ONE\n10 1\n-5 0 show-all\n20 1 show-all", 4);
         assert_eq!(lines.len(), 1);
         let lines_with_errors: Vec<_> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines_with_errors, vec![1, 2, 3, 4, 5]);

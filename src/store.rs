@@ -90,15 +90,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+    use std::rc::Rc;
 
     fn e(ts: i64, value: Option<&str>) -> Entry {
-        Entry { value: value.map(Arc::from), version: Version { timestamp: ts, node: 0 } }
+        Entry { value: value.map(Rc::from), version: Version { timestamp: ts, node: 0 } }
     }
 
     #[test]
     fn newest_version_wins_whatever_the_arrival_order() {
-        let k: Key = Arc::from("k");
+        let k: Key = Rc::from("k");
         let mut s = Store::new(100);
         assert_eq!(s.apply(0, &k, &e(2, Some("new"))), Applied::Changed);
         assert_eq!(s.apply(0, &k, &e(1, Some("old"))), Applied::Kept);
@@ -108,7 +108,7 @@ mod tests {
 
     #[test]
     fn update_only_applies_to_live_keys() {
-        let k: Key = Arc::from("k");
+        let k: Key = Rc::from("k");
         let mut s = Store::new(100);
         assert_eq!(s.apply_if_present(0, &k, &e(1, Some("v"))), Applied::NotFound);
         s.apply(0, &k, &e(1, Some("v")));
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn tombstones_are_purged_after_the_grace_period_unless_overwritten() {
-        let (a, b): (Key, Key) = (Arc::from("a"), Arc::from("b"));
+        let (a, b): (Key, Key) = (Rc::from("a"), Rc::from("b"));
         let mut s = Store::new(100);
         s.apply(10, &a, &e(1, None));
         s.apply(20, &b, &e(1, None));
@@ -137,7 +137,7 @@ mod tests {
     fn sorted_lists_every_entry_by_key() {
         let mut s = Store::new(0);
         for k in ["b", "a", "c"] {
-            s.apply(0, &Arc::from(k), &e(1, Some(k)));
+            s.apply(0, &Rc::from(k), &e(1, Some(k)));
         }
         let keys: Vec<_> = s.sorted().into_iter().map(|(k, _)| k.to_string()).collect();
         assert_eq!(keys, ["a", "b", "c"]);

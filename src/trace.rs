@@ -77,7 +77,15 @@ impl TraceEvent {
     }
 
     /// An event about a message on the link `from -> to`.
-    pub fn message(time: Time, kind: TraceKind, from: NodeId, to: NodeId, msg: &Message, sent: Time, due: Option<Time>) -> TraceEvent {
+    pub fn message(
+        time: Time,
+        kind: TraceKind,
+        from: NodeId,
+        to: NodeId,
+        msg: &Message,
+        sent: Time,
+        due: Option<Time>,
+    ) -> TraceEvent {
         let entry = msg.entry();
         TraceEvent {
             from: Some(from),

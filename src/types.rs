@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// Index of a node in the config's `addresses` list.
 pub type NodeId = usize;
@@ -15,9 +15,10 @@ pub const MICROS_PER_MS: u64 = 1_000;
 pub const MICROS_PER_S: u64 = 1_000_000;
 
 /// Keys and values are immutable strings shared between messages, stores and the trace, so
-/// copying one is a reference-count bump rather than an allocation.
-pub type Key = Arc<str>;
-pub type Value = Arc<str>;
+/// copying one is a reference-count bump rather than an allocation. `Rc`, not `Arc`: the core is
+/// single-threaded (in wasm and natively), and the non-atomic count is measurably cheaper.
+pub type Key = Rc<str>;
+pub type Value = Rc<str>;
 
 /// The version of a write: the coordinator's clock when the command was issued, then the
 /// coordinator's id as the tie-break, so every replica orders versions identically.
@@ -74,7 +75,7 @@ mod tests {
     use super::*;
 
     fn entry(ts: i64, node: NodeId, value: Option<&str>) -> Entry {
-        Entry { value: value.map(Arc::from), version: Version { timestamp: ts, node } }
+        Entry { value: value.map(Rc::from), version: Version { timestamp: ts, node } }
     }
 
     #[test]

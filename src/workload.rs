@@ -52,7 +52,8 @@ impl Workload {
                 let r = rng.next_u64();
                 let node = (r % self.nodes as u64) as NodeId;
                 let key = (r >> 16) % self.keys as u64;
-                let command = if (r >> 8) & 1 == 0 { format!("insert k{key} v{i} QUORUM") } else { format!("get k{key} QUORUM") };
+                let command =
+                    if (r >> 8) & 1 == 0 { format!("insert k{key} v{i} QUORUM") } else { format!("get k{key} QUORUM") };
                 (i as Time * self.spacing, node, command)
             })
             .collect()

@@ -60,7 +60,15 @@ impl Coordinator {
     }
 
     /// Starts a client command at `now`.
-    pub fn start(&mut self, p: &NodeParams, store: &mut Store, now: Time, id: RequestId, command: Command, out: &mut Vec<Output>) {
+    pub fn start(
+        &mut self,
+        p: &NodeParams,
+        store: &mut Store,
+        now: Time,
+        id: RequestId,
+        command: Command,
+        out: &mut Vec<Output>,
+    ) {
         let pending = match command {
             Command::ShowAll => {
                 out.push(Output::Reply { id, outcome: Outcome::Listed { entries: store.sorted() } });
@@ -71,7 +79,13 @@ impl Coordinator {
                 for to in replicas.iter() {
                     out.push(Output::Send { to, msg: Message::Read { req: id, key: key.clone() } });
                 }
-                Pending::Read(ReadState { key, level, replicas, replies: Vec::with_capacity(replicas.len()), answered: false })
+                Pending::Read(ReadState {
+                    key,
+                    level,
+                    replicas,
+                    replies: Vec::with_capacity(replicas.len()),
+                    answered: false,
+                })
             }
             Command::Search { key } => {
                 for to in 0..p.nodes {
@@ -114,16 +128,25 @@ impl Coordinator {
                 if !w.replicas.contains(from) || w.acked.contains(&from) || w.missing.contains(&from) {
                     return;
                 }
-                if applied { w.acked.push(from) } else { w.missing.push(from) }
+                if applied {
+                    w.acked.push(from)
+                } else {
+                    w.missing.push(from)
+                }
                 let needed = w.level.required(p.replication_factor);
                 if w.acked.len() >= needed {
-                    let outcome = Outcome::Written { key: w.key.clone(), op: w.op, entry: w.entry.clone(), acked_by: w.acked.clone() };
+                    let outcome = Outcome::Written {
+                        key: w.key.clone(),
+                        op: w.op,
+                        entry: w.entry.clone(),
+                        acked_by: w.acked.clone(),
+                    };
                     out.push(Output::Reply { id, outcome });
                     true
                 } else if w.replicas.len() - w.missing.len() < needed {
                     let error = format!(
-                        "update failed: key not found ({} of {} replicas hold no value for `{}`, so {} cannot be reached)",
-                        w.missing.len(), w.replicas.len(), w.key, w.level
+                        "update failed: key not found: {} hold(s) no value for `{}`, so {} ({needed} of {} replicas) cannot be reached; use insert to create a key",
+                        crate::outcome::node_list(&w.missing), w.key, w.level, w.replicas.len()
                     );
                     out.push(Output::Reply { id, outcome: Outcome::Failed { error } });
                     true
@@ -146,6 +169,7 @@ impl Coordinator {
         };
         if finished {
             self.pending.remove(&id);
+            out.push(Output::CancelTimer { timer: Timer::RequestTimeout { id } });
         }
     }
 
@@ -160,7 +184,12 @@ impl Coordinator {
                 if !r.answered {
                     let error = format!(
                         "get {} {} failed: {} of {} replicas answered within the {seconds} s timeout; {} needs {}",
-                        r.key, r.level, r.replies.len(), r.replicas.len(), r.level, r.level.required(rf)
+                        r.key,
+                        r.level,
+                        r.replies.len(),
+                        r.replicas.len(),
+                        r.level,
+                        r.level.required(rf)
                     );
                     out.push(Output::Reply { id, outcome: Outcome::Failed { error } });
                 }
@@ -168,7 +197,8 @@ impl Coordinator {
             }
             Pending::Write(w) => {
                 let name = w.op.name();
-                let error = format!(
+                let error =
+                    format!(
                     "{name} {} {} failed: {} of {} replicas acknowledged within the {seconds} s timeout; {} needs {}",
                     w.key, w.level, w.acked.len(), w.replicas.len(), w.level, w.level.required(rf)
                 );
@@ -194,7 +224,8 @@ fn write(
     let entry = Entry { value, version: Version { timestamp: now as i64 + p.clock_skew, node: p.id } };
     let replicas = Replicas::of(&key, p.nodes, p.replication_factor);
     for to in replicas.iter() {
-        let msg = Message::Write { req: id, key: key.clone(), entry: entry.clone(), only_if_present: op == WriteOp::Update };
+        let msg =
+            Message::Write { req: id, key: key.clone(), entry: entry.clone(), only_if_present: op == WriteOp::Update };
         out.push(Output::Send { to, msg });
     }
     Pending::Write(WriteState { key, op, level, replicas, entry, acked: Vec::new(), missing: Vec::new() })
@@ -229,7 +260,10 @@ impl ReadState {
         for &to in &stale {
             out.push(Output::Send { to, msg: Message::Repair { key: self.key.clone(), entry: best.clone() } });
         }
-        out.push(Output::Reply { id, outcome: Outcome::Repaired { key: self.key.clone(), entry: best.clone(), repaired: stale } });
+        out.push(Output::Reply {
+            id,
+            outcome: Outcome::Repaired { key: self.key.clone(), entry: best.clone(), repaired: stale },
+        });
     }
 }
 

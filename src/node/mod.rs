@@ -25,7 +25,7 @@ pub enum Input {
     Timer(Timer),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "timer", rename_all = "snake_case")]
 pub enum Timer {
     /// The request's deadline: fail it if its level was not reached, repair with what came in.
@@ -35,13 +35,29 @@ pub enum Timer {
 /// Something a node asks its driver to do.
 #[derive(Clone, Debug)]
 pub enum Output {
-    Send { to: NodeId, msg: Message },
+    Send {
+        to: NodeId,
+        msg: Message,
+    },
     /// An answer for the client of request `id` (a request may answer more than once: a get
     /// answers with its value, and later reports its read repair).
-    Reply { id: RequestId, outcome: Outcome },
-    SetTimer { at: Time, timer: Timer },
+    Reply {
+        id: RequestId,
+        outcome: Outcome,
+    },
+    SetTimer {
+        at: Time,
+        timer: Timer,
+    },
+    /// The timer is no longer needed (its request finished before the deadline).
+    CancelTimer {
+        timer: Timer,
+    },
     /// The local store changed: `entry` is the new version, or `None` when a tombstone was purged.
-    StoreChanged { key: Key, entry: Option<Entry> },
+    StoreChanged {
+        key: Key,
+        entry: Option<Entry>,
+    },
 }
 
 /// The fixed facts a node is started with.
@@ -96,7 +112,9 @@ impl Node {
     pub fn handle(&mut self, now: Time, input: Input, out: &mut Vec<Output>) {
         self.purge_tombstones(now, out);
         match input {
-            Input::Client { id, command } => self.coordinator.start(&self.params, &mut self.store, now, id, command, out),
+            Input::Client { id, command } => {
+                self.coordinator.start(&self.params, &mut self.store, now, id, command, out)
+            }
             Input::Deliver { from, msg } => match msg {
                 Message::Read { .. } | Message::Write { .. } | Message::Repair { .. } | Message::SearchRead { .. } => {
                     replica::serve(&mut self.store, now, from, msg, out)

@@ -17,12 +17,18 @@ pub fn serve(store: &mut Store, now: Time, from: NodeId, msg: Message, out: &mut
             out.push(Output::Send { to: from, msg: Message::SearchReply { req, key, entry } });
         }
         Message::Write { req, key, entry, only_if_present } => {
-            let applied =
-                if only_if_present { store.apply_if_present(now, &key, &entry) } else { store.apply(now, &key, &entry) };
+            let applied = if only_if_present {
+                store.apply_if_present(now, &key, &entry)
+            } else {
+                store.apply(now, &key, &entry)
+            };
             if applied == Applied::Changed {
                 out.push(Output::StoreChanged { key: key.clone(), entry: Some(entry) });
             }
-            out.push(Output::Send { to: from, msg: Message::WriteAck { req, key, applied: applied != Applied::NotFound } });
+            out.push(Output::Send {
+                to: from,
+                msg: Message::WriteAck { req, key, applied: applied != Applied::NotFound },
+            });
         }
         Message::Repair { key, entry } => {
             if store.apply(now, &key, &entry) == Applied::Changed {

@@ -1,1 +1,89 @@
-fn main() {}
+//! `kvsim`: the headless runner of the key-value store simulation.
+
+mod bench;
+mod repl;
+mod run;
+
+use clap::{Parser, Subcommand};
+use kvplayground::Config;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "kvsim", version, about = "Run the Dynamo-style key-value store simulation headless")]
+struct Cli {
+    #[command(subcommand)]
+    command: Mode,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// Run a script of timed commands and print the results.
+    Run {
+        /// The cluster config (the original project's config.json format).
+        #[arg(long)]
+        config: PathBuf,
+        /// Lines of `<time_ms> <node> <command>`; blank lines and `#` comments are skipped.
+        #[arg(long)]
+        script: PathBuf,
+        /// Seed of the random delays (default: the config's `seed`, or 0).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print one JSON object per result instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also print every trace event as a JSON line.
+        #[arg(long)]
+        trace: bool,
+    },
+    /// Type commands into the cluster as in the original's terminals: `<node> <command>`,
+    /// or `use N` and then plain commands.
+    Repl {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Virtual seconds per wall-clock second.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+    },
+    /// Measure simulated events per second on the standard workload.
+    Bench {
+        #[arg(long, default_value_t = kvplayground::workload::Workload::STANDARD.operations)]
+        ops: usize,
+        #[arg(long, default_value_t = kvplayground::workload::Workload::STANDARD.nodes)]
+        nodes: usize,
+        /// Print the figures as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Mode::Run { config, script, seed, json, trace } => {
+            load_config(&config).and_then(|c| run::run(&c, &script, seed.unwrap_or(c.seed), json, trace))
+        }
+        Mode::Repl { config, seed, speed } => {
+            load_config(&config).and_then(|c| repl::repl(&c, seed.unwrap_or(c.seed), speed))
+        }
+        Mode::Bench { ops, nodes, json } => bench::bench(ops, nodes, json),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("kvsim: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads a file, naming it in the error.
+fn read(path: &Path, what: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
+}
+
+fn load_config(path: &Path) -> Result<Config, String> {
+    Config::from_json(&read(path, "config")?).map_err(|e| format!("{}: {e}", path.display()))
+}

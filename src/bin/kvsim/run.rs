@@ -1,0 +1,56 @@
+//! `kvsim run`: a script of timed commands, results printed as they happen.
+
+use kvplayground::script::{self, ScriptError};
+use kvplayground::{ClientResult, Config, Simulation};
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+pub fn run(config: &Config, script_path: &Path, seed: u64, json: bool, trace: bool) -> Result<(), String> {
+    let text = super::read(script_path, "script")?;
+    let (lines, errors) = script::parse(&text, config.len());
+    let mut sim = Simulation::new(config, seed);
+    for line in &lines {
+        sim.schedule(line.at, line.node, &line.command).map_err(|e| format!("script line {}: {e}", line.line))?;
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let fail = |e: io::Error| format!("cannot write output: {e}");
+    for error in &errors {
+        writeln!(out, "{}", script_error_line(error, json)).map_err(fail)?;
+    }
+    let mut traced = 0;
+    loop {
+        let more = sim.step();
+        if trace {
+            for event in &sim.trace().events()[traced..] {
+                writeln!(out, "{}", serde_json::to_string(event).map_err(|e| e.to_string())?).map_err(fail)?;
+            }
+            traced = sim.trace().events().len();
+        }
+        for result in sim.take_results() {
+            writeln!(out, "{}", result_line(&result, json)).map_err(fail)?;
+        }
+        if !more {
+            break;
+        }
+    }
+    out.flush().map_err(fail)
+}
+
+pub fn result_line(result: &ClientResult, json: bool) -> String {
+    if json {
+        result.to_json().to_string()
+    } else {
+        result.to_text()
+    }
+}
+
+fn script_error_line(error: &ScriptError, json: bool) -> String {
+    if json {
+        serde_json::json!({"time": 0.0, "node": null, "command": error.text, "ok": false, "result": "error",
+                           "error": error.to_string()})
+        .to_string()
+    } else {
+        format!("[{:>8} --] {error}", "0.000")
+    }
+}

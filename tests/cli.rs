@@ -1,0 +1,144 @@
+//! The `kvsim` binary as a user runs it: exit codes, output formats, the examples.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn kvsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kvsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("kvsim runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kvsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const EXAMPLE: [&str; 4] = ["--config", "examples/config.json", "--script", "examples/read-repair.kvs"];
+
+#[test]
+fn the_example_tells_a_read_repair_story() {
+    let out = kvsim(&[&["run"], &EXAMPLE[..]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    let stale = text.find("Get return: hello").expect("the read at ONE returns the stale value");
+    let repair = text.find("Executing repair: sent world").expect("read repair sends the newest value");
+    assert!(stale < repair, "{text}");
+    assert!(text.contains("Get return: world"), "{text}");
+    let search: Vec<_> = text.lines().filter(|l| l.contains("returned value: world")).collect();
+    assert_eq!(search.len(), 3, "all three replicas agree in the end:\n{text}");
+}
+
+#[test]
+fn json_output_has_one_object_per_result() {
+    let out = kvsim(&[&["run", "--json"], &EXAMPLE[..]].concat());
+    assert!(out.status.success());
+    let results: Vec<serde_json::Value> =
+        stdout(&out).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    for r in &results {
+        for field in ["time", "node", "command", "ok"] {
+            assert!(r.get(field).is_some(), "{field} missing in {r}");
+        }
+    }
+    let stale_get = results.iter().find(|r| r["command"] == "get 5 ONE" && r["result"] == "value").unwrap();
+    assert_eq!(stale_get["value"], "hello");
+    assert_eq!(stale_get["ok"], true);
+    let repair = results.iter().find(|r| r["result"] == "repair").unwrap();
+    assert_eq!(repair["repaired"], serde_json::json!([2]));
+    let search = results.iter().find(|r| r["result"] == "search").unwrap();
+    let replies = search["replies"].as_array().unwrap();
+    assert_eq!(replies.len(), 4);
+    assert_eq!(replies[3]["value"], serde_json::Value::Null);
+    assert_eq!(replies[3]["replica"], false);
+}
+
+#[test]
+fn trace_lines_are_json_and_the_run_is_reproducible() {
+    let a = kvsim(&[&["run", "--trace", "--json"], &EXAMPLE[..]].concat());
+    let b = kvsim(&[&["run", "--trace", "--json"], &EXAMPLE[..]].concat());
+    assert_eq!(a.stdout, b.stdout);
+    let text = stdout(&a);
+    let kinds: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter_map(|v| v.get("kind").and_then(|k| k.as_str()).map(String::from))
+        .collect();
+    for kind in ["command", "send", "deliver", "store", "reply"] {
+        assert!(kinds.iter().any(|k| k == kind), "no {kind} event");
+    }
+    let other_seed = kvsim(&[&["run", "--trace", "--json", "--seed", "7"], &EXAMPLE[..]].concat());
+    assert_ne!(other_seed.stdout, a.stdout, "the seed changes the delays");
+}
+
+#[test]
+fn bad_config_or_missing_file_exits_2_with_a_message() {
+    let bad = temp_file("bad.json", r#"{"addresses": ["a", "a"], "avg_delays": [[0, 0], [0, 0]]}"#);
+    let out = kvsim(&["run", "--config", bad.to_str().unwrap(), "--script", "examples/read-repair.kvs"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("addresses[1]") && err.contains("duplicate"), "{err}");
+
+    let out = kvsim(&["run", "--config", "no/such/config.json", "--script", "examples/read-repair.kvs"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config no/such/config.json"));
+
+    let out = kvsim(&["run", "--config", "examples/config.json", "--script", "no/such/script"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read script"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn bad_script_lines_give_error_results_and_the_rest_runs() {
+    let out = kvsim(&["run", "--json", "--config", "examples/config.json", "--script", "examples/mistakes.kvs"]);
+    assert!(out.status.success());
+    let results: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let errors: Vec<_> =
+        results.iter().filter(|r| r["ok"] == false).map(|r| r["error"].as_str().unwrap().to_string()).collect();
+    assert_eq!(errors.len(), 5, "{errors:#?}");
+    assert!(errors.iter().any(|e| e.contains("there is no node 7")));
+    assert!(errors.iter().any(|e| e.contains("unknown command `fetch`")));
+    assert!(results.iter().any(|r| r["command"] == "get 5 ONE" && r["value"] == "hello"));
+}
+
+#[test]
+fn repl_runs_typed_commands_on_any_node() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvsim"))
+        .args(["repl", "--config", "examples/config.json", "--speed", "1000"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = "0 insert 5 hello ALL\nwait\nuse 3\nget 5 ONE\nwait\n2 show-all\n9 get 5 ONE\nuse x\nbogus\nquit\n";
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("n0] insert successful"), "{text}");
+    assert!(text.contains("n3] Get return: hello"), "{text}");
+    assert!(text.contains("n2] 5 => (hello"), "{text}");
+    assert!(text.contains("there is no node 9"), "{text}");
+    assert!(text.contains("`x` is not a node number"), "{text}");
+    assert!(text.contains("unknown command `bogus`"), "{text}");
+}
+
+#[test]
+fn bench_prints_its_figures() {
+    let out = kvsim(&["bench", "--ops", "2000", "--json"]);
+    assert!(out.status.success());
+    let figures: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(figures["operations"], 2000);
+    assert!(figures["events"].as_u64().unwrap() > 2000 * 6, "each QUORUM op is at least a command and 6 messages");
+    assert!(figures["events_per_second"].as_f64().unwrap() > 0.0);
+    assert!(figures["ratio"].as_f64().unwrap() > 0.0);
+}
