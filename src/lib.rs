@@ -21,6 +21,9 @@ pub mod sim;
 pub mod store;
 pub mod trace;
 pub mod types;
+pub mod view;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 pub mod workload;
 
 pub use command::{Command, CommandError, Level};

@@ -58,6 +58,7 @@ impl Ord for Scheduled {
 struct PendingCommand {
     at: Time,
     seq: u64,
+    id: RequestId,
     node: NodeId,
     text: Rc<str>,
 }
@@ -159,15 +160,20 @@ impl Scheduler {
         self.network.nodes()
     }
 
-    /// Schedules `text` to be typed on `node` at `at` (or now, if `at` is in the past).
-    pub fn schedule_command(&mut self, at: Time, node: NodeId, text: &str) -> Result<(), String> {
+    /// Schedules `text` to be typed on `node` at `at` (or now, if `at` is in the past) and
+    /// returns the id its results will carry.
+    pub fn schedule_command(&mut self, at: Time, node: NodeId, text: &str) -> Result<RequestId, String> {
         if node >= self.nodes() {
             return Err(format!("there is no node {node}: nodes are numbered 0 to {}", self.nodes() - 1));
         }
         let at = at.max(self.now);
         let seq = self.next_seq();
-        insert_sorted(&mut self.commands, at, PendingCommand { at, seq, node, text: Rc::from(text.trim()) }, |c| c.at);
-        Ok(())
+        let id = self.next_request;
+        self.next_request += 1;
+        insert_sorted(&mut self.commands, at, PendingCommand { at, seq, id, node, text: Rc::from(text.trim()) }, |c| {
+            c.at
+        });
+        Ok(id)
     }
 
     /// Due time of the next event, if any.
@@ -238,8 +244,7 @@ impl Scheduler {
     }
 
     fn start_command(&mut self, c: PendingCommand) -> Option<Step> {
-        let id = self.next_request;
-        self.next_request += 1;
+        let id = c.id;
         self.trace.record(|| TraceEvent {
             node: Some(c.node),
             request: Some(id),

@@ -1,6 +1,7 @@
 //! The headless simulation: the nodes and the scheduler composed in a loop.
 
 use crate::config::Config;
+use crate::message::RequestId;
 use crate::network::LinkState;
 use crate::node::{Node, Output};
 use crate::outcome::ClientResult;
@@ -43,13 +44,14 @@ impl Simulation {
         &self.scheduler
     }
 
-    /// Schedules `command` to be typed on `node` at virtual time `at` (microseconds).
-    pub fn schedule(&mut self, at: Time, node: NodeId, command: &str) -> Result<(), String> {
+    /// Schedules `command` to be typed on `node` at virtual time `at` (microseconds); returns
+    /// the request id its results will carry.
+    pub fn schedule(&mut self, at: Time, node: NodeId, command: &str) -> Result<RequestId, String> {
         self.scheduler.schedule_command(at, node, command)
     }
 
     /// Types `command` on `node` now; it runs at the next step.
-    pub fn submit(&mut self, node: NodeId, command: &str) -> Result<(), String> {
+    pub fn submit(&mut self, node: NodeId, command: &str) -> Result<RequestId, String> {
         self.scheduler.schedule_command(self.now(), node, command)
     }
 

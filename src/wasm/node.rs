@@ -1,0 +1,73 @@
+//! One server as a JS object: its own store and coordinator, nothing shared.
+
+use super::{parse_config, scheduler::Envelope, to_js};
+use crate::node::{Node, Output};
+use crate::view::store_rows;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+pub struct KvNode {
+    node: Node,
+}
+
+/// What a node produced for one input: messages to send, replies, timers. The page hands it to
+/// [`super::KvScheduler::absorb`].
+#[wasm_bindgen]
+pub struct Outputs {
+    pub(super) node: usize,
+    pub(super) outputs: Vec<Output>,
+}
+
+#[wasm_bindgen]
+impl Outputs {
+    /// The node that produced these outputs.
+    #[wasm_bindgen(getter)]
+    pub fn node(&self) -> usize {
+        self.node
+    }
+
+    /// How many messages to send are among the outputs.
+    #[wasm_bindgen(getter, js_name = messageCount)]
+    pub fn message_count(&self) -> usize {
+        self.outputs.iter().filter(|o| matches!(o, Output::Send { .. })).count()
+    }
+}
+
+#[wasm_bindgen]
+impl KvNode {
+    /// Node `id` of the cluster described by `config_json`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str, id: usize) -> Result<KvNode, JsError> {
+        let config = parse_config(config_json)?;
+        if id >= config.len() {
+            return Err(JsError::new(&format!("there is no node {id}: the config has {} nodes", config.len())));
+        }
+        Ok(KvNode { node: Node::new(id, &config) })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> usize {
+        self.node.id()
+    }
+
+    /// Handles an input popped from the scheduler; it must be addressed to this node.
+    pub fn handle(&mut self, envelope: Envelope) -> Result<Outputs, JsError> {
+        let step = envelope.into_step();
+        if step.node != self.node.id() {
+            return Err(JsError::new(&format!("this input is for node {}, not node {}", step.node, self.node.id())));
+        }
+        let mut outputs = Vec::new();
+        self.node.handle(step.time, step.input, &mut outputs);
+        Ok(Outputs { node: self.node.id(), outputs })
+    }
+
+    /// The local store: `[{key, value (null for a tombstone), version: {timestamp, node}}]`.
+    pub fn store(&self) -> Result<JsValue, JsError> {
+        to_js(&store_rows(&self.node))
+    }
+
+    /// This node's clock (virtual time plus its skew) at virtual time `now`, in microseconds.
+    pub fn clock(&self, now: f64) -> f64 {
+        self.node.clock(now.max(0.0) as crate::Time) as f64
+    }
+}

@@ -1,0 +1,151 @@
+//! The seeded scheduler as a JS object: it decides the order and the delay of every message.
+
+use super::{node::Outputs, parse_config, seed_from_js, time_from_js, to_js};
+use crate::network::LinkState;
+use crate::scheduler::{Scheduler, Step};
+use crate::view::{MessageView, ResultView};
+use wasm_bindgen::prelude::*;
+
+/// The next input for a node, popped from the scheduler; give it to that node's `handle`.
+#[wasm_bindgen]
+pub struct Envelope {
+    step: Step,
+}
+
+impl Envelope {
+    pub(super) fn into_step(self) -> Step {
+        self.step
+    }
+}
+
+#[wasm_bindgen]
+impl Envelope {
+    /// The node the input is for.
+    #[wasm_bindgen(getter)]
+    pub fn node(&self) -> usize {
+        self.step.node
+    }
+
+    /// Virtual time of the input, in microseconds.
+    #[wasm_bindgen(getter)]
+    pub fn time(&self) -> f64 {
+        self.step.time as f64
+    }
+}
+
+#[wasm_bindgen]
+pub struct KvScheduler {
+    scheduler: Scheduler,
+}
+
+#[wasm_bindgen]
+impl KvScheduler {
+    /// A scheduler for the cluster of `config_json`, its random delays seeded with `seed`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str, seed: f64) -> Result<KvScheduler, JsError> {
+        let config = parse_config(config_json)?;
+        Ok(KvScheduler { scheduler: Scheduler::new(&config, seed_from_js(seed)?, true) })
+    }
+
+    /// Virtual time of the last event, in microseconds.
+    #[wasm_bindgen(getter)]
+    pub fn now(&self) -> f64 {
+        self.scheduler.now() as f64
+    }
+
+    /// Due time of the next event, or `undefined` when nothing is left.
+    #[wasm_bindgen(js_name = nextDue)]
+    pub fn next_due(&mut self) -> Option<f64> {
+        self.scheduler.next_due().map(|t| t as f64)
+    }
+
+    /// Types `command` on `node` at virtual time `at` (microseconds; the past means now) and
+    /// returns the request id its results will carry. A command that does not parse is answered
+    /// with an error result when its time comes.
+    #[wasm_bindgen(js_name = scheduleCommand)]
+    pub fn schedule_command(&mut self, at: f64, node: usize, command: &str) -> Result<f64, JsError> {
+        let at = time_from_js(at)?;
+        self.scheduler.schedule_command(at, node, command).map(|id| id as f64).map_err(|e| JsError::new(&e))
+    }
+
+    /// Moves the clock forward to `t` without skipping anything due before it.
+    #[wasm_bindgen(js_name = advanceTo)]
+    pub fn advance_to(&mut self, t: f64) -> Result<(), JsError> {
+        let t = time_from_js(t)?;
+        let limit = self.scheduler.next_due().unwrap_or(t);
+        self.scheduler.advance_to(t.min(limit));
+        Ok(())
+    }
+
+    /// Takes the next input off the queue, or `undefined` when nothing is left.
+    pub fn pop(&mut self) -> Option<Envelope> {
+        self.scheduler.pop().map(|step| Envelope { step })
+    }
+
+    /// Takes a node's outputs: schedules its messages with delays drawn for their links,
+    /// records its replies and timers.
+    pub fn absorb(&mut self, outputs: Outputs) -> Result<(), JsError> {
+        let Outputs { node, mut outputs } = outputs;
+        if node >= self.scheduler.nodes() {
+            return Err(JsError::new(&format!("there is no node {node}")));
+        }
+        self.scheduler.absorb(node, &mut outputs);
+        Ok(())
+    }
+
+    /// Sets what the link `from -> to` does with new messages: "up", "hold" or "drop".
+    #[wasm_bindgen(js_name = setLink)]
+    pub fn set_link(&mut self, from: usize, to: usize, state: &str) -> Result<(), JsError> {
+        let n = self.scheduler.nodes();
+        if from >= n || to >= n {
+            return Err(JsError::new(&format!("link {from} -> {to} does not exist: nodes are 0 to {}", n - 1)));
+        }
+        let state = match state {
+            "up" => LinkState::Up,
+            "hold" => LinkState::Hold,
+            "drop" => LinkState::Drop,
+            other => return Err(JsError::new(&format!("`{other}` is not a link state: use up, hold or drop"))),
+        };
+        self.scheduler.set_link(from, to, state);
+        Ok(())
+    }
+
+    /// Messages in flight: `[{id, from, to, kind, key, value, version, request, sent, due}]`.
+    #[wasm_bindgen(js_name = inFlight)]
+    pub fn in_flight(&self) -> Result<JsValue, JsError> {
+        let views: Vec<_> = self.scheduler.in_flight().map(MessageView::of).collect();
+        to_js(&views)
+    }
+
+    /// Results since the last call: `[{time, node, command, ok, text, fields}]`.
+    #[wasm_bindgen(js_name = takeResults)]
+    pub fn take_results(&mut self) -> Result<JsValue, JsError> {
+        let views: Vec<_> = self.scheduler.take_results().iter().map(ResultView::of).collect();
+        to_js(&views)
+    }
+
+    /// Number of trace events recorded so far.
+    #[wasm_bindgen(getter, js_name = traceLength)]
+    pub fn trace_length(&self) -> usize {
+        self.scheduler.trace().events().len()
+    }
+
+    /// Trace events from index `start` on.
+    #[wasm_bindgen(js_name = traceSince)]
+    pub fn trace_since(&self, start: usize) -> Result<JsValue, JsError> {
+        let events = self.scheduler.trace().events();
+        to_js(&events[start.min(events.len())..])
+    }
+
+    /// The whole trace as JSON lines, the format of `kvsim run --trace`.
+    #[wasm_bindgen(js_name = traceJsonLines)]
+    pub fn trace_json_lines(&self) -> String {
+        self.scheduler.trace().to_json_lines()
+    }
+
+    /// Events processed so far.
+    #[wasm_bindgen(getter)]
+    pub fn processed(&self) -> f64 {
+        self.scheduler.processed() as f64
+    }
+}
