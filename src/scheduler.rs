@@ -27,30 +27,46 @@ pub struct Deliver {
     pub sent: Time,
 }
 
-/// A queued message. Ordered so that `BinaryHeap` (a max-heap) pops the earliest due time first,
-/// and among equal due times the one scheduled first.
-#[derive(Clone, Debug)]
-pub struct Scheduled {
+/// A queue entry: when a message is due, and where it waits in the message slab. Ordered so
+/// that `BinaryHeap` (a max-heap) pops the earliest due time first, and among equal due times the
+/// one scheduled first. Kept small because the heap moves entries on every push and pop.
+#[derive(Clone, Copy, Debug)]
+pub struct QueueEntry {
     pub due: Time,
     pub seq: u64,
-    pub delivery: Deliver,
+    slot: u32,
 }
 
-impl PartialEq for Scheduled {
+impl QueueEntry {
+    pub fn new(due: Time, seq: u64, slot: u32) -> QueueEntry {
+        QueueEntry { due, seq, slot }
+    }
+}
+
+impl PartialEq for QueueEntry {
     fn eq(&self, other: &Self) -> bool {
         (self.due, self.seq) == (other.due, other.seq)
     }
 }
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
+impl Eq for QueueEntry {}
+impl PartialOrd for QueueEntry {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Scheduled {
+impl Ord for QueueEntry {
     fn cmp(&self, other: &Self) -> Ordering {
         (other.due, other.seq).cmp(&(self.due, self.seq))
     }
+}
+
+/// A message in flight, as drivers see it.
+#[derive(Clone, Copy, Debug)]
+pub struct InFlight<'a> {
+    pub due: Time,
+    /// Unique per message within a run.
+    pub seq: u64,
+    pub delivery: &'a Deliver,
 }
 
 /// A client command waiting for its time.
@@ -108,7 +124,10 @@ struct Held {
 pub struct Scheduler {
     now: Time,
     seq: u64,
-    queue: BinaryHeap<Scheduled>,
+    queue: BinaryHeap<QueueEntry>,
+    /// The messages the queue entries point at; freed slots are reused.
+    slab: Vec<Option<Deliver>>,
+    free_slots: Vec<u32>,
     /// Client commands, sorted by `(at, seq)`; kept apart from the queue so a long script does
     /// not deepen the heap.
     commands: VecDeque<PendingCommand>,
@@ -137,6 +156,8 @@ impl Scheduler {
             now: 0,
             seq: 0,
             queue: BinaryHeap::new(),
+            slab: Vec::new(),
+            free_slots: Vec::new(),
             commands: VecDeque::new(),
             timers: VecDeque::new(),
             cancelled: FxHashSet::default(),
@@ -235,7 +256,9 @@ impl Scheduler {
                     return Some(Step { time: due, node: t.node, input: Input::Timer(t.timer) });
                 }
                 Source::Message => {
-                    let Scheduled { delivery: Deliver { from, to, msg, sent }, .. } = self.queue.pop()?;
+                    let entry = self.queue.pop()?;
+                    self.free_slots.push(entry.slot);
+                    let Deliver { from, to, msg, sent } = self.slab[entry.slot as usize].take()?;
                     self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
                     return Some(Step { time: due, node: to, input: Input::Deliver { from, msg } });
                 }
@@ -353,7 +376,17 @@ impl Scheduler {
 
     fn push(&mut self, due: Time, delivery: Deliver) {
         let seq = self.next_seq();
-        self.queue.push(Scheduled { due, seq, delivery });
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = Some(delivery);
+                slot
+            }
+            None => {
+                self.slab.push(Some(delivery));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.queue.push(QueueEntry { due, seq, slot });
     }
 
     fn next_seq(&mut self) -> u64 {
@@ -378,8 +411,10 @@ impl Scheduler {
         self.queue.len()
     }
 
-    pub fn in_flight(&self) -> impl Iterator<Item = &Scheduled> {
-        self.queue.iter()
+    pub fn in_flight(&self) -> impl Iterator<Item = InFlight<'_>> {
+        self.queue.iter().filter_map(|e| {
+            self.slab[e.slot as usize].as_ref().map(|delivery| InFlight { due: e.due, seq: e.seq, delivery })
+        })
     }
 
     pub fn results(&self) -> &[ClientResult] {

@@ -4,7 +4,7 @@
 use crate::message::{MessageKind, RequestId};
 use crate::node::Node;
 use crate::outcome::ClientResult;
-use crate::scheduler::Scheduled;
+use crate::scheduler::InFlight;
 use crate::types::{Key, NodeId, Time, Value, Version};
 use serde::Serialize;
 
@@ -25,7 +25,7 @@ pub struct MessageView {
 }
 
 impl MessageView {
-    pub fn of(s: &Scheduled) -> MessageView {
+    pub fn of(s: InFlight<'_>) -> MessageView {
         let msg = &s.delivery.msg;
         let entry = msg.entry();
         MessageView {

@@ -1,8 +1,7 @@
 //! `kvsim bench`: simulated events per second on the standard workload, beside the rate of a
 //! bare binary-heap push and pop loop at the same queue depth (the engine's floor).
 
-use kvplayground::message::Message;
-use kvplayground::scheduler::{Deliver, Scheduled};
+use kvplayground::scheduler::QueueEntry;
 use kvplayground::workload::Workload;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
@@ -74,13 +73,8 @@ fn heap_loop(depth: usize, ops: u64) -> f64 {
         x ^= x << 17;
         x % 20_000
     };
-    let key: kvplayground::Key = "k".into();
-    let entry = |due, seq| Scheduled {
-        due,
-        seq,
-        delivery: Deliver { from: 0, to: 1, msg: Message::Read { req: seq, key: key.clone() }, sent: 0 },
-    };
-    let mut heap: BinaryHeap<Scheduled> = (0..depth as u64).map(|i| entry(next(), i)).collect();
+    let entry = |due, seq| QueueEntry::new(due, seq, (seq % depth as u64) as u32);
+    let mut heap: BinaryHeap<QueueEntry> = (0..depth as u64).map(|i| entry(next(), i)).collect();
     let start = Instant::now();
     for seq in 0..ops {
         let top = heap.pop().expect("the heap never empties");
