@@ -41,7 +41,8 @@ impl Level {
             _ if is("QUORUM") => Ok(Level::Quorum),
             _ if is("ALL") || text == "9" => Ok(Level::All),
             _ => Err(CommandError::new(format!(
-                "`{text}` is not a consistency level: use ONE, QUORUM or ALL (or the original's 1 and 9)"
+                "`{}` is not a consistency level: use ONE, QUORUM or ALL (or the original's 1 and 9)",
+                truncate(text, 40)
             ))),
         }
     }
@@ -168,6 +169,7 @@ impl fmt::Display for Command {
 }
 
 fn key(text: &str) -> Result<Key, CommandError> {
+    printable("key", text)?;
     if text.len() > MAX_KEY_BYTES {
         return Err(CommandError::new(format!(
             "key is {} bytes long; keys may be at most {MAX_KEY_BYTES} bytes",
@@ -178,6 +180,7 @@ fn key(text: &str) -> Result<Key, CommandError> {
 }
 
 fn value(text: &str) -> Result<Value, CommandError> {
+    printable("value", text)?;
     if text.len() > MAX_VALUE_BYTES {
         return Err(CommandError::new(format!(
             "value is {} bytes long; values may be at most {MAX_VALUE_BYTES} bytes",
@@ -187,8 +190,20 @@ fn value(text: &str) -> Result<Value, CommandError> {
     Ok(Rc::from(text))
 }
 
+/// Rejects control characters (NUL, escape sequences, ...) in a key or value: they would be
+/// stored, echoed to terminals and drawn on the page as they are.
+fn printable(what: &str, text: &str) -> Result<(), CommandError> {
+    match text.chars().find(|c| c.is_control()) {
+        Some(c) => Err(CommandError::new(format!(
+            "{what} contains the control character U+{:04X}; keys and values must be printable",
+            c as u32
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Shortens user text quoted back in an error, on a character boundary.
-fn truncate(text: &str, max_chars: usize) -> String {
+pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
     match text.char_indices().nth(max_chars) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text.to_string(),

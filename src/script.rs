@@ -1,6 +1,7 @@
 //! Scripts for `kvsim run`: one `<time_ms> <node> <command>` per line; blank lines and `#`
 //! comments are skipped.
 
+use crate::command::truncate;
 use crate::types::{NodeId, Time, MICROS_PER_MS};
 
 /// A script line that parsed: run `command` on `node` at `at` (microseconds).
@@ -52,7 +53,7 @@ fn parse_line(content: &str, nodes: usize) -> Result<(Time, NodeId, &str), Strin
         .parse()
         .ok()
         .filter(|ms: &f64| ms.is_finite() && (0.0..=MAX_TIME_MS).contains(ms))
-        .ok_or_else(|| format!("`{time}` is not a time: start the line with milliseconds from 0 to {MAX_TIME_MS} (expected `<time_ms> <node> <command>`)"))?;
+        .ok_or_else(|| format!("`{}` is not a time: start the line with milliseconds from 0 to {MAX_TIME_MS} (expected `<time_ms> <node> <command>`)", truncate(time, 40)))?;
     let node = parse_node(node, nodes)?;
     if command.is_empty() {
         return Err("no command after the node number (expected `<time_ms> <node> <command>`)".into());
@@ -74,8 +75,8 @@ pub fn parse_node(text: &str, nodes: usize) -> Result<NodeId, String> {
     let digits = text.strip_prefix('n').unwrap_or(text);
     match digits.parse::<NodeId>() {
         Ok(node) if node < nodes => Ok(node),
-        Ok(node) => Err(format!("there is no node {node}: nodes are numbered 0 to {}", nodes - 1)),
-        Err(_) => Err(format!("`{text}` is not a node number: use 0 to {}", nodes.saturating_sub(1))),
+        Ok(node) => Err(format!("there is no node {node}: nodes are numbered 0 to {}", nodes.saturating_sub(1))),
+        Err(_) => Err(format!("`{}` is not a node number: use 0 to {}", truncate(text, 40), nodes.saturating_sub(1))),
     }
 }
 

@@ -14,6 +14,9 @@ use rustc_hash::FxHashMap;
 #[derive(Clone, Debug, Default)]
 pub struct Coordinator {
     pending: FxHashMap<RequestId, Pending>,
+    /// The timestamp of the last write this node issued: versions must be unique, so two writes
+    /// typed in the same microsecond get increasing timestamps.
+    last_timestamp: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -94,12 +97,29 @@ impl Coordinator {
                 let replicas = Replicas::of(&key, p.nodes, p.replication_factor);
                 Pending::Search(SearchState { key, replicas, replies: vec![None; p.nodes], answered: 0 })
             }
-            Command::Insert { key, value, level } => write(p, now, id, key, Some(value), level, WriteOp::Insert, out),
-            Command::Update { key, value, level } => write(p, now, id, key, Some(value), level, WriteOp::Update, out),
-            Command::Delete { key, level } => write(p, now, id, key, None, level, WriteOp::Delete, out),
+            Command::Insert { key, value, level } => {
+                write(p, self.next_timestamp(p, now), id, key, Some(value), level, WriteOp::Insert, out)
+            }
+            Command::Update { key, value, level } => {
+                write(p, self.next_timestamp(p, now), id, key, Some(value), level, WriteOp::Update, out)
+            }
+            Command::Delete { key, level } => {
+                write(p, self.next_timestamp(p, now), id, key, None, level, WriteOp::Delete, out)
+            }
         };
         out.push(Output::SetTimer { at: now + p.request_timeout, timer: Timer::RequestTimeout { id } });
         self.pending.insert(id, pending);
+    }
+
+    /// The timestamp of a new write: this node's clock, or one microsecond after the last write's
+    /// timestamp if the clock has not moved past it. Without this, two writes from one node in the
+    /// same microsecond would share a version, and replicas that received them in different orders
+    /// would keep different values forever (read repair sees equal versions and repairs nothing).
+    fn next_timestamp(&mut self, p: &NodeParams, now: Time) -> i64 {
+        let clock = now as i64 + p.clock_skew;
+        let timestamp = self.last_timestamp.map_or(clock, |last| clock.max(last + 1));
+        self.last_timestamp = Some(timestamp);
+        timestamp
     }
 
     /// Counts a replica's reply.
@@ -209,11 +229,12 @@ impl Coordinator {
     }
 }
 
-/// Sends a new version of `key` to its replicas; `value: None` writes a tombstone.
+/// Sends a new version of `key`, stamped `timestamp`, to its replicas; `value: None` writes a
+/// tombstone.
 #[allow(clippy::too_many_arguments)]
 fn write(
     p: &NodeParams,
-    now: Time,
+    timestamp: i64,
     id: RequestId,
     key: Key,
     value: Option<Value>,
@@ -221,7 +242,7 @@ fn write(
     op: WriteOp,
     out: &mut Vec<Output>,
 ) -> Pending {
-    let entry = Entry { value, version: Version { timestamp: now as i64 + p.clock_skew, node: p.id } };
+    let entry = Entry { value, version: Version { timestamp, node: p.id } };
     let replicas = Replicas::of(&key, p.nodes, p.replication_factor);
     for to in replicas.iter() {
         let msg =
