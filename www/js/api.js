@@ -1,0 +1,74 @@
+// window.playground: the page's automation API, for tests, teaching scripts and the console.
+//
+//   playground.ready                     Promise, resolved once the page is usable.
+//   playground.loadConfig(config, {seed}?)
+//                                        config: config.json text or an object. Replaces the
+//                                        cluster (seed: the given one, else the config's `seed`,
+//                                        else 0). Promise; rejects with the ConfigError
+//                                        ({field, detail, message}) and changes nothing.
+//   playground.run(node, command)        Types `command` on node `node` (a number), as its console
+//                                        does (echoed there, results printed there). Promise of
+//                                        the first result: {time, node, request, command, ok,
+//                                        text, fields}; later results of the same request (read
+//                                        repair) come with results().
+//   playground.state()                   {now, playing, speed, seed, config, nodes: [{id, address,
+//                                        store: [{key, value|null, version}]}], inFlight: [{id,
+//                                        from, to, kind, key, value, version, request, sent, due}]}.
+//   playground.pause() / resume()        Stops / restarts virtual time.
+//   playground.step()                    Delivers exactly the next event (pausing); false when
+//                                        nothing is left.
+//   playground.setSpeed(x)               Virtual seconds per wall second, 0.1 to 100.
+//   playground.runUntilQuiet()           Processes everything left at once.
+//   playground.reset()                   A fresh cluster from the same config and seed.
+//   playground.setLink(from, to, state)  state: 'up', 'hold' (keep messages until 'up') or 'drop'.
+//   playground.trace()                   The run's trace as JSON lines (as `kvsim run --trace`).
+//   playground.script()                  The commands typed so far as a kvsim script.
+//   playground.demo()                    Plays "Watch read repair"; Promise, resolved when the
+//                                        repaired replicas agree.
+//   playground.results()                 Every result so far, oldest first.
+//
+// Times are virtual microseconds (ResultView.time, sent, due, now) except where seconds are
+// named. The page's own controls, consoles and tables follow whatever these calls do.
+
+/** Installs window.playground; `booted` resolves with {session, consoles, demo}. */
+export function installApi(booted) {
+  let app = null;
+  const ready = () => {
+    if (!app) throw new Error('the playground is not ready yet: await playground.ready first');
+    return app;
+  };
+  const cluster = () => ready().session.cluster;
+  window.playground = Object.freeze({
+    ready: booted.then((started) => {
+      app = started;
+    }),
+    async loadConfig(config, { seed } = {}) {
+      ready().session.replace(typeof config === 'string' ? config : JSON.stringify(config), seed);
+    },
+    run: (node, command) => ready().consoles.submit(node, command),
+    state() {
+      const { session } = ready();
+      const c = session.cluster;
+      return {
+        now: c.now(),
+        playing: c.playing,
+        speed: c.speed,
+        seed: session.seed,
+        config: c.config,
+        nodes: c.config.addresses.map((address, id) => ({ id, address, store: c.store(id) })),
+        inFlight: c.inFlight(),
+      };
+    },
+    pause: () => cluster().pause(),
+    resume: () => cluster().play(),
+    step: () => cluster().step(),
+    setSpeed: (speed) => cluster().setSpeed(speed),
+    runUntilQuiet: () => cluster().runUntilQuiet(),
+    reset: () => ready().session.reset(),
+    setLink: (from, to, state) => ready().session.setLink(from, to, state),
+    trace: () => cluster().traceJsonLines(),
+    script: () => cluster().script(),
+    demo: () => ready().demo.play(),
+    results: () => [...ready().session.results],
+  });
+}

@@ -1,0 +1,89 @@
+// The node consoles: typing a command (with history on the arrow keys and the default level),
+// echoing it, and printing every result on the console of the node that answered, in the
+// original's words. Results are also announced in the live region.
+
+import { el, seconds, followBottom } from './dom.js';
+
+const MAX_LINES = 300;
+const MAX_ANNOUNCED = 5;
+// The commands whose last word is a level: the level is the word after this many.
+const LEVEL_POSITION = { get: 2, insert: 3, update: 3 };
+
+/** `text` with `level` appended when it is a get/insert/update typed without its level. */
+export function withDefaultLevel(text, level) {
+  const words = text.trim().split(/\s+/);
+  const position = LEVEL_POSITION[words[0].toLowerCase()];
+  return level && words.length === position ? `${text.trim()} ${level}` : text.trim();
+}
+
+export class Consoles {
+  constructor(session, { live, defaultLevel }) {
+    this.session = session;
+    this.live = live;
+    this.defaultLevel = defaultLevel;
+    this.parts = [];
+    this.history = []; // per node: commands typed, oldest first; kept across resets
+    session.subscribe((event) => {
+      if (event.type === 'step') for (const result of event.results) this.print(result);
+    });
+  }
+
+  /** Wires the consoles of freshly built panels. */
+  attach(parts) {
+    this.parts = parts;
+    this.live.replaceChildren();
+    parts.forEach((part, i) => {
+      part.scroll = followBottom(part.output);
+      this.append(part, `n${i} is up at ${this.session.cluster.config.addresses[i]}. Type a command below.`, 'note');
+      this.history[i] ??= [];
+      let cursor = this.history[i].length; // the entry the arrows show; length = the new line
+      part.input.addEventListener('keydown', (e) => {
+        const history = this.history[i];
+        if (e.key === 'Enter') {
+          const text = withDefaultLevel(part.input.value, this.defaultLevel.value);
+          part.input.value = '';
+          if (!text) return;
+          if (history.at(-1) !== text) history.push(text);
+          cursor = history.length;
+          this.submit(i, text).catch(() => {}); // its result or error is printed when it arrives
+        } else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+          e.preventDefault();
+          cursor = Math.max(0, Math.min(history.length, cursor + (e.key === 'ArrowUp' ? -1 : 1)));
+          part.input.value = history[cursor] ?? '';
+        }
+      });
+    });
+  }
+
+  /** Echoes `command` on node `node`'s console and runs it; resolves with its first result. */
+  submit(node, command) {
+    const cluster = this.session.cluster;
+    const part = this.parts[node];
+    // The echo goes first (show-all answers at once) and reads no layout, so the time shown is
+    // the time the command is typed at.
+    if (part) this.append(part, `[${seconds(cluster.now())}] n${node}> ${String(command).trim()}`, 'echo');
+    return cluster.run(node, command);
+  }
+
+  print(result) {
+    const part = this.parts[result.node];
+    if (!part) return;
+    const prefix = `[${seconds(result.time)}] `;
+    const text = result.text.split('\n').join(`\n${' '.repeat(prefix.length)}`);
+    const kind = !result.ok ? 'error' : result.fields.result === 'repair' ? 'repair' : 'ok';
+    this.append(part, prefix + text, kind);
+    this.announce(`n${result.node}: ${result.text.split('\n').join('; ')}`);
+  }
+
+  append(part, text, kind) {
+    const { output } = part;
+    output.append(el('div', { className: `line ${kind}`, text }));
+    while (output.childElementCount > MAX_LINES) output.firstElementChild.remove();
+    part.scroll();
+  }
+
+  announce(text) {
+    this.live.append(el('p', { text }));
+    while (this.live.childElementCount > MAX_ANNOUNCED) this.live.firstElementChild.remove();
+  }
+}

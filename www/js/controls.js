@@ -1,0 +1,66 @@
+// The header controls: play/pause, step, speed (log scale), run until quiet, reset, the virtual
+// clock and the seed; space and `.` as keyboard shortcuts.
+
+import { byTestId, setText, seconds } from './dom.js';
+import { MIN_SPEED, MAX_SPEED } from './cluster.js';
+
+export class Controls {
+  constructor(session) {
+    this.session = session;
+    this.play = byTestId('play-pause');
+    this.playIcon = this.play.querySelector('.icon');
+    this.playLabel = this.play.querySelector('.label');
+    this.speed = byTestId('speed');
+    this.speedValue = byTestId('speed-value');
+    this.clock = byTestId('clock');
+    this.seed = byTestId('seed');
+    this.speed.min = String(Math.log10(MIN_SPEED));
+    this.speed.max = String(Math.log10(MAX_SPEED));
+    this.play.addEventListener('click', () => this.togglePlay());
+    byTestId('step').addEventListener('click', () => this.session.cluster.step());
+    byTestId('run-until-quiet').addEventListener('click', () => this.session.cluster.runUntilQuiet());
+    byTestId('reset').addEventListener('click', () => this.session.reset());
+    this.speed.addEventListener('input', () => {
+      const speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, 10 ** Number(this.speed.value)));
+      this.session.cluster.setSpeed(Number(speed.toPrecision(2)));
+    });
+    document.addEventListener('keydown', (e) => this.onKey(e));
+    session.subscribe((event) => {
+      if (event.type === 'clock' || event.type === 'cluster') this.sync();
+    });
+  }
+
+  togglePlay() {
+    const cluster = this.session.cluster;
+    if (cluster.playing) cluster.pause();
+    else cluster.play();
+  }
+
+  // Space and `.` work wherever they do not type text; space leaves buttons and sliders their
+  // own meaning of it.
+  onKey(e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.closest('input:not([type="range"]):not([type="file"]), textarea, select, [contenteditable]')) return;
+    if (e.key === ' ' && !e.target.closest('button, a[href], input, summary')) {
+      e.preventDefault();
+      this.togglePlay();
+    } else if (e.key === '.') {
+      e.preventDefault();
+      this.session.cluster.step();
+    }
+  }
+
+  sync() {
+    const cluster = this.session.cluster;
+    setText(this.playIcon, cluster.playing ? '❚❚' : '▶');
+    setText(this.playLabel, cluster.playing ? 'Pause' : 'Play');
+    if (document.activeElement !== this.speed) this.speed.value = String(Math.log10(cluster.speed));
+    setText(this.speedValue, `${cluster.speed}x`);
+    setText(this.seed, `seed ${this.session.seed}`);
+  }
+
+  /** Called every frame. */
+  tick(now) {
+    setText(this.clock, `t = ${seconds(now)} s`);
+  }
+}

@@ -1,0 +1,84 @@
+// Small DOM and formatting helpers. Every string reaches the page through textContent, so typed
+// keys, values and addresses are always shown as text, never parsed as HTML.
+
+/** Creates an element: `attrs` are attributes (a `text` entry sets textContent), `children` are nodes. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'text') node.textContent = value;
+    else if (name === 'className') node.className = value;
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+/** The element with `data-testid`, which the page's skeleton in index.html must provide. */
+export function byTestId(id) {
+  const node = document.querySelector(`[data-testid="${id}"]`);
+  if (!node) throw new Error(`index.html lacks data-testid="${id}"`);
+  return node;
+}
+
+/** Sets textContent only when it changes: cheap to call every frame. */
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/** Virtual µs as seconds with milliseconds, truncated like kvsim's `format_time`: `10.409`. */
+export function seconds(micros) {
+  const ms = Math.floor(micros / 1000);
+  return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
+}
+
+/** A version as kvsim prints it: `10.000000@n0` (timestamps may be negative with clock skew). */
+export function versionText(version) {
+  if (!version) return '';
+  const abs = Math.abs(version.timestamp);
+  const sign = version.timestamp < 0 ? '-' : '';
+  return `${sign}${Math.floor(abs / 1e6)}.${String(abs % 1e6).padStart(6, '0')}@n${version.node}`;
+}
+
+/** Orders versions as the core does: timestamp, then coordinator id. */
+export function compareVersions(a, b) {
+  return a.timestamp - b.timestamp || a.node - b.node;
+}
+
+/** Restarts a CSS animation class on `nodes` (re-adding it alone would not replay it). */
+export function replay(nodes, className) {
+  if (!nodes.length) return;
+  for (const node of nodes) node.classList.remove(className);
+  void document.body.offsetWidth; // one style flush for all, so each animation starts again
+  for (const node of nodes) node.classList.add(className);
+}
+
+/**
+ * Keeps a scrolling box at its bottom until the reader scrolls up (and again once they scroll
+ * back down). Returns the function to call after appending (with `true`: follow again). The
+ * scroll waits for the next frame, so appending forces no layout.
+ */
+export function followBottom(box) {
+  let follow = true;
+  let pending = false;
+  let lastTop = 0;
+  box.addEventListener('scroll', () => {
+    // Only a move up is the reader's: our own scrolls and appended lines only ever go down.
+    if (box.scrollTop < lastTop - 2) follow = false;
+    else if (box.scrollHeight - box.scrollTop - box.clientHeight < 24) follow = true;
+    lastTop = box.scrollTop;
+  });
+  return (again = false) => {
+    if (again) {
+      follow = true;
+      lastTop = 0; // the box was emptied or refilled: its clamped scroll is not the reader's
+    }
+    if (!follow || pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      box.scrollTop = box.scrollHeight;
+      lastTop = box.scrollTop;
+    });
+  };
+}

@@ -1,0 +1,62 @@
+// Bootstrap: loads the wasm, wires the views to one Session, opens the original's four-server
+// cluster playing at 1x, and runs the single animation loop.
+
+import { loadWasm } from './cluster.js';
+import { byTestId } from './dom.js';
+import { PRESET_CONFIG, PRESET_SEED, DEFAULT_HINT } from './presets.js';
+import { Session } from './session.js';
+import { Controls } from './controls.js';
+import { Topology } from './topology.js';
+import { buildPanels, markCoordinators } from './panels.js';
+import { Consoles } from './consoles.js';
+import { Stores } from './stores.js';
+import { Inspector } from './inspector.js';
+import { EventLog } from './event-log.js';
+import { ConfigEditor } from './config-editor.js';
+import { Demo } from './demo.js';
+import { installApi } from './api.js';
+
+async function boot() {
+  await loadWasm();
+  const session = new Session();
+  const hint = byTestId('hint');
+  hint.textContent = DEFAULT_HINT;
+  const controls = new Controls(session);
+  let parts = [];
+  const topology = new Topology(session, {
+    canvas: byTestId('topology'),
+    tooltip: byTestId('topology-tooltip'),
+    legend: byTestId('legend'),
+    onCoordinators: (coordinators) => markCoordinators(parts, coordinators),
+  });
+  const consoles = new Consoles(session, { live: byTestId('live-results'), defaultLevel: byTestId('default-level') });
+  const inspector = new Inspector(session);
+  const stores = new Stores(session, (snapshot) => inspector.update(snapshot));
+  new EventLog(session);
+  new ConfigEditor(session);
+  session.subscribe((event) => {
+    if (event.type !== 'cluster') return;
+    parts = buildPanels(byTestId('node-grid'), session.cluster.config.addresses);
+    consoles.attach(parts);
+    stores.attach(parts);
+  });
+  const demo = new Demo(session, { consoles, inspector, hint, button: byTestId('demo-read-repair') });
+  session.replace(PRESET_CONFIG, PRESET_SEED);
+
+  const frame = () => {
+    requestAnimationFrame(frame); // first, so one bad frame cannot stop the animation
+    const now = session.cluster.now();
+    topology.draw(now);
+    controls.tick(now);
+  };
+  requestAnimationFrame(frame);
+  return { session, consoles, demo };
+}
+
+const booted = boot();
+booted.catch((error) => {
+  const fatal = byTestId('fatal-error');
+  fatal.textContent = `The playground could not start: ${error.message}`;
+  fatal.hidden = false;
+});
+installApi(booted);

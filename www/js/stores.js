@@ -1,0 +1,85 @@
+// Each node's local store as a table. A row flashes when its version changes and says STALE
+// when another node holds a newer version of the key. Stores are read from the nodes only after
+// steps whose trace stored something.
+
+import { el, compareVersions, versionText, replay } from './dom.js';
+
+export class Stores {
+  /** `onChange(snapshot)` is told after every refresh: {rows: per node, newest: key -> version}. */
+  constructor(session, onChange) {
+    this.session = session;
+    this.onChange = onChange;
+    this.parts = [];
+    this.rendered = []; // per node: key -> {tr, cells, signature}
+    this.snapshot = { rows: [], newest: new Map() };
+    session.subscribe((event) => {
+      if (event.type === 'step' && event.trace.some((e) => e.kind === 'store')) this.refresh();
+    });
+  }
+
+  attach(parts) {
+    this.parts = parts;
+    this.rendered = parts.map(() => new Map());
+    this.refresh();
+  }
+
+  refresh() {
+    const cluster = this.session.cluster;
+    const rows = this.parts.map((_, i) => cluster.store(i));
+    const newest = new Map();
+    for (const row of rows.flat()) {
+      const best = newest.get(row.key);
+      if (!best || compareVersions(row.version, best) > 0) newest.set(row.key, row.version);
+    }
+    const changed = [];
+    rows.forEach((nodeRows, i) => this.render(i, nodeRows, newest, changed));
+    replay(changed, 'flash');
+    this.snapshot = { rows, newest };
+    this.onChange(this.snapshot);
+  }
+
+  render(node, rows, newest, changed) {
+    const { body, caption } = this.parts[node];
+    const rendered = this.rendered[node];
+    const keys = new Set(rows.map((row) => row.key));
+    for (const [key, entry] of rendered) {
+      if (!keys.has(key)) {
+        entry.tr.remove(); // a purged tombstone
+        rendered.delete(key);
+      }
+    }
+    rows.forEach((row, index) => {
+      let entry = rendered.get(row.key);
+      if (!entry) {
+        entry = makeRow(row.key);
+        rendered.set(row.key, entry);
+      }
+      const signature = `${row.value}\u0000${row.version.timestamp}\u0000${row.version.node}`;
+      if (entry.signature !== signature) {
+        entry.signature = signature;
+        entry.cells.value.textContent = row.value ?? '(deleted)';
+        entry.cells.value.classList.toggle('tombstone', row.value === null);
+        entry.cells.timestamp.textContent = versionText(row.version);
+        changed.push(entry.tr);
+      }
+      const stale = compareVersions(row.version, newest.get(row.key)) < 0;
+      entry.cells.state.textContent = stale ? 'STALE' : 'newest';
+      entry.tr.classList.toggle('stale', stale);
+      // Moved only when out of place: moving a row would restart its flash.
+      const at = body.children[index];
+      if (at !== entry.tr) body.insertBefore(entry.tr, at ?? null);
+    });
+    caption.textContent = `n${node} store — ${rows.length ? `${rows.length} key${rows.length === 1 ? '' : 's'}` : 'empty'}`;
+  }
+}
+
+function makeRow(key) {
+  const cells = {};
+  const tr = el('tr', { 'data-key': key });
+  for (const col of ['key', 'value', 'timestamp', 'state']) {
+    cells[col] = el('td', { 'data-col': col });
+    tr.append(cells[col]);
+  }
+  cells.key.textContent = key;
+  return { tr, cells, signature: null };
+}

@@ -1,0 +1,346 @@
+// The topology: the nodes on a ring and every message in flight as a dot on its link, drawn on
+// one canvas from the main animation frame. In-flight messages are fetched from the cluster only
+// after a step changed them; positions are interpolated from send and due time every frame.
+
+import { el, versionText, seconds } from './dom.js';
+
+/**
+ * One colour per message family, defined in the stylesheet (--read, --write, …) so the canvas,
+ * the legend and the event log agree; replies are hollow dots in their request's colour.
+ */
+export const KINDS = {
+  read: { family: 'read', label: 'read' },
+  read_reply: { family: 'read', label: 'read reply', hollow: true },
+  write: { family: 'write', label: 'write' },
+  write_ack: { family: 'write', label: 'write ack', hollow: true },
+  search: { family: 'search', label: 'search' },
+  search_reply: { family: 'search', label: 'search reply', hollow: true },
+  repair: { family: 'repair', label: 'REPAIR', loud: true },
+};
+const HOVER_RADIUS = 10;
+
+export class Topology {
+  constructor(session, { canvas, tooltip, legend, onCoordinators }) {
+    this.session = session;
+    this.canvas = canvas;
+    this.ctx = canvas.getContext('2d');
+    this.tooltip = tooltip;
+    this.onCoordinators = onCoordinators;
+    this.messages = [];
+    this.dirty = true;
+    this.coordinators = new Set();
+    this.held = new Map(); // "from-to" -> messages held on that link
+    this.released = new Map(); // message signature -> when its held link let it go (µs)
+    this.hits = new Float32Array(0); // x, y per drawn message, for hover
+    this.pointer = null;
+    this.hovered = null;
+    this.size = { width: 0, height: 0 };
+    const css = getComputedStyle(document.documentElement);
+    this.colors = Object.fromEntries(
+      ['read', 'write', 'search', 'repair', 'coordinator', 'held'].map((name) => [name, css.getPropertyValue(`--${name}`).trim()]),
+    );
+    buildLegend(legend);
+    session.subscribe((event) => this.onEvent(event));
+    new ResizeObserver(() => this.resize()).observe(canvas);
+    canvas.addEventListener('pointermove', (e) => {
+      const box = canvas.getBoundingClientRect();
+      this.pointer = { x: e.clientX - box.left, y: e.clientY - box.top };
+    });
+    canvas.addEventListener('pointerleave', () => {
+      this.pointer = null;
+    });
+    this.resize();
+  }
+
+  onEvent(event) {
+    if (event.type === 'cluster') {
+      this.held.clear();
+      this.released.clear();
+      this.coordinators = new Set(); // the new panels start unmarked
+      this.dirty = true;
+    } else if (event.type === 'step') {
+      this.dirty = true;
+      for (const e of event.trace) {
+        if (e.kind === 'hold') this.held.set(`${e.from}-${e.to}`, (this.held.get(`${e.from}-${e.to}`) ?? 0) + 1);
+        // A released message keeps its first send time; it starts moving when released.
+        if (e.kind === 'send' && e.time > e.sent) this.released.set(signature(e), e.time);
+      }
+    } else if (event.type === 'links') {
+      for (const link of this.held.keys()) if (this.session.links.get(link) !== 'hold') this.held.delete(link);
+    }
+  }
+
+  resize() {
+    const box = this.canvas.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    this.size = { width: box.width, height: box.height };
+    this.canvas.width = Math.round(box.width * dpr);
+    this.canvas.height = Math.round(box.height * dpr);
+    this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  }
+
+  /**
+   * Node positions on an ellipse (a circle stretched at most 1.5 times to use a wide canvas), n0
+   * at the top, clockwise. Addresses are drawn only where there is room between the nodes.
+   */
+  layout(n) {
+    const { width, height } = this.size;
+    const fits = (margin) => {
+      const ry = Math.max(40, height / 2 - margin);
+      const rx = Math.max(40, Math.min(width / 2 - 2 * margin, 1.5 * ry));
+      return { rx, ry, spacing: (2 * Math.PI * Math.sqrt((rx * rx + ry * ry) / 2)) / n };
+    };
+    let shape = fits(56);
+    const addresses = shape.spacing >= 110;
+    if (!addresses) shape = fits(26);
+    const { rx, ry, spacing } = shape;
+    const nodeRadius = Math.max(10, Math.min(24, spacing / 4));
+    const nodes = [];
+    for (let i = 0; i < n; i++) {
+      const angle = -Math.PI / 2 + (2 * Math.PI * i) / n;
+      nodes.push({ x: width / 2 + rx * Math.cos(angle), y: height / 2 + ry * Math.sin(angle), angle });
+    }
+    return { nodes, nodeRadius, addresses };
+  }
+
+  /** Draws one frame at virtual time `now` (µs). */
+  draw(now) {
+    const cluster = this.session.cluster;
+    if (this.dirty) {
+      this.dirty = false;
+      this.messages = cluster.inFlight();
+      if (this.released.size) {
+        const live = new Set(this.messages.map(signature));
+        for (const key of this.released.keys()) if (!live.has(key)) this.released.delete(key);
+      }
+      this.updateCoordinators();
+    }
+    const { ctx } = this;
+    const { nodes, nodeRadius, addresses } = this.layout(cluster.size);
+    ctx.clearRect(0, 0, this.size.width, this.size.height);
+    this.drawLinks(nodes);
+    this.drawMessages(now, nodes, nodeRadius);
+    this.drawNodes(nodes, nodeRadius, addresses ? cluster.config.addresses : null);
+    this.updateTooltip();
+  }
+
+  updateCoordinators() {
+    const next = new Set();
+    for (const m of this.messages) {
+      if (m.request === null || m.request === undefined) continue;
+      next.add(m.kind.endsWith('_reply') || m.kind.endsWith('_ack') ? m.to : m.from);
+    }
+    if (next.size === this.coordinators.size && [...next].every((n) => this.coordinators.has(n))) return;
+    this.coordinators = next;
+    this.onCoordinators(next);
+  }
+
+  drawLinks(nodes) {
+    const { ctx } = this;
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = '#d5dbe5';
+    ctx.beginPath();
+    for (let i = 0; i < nodes.length; i++) {
+      for (let j = i + 1; j < nodes.length; j++) {
+        ctx.moveTo(nodes[i].x, nodes[i].y);
+        ctx.lineTo(nodes[j].x, nodes[j].y);
+      }
+    }
+    ctx.stroke();
+    // Links that hold or drop messages: dashed, on their direction's side, with what they do.
+    ctx.save();
+    ctx.setLineDash([6, 4]);
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = this.colors.held;
+    ctx.font = '600 12px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    for (const [link, state] of this.session.links) {
+      const [from, to] = link.split('-').map(Number);
+      if (!nodes[from] || !nodes[to] || from === to) continue;
+      const { ax, ay, bx, by, nx, ny } = segment(nodes[from], nodes[to], 0, 6);
+      ctx.beginPath();
+      ctx.moveTo(ax, ay);
+      ctx.lineTo(bx, by);
+      ctx.stroke();
+      const count = this.held.get(link) ?? 0;
+      const label = state === 'hold' ? `n${from}→n${to} holding ${count}` : `n${from}→n${to} dropping`;
+      // Near the sending end, where the held messages wait, clear of the crossing links.
+      const x = ax + (bx - ax) * 0.3 + nx * 14;
+      const y = ay + (by - ay) * 0.3 + ny * 14;
+      const width = ctx.measureText(label).width + 10;
+      ctx.fillStyle = '#ffffff';
+      ctx.fillRect(x - width / 2, y - 9, width, 18);
+      ctx.fillStyle = this.colors.held;
+      ctx.fillText(label, x, y + 4);
+    }
+    ctx.restore();
+  }
+
+  drawMessages(now, nodes, nodeRadius) {
+    const { ctx, messages } = this;
+    if (this.hits.length < messages.length * 2) this.hits = new Float32Array(messages.length * 2);
+    const positions = this.hits;
+    messages.forEach((m, k) => {
+      const start = this.released.size ? this.released.get(signature(m)) ?? m.sent : m.sent;
+      const span = m.due - start;
+      const progress = span > 0 ? Math.min(1, Math.max(0, (now - start) / span)) : 1;
+      const from = nodes[m.from];
+      const to = nodes[m.to];
+      if (m.from === m.to) {
+        // A message to itself circles its node.
+        const angle = from.angle + progress * 2 * Math.PI;
+        positions[2 * k] = from.x + (nodeRadius + 9) * Math.cos(angle);
+        positions[2 * k + 1] = from.y + (nodeRadius + 9) * Math.sin(angle);
+      } else {
+        const { ax, ay, bx, by } = segment(from, to, nodeRadius, 4);
+        positions[2 * k] = ax + (bx - ax) * progress;
+        positions[2 * k + 1] = ay + (by - ay) * progress;
+      }
+    });
+    // One path per kind keeps 300 dots cheap; repair is drawn last, on top, ringed.
+    for (const [kind, style] of Object.entries(KINDS)) {
+      const radius = style.loud ? 7 : 5;
+      ctx.beginPath();
+      let any = false;
+      messages.forEach((m, k) => {
+        if (m.kind !== kind) return;
+        any = true;
+        ctx.moveTo(positions[2 * k] + radius, positions[2 * k + 1]);
+        ctx.arc(positions[2 * k], positions[2 * k + 1], radius, 0, 2 * Math.PI);
+      });
+      if (!any) continue;
+      const color = this.colors[style.family];
+      ctx.fillStyle = style.hollow ? '#ffffff' : color;
+      ctx.fill();
+      ctx.lineWidth = style.hollow ? 2.5 : 1;
+      ctx.strokeStyle = style.hollow ? color : '#ffffff';
+      ctx.stroke();
+      if (style.loud) {
+        ctx.beginPath();
+        messages.forEach((m, k) => {
+          if (m.kind !== kind) return;
+          ctx.moveTo(positions[2 * k] + 12, positions[2 * k + 1]);
+          ctx.arc(positions[2 * k], positions[2 * k + 1], 12, 0, 2 * Math.PI);
+        });
+        ctx.lineWidth = 2.5;
+        ctx.strokeStyle = color;
+        ctx.stroke();
+      }
+    }
+  }
+
+  /** `addresses`: null when there is no room to label the nodes with them. */
+  drawNodes(nodes, nodeRadius, addresses) {
+    const { ctx } = this;
+    const small = nodeRadius < 16;
+    nodes.forEach((node, i) => {
+      const coordinating = this.coordinators.has(i);
+      if (coordinating) {
+        ctx.beginPath();
+        ctx.arc(node.x, node.y, nodeRadius + 6, 0, 2 * Math.PI);
+        ctx.globalAlpha = 0.25;
+        ctx.fillStyle = this.colors.coordinator;
+        ctx.fill();
+        ctx.globalAlpha = 1;
+      }
+      ctx.beginPath();
+      ctx.arc(node.x, node.y, nodeRadius, 0, 2 * Math.PI);
+      ctx.fillStyle = coordinating ? '#fef3c7' : '#ffffff';
+      ctx.fill();
+      ctx.lineWidth = coordinating ? 3 : 1.5;
+      ctx.strokeStyle = coordinating ? this.colors.coordinator : '#334155';
+      ctx.stroke();
+      ctx.fillStyle = '#0f172a';
+      ctx.font = `700 ${small ? 11 : 14}px system-ui, sans-serif`;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(`n${i}`, node.x, node.y);
+      if (!addresses) return;
+      // The address sits outside the circle, on the node's side.
+      const cos = Math.cos(node.angle);
+      const sin = Math.sin(node.angle);
+      ctx.font = '12px ui-monospace, monospace';
+      ctx.fillStyle = '#475569';
+      ctx.textAlign = cos > 0.3 ? 'left' : cos < -0.3 ? 'right' : 'center';
+      ctx.fillText(clip(addresses[i]), node.x + cos * (nodeRadius + 8), node.y + sin * (nodeRadius + 12));
+    });
+    ctx.textBaseline = 'alphabetic';
+  }
+
+  updateTooltip() {
+    let found = null;
+    if (this.pointer) {
+      let best = HOVER_RADIUS * HOVER_RADIUS;
+      this.messages.forEach((m, k) => {
+        const dx = this.hits[2 * k] - this.pointer.x;
+        const dy = this.hits[2 * k + 1] - this.pointer.y;
+        if (dx * dx + dy * dy <= best) {
+          best = dx * dx + dy * dy;
+          found = m;
+        }
+      });
+    }
+    if (!found) {
+      if (this.hovered) this.tooltip.hidden = true;
+      this.hovered = null;
+      return;
+    }
+    if (this.hovered?.id !== found.id) {
+      this.hovered = found;
+      const value = found.version ? ` = ${found.value ?? '(deleted)'}` : '';
+      this.tooltip.textContent = [
+        `${KINDS[found.kind]?.label ?? found.kind}  n${found.from} → n${found.to}`,
+        `key ${found.key}${value}`,
+        found.version ? `timestamp ${versionText(found.version)}` : 'no version (a read)',
+        `sent ${seconds(found.sent)} s, due ${seconds(found.due)} s`,
+      ].join('\n');
+      this.tooltip.hidden = false;
+    }
+    this.tooltip.style.left = `${this.pointer.x + 14}px`;
+    this.tooltip.style.top = `${this.pointer.y + 14}px`;
+  }
+}
+
+/** Identifies a message in flight by what both a trace send event and its view carry. */
+function signature(m) {
+  return `${m.from}-${m.to}-${m.msg ?? m.kind}-${m.sent}-${m.due}-${m.key}`;
+}
+
+/** The link a -> b shortened by `inset` at both ends and moved `side` px to its right. */
+function segment(a, b, inset, side) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const length = Math.hypot(dx, dy) || 1;
+  const ux = dx / length;
+  const uy = dy / length;
+  const nx = -uy;
+  const ny = ux;
+  return {
+    ax: a.x + ux * inset + nx * side,
+    ay: a.y + uy * inset + ny * side,
+    bx: b.x - ux * inset + nx * side,
+    by: b.y - uy * inset + ny * side,
+    nx,
+    ny,
+  };
+}
+
+function clip(text) {
+  return text.length > 24 ? `${text.slice(0, 23)}…` : text;
+}
+
+function buildLegend(legend) {
+  const swatch = (classes) => el('span', { className: `swatch ${classes}`, 'aria-hidden': 'true' });
+  legend.replaceChildren(
+    ...Object.values(KINDS).map((style) =>
+      el(
+        'li',
+        { className: style.loud ? 'loud' : undefined },
+        swatch(`${style.family}${style.hollow ? ' hollow' : ''}${style.loud ? ' ringed' : ''}`),
+        style.label,
+      ),
+    ),
+    el('li', {}, swatch('coordinator'), 'coordinator'),
+    el('li', {}, swatch('held'), 'held link'),
+  );
+}
