@@ -49,7 +49,7 @@ fn parse_config(json: &str) -> Result<Config, JsError> {
 
 /// A whole-number seed from JS, which has no u64.
 fn seed_from_js(seed: f64) -> Result<u64, JsError> {
-    if seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0 {
+    if seed.is_finite() && seed.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&seed) {
         Ok(seed as u64)
     } else {
         Err(JsError::new(&format!("seed {seed} must be a whole number from 0 to 2^53 - 1")))
@@ -58,7 +58,7 @@ fn seed_from_js(seed: f64) -> Result<u64, JsError> {
 
 /// A virtual time (microseconds) from JS.
 fn time_from_js(t: f64) -> Result<crate::Time, JsError> {
-    if t.is_finite() && t >= 0.0 && t <= 9_007_199_254_740_991.0 {
+    if t.is_finite() && (0.0..=9_007_199_254_740_991.0).contains(&t) {
         Ok(t.round() as crate::Time)
     } else {
         Err(JsError::new(&format!("time {t} must be a number of microseconds from 0")))

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the wasm package the page loads: www/pkg/kvplayground.js + kvplayground_bg.wasm (release),
+# then shrinks the wasm with binaryen's wasm-opt. Assumes scripts/setup.sh --build has run
+# (wasm32 target, wasm-bindgen-cli, wasm-pack, node_modules).
+#
+# wasm-pack runs with --no-opt because it would download binaryen (or take Debian's wasm-opt
+# 108, which corrupts this module: the page then fails at start with "WebAssembly.Table.set():
+# Argument 1 is invalid for table"). We run the npm binaryen at the version in package-lock.json
+# ourselves, with exactly the wasm features rustc emits for wasm32-unknown-unknown.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+# wasm-pack finds wasm-bindgen (at the locked version) on PATH and downloads nothing.
+wasm-pack --quiet build --target web --out-dir www/pkg --no-typescript --release --no-opt "$@"
+wasm=www/pkg/kvplayground_bg.wasm
+node_modules/.bin/wasm-opt -O3 \
+  --enable-bulk-memory --enable-mutable-globals --enable-multivalue \
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext \
+  "$wasm" -o "$wasm.opt"
+mv "$wasm.opt" "$wasm"

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs what building and testing the playground needs, and only what is missing:
+#   target   rustup target wasm32-unknown-unknown
+#   bindgen  wasm-bindgen-cli at exactly the version of `wasm-bindgen` in Cargo.lock
+#   wasmpack wasm-pack
+#   apt      Debian packages: chromium, chromium-driver (for the browser tests)
+#   npm      node_modules (npm ci): binaryen's wasm-opt, and playwright-core, which drives the
+#            system Chromium in the end-to-end tests
+#
+# Usage: scripts/setup.sh [--build]   (--build: only what building the wasm package needs:
+# target, bindgen, wasmpack and npm). Idempotent and non-interactive; quick when everything is there.
+# Nothing here downloads a browser or a prebuilt binary: Chromium and chromedriver come from
+# Debian, the Rust tools are built from crates.io.
+#
+# binaryen comes from npm (version 132, a wasm build run by node), not from Debian: Debian's
+# wasm-opt 108 corrupts this module (see scripts/build-wasm.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="$HOME/.cargo/bin:$PATH"
+export DEBIAN_FRONTEND=noninteractive
+# playwright-core never downloads a browser, but make sure nothing else does either.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+WASM_PACK_VERSION=0.15.1
+only_build=false
+case "${1:-}" in
+  --build) only_build=true ;;
+  "") ;;
+  *) echo "usage: $0 [--build]" >&2; exit 2 ;;
+esac
+
+say() { echo "setup: $*"; }
+
+# --- Rust target ---------------------------------------------------------------------------
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "wasm32-unknown-unknown target: present"
+else
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# --- wasm-bindgen-cli at the locked version ------------------------------------------------
+# The version of the `wasm-bindgen` package in Cargo.lock (the line after its name).
+bindgen_version=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$bindgen_version" ]; then
+  echo "setup: cannot find the wasm-bindgen version in Cargo.lock" >&2
+  exit 1
+fi
+have_bindgen=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_bindgen" = "$bindgen_version" ]; then
+  say "wasm-bindgen-cli $bindgen_version: present"
+else
+  say "installing wasm-bindgen-cli $bindgen_version (found: ${have_bindgen:-none}); takes about 2 minutes"
+  # Not --locked: a dependency pinned in its lock file may not be served here.
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+
+# --- wasm-pack -----------------------------------------------------------------------------
+if command -v wasm-pack >/dev/null 2>&1; then
+  say "$(wasm-pack --version): present"
+else
+  say "installing wasm-pack $WASM_PACK_VERSION; takes about 1.5 minutes"
+  cargo install wasm-pack --version "$WASM_PACK_VERSION"
+fi
+
+# --- Debian packages -----------------------------------------------------------------------
+missing=()
+if ! $only_build; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+fi
+if $only_build; then
+  :
+elif [ ${#missing[@]} -eq 0 ]; then
+  say "chromium, chromedriver: present"
+else
+  say "installing Debian packages: ${missing[*]}"
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then sudo=(sudo -n); fi
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
+fi
+
+# --- npm packages: binaryen (build) and playwright-core (end-to-end tests) -----------------
+if [ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ]; then
+  say "node_modules (binaryen, playwright-core): present"
+else
+  say "installing node_modules (npm ci: binaryen, playwright-core)"
+  npm ci --no-audit --no-fund
+fi
+
+say "done"

@@ -1,0 +1,136 @@
+// Browser benchmark (not a test; scripts/bench.sh runs it). Prints, in headless Chromium:
+//   1. sizes: www/pkg/*.wasm raw and gzipped, and the whole page (html, css, js, wasm) gzipped;
+//   2. wasm events/s: benchStandard(100000) in the page beside `kvsim bench --json` (native);
+//   3. frame times: a 16-node cluster with 20 s delays and ~300 messages in flight, the
+//      requestAnimationFrame intervals over ~5 s (p50, p95, max).
+// Then all figures as one JSON line. Needs www/pkg built and the page in www/.
+
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, extname } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { WWW, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying } from './helpers.mjs';
+
+const OPERATIONS = 100_000;
+const FRAME_SECONDS = 5;
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+const gzipped = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+// --- 1. sizes ------------------------------------------------------------------------------
+const wasmFiles = files(join(WWW, 'pkg')).filter((f) => f.endsWith('.wasm'));
+if (wasmFiles.length === 0) throw new Error('no www/pkg/*.wasm: run scripts/build-wasm.sh');
+const wasm = wasmFiles.map((f) => ({ file: relative(WWW, f), bytes: statSync(f).size, gzip: gzipped(f) }));
+const pageFiles = files(WWW).filter((f) => ['.html', '.css', '.js', '.mjs', '.wasm'].includes(extname(f)));
+const page = {
+  files: pageFiles.length,
+  bytes: pageFiles.reduce((sum, f) => sum + statSync(f).size, 0),
+  gzip: pageFiles.reduce((sum, f) => sum + gzipped(f), 0),
+};
+console.log('== sizes');
+for (const w of wasm) console.log(`${w.file}: ${w.bytes} bytes (${kb(w.bytes)}), gzipped ${w.gzip} bytes (${kb(w.gzip)})`);
+console.log(`whole page (${page.files} html/css/js/wasm files): ${kb(page.bytes)}, gzipped ${page.gzip} bytes (${kb(page.gzip)})`);
+
+// --- 2. events per second, wasm vs native --------------------------------------------------
+// Each side runs RUNS times and the median counts: one run is a fraction of a second, and this
+// machine's two cores are often busy with something else.
+const RUNS = 3;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const kvsim = ensureKvsim();
+const nativeRuns = Array.from({ length: RUNS }, () =>
+  JSON.parse(execFileSync(kvsim, ['bench', '--json'], { encoding: 'utf8' }).trim().split('\n').pop()),
+);
+const native = {
+  events_per_second: median(nativeRuns.map((r) => r.events_per_second)),
+  events_per_second_traced: median(nativeRuns.map((r) => r.events_per_second_traced)),
+};
+
+const server = await startServer();
+const browser = await launchBrowser();
+const figures = { wasm, page };
+try {
+  const { page: tab, assertClean } = await openPlayground(browser.context, server.url);
+  const wasmRuns = await tab.evaluate(
+    async ([operations, runs]) => {
+      const module = await import('/pkg/kvplayground.js');
+      await module.default();
+      return Array.from({ length: runs }, () => module.benchStandard(operations));
+    },
+    [OPERATIONS, RUNS],
+  );
+  const inWasm = { events: wasmRuns[0].events, events_per_second: median(wasmRuns.map((r) => r.events_per_second)) };
+  const ratio = inWasm.events_per_second / native.events_per_second;
+  const m = (x) => `${(x / 1e6).toFixed(2)} M`;
+  console.log(`== events per second (standard workload: ${OPERATIONS} operations, trace off; median of ${RUNS} runs)`);
+  console.log(`wasm in Chromium: ${m(inWasm.events_per_second)} events/s (${inWasm.events} events; runs: ${wasmRuns.map((r) => m(r.events_per_second)).join(', ')})`);
+  console.log(`native (kvsim bench): ${m(native.events_per_second)} events/s (runs: ${nativeRuns.map((r) => m(r.events_per_second)).join(', ')}; trace on: ${m(native.events_per_second_traced)})`);
+  console.log(`ratio wasm / native: ${ratio.toFixed(2)}`);
+  Object.assign(figures, {
+    wasm_events_per_second: inWasm.events_per_second,
+    wasm_events: inWasm.events,
+    native_events_per_second: native.events_per_second,
+    native_events_per_second_traced: native.events_per_second_traced,
+    wasm_native_ratio: ratio,
+  });
+
+  // --- 3. frame times with ~300 messages in flight -----------------------------------------
+  const n = 16;
+  const config = {
+    addresses: Array.from({ length: n }, (_, i) => `localhost:${15000 + i}`),
+    avg_delays: Array.from({ length: n }, () => Array(n).fill(20)),
+  };
+  await tab.evaluate((cfg) => window.playground.loadConfig(cfg, { seed: 1 }), JSON.stringify(config));
+  await ensurePlaying(tab);
+  await tab.evaluate(() => window.playground.setSpeed(1));
+  const inFlight = await tab.evaluate((nodes) => {
+    for (let k = 0; k < 19; k++) window.playground.run(k % nodes, `search k${k}`); // 16 messages each
+    return window.playground.state().inFlight.length;
+  }, n);
+  if (inFlight < 300) throw new Error(`only ${inFlight} messages in flight; the frame-time figure needs at least 300`);
+  const intervals = await tab.evaluate(
+    (seconds) =>
+      new Promise((resolve) => {
+        const times = [];
+        let start;
+        let last;
+        const frame = (t) => {
+          if (last !== undefined) times.push(t - last);
+          start ??= t;
+          last = t;
+          if (t - start < seconds * 1000) requestAnimationFrame(frame);
+          else resolve(times);
+        };
+        requestAnimationFrame(frame);
+      }),
+    FRAME_SECONDS,
+  );
+  const stillInFlight = await tab.evaluate(() => window.playground.state().inFlight.length);
+  const sorted = [...intervals].sort((a, b) => a - b);
+  const frames = {
+    in_flight: inFlight,
+    in_flight_after: stillInFlight,
+    frames: intervals.length,
+    p50_ms: percentile(sorted, 50),
+    p95_ms: percentile(sorted, 95),
+    max_ms: sorted[sorted.length - 1],
+  };
+  console.log(`== frame times (16 nodes, 20 s delays, ${inFlight} messages in flight, ${FRAME_SECONDS} s at 1x)`);
+  console.log(
+    `${frames.frames} frames: p50 ${frames.p50_ms.toFixed(1)} ms, p95 ${frames.p95_ms.toFixed(1)} ms, max ${frames.max_ms.toFixed(1)} ms` +
+      ` (${stillInFlight} messages still in flight at the end)`,
+  );
+  figures.frames = frames;
+  await assertClean();
+} finally {
+  await browser.close();
+  server.close();
+}
+console.log(JSON.stringify(figures));

@@ -1,0 +1,85 @@
+// The wasm package the page loads (www/pkg), called from the page's JavaScript in headless
+// Chromium: the exports tests/wasm.rs cannot reach from Rust (runScript, benchStandard) and the
+// plain-object results every export returns.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser } from './helpers.mjs';
+
+const SCRIPT = readFileSync(join(ROOT, 'examples/read-repair.kvs'), 'utf8');
+const GOLDEN = readFileSync(join(ROOT, 'tests/golden/read-repair.trace.jsonl'), 'utf8');
+
+let server, browser, page;
+const errors = [];
+before(async () => {
+  server = await startServer({ needPage: false });
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  // The host document here is a bare file, so Chromium's request for /favicon.ico 404s; that is
+  // the only error tolerated (the page tests, on index.html, tolerate none).
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.location().url.endsWith('/favicon.ico')) errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  // Any same-origin document will do: the module is imported from /pkg/.
+  await page.goto(`${server.url}pkg/package.json`);
+  await page.evaluate(async () => {
+    const module = await import('/pkg/kvplayground.js');
+    await module.default();
+    window.kv = module;
+  });
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+  assert.deepEqual(errors, [], 'no console errors');
+});
+
+test('runScript in the browser gives the native golden trace byte for byte', async () => {
+  const run = await page.evaluate(([config, script]) => window.kv.runScript(config, 42, script), [EXAMPLE_CONFIG, SCRIPT]);
+  assert.equal(run.trace, GOLDEN);
+  assert.deepEqual(run.errors, []);
+  assert.ok(run.results.some((r) => r.text.includes('Get return: hello')));
+  assert.ok(run.results.some((r) => r.fields.result === 'repair'));
+});
+
+test('bad input to the exports throws a JS error with a message, and the module keeps working', async () => {
+  const outcomes = await page.evaluate(([config, script]) => {
+    const attempt = (f) => {
+      try {
+        f();
+        return 'no error';
+      } catch (e) {
+        return e instanceof Error && e.message ? 'error' : `odd throw: ${e}`;
+      }
+    };
+    return {
+      notJson: attempt(() => window.kv.runScript('{', 42, script)),
+      negativeSeed: attempt(() => window.kv.runScript(config, -1, script)),
+      nanSeed: attempt(() => window.kv.runScript(config, NaN, script)),
+      zeroOps: attempt(() => window.kv.benchStandard(0)),
+      badNode: attempt(() => new window.kv.KvNode(config, 9)),
+      badLink: attempt(() => new window.kv.KvScheduler(config, 1).setLink(0, 1, 'sideways')),
+      nanTime: attempt(() => new window.kv.KvScheduler(config, 1).scheduleCommand(NaN, 0, 'get 5 ONE')),
+    };
+  }, [EXAMPLE_CONFIG, SCRIPT]);
+  for (const [what, outcome] of Object.entries(outcomes)) assert.equal(outcome, 'error', what);
+  const checked = await page.evaluate(() => window.kv.validateConfig('{"addresses": ["a"], "avg_delays": [[-1]]}'));
+  assert.deepEqual(
+    { ok: checked.ok, field: checked.field },
+    { ok: false, field: 'avg_delays[0][0]' },
+  );
+  assert.match(checked.message, /-1 is not a delay/);
+  const again = await page.evaluate(([config, script]) => window.kv.runScript(config, 42, script).trace, [EXAMPLE_CONFIG, SCRIPT]);
+  assert.equal(again, GOLDEN);
+  assert.deepEqual(await page.evaluate((config) => Array.from(window.kv.replicasOf(config, '5')), EXAMPLE_CONFIG), [0, 1, 2]);
+});
+
+test('benchStandard runs the benchmark workload and reports its figures', async () => {
+  const figures = await page.evaluate(() => window.kv.benchStandard(2000));
+  assert.equal(figures.operations, 2000);
+  assert.ok(figures.events > 2000, `events: ${figures.events}`);
+  assert.ok(figures.seconds > 0 && figures.events_per_second > 0);
+});

@@ -1,0 +1,222 @@
+// Shared by the end-to-end tests and the browser benchmark: a static server for www/ on a free
+// port of 127.0.0.1 (the same Python server scripts/play.sh runs), the system's Chromium driven
+// by playwright-core (which never downloads a browser), and small helpers that read the page the
+// way a person would see it.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// The served directory: www/ (KV_WWW overrides it, e.g. to test another build of the page).
+export const WWW = process.env.KV_WWW ? resolve(process.env.KV_WWW) : join(ROOT, 'www');
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const KVSIM = join(ROOT, 'target/release/kvsim');
+export const EXAMPLE_CONFIG = readFileSync(join(ROOT, 'examples/config.json'), 'utf8');
+
+/** Starts `python3 -m http.server` on a free port serving www/; resolves {url, close}. */
+export async function startServer({ needPage = true } = {}) {
+  if (needPage && !existsSync(join(WWW, 'index.html'))) throw new Error('www/index.html does not exist');
+  if (!existsSync(join(WWW, 'pkg/kvplayground_bg.wasm'))) {
+    throw new Error('www/pkg is not built: run scripts/build-wasm.sh (scripts/test.sh does)');
+  }
+  const child = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', WWW], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stop = () => child.kill();
+  process.on('exit', stop); // never leave a server behind, whatever happens to the test
+  const port = await new Promise((resolvePort, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the static server did not start: ${out}`)), 10_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /port (\d+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolvePort(Number(match[1]));
+      }
+    });
+    child.stderr.on('data', () => {}); // request log
+    child.on('exit', (code) => reject(new Error(`the static server exited (${code}): ${out}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => {
+      process.off('exit', stop);
+      stop();
+    },
+  };
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** The system Chromium with a fresh, empty user data dir; resolves {context, close}. */
+export async function launchBrowser({ viewport = { width: 1280, height: 800 } } = {}) {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
+  const userDataDir = mkdtempSync(join(tmpdir(), 'kvplayground-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
+  // Recorded before any page script runs: CSP violations the page's own policy reports.
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
+    });
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Opens the playground and waits for `window.playground.ready`. Records console errors, page
+ * errors, failed requests, CSP violations and dialogs in `problems`; `assertClean()` fails the
+ * test on any of them but dialogs (which the XSS test checks itself), or on a shown fatal error.
+ */
+export async function openPlayground(context, url) {
+  const page = await context.newPage();
+  const problems = { console: [], page: [], dialogs: [], failed: [] };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || /Content Security Policy/i.test(msg.text())) {
+      problems.console.push(`${msg.type()}: ${msg.text()}`);
+    }
+  });
+  page.on('pageerror', (err) => problems.page.push(String(err?.stack ?? err)));
+  // A dialog is recorded (the XSS test fails on any) and accepted, as a person would.
+  page.on('dialog', async (dialog) => {
+    problems.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    await dialog.accept().catch(() => {});
+  });
+  page.on('requestfailed', (req) => problems.failed.push(`${req.url()}: ${req.failure()?.errorText}`));
+  await page.goto(url);
+  await page.waitForFunction(() => window.playground && window.playground.ready, null, { timeout: 30_000 });
+  await page.evaluate(() => window.playground.ready);
+  const assertClean = async () => {
+    const csp = await page.evaluate(() => window.__cspViolations ?? []).catch(() => []);
+    const fatal = await page
+      .getByTestId('fatal-error')
+      .evaluate((el) => (el.hidden || getComputedStyle(el).display === 'none' ? '' : el.textContent.trim()))
+      .catch(() => '');
+    const all = [
+      ...problems.console.map((p) => `console ${p}`),
+      ...problems.page.map((p) => `page error: ${p}`),
+      ...problems.failed.map((p) => `request failed: ${p}`),
+      ...csp.map((p) => `CSP violation: ${p}`),
+      ...(fatal ? [`fatal-error shown: ${fatal}`] : []),
+    ];
+    if (all.length) throw new Error(`the page reported problems:\n  ${all.join('\n  ')}`);
+  };
+  return { page, problems, assertClean };
+}
+
+/** Polls `check` (async, returns a truthy value when done) until it holds or `timeout` ms pass. */
+export async function eventually(check, { timeout = 30_000, interval = 50, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      const detail = typeof message === 'function' ? await message(last) : message;
+      throw new Error(`timed out after ${timeout} ms waiting for ${detail}` + (last instanceof Error ? `: ${last.message}` : ''));
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Types a command into node `i`'s console, as a person would, and presses Enter. */
+export async function typeCommand(page, i, command) {
+  const input = page.getByTestId(`console-input-${i}`);
+  await input.click();
+  await input.pressSequentially(command);
+  await input.press('Enter');
+}
+
+/** The visible text of an element by test id. */
+export async function textOf(page, testId) {
+  return (await page.getByTestId(testId).innerText()).trim();
+}
+
+/** Waits until the element with `testId` shows `text`. */
+export async function waitForText(page, testId, text, timeout = 30_000) {
+  return eventually(async () => (await page.getByTestId(testId).innerText()).includes(text), {
+    timeout,
+    message: async () => `"${text}" in ${testId}; it shows:\n${await page.getByTestId(testId).innerText().catch((e) => e)}`,
+  });
+}
+
+/** Node `i`'s store table as the page shows it: [{key, key, value, timestamp, state}]. */
+export async function storeRows(page, i) {
+  return page.getByTestId(`store-table-${i}`).evaluate((table) =>
+    [...table.querySelectorAll('tbody tr')].map((tr) => {
+      const row = { dataKey: tr.dataset.key };
+      for (const cell of tr.querySelectorAll('[data-col]')) row[cell.dataset.col] = cell.textContent.trim();
+      return row;
+    }),
+  );
+}
+
+/** Resolves after the page has drawn two more frames (what it shows is then up to date). */
+export async function nextFrames(page) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/** The virtual time the clock shows, in seconds (the first number in its text), once redrawn. */
+export async function clockSeconds(page) {
+  await nextFrames(page);
+  const text = await textOf(page, 'clock');
+  const match = /-?\d+(?:\.\d+)?/.exec(text.replace(/,/g, ''));
+  if (!match) throw new Error(`the clock shows no number: "${text}"`);
+  return Number(match[0]);
+}
+
+/** Makes sure virtual time runs: a person clicks play when the clock stands still. */
+export async function ensurePlaying(page) {
+  const before = await clockSeconds(page);
+  await page.waitForTimeout(400);
+  if ((await clockSeconds(page)) !== before) return;
+  await page.getByTestId('play-pause').click();
+  const started = await clockSeconds(page);
+  await eventually(async () => (await clockSeconds(page)) > started, {
+    timeout: 5_000,
+    message: 'the clock to run after clicking play-pause',
+  });
+}
+
+/** Builds target/release/kvsim when it is missing. */
+export function ensureKvsim() {
+  if (!existsSync(KVSIM)) {
+    execFileSync('cargo', ['build', '--release', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  return KVSIM;
+}
+
+/** The lines of a JSON-lines text (or array of lines), empty lines dropped. */
+export function jsonLines(text) {
+  const lines = Array.isArray(text) ? text : String(text).split('\n');
+  return lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).filter((l) => l.trim() !== '');
+}
