@@ -26,11 +26,19 @@
 //   playground.demo()                    Plays "Watch read repair"; Promise, resolved when the
 //                                        repaired replicas agree.
 //   playground.results()                 Every result so far, oldest first.
+//   playground.spacetime()               What the space-time diagram drew in its last frame:
+//                                        {lanes: ['n0', …], arrows (messages kept), visibleArrows,
+//                                        drops, kinds: {write: 3, …}, marks, trimmed (older
+//                                        records dropped), follow, window: {from, to}, drawMs
+//                                        (mean of the latest redraws)}.
+//   playground.spacetimeArrow(fields)    Where the first visible arrow whose record has these
+//                                        field values ({msg, key, from, to, …}) is drawn: {x, y}
+//                                        in CSS px from the canvas's top left, or null.
 //
 // Times are virtual microseconds (ResultView.time, sent, due, now) except where seconds are
 // named. The page's own controls, consoles and tables follow whatever these calls do.
 
-/** Installs window.playground; `booted` resolves with {session, consoles, demo}. */
+/** Installs window.playground; `booted` resolves with {session, consoles, demo, spacetime}. */
 export function installApi(booted) {
   let app = null;
   const ready = () => {
@@ -70,5 +78,7 @@ export function installApi(booted) {
     script: () => cluster().script(),
     demo: () => ready().demo.play(),
     results: () => [...ready().session.results],
+    spacetime: () => ready().spacetime.summary(),
+    spacetimeArrow: (fields) => ready().spacetime.locate(fields),
   });
 }

@@ -12,6 +12,7 @@ import { Consoles } from './consoles.js';
 import { Stores } from './stores.js';
 import { Inspector } from './inspector.js';
 import { EventLog } from './event-log.js';
+import { Spacetime } from './spacetime.js';
 import { ConfigEditor } from './config-editor.js';
 import { Demo } from './demo.js';
 import { installApi } from './api.js';
@@ -33,6 +34,7 @@ async function boot() {
   const inspector = new Inspector(session);
   const stores = new Stores(session, (snapshot) => inspector.update(snapshot));
   new EventLog(session);
+  const spacetime = new Spacetime(session);
   new ConfigEditor(session);
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
@@ -47,10 +49,11 @@ async function boot() {
     requestAnimationFrame(frame); // first, so one bad frame cannot stop the animation
     const now = session.cluster.now();
     topology.draw(now);
+    spacetime.draw(now);
     controls.tick(now);
   };
   requestAnimationFrame(frame);
-  return { session, consoles, demo };
+  return { session, consoles, demo, spacetime };
 }
 
 const booted = boot();

@@ -1,0 +1,295 @@
+// The space-time diagram: one lane per node, time to the right, every message an arrow from its
+// send to its delivery. The model (spacetime-model.js) takes the session's trace; this view owns
+// the visible time window (zoom, pan, follow the clock), the controls and the details box, and
+// redraws from the main animation frame only when something changed or time moved.
+
+import { byTestId, el, setText, seconds } from './dom.js';
+import { KINDS } from './topology.js';
+import { SpacetimeModel, MAX_RECORDS } from './spacetime-model.js';
+import { frame, pick, locate, AXIS } from './spacetime-geometry.js';
+import { paint } from './spacetime-draw.js';
+import { describe } from './spacetime-details.js';
+
+const DEFAULT_SPAN = 15e6; // µs: the example's slowest link (3 s average) and back, twice
+const MIN_SPAN = 2e3;
+const FOLLOW_AT = 0.92; // following keeps the clock at this share of the width
+const ZOOM_STEP = 1.6;
+const LANE_HEIGHT = 46;
+const MAX_PLOT_HEIGHT = 380;
+const SCROLL_STEPS = 1000; // the range input's resolution
+const DEFAULT_DETAILS = 'Click an arrow or a marker to see its details.';
+// Canvas colours, from the stylesheets' custom properties (the topology's for message kinds).
+const COLOR_VARIABLES = {
+  read: '--read',
+  write: '--write',
+  search: '--search',
+  repair: '--repair',
+  held: '--held',
+  ink: '--ink',
+  muted: '--muted',
+  other: '--st-other',
+  reply: '--st-reply',
+  store: '--st-store',
+  fault: '--st-fault',
+  now: '--st-now',
+  band: '--st-band',
+  lane: '--st-lane',
+  grid: '--st-grid',
+  highlight: '--st-highlight',
+};
+
+export class Spacetime {
+  constructor(session) {
+    this.session = session;
+    this.canvas = byTestId('spacetime');
+    this.ctx = this.canvas.getContext('2d');
+    this.details = byTestId('spacetime-details');
+    this.scroll = byTestId('spacetime-scroll');
+    this.note = byTestId('spacetime-note');
+    this.followButton = byTestId('spacetime-follow');
+    this.model = new SpacetimeModel();
+    this.lanes = [];
+    this.from = 0;
+    this.span = DEFAULT_SPAN;
+    this.follow = true;
+    this.now = 0;
+    this.size = { width: 0, height: 0 };
+    this.frame = null; // the last drawn frame, for the pointer
+    this.drag = null; // {x, from, moved} while the pointer is down on the canvas
+    this.dirty = true;
+    this.hovered = null;
+    this.selected = null;
+    this.visibleArrows = 0;
+    this.drawTimes = []; // ms of the latest redraws
+    const css = getComputedStyle(document.documentElement);
+    this.colors = Object.fromEntries(Object.entries(COLOR_VARIABLES).map(([name, v]) => [name, css.getPropertyValue(v).trim()]));
+    buildLegend(byTestId('spacetime-legend'));
+    session.subscribe((event) => this.onEvent(event));
+    this.wireControls();
+    this.wirePointer();
+    new ResizeObserver(() => this.resize()).observe(this.canvas);
+    this.resize();
+  }
+
+  onEvent(event) {
+    if (event.type === 'cluster') {
+      this.model.clear();
+      this.lanes = this.session.cluster.config.addresses.map((address, i) => ({ name: `n${i}`, address }));
+      this.canvas.parentElement.style.height = `${AXIS + 8 + Math.min(MAX_PLOT_HEIGHT, this.lanes.length * LANE_HEIGHT)}px`;
+      this.from = 0;
+      this.span = DEFAULT_SPAN;
+      this.setFollow(true);
+      this.hovered = null;
+      this.select(null);
+    } else if (event.type === 'step') {
+      this.model.addAll(event.trace);
+      if (this.selected?.message) setText(this.details, describe(this.selected)); // it may have landed
+      this.dirty = true;
+    }
+  }
+
+  wireControls() {
+    byTestId('spacetime-zoom-in').addEventListener('click', () => this.zoom(1 / ZOOM_STEP));
+    byTestId('spacetime-zoom-out').addEventListener('click', () => this.zoom(ZOOM_STEP));
+    byTestId('spacetime-fit').addEventListener('click', () => this.fit());
+    this.followButton.addEventListener('click', () => this.setFollow(!this.follow));
+    this.scroll.max = String(SCROLL_STEPS);
+    this.scroll.addEventListener('input', () => {
+      const { start, room } = this.scrollRange();
+      this.setFollow(false);
+      this.from = start + (Number(this.scroll.value) / SCROLL_STEPS) * room;
+    });
+  }
+
+  wirePointer() {
+    const canvas = this.canvas;
+    const point = (e) => {
+      const box = canvas.getBoundingClientRect();
+      return { x: e.clientX - box.left, y: e.clientY - box.top };
+    };
+    canvas.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0) return;
+      this.drag = { x: e.clientX, from: this.from, moved: false };
+      canvas.setPointerCapture(e.pointerId);
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      if (this.drag) {
+        const dx = e.clientX - this.drag.x;
+        if (Math.abs(dx) > 3 && !this.drag.moved) {
+          this.drag.moved = true;
+          this.setFollow(false);
+          canvas.classList.add('dragging');
+        }
+        if (this.drag.moved) this.from = this.drag.from - this.pixelsToTime(dx);
+      } else this.hover(point(e));
+    });
+    canvas.addEventListener('pointerup', (e) => {
+      if (this.drag && !this.drag.moved) this.select(this.itemAt(point(e)));
+      this.drag = null;
+      canvas.classList.remove('dragging');
+    });
+    canvas.addEventListener('pointerleave', () => this.hover(null));
+    canvas.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault(); // the wheel zooms the diagram, not the page
+        if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+          this.setFollow(false);
+          this.from += this.pixelsToTime(e.deltaX || e.deltaY);
+        } else if (this.frame) this.zoom(Math.exp(e.deltaY * 0.002), this.frame.time(point(e).x));
+      },
+      { passive: false },
+    );
+  }
+
+  resize() {
+    const box = this.canvas.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    this.size = { width: box.width, height: box.height };
+    Object.assign(this.canvas, { width: Math.round(box.width * ratio), height: Math.round(box.height * ratio) });
+    this.ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    this.dirty = true;
+  }
+
+  pixelsToTime(px) {
+    return this.frame ? (px / (this.frame.right - this.frame.left)) * this.span : 0;
+  }
+
+  itemAt({ x, y }) {
+    return this.frame ? pick(this.model, this.frame, this.now, x, y) : null;
+  }
+
+  hover(position) {
+    const item = position ? this.itemAt(position) : null;
+    this.canvas.classList.toggle('picking', Boolean(item));
+    if (sameItem(item, this.hovered)) return;
+    this.hovered = item;
+    this.dirty = true;
+  }
+
+  select(item) {
+    this.selected = item;
+    setText(this.details, item ? describe(item) : DEFAULT_DETAILS);
+    this.dirty = true;
+  }
+
+  setFollow(on) {
+    this.follow = on;
+    this.followButton.setAttribute('aria-pressed', String(on));
+    this.dirty = true;
+  }
+
+  /** Scales the window by `factor` around time `anchor` (following: around the clock). */
+  zoom(factor, anchor = this.follow ? this.now : this.from + this.span / 2) {
+    const { first, last } = this.model.extent();
+    const widest = Math.max(4 * DEFAULT_SPAN, 1.5 * (Math.max(last, this.now) - first));
+    const span = Math.min(widest, Math.max(MIN_SPAN, this.span * factor));
+    this.from = anchor - (anchor - this.from) * (span / this.span);
+    this.span = span;
+    this.dirty = true;
+  }
+
+  /** Shows the whole kept run, with the clock at the usual place when following. */
+  fit() {
+    const { first, last } = this.model.extent();
+    const length = Math.max(1e6, Math.max(last, this.now) - first); // an empty run: its first second
+    this.span = (length * 1.04) / FOLLOW_AT;
+    this.from = first - length * 0.02;
+    this.dirty = true;
+  }
+
+  /** What the scroll bar spans: from the first kept event to the clock (or the last due). */
+  scrollRange() {
+    const { first, last } = this.model.extent();
+    const start = Math.min(first, this.from);
+    return { start, room: Math.max(0, Math.max(last, this.now, this.from + this.span) - this.span - start) };
+  }
+
+  /** Draws at virtual time `now` (µs), if anything changed since the last frame. */
+  draw(now) {
+    if (this.follow) this.from = Math.max(0, now - FOLLOW_AT * this.span);
+    if (!this.dirty && now === this.now && this.frame?.from === this.from) return;
+    const started = performance.now();
+    this.now = now;
+    this.frame = frame(this.size, this.lanes.length, this.from, this.span);
+    this.visibleArrows = paint(this.ctx, {
+      size: this.size,
+      f: this.frame,
+      model: this.model,
+      now,
+      colors: this.colors,
+      lanes: this.lanes,
+      highlight: [this.hovered, this.selected],
+    });
+    this.dirty = false;
+    this.syncControls();
+    this.drawTimes.push(performance.now() - started);
+    if (this.drawTimes.length > 60) this.drawTimes.shift();
+  }
+
+  syncControls() {
+    const { start, room } = this.scrollRange();
+    this.scroll.disabled = room <= 0;
+    if (document.activeElement !== this.scroll) {
+      const value = room > 0 ? Math.round(((this.from - start) / room) * SCROLL_STEPS) : SCROLL_STEPS;
+      this.scroll.value = String(Math.min(SCROLL_STEPS, Math.max(0, value)));
+    }
+    const { trimmed, keptFrom } = this.model;
+    this.note.hidden = trimmed === 0;
+    if (trimmed) {
+      setText(this.note, `Only the latest ${MAX_RECORDS.toLocaleString('en')} events are kept: ${trimmed.toLocaleString('en')} older ones (before t = ${seconds(keptFrom)} s) were dropped from the diagram.`);
+    }
+  }
+
+  /** What is drawn, for window.playground.spacetime(). */
+  summary() {
+    const kinds = {};
+    let drops = 0;
+    for (const r of this.model.messages) {
+      kinds[r.msg] = (kinds[r.msg] ?? 0) + 1;
+      if (r.dropped) drops++;
+    }
+    const mean = this.drawTimes.reduce((sum, t) => sum + t, 0) / (this.drawTimes.length || 1);
+    return {
+      lanes: this.lanes.map((lane) => lane.name),
+      arrows: this.model.messages.length,
+      visibleArrows: this.visibleArrows,
+      drops,
+      kinds,
+      marks: this.model.marks.length,
+      trimmed: this.model.trimmed,
+      follow: this.follow,
+      window: { from: this.from, to: this.from + this.span },
+      drawMs: mean,
+    };
+  }
+
+  /** The canvas point (CSS px) of the first visible arrow whose fields equal `query`'s, or null. */
+  locate(query) {
+    const match = (r) => Object.entries(query).every(([field, value]) => r[field] === value);
+    return this.frame ? locate(this.model, this.frame, this.now, match) : null;
+  }
+}
+
+function sameItem(a, b) {
+  return a === b || (a && b && a.message === b.message && a.mark === b.mark);
+}
+
+/** The diagram's legend: the topology's colours for message kinds, then the diagram's marks. */
+function buildLegend(legend) {
+  const families = [...new Map(Object.values(KINDS).map((k) => [k.family, k])).values()];
+  const item = (symbol, text, className) => el('li', { className }, el('span', { className: `st-key ${symbol}`, 'aria-hidden': 'true' }), text);
+  legend.replaceChildren(
+    ...families.map((k) => item(`line ${k.family}`, k.loud ? k.label : k.family, k.loud ? 'loud' : undefined)),
+    item('line other', 'other kinds'),
+    item('line thin', 'thin: a reply'),
+    item('line dashed', 'in flight'),
+    item('line held', 'held on its link'),
+    item('cross', 'dropped'),
+    item('command', 'command'),
+    item('reply', 'reply to the client'),
+    item('store', 'store change'),
+    item('timeout', 'timeout'),
+    item('fault', 'fault'),
+  );
+}
