@@ -4,14 +4,23 @@
 //! It knows nothing of node internals: [`Scheduler::pop`] says which node gets which input next,
 //! the driver hands that input to the node, and [`Scheduler::absorb`] takes the node's outputs
 //! back. The headless [`crate::sim::Simulation`] and the browser page both drive it that way.
+//!
+//! Faults are applied here too (see `faults.rs`), in the same `(time, seq)` order as commands.
+//! A fault that changes a node (a restart, a new clock skew) reaches it as a [`Step`] like any
+//! input, so every driver applies it at the same point of the run.
 
+mod faults;
+
+use crate::action::{Action, TimedAction};
 use crate::command::Command;
 use crate::config::Config;
+use crate::fault::Fault;
 use crate::message::{Message, RequestId};
 use crate::network::{LinkState, Network};
-use crate::node::{Input, Output, Timer};
+use crate::node::{Input, Node, Output, Timer};
 use crate::outcome::{ClientResult, Outcome};
-use crate::trace::{Trace, TraceEvent, TraceKind};
+use crate::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
+use crate::trace::{SEND_DUPLICATE, SEND_RELEASED};
 use crate::types::{NodeId, Time};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cmp::Ordering;
@@ -69,14 +78,18 @@ pub struct InFlight<'a> {
     pub delivery: &'a Deliver,
 }
 
-/// A client command waiting for its time.
+/// A command or fault waiting for its time.
 #[derive(Clone, Debug)]
-struct PendingCommand {
+struct PendingAction {
     at: Time,
     seq: u64,
-    id: RequestId,
-    node: NodeId,
-    text: Rc<str>,
+    what: Pending,
+}
+
+#[derive(Clone, Debug)]
+enum Pending {
+    Command { id: RequestId, node: NodeId, text: Rc<str> },
+    Fault(Fault),
 }
 
 /// A timer waiting for its time.
@@ -92,8 +105,10 @@ struct PendingTimer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
     Message,
-    Command,
+    Action,
     Timer,
+    /// A node change a fault asked for, due now.
+    Directive,
 }
 
 /// Inserts `item` into a deque sorted by time, after the items due at the same time: O(1) when
@@ -103,12 +118,34 @@ fn insert_sorted<T>(deque: &mut VecDeque<T>, at: Time, item: T, time_of: impl Fn
     deque.insert(pos, item);
 }
 
-/// The next input for a node, as popped from the scheduler.
+/// The next thing a node must do, as popped from the scheduler.
 #[derive(Clone, Debug)]
 pub struct Step {
     pub time: Time,
     pub node: NodeId,
-    pub input: Input,
+    pub work: Work,
+}
+
+#[derive(Clone, Debug)]
+pub enum Work {
+    /// Handle an input.
+    Input(Input),
+    /// Come back after a crash, with the store kept or lost.
+    Restart { keep_store: bool },
+    /// Set the clock skew, in microseconds.
+    SetClockSkew(i64),
+}
+
+impl Step {
+    /// Has `node` (the node the step is for) do the step, appending its outputs to `out`. The
+    /// one place every driver turns a step into node calls.
+    pub fn run_on(self, node: &mut Node, out: &mut Vec<Output>) {
+        match self.work {
+            Work::Input(input) => node.handle(self.time, input, out),
+            Work::Restart { keep_store } => node.restart(keep_store),
+            Work::SetClockSkew(skew) => node.set_clock_skew(skew),
+        }
+    }
 }
 
 /// A message held on a link until the link is set up again.
@@ -128,15 +165,19 @@ pub struct Scheduler {
     /// The messages the queue entries point at; freed slots are reused.
     slab: Vec<Option<Deliver>>,
     free_slots: Vec<u32>,
-    /// Client commands, sorted by `(at, seq)`; kept apart from the queue so a long script does
-    /// not deepen the heap.
-    commands: VecDeque<PendingCommand>,
+    /// Client commands and faults, sorted by `(at, seq)`; kept apart from the queue so a long
+    /// script does not deepen the heap.
+    actions: VecDeque<PendingAction>,
     /// Timers, sorted by `(at, seq)`. Request deadlines all have the same duration, so they
     /// arrive in order; most are cancelled, and are skipped without counting as events.
     timers: VecDeque<PendingTimer>,
     cancelled: FxHashSet<Timer>,
     network: Network,
     held: Vec<Held>,
+    /// Nodes that crashed and have not restarted.
+    down: Vec<bool>,
+    /// Node changes faults asked for, handed out before anything else.
+    directives: VecDeque<Step>,
     next_request: RequestId,
     /// Node and text of every request that may still produce results.
     requests: FxHashMap<RequestId, (NodeId, Rc<str>)>,
@@ -158,11 +199,13 @@ impl Scheduler {
             queue: BinaryHeap::new(),
             slab: Vec::new(),
             free_slots: Vec::new(),
-            commands: VecDeque::new(),
+            actions: VecDeque::new(),
             timers: VecDeque::new(),
             cancelled: FxHashSet::default(),
             network: Network::new(config, seed),
             held: Vec::new(),
+            down: vec![false; config.len()],
+            directives: VecDeque::new(),
             next_request: 0,
             requests: FxHashMap::default(),
             ending: None,
@@ -181,20 +224,41 @@ impl Scheduler {
         self.network.nodes()
     }
 
+    /// Schedules an action at its time (or now, if that is in the past). A command gets the
+    /// request id its results will carry; a fault gets `None`.
+    pub fn schedule(&mut self, action: TimedAction) -> Result<Option<RequestId>, String> {
+        let TimedAction { at, action } = action;
+        let at = at.max(self.now);
+        let (what, id) = match action {
+            Action::Command { node, command } => {
+                self.check_node(node)?;
+                let id = self.next_request;
+                self.next_request += 1;
+                (Pending::Command { id, node, text: Rc::from(command.trim()) }, Some(id))
+            }
+            Action::Fault(fault) => {
+                self.check_fault(&fault)?;
+                (Pending::Fault(fault), None)
+            }
+        };
+        let seq = self.next_seq();
+        insert_sorted(&mut self.actions, at, PendingAction { at, seq, what }, |a| a.at);
+        Ok(id)
+    }
+
     /// Schedules `text` to be typed on `node` at `at` (or now, if `at` is in the past) and
     /// returns the id its results will carry.
     pub fn schedule_command(&mut self, at: Time, node: NodeId, text: &str) -> Result<RequestId, String> {
-        if node >= self.nodes() {
-            return Err(format!("there is no node {node}: nodes are numbered 0 to {}", self.nodes() - 1));
+        let command = Action::Command { node, command: text.to_string() };
+        self.schedule(TimedAction { at, action: command })?.ok_or_else(|| "a command always gets a request id".into())
+    }
+
+    fn check_node(&self, node: NodeId) -> Result<(), String> {
+        if node < self.nodes() {
+            Ok(())
+        } else {
+            Err(format!("there is no node {node}: nodes are numbered 0 to {}", self.nodes() - 1))
         }
-        let at = at.max(self.now);
-        let seq = self.next_seq();
-        let id = self.next_request;
-        self.next_request += 1;
-        insert_sorted(&mut self.commands, at, PendingCommand { at, seq, id, node, text: Rc::from(text.trim()) }, |c| {
-            c.at
-        });
-        Ok(id)
     }
 
     /// Due time of the next event, if any.
@@ -207,8 +271,11 @@ impl Scheduler {
         self.next_source().is_none()
     }
 
-    /// The earliest of the three event sources, by `(due, seq)`, after dropping cancelled timers.
+    /// The earliest of the event sources, by `(due, seq)`, after dropping cancelled timers.
     fn next_source(&mut self) -> Option<(Time, Source)> {
+        if !self.directives.is_empty() {
+            return Some((self.now, Source::Directive));
+        }
         while let Some(t) = self.timers.front() {
             if !self.cancelled.remove(&t.timer) {
                 break;
@@ -216,9 +283,9 @@ impl Scheduler {
             self.timers.pop_front();
         }
         let mut best: Option<(Time, u64, Source)> = self.queue.peek().map(|e| (e.due, e.seq, Source::Message));
-        if let Some(c) = self.commands.front() {
-            if best.is_none_or(|(due, seq, _)| (c.at, c.seq) < (due, seq)) {
-                best = Some((c.at, c.seq, Source::Command));
+        if let Some(a) = self.actions.front() {
+            if best.is_none_or(|(due, seq, _)| (a.at, a.seq) < (due, seq)) {
+                best = Some((a.at, a.seq, Source::Action));
             }
         }
         if let Some(t) = self.timers.front() {
@@ -234,18 +301,30 @@ impl Scheduler {
         self.now = self.now.max(t);
     }
 
-    /// Takes the next event and advances the clock to it. A command that does not parse is
-    /// answered with an error result here and the next event is taken instead.
+    /// Takes the next event and advances the clock to it. A command that does not parse (or is
+    /// typed on a node that is down) is answered with an error result here, a fault is applied
+    /// here, a message to a node that is down is dropped here, and the next event is taken.
     pub fn pop(&mut self) -> Option<Step> {
         loop {
             let (due, source) = self.next_source()?;
-            self.processed += 1;
-            self.now = due;
+            if source != Source::Directive {
+                self.processed += 1;
+                self.now = due;
+            }
             match source {
-                Source::Command => {
-                    let c = self.commands.pop_front()?;
-                    if let Some(step) = self.start_command(c) {
-                        return Some(step);
+                // A node change a fault asked for: part of that fault's event, due now.
+                Source::Directive => return self.directives.pop_front(),
+                Source::Action => {
+                    let PendingAction { at, what, .. } = self.actions.pop_front()?;
+                    let step = match what {
+                        Pending::Command { id, node, text } => self.start_command(at, id, node, text),
+                        Pending::Fault(fault) => {
+                            self.apply_fault(fault);
+                            None
+                        }
+                    };
+                    if step.is_some() {
+                        return step;
                     }
                 }
                 Source::Timer => {
@@ -253,37 +332,47 @@ impl Scheduler {
                     let Timer::RequestTimeout { id } = t.timer;
                     self.ending = Some(id);
                     self.expiring = Some(id);
-                    return Some(Step { time: due, node: t.node, input: Input::Timer(t.timer) });
+                    return Some(Step { time: due, node: t.node, work: Work::Input(Input::Timer(t.timer)) });
                 }
                 Source::Message => {
                     let entry = self.queue.pop()?;
                     self.free_slots.push(entry.slot);
                     let Deliver { from, to, msg, sent } = self.slab[entry.slot as usize].take()?;
+                    if self.down[to] {
+                        self.trace.record(|| TraceEvent {
+                            text: Some(DROP_NODE_DOWN.into()),
+                            ..TraceEvent::message(due, TraceKind::Drop, from, to, &msg, sent, Some(due))
+                        });
+                        continue;
+                    }
                     self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
-                    return Some(Step { time: due, node: to, input: Input::Deliver { from, msg } });
+                    return Some(Step { time: due, node: to, work: Work::Input(Input::Deliver { from, msg }) });
                 }
             }
         }
     }
 
-    fn start_command(&mut self, c: PendingCommand) -> Option<Step> {
-        let id = c.id;
+    fn start_command(&mut self, at: Time, id: RequestId, node: NodeId, text: Rc<str>) -> Option<Step> {
         self.trace.record(|| TraceEvent {
-            node: Some(c.node),
+            node: Some(node),
             request: Some(id),
-            text: Some(c.text.to_string()),
-            ..TraceEvent::new(c.at, TraceKind::Command)
+            text: Some(text.to_string()),
+            ..TraceEvent::new(at, TraceKind::Command)
         });
-        match Command::parse(&c.text) {
+        if self.down[node] {
+            self.push_result(node, Some(id), text, Outcome::Failed { error: format!("node {node} is down") });
+            return None;
+        }
+        match Command::parse(&text) {
             Ok(command) => {
                 if command == Command::ShowAll {
                     self.ending = Some(id);
                 }
-                self.requests.insert(id, (c.node, c.text));
-                Some(Step { time: c.at, node: c.node, input: Input::Client { id, command } })
+                self.requests.insert(id, (node, text));
+                Some(Step { time: at, node, work: Work::Input(Input::Client { id, command }) })
             }
             Err(e) => {
-                self.push_result(c.node, Some(id), c.text, Outcome::Failed { error: e.to_string() });
+                self.push_result(node, Some(id), text, Outcome::Failed { error: e.to_string() });
                 None
             }
         }
@@ -332,19 +421,33 @@ impl Scheduler {
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Message, now: Time) {
         match self.network.link(from, to) {
+            LinkState::Up if self.network.is_lost(from, to) => self.trace_drop(now, from, to, &msg, now, DROP_LOSS),
             LinkState::Up => {
                 let due = now + self.network.sample_delay(from, to);
                 self.trace.record(|| TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due)));
+                if self.network.is_duplicated(from, to) {
+                    let due = now + self.network.sample_delay(from, to);
+                    self.trace.record(|| TraceEvent {
+                        text: Some(SEND_DUPLICATE.into()),
+                        ..TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due))
+                    });
+                    self.push(due, Deliver { from, to, msg: msg.clone(), sent: now });
+                }
                 self.push(due, Deliver { from, to, msg, sent: now });
             }
             LinkState::Hold => {
                 self.trace.record(|| TraceEvent::message(now, TraceKind::Hold, from, to, &msg, now, None));
                 self.held.push(Held { from, to, msg, sent: now });
             }
-            LinkState::Drop => {
-                self.trace.record(|| TraceEvent::message(now, TraceKind::Drop, from, to, &msg, now, None))
-            }
+            LinkState::Drop => self.trace_drop(now, from, to, &msg, now, DROP_LINK_CUT),
         }
+    }
+
+    fn trace_drop(&mut self, now: Time, from: NodeId, to: NodeId, msg: &Message, sent: Time, reason: &str) {
+        self.trace.record(|| TraceEvent {
+            text: Some(reason.into()),
+            ..TraceEvent::message(now, TraceKind::Drop, from, to, msg, sent, None)
+        });
     }
 
     /// Sets what the link `from -> to` does with new messages. Setting a holding link up
@@ -356,16 +459,17 @@ impl Scheduler {
         }
         let (release, keep): (Vec<_>, Vec<_>) = self.held.drain(..).partition(|h| h.from == from && h.to == to);
         self.held = keep;
+        let now = self.now;
         for h in release {
             if state == LinkState::Up {
-                let due = self.now + self.network.sample_delay(from, to);
-                let now = self.now;
-                self.trace
-                    .record(|| TraceEvent::message(now, TraceKind::Send, h.from, h.to, &h.msg, h.sent, Some(due)));
+                let due = now + self.network.sample_delay(from, to);
+                self.trace.record(|| TraceEvent {
+                    text: Some(SEND_RELEASED.into()),
+                    ..TraceEvent::message(now, TraceKind::Send, h.from, h.to, &h.msg, h.sent, Some(due))
+                });
                 self.push(due, Deliver { from: h.from, to: h.to, msg: h.msg, sent: h.sent });
             } else {
-                let now = self.now;
-                self.trace.record(|| TraceEvent::message(now, TraceKind::Drop, h.from, h.to, &h.msg, h.sent, None));
+                self.trace_drop(now, h.from, h.to, &h.msg, h.sent, DROP_HELD_THEN_CUT);
             }
         }
     }
@@ -405,12 +509,12 @@ impl Scheduler {
         self.results.push(ClientResult { time, node, request, command, outcome });
     }
 
-    /// Messages in flight (queued for delivery), in queue order.
     /// Messages waiting in the queue.
     pub fn queue_len(&self) -> usize {
         self.queue.len()
     }
 
+    /// Messages in flight (queued for delivery), in queue order.
     pub fn in_flight(&self) -> impl Iterator<Item = InFlight<'_>> {
         self.queue.iter().filter_map(|e| {
             self.slab[e.slot as usize].as_ref().map(|delivery| InFlight { due: e.due, seq: e.seq, delivery })
@@ -448,8 +552,9 @@ mod tests {
     fn drive(s: &mut Scheduler, nodes: &mut [Node]) {
         let mut out = Vec::new();
         while let Some(step) = s.pop() {
-            nodes[step.node].handle(step.time, step.input, &mut out);
-            s.absorb(step.node, &mut out);
+            let node = step.node;
+            step.run_on(&mut nodes[node], &mut out);
+            s.absorb(node, &mut out);
         }
     }
 

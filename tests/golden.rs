@@ -29,7 +29,7 @@ fn read_repair_trace() -> String {
     assert!(errors.is_empty(), "the example script parses: {errors:?}");
     let mut sim = Simulation::new(&config, SEED);
     for line in &lines {
-        sim.schedule(line.at, line.node, &line.command).expect("the example script's commands schedule");
+        sim.schedule_action(line.action.clone()).expect("the example script's commands schedule");
     }
     sim.run_until_quiet();
     sim.trace().to_json_lines()

@@ -61,7 +61,13 @@ fn get(object: &JsValue, field: &str) -> JsValue {
 fn script_lines() -> Vec<(f64, usize, String)> {
     let (lines, errors) = kvplayground::script::parse(SCRIPT, 4);
     assert!(errors.is_empty(), "{errors:?}");
-    lines.into_iter().map(|l| (l.at as f64, l.node, l.command)).collect()
+    lines
+        .into_iter()
+        .map(|l| match l.action.action {
+            kvplayground::action::Action::Command { node, command } => (l.action.at as f64, node, command),
+            fault => panic!("the read-repair script has no faults: {fault}"),
+        })
+        .collect()
 }
 
 /// A scheduler and one node per server, created from config text as the page creates them.

@@ -22,7 +22,7 @@ pub fn run_script(config_json: &str, seed: f64, script_text: &str) -> Result<JsV
     let (lines, errors) = script::parse(script_text, config.len());
     let mut sim = Simulation::new(&config, seed_from_js(seed)?);
     for line in &lines {
-        sim.schedule(line.at, line.node, &line.command).map_err(|e| JsError::new(&e))?;
+        sim.schedule_action(line.action.clone()).map_err(|e| JsError::new(&e))?;
     }
     sim.run_until_quiet();
     let results = sim.results().iter().map(ResultView::of).collect();
