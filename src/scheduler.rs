@@ -16,7 +16,7 @@ use crate::command::Command;
 use crate::config::Config;
 use crate::fault::Fault;
 use crate::message::{Message, RequestId};
-use crate::network::{LinkState, Network};
+use crate::network::{LinkConditions, LinkState, Network};
 use crate::node::{Input, Node, Output, Timer};
 use crate::outcome::{ClientResult, Outcome};
 use crate::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
@@ -421,6 +421,11 @@ impl Scheduler {
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Message, now: Time) {
         match self.network.link(from, to) {
+            LinkState::Up if !self.network.has_conditions() => {
+                let due = now + self.network.sample_delay(from, to);
+                self.trace.record(|| TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due)));
+                self.push(due, Deliver { from, to, msg, sent: now });
+            }
             LinkState::Up if self.network.is_lost(from, to) => self.trace_drop(now, from, to, &msg, now, DROP_LOSS),
             LinkState::Up => {
                 let due = now + self.network.sample_delay(from, to);
@@ -476,6 +481,11 @@ impl Scheduler {
 
     pub fn link(&self, from: NodeId, to: NodeId) -> LinkState {
         self.network.link(from, to)
+    }
+
+    /// The loss, duplication and extra delays injected on the link `from -> to`.
+    pub fn link_conditions(&self, from: NodeId, to: NodeId) -> LinkConditions {
+        self.network.conditions(from, to)
     }
 
     fn push(&mut self, due: Time, delivery: Deliver) {
