@@ -37,6 +37,15 @@ impl Envelope {
     }
 }
 
+/// What `scheduleLine` and `scheduleTimedLine` return.
+#[derive(Serialize)]
+struct Scheduled {
+    /// The request id of a command; `null` for a fault.
+    request: Option<RequestId>,
+    /// The canonical line, for the page's action log.
+    line: String,
+}
+
 #[wasm_bindgen]
 pub struct KvScheduler {
     scheduler: Scheduler,
@@ -79,15 +88,21 @@ impl KvScheduler {
     /// neither is an error naming the problem (with the usage), and nothing is scheduled.
     #[wasm_bindgen(js_name = scheduleLine)]
     pub fn schedule_line(&mut self, at: f64, line: &str) -> Result<JsValue, JsError> {
-        #[derive(Serialize)]
-        struct Scheduled {
-            request: Option<RequestId>,
-            line: String,
-        }
         let at = time_from_js(at)?;
         let action = Action::parse(line, self.scheduler.nodes()).map_err(|e| JsError::new(&e))?;
         let canonical = action.to_string();
         let request = self.scheduler.schedule(TimedAction { at, action }).map_err(|e| JsError::new(&e))?;
+        to_js(&Scheduled { request, line: canonical })
+    }
+
+    /// Schedules a whole timed script line, `<time_ms> <node> <command>` or `<time_ms> <fault>`
+    /// (a scenario's `script` entries): returns `{request, line}` as `scheduleLine`, with `line`
+    /// the canonical timed line.
+    #[wasm_bindgen(js_name = scheduleTimedLine)]
+    pub fn schedule_timed_line(&mut self, line: &str) -> Result<JsValue, JsError> {
+        let action = TimedAction::parse(line, self.scheduler.nodes()).map_err(|e| JsError::new(&e))?;
+        let canonical = action.to_string();
+        let request = self.scheduler.schedule(action).map_err(|e| JsError::new(&e))?;
         to_js(&Scheduled { request, line: canonical })
     }
 

@@ -152,6 +152,26 @@ export class Cluster {
     return scheduled.line;
   }
 
+  /**
+   * Schedules timed script lines (`<time_ms> <node> <command>` or `<time_ms> <fault>`, as in a
+   * scenario's `script`) at their times, e.g. to replay a shared scenario. Throws at the first
+   * bad line, naming it; the lines before it stay scheduled.
+   */
+  replay(lines) {
+    for (const [i, line] of lines.entries()) {
+      let scheduled;
+      try {
+        scheduled = this.scheduler.scheduleTimedLine(String(line));
+      } catch (e) {
+        throw new Error(`line ${i + 1}: ${e.message}`);
+      }
+      const [ms, ...action] = scheduled.line.split(' ');
+      this.actionLog.push({ time: Math.round(Number(ms) * 1000), line: action.join(' ') });
+    }
+    this.catchUp();
+    this.arm();
+  }
+
   /** The nodes that are down (crashed, not restarted). */
   downNodes() {
     return Array.from(this.scheduler.downNodes());
