@@ -79,9 +79,11 @@ impl Network {
         self.conditions[from * self.nodes + to]
     }
 
-    /// Changes the conditions of the link `from -> to`.
-    pub fn update_conditions(&mut self, from: NodeId, to: NodeId, change: impl FnOnce(&mut LinkConditions)) {
-        change(&mut self.conditions[from * self.nodes + to]);
+    /// Changes the conditions of each link `(from, to)` of `links`.
+    pub fn update_conditions(&mut self, links: &[(NodeId, NodeId)], change: impl Fn(&mut LinkConditions)) {
+        for &(from, to) in links {
+            change(&mut self.conditions[from * self.nodes + to]);
+        }
         self.any_conditions = self.conditions.iter().any(|c| *c != LinkConditions::default());
     }
 
@@ -192,7 +194,7 @@ mod tests {
     #[test]
     fn conditions_add_delay_and_jitter_and_draw_loss() {
         let mut net = Network::new(&config("constant"), 3);
-        net.update_conditions(0, 1, |c| {
+        net.update_conditions(&[(0, 1)], |c| {
             c.extra_delay = 250_000;
             c.jitter = 100;
         });
@@ -201,13 +203,12 @@ mod tests {
         assert!(samples.contains(&1_250_000) && samples.contains(&1_250_100), "jitter covers [0, J]");
         assert_eq!(net.sample_delay(1, 0), 500_000, "the other direction is untouched");
 
-        net.update_conditions(1, 0, |c| c.loss = 1.0);
+        net.update_conditions(&[(1, 0)], |c| c.loss = 1.0);
         assert!(net.is_lost(1, 0) && !net.is_lost(0, 1));
-        net.update_conditions(0, 1, |c| c.loss = 0.25);
+        net.update_conditions(&[(0, 1)], |c| c.loss = 0.25);
         let lost = (0..20_000).filter(|_| net.is_lost(0, 1)).count();
         assert!((4_500..5_500).contains(&lost), "{lost} of 20000 lost at p = 0.25");
-        net.update_conditions(0, 1, |c| *c = LinkConditions::default());
-        net.update_conditions(1, 0, |c| *c = LinkConditions::default());
+        net.update_conditions(&[(0, 1), (1, 0)], |c| *c = LinkConditions::default());
         assert!(!net.any_conditions, "clearing every link goes back to the fast path");
     }
 }

@@ -77,25 +77,13 @@ impl Scheduler {
                 }
             }
             Fault::Loss { links, probability } => {
-                for (from, to) in links.pairs(n) {
-                    self.network.update_conditions(from, to, |c| c.loss = probability);
-                }
+                self.network.update_conditions(&links.pairs(n), |c| c.loss = probability)
             }
             Fault::Duplicate { links, probability } => {
-                for (from, to) in links.pairs(n) {
-                    self.network.update_conditions(from, to, |c| c.duplicate = probability);
-                }
+                self.network.update_conditions(&links.pairs(n), |c| c.duplicate = probability)
             }
-            Fault::Delay { links, extra } => {
-                for (from, to) in links.pairs(n) {
-                    self.network.update_conditions(from, to, |c| c.extra_delay = extra);
-                }
-            }
-            Fault::Jitter { links, max } => {
-                for (from, to) in links.pairs(n) {
-                    self.network.update_conditions(from, to, |c| c.jitter = max);
-                }
-            }
+            Fault::Delay { links, extra } => self.network.update_conditions(&links.pairs(n), |c| c.extra_delay = extra),
+            Fault::Jitter { links, max } => self.network.update_conditions(&links.pairs(n), |c| c.jitter = max),
         }
     }
 
