@@ -119,7 +119,8 @@ fn repl_runs_typed_commands_on_any_node() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let input = "0 insert 5 hello ALL\nwait\nuse 3\nget 5 ONE\nwait\n2 show-all\n9 get 5 ONE\nuse x\nbogus\nquit\n";
+    let input = "0 insert 5 hello ALL\nwait\nuse 3\nget 5 ONE\nwait\n2 show-all\n9 get 5 ONE\nuse x\nbogus\n\
+                 crash 1\n1 show-all\ncrash 7\nquit\n";
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
@@ -130,6 +131,8 @@ fn repl_runs_typed_commands_on_any_node() {
     assert!(text.contains("there is no node 9"), "{text}");
     assert!(text.contains("`x` is not a node number"), "{text}");
     assert!(text.contains("unknown command `bogus`"), "{text}");
+    assert!(text.contains("n1] node 1 is down"), "{text}");
+    assert!(text.contains("invalid fault `crash 7`: there is no node 7"), "{text}");
 }
 
 #[test]
