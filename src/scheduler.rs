@@ -10,6 +10,12 @@
 //! input, so every driver applies it at the same point of the run.
 
 mod faults;
+mod queue;
+mod step;
+
+use queue::insert_sorted;
+pub use queue::{Deliver, InFlight, QueueEntry};
+pub use step::{Step, Work};
 
 use crate::action::{Action, TimedAction};
 use crate::command::Command;
@@ -17,66 +23,14 @@ use crate::config::Config;
 use crate::fault::Fault;
 use crate::message::{Message, RequestId};
 use crate::network::{LinkConditions, LinkState, Network};
-use crate::node::{Input, Node, Output, Timer};
+use crate::node::{Input, Output, Timer};
 use crate::outcome::{ClientResult, Outcome};
 use crate::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
 use crate::trace::{SEND_DUPLICATE, SEND_RELEASED};
 use crate::types::{NodeId, Time};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
-
-/// A message on its way: due at `to` at the scheduled time.
-#[derive(Clone, Debug)]
-pub struct Deliver {
-    pub from: NodeId,
-    pub to: NodeId,
-    pub msg: Message,
-    pub sent: Time,
-}
-
-/// A queue entry: when a message is due, and where it waits in the message slab. Ordered so
-/// that `BinaryHeap` (a max-heap) pops the earliest due time first, and among equal due times the
-/// one scheduled first. Kept small because the heap moves entries on every push and pop.
-#[derive(Clone, Copy, Debug)]
-pub struct QueueEntry {
-    pub due: Time,
-    pub seq: u64,
-    slot: u32,
-}
-
-impl QueueEntry {
-    pub fn new(due: Time, seq: u64, slot: u32) -> QueueEntry {
-        QueueEntry { due, seq, slot }
-    }
-}
-
-impl PartialEq for QueueEntry {
-    fn eq(&self, other: &Self) -> bool {
-        (self.due, self.seq) == (other.due, other.seq)
-    }
-}
-impl Eq for QueueEntry {}
-impl PartialOrd for QueueEntry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for QueueEntry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.due, other.seq).cmp(&(self.due, self.seq))
-    }
-}
-
-/// A message in flight, as drivers see it.
-#[derive(Clone, Copy, Debug)]
-pub struct InFlight<'a> {
-    pub due: Time,
-    /// Unique per message within a run.
-    pub seq: u64,
-    pub delivery: &'a Deliver,
-}
 
 /// A command or fault waiting for its time.
 #[derive(Clone, Debug)]
@@ -109,43 +63,6 @@ enum Source {
     Timer,
     /// A node change a fault asked for, due now.
     Directive,
-}
-
-/// Inserts `item` into a deque sorted by time, after the items due at the same time: O(1) when
-/// times only grow, as they do for scripts and for timers of one fixed duration.
-fn insert_sorted<T>(deque: &mut VecDeque<T>, at: Time, item: T, time_of: impl Fn(&T) -> Time) {
-    let pos = deque.partition_point(|x| time_of(x) <= at);
-    deque.insert(pos, item);
-}
-
-/// The next thing a node must do, as popped from the scheduler.
-#[derive(Clone, Debug)]
-pub struct Step {
-    pub time: Time,
-    pub node: NodeId,
-    pub work: Work,
-}
-
-#[derive(Clone, Debug)]
-pub enum Work {
-    /// Handle an input.
-    Input(Input),
-    /// Come back after a crash, with the store kept or lost.
-    Restart { keep_store: bool },
-    /// Set the clock skew, in microseconds.
-    SetClockSkew(i64),
-}
-
-impl Step {
-    /// Has `node` (the node the step is for) do the step, appending its outputs to `out`. The
-    /// one place every driver turns a step into node calls.
-    pub fn run_on(self, node: &mut Node, out: &mut Vec<Output>) {
-        match self.work {
-            Work::Input(input) => node.handle(self.time, input, out),
-            Work::Restart { keep_store } => node.restart(keep_store),
-            Work::SetClockSkew(skew) => node.set_clock_skew(skew),
-        }
-    }
 }
 
 /// A message held on a link until the link is set up again.
@@ -551,76 +468,4 @@ impl Scheduler {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::node::Node;
-
-    const CONFIG: &str = r#"{"addresses": ["a", "b", "c"], "avg_delays": [[0, 1, 1], [1, 0, 1], [1, 1, 0]],
-        "delay_distribution": "constant"}"#;
-
-    /// Runs the scheduler with real nodes until quiet.
-    fn drive(s: &mut Scheduler, nodes: &mut [Node]) {
-        let mut out = Vec::new();
-        while let Some(step) = s.pop() {
-            let node = step.node;
-            step.run_on(&mut nodes[node], &mut out);
-            s.absorb(node, &mut out);
-        }
-    }
-
-    fn cluster() -> (Scheduler, Vec<Node>) {
-        let config = Config::from_json(CONFIG).unwrap();
-        (Scheduler::new(&config, 1, true), (0..3).map(|i| Node::new(i, &config)).collect())
-    }
-
-    #[test]
-    fn commands_run_in_time_order_then_scheduling_order() {
-        let (mut s, mut nodes) = cluster();
-        let late = s.schedule_command(2_000_000, 0, "show-all").unwrap();
-        let first = s.schedule_command(0, 1, "show-all").unwrap();
-        let second = s.schedule_command(0, 2, "show-all").unwrap();
-        drive(&mut s, &mut nodes);
-        let order: Vec<_> = s.results().iter().map(|r| r.request.unwrap()).collect();
-        assert_eq!(order, vec![first, second, late]);
-        assert_eq!(s.now(), 2_000_000);
-    }
-
-    #[test]
-    fn finished_requests_cancel_their_deadline_and_are_forgotten() {
-        let (mut s, mut nodes) = cluster();
-        s.schedule_command(0, 0, "insert k v ALL").unwrap();
-        s.schedule_command(5_000_000, 0, "get k ALL").unwrap();
-        drive(&mut s, &mut nodes);
-        assert!(s.requests.is_empty(), "every request is forgotten once finished");
-        // The run ends with the get's last reply (5 s + 2 hops), not at a deadline 8 s later.
-        assert_eq!(s.now(), 7_000_000);
-        assert!(s.trace().events().iter().all(|e| e.kind != TraceKind::Timeout));
-    }
-
-    #[test]
-    fn held_messages_travel_when_the_link_comes_back_and_dropped_ones_never() {
-        let (mut s, mut nodes) = cluster();
-        s.set_link(0, 1, LinkState::Hold);
-        s.set_link(0, 2, LinkState::Drop);
-        s.schedule_command(0, 0, "insert k v ONE").unwrap();
-        drive(&mut s, &mut nodes);
-        let kinds = |kind| s.trace().events().iter().filter(|e| e.kind == kind).count();
-        assert_eq!((kinds(TraceKind::Hold), kinds(TraceKind::Drop)), (1, 1));
-        assert!(nodes[1].store().get("k").is_none());
-        s.set_link(0, 1, LinkState::Up);
-        drive(&mut s, &mut nodes);
-        assert!(nodes[1].store().get("k").is_some(), "the held write arrives after the link is up");
-        assert!(nodes[2].store().get("k").is_none(), "the dropped write never arrives");
-    }
-
-    #[test]
-    fn a_bad_command_gets_an_error_result_and_the_next_event_runs() {
-        let (mut s, mut nodes) = cluster();
-        s.schedule_command(0, 0, "fetch k").unwrap();
-        s.schedule_command(0, 1, "show-all").unwrap();
-        assert!(s.schedule_command(0, 3, "show-all").unwrap_err().contains("no node 3"));
-        drive(&mut s, &mut nodes);
-        let ok: Vec<_> = s.results().iter().map(|r| r.outcome.is_ok()).collect();
-        assert_eq!(ok, vec![false, true]);
-    }
-}
+mod tests;
