@@ -8,15 +8,19 @@
 //! The core reads no clock and no global randomness: a run is a function of
 //! `(config, seed, script)`.
 
+pub mod action;
 pub mod command;
 pub mod config;
+pub mod fault;
 pub mod message;
 pub mod network;
 pub mod node;
 pub mod outcome;
 pub mod placement;
+pub mod scenario;
 pub mod scheduler;
 pub mod script;
+pub mod shiviz;
 pub mod sim;
 pub mod store;
 pub mod trace;

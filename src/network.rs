@@ -1,5 +1,6 @@
-//! The network as a value: per-link average delays, the delay distribution, a seeded RNG, and
-//! the state of each link (up, holding or dropping messages).
+//! The network as a value: per-link average delays, the delay distribution, a seeded RNG, the
+//! state of each link (up, holding or dropping messages) and its injected conditions (loss,
+//! duplication, extra delay, jitter).
 
 use crate::config::{Config, DelayDistribution};
 use crate::types::{NodeId, Time};
@@ -20,6 +21,19 @@ pub enum LinkState {
     Drop,
 }
 
+/// Faults injected on one link; all zero on a healthy link.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LinkConditions {
+    /// Probability that a message is lost when sent.
+    pub loss: f64,
+    /// Probability that a message is delivered twice (each copy with its own delay).
+    pub duplicate: f64,
+    /// Added to every message's delay, in microseconds.
+    pub extra_delay: Time,
+    /// Up to this much is added to every message's delay (uniform), in microseconds.
+    pub jitter: Time,
+}
+
 #[derive(Clone, Debug)]
 pub struct Network {
     nodes: usize,
@@ -28,6 +42,10 @@ pub struct Network {
     distribution: DelayDistribution,
     rng: ChaCha8Rng,
     links: Vec<LinkState>,
+    conditions: Vec<LinkConditions>,
+    /// Whether any link has conditions: when none has, sending draws exactly what it did before
+    /// faults existed, and costs no more.
+    any_conditions: bool,
 }
 
 impl Network {
@@ -40,6 +58,8 @@ impl Network {
             distribution: config.delay_distribution,
             rng: ChaCha8Rng::seed_from_u64(seed),
             links: vec![LinkState::Up; nodes * nodes],
+            conditions: vec![LinkConditions::default(); nodes * nodes],
+            any_conditions: false,
         }
     }
 
@@ -55,8 +75,51 @@ impl Network {
         self.links[from * self.nodes + to] = state;
     }
 
-    /// Draws the delay of one message on the link `from -> to`, in microseconds.
+    pub fn conditions(&self, from: NodeId, to: NodeId) -> LinkConditions {
+        self.conditions[from * self.nodes + to]
+    }
+
+    /// Changes the conditions of each link `(from, to)` of `links`.
+    pub fn update_conditions(&mut self, links: &[(NodeId, NodeId)], change: impl Fn(&mut LinkConditions)) {
+        for &(from, to) in links {
+            change(&mut self.conditions[from * self.nodes + to]);
+        }
+        self.any_conditions = self.conditions.iter().any(|c| *c != LinkConditions::default());
+    }
+
+    /// Whether any link has conditions; senders skip the draws below when none has.
+    pub fn has_conditions(&self) -> bool {
+        self.any_conditions
+    }
+
+    /// Draws whether a message sent on `from -> to` is lost (no draw on a link without loss).
+    pub fn is_lost(&mut self, from: NodeId, to: NodeId) -> bool {
+        self.chance(self.conditions(from, to).loss)
+    }
+
+    /// Draws whether a message sent on `from -> to` is duplicated.
+    pub fn is_duplicated(&mut self, from: NodeId, to: NodeId) -> bool {
+        self.chance(self.conditions(from, to).duplicate)
+    }
+
+    /// Draws the delay of one message on the link `from -> to`, in microseconds: the delay drawn
+    /// from the link's average, plus its extra delay and jitter.
     pub fn sample_delay(&mut self, from: NodeId, to: NodeId) -> Time {
+        let base = self.sample_base_delay(from, to);
+        if !self.any_conditions {
+            return base;
+        }
+        let LinkConditions { extra_delay, jitter, .. } = self.conditions(from, to);
+        let jitter = if jitter > 0 { (self.unit() * (jitter + 1) as f64) as Time } else { 0 };
+        base + extra_delay + jitter
+    }
+
+    /// True with probability `p`; draws from the RNG only when `p` is strictly between 0 and 1.
+    fn chance(&mut self, p: f64) -> bool {
+        p >= 1.0 || (p > 0.0 && self.unit() < p)
+    }
+
+    fn sample_base_delay(&mut self, from: NodeId, to: NodeId) -> Time {
         let avg = self.avg[from * self.nodes + to] as f64;
         let delay = match self.distribution {
             DelayDistribution::Constant => avg,
@@ -126,5 +189,26 @@ mod tests {
         net.set_link(0, 1, LinkState::Drop);
         assert_eq!(net.link(0, 1), LinkState::Drop);
         assert_eq!(net.link(1, 0), LinkState::Up);
+    }
+
+    #[test]
+    fn conditions_add_delay_and_jitter_and_draw_loss() {
+        let mut net = Network::new(&config("constant"), 3);
+        net.update_conditions(&[(0, 1)], |c| {
+            c.extra_delay = 250_000;
+            c.jitter = 100;
+        });
+        let samples: Vec<_> = (0..2_000).map(|_| net.sample_delay(0, 1)).collect();
+        assert!(samples.iter().all(|d| (1_250_000..=1_250_100).contains(d)));
+        assert!(samples.contains(&1_250_000) && samples.contains(&1_250_100), "jitter covers [0, J]");
+        assert_eq!(net.sample_delay(1, 0), 500_000, "the other direction is untouched");
+
+        net.update_conditions(&[(1, 0)], |c| c.loss = 1.0);
+        assert!(net.is_lost(1, 0) && !net.is_lost(0, 1));
+        net.update_conditions(&[(0, 1)], |c| c.loss = 0.25);
+        let lost = (0..20_000).filter(|_| net.is_lost(0, 1)).count();
+        assert!((4_500..5_500).contains(&lost), "{lost} of 20000 lost at p = 0.25");
+        net.update_conditions(&[(0, 1), (1, 0)], |c| *c = LinkConditions::default());
+        assert!(!net.any_conditions, "clearing every link goes back to the fast path");
     }
 }

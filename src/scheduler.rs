@@ -4,79 +4,46 @@
 //! It knows nothing of node internals: [`Scheduler::pop`] says which node gets which input next,
 //! the driver hands that input to the node, and [`Scheduler::absorb`] takes the node's outputs
 //! back. The headless [`crate::sim::Simulation`] and the browser page both drive it that way.
+//!
+//! Faults are applied here too (see `faults.rs`), in the same `(time, seq)` order as commands.
+//! A fault that changes a node (a restart, a new clock skew) reaches it as a [`Step`] like any
+//! input, so every driver applies it at the same point of the run.
 
+mod faults;
+mod queue;
+mod step;
+
+use queue::insert_sorted;
+pub use queue::{Deliver, InFlight, QueueEntry};
+pub use step::{Step, Work};
+
+use crate::action::{Action, TimedAction};
 use crate::command::Command;
 use crate::config::Config;
+use crate::fault::Fault;
 use crate::message::{Message, RequestId};
-use crate::network::{LinkState, Network};
+use crate::network::{LinkConditions, LinkState, Network};
 use crate::node::{Input, Output, Timer};
 use crate::outcome::{ClientResult, Outcome};
-use crate::trace::{Trace, TraceEvent, TraceKind};
+use crate::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
+use crate::trace::{SEND_DUPLICATE, SEND_RELEASED};
 use crate::types::{NodeId, Time};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
 
-/// A message on its way: due at `to` at the scheduled time.
+/// A command or fault waiting for its time.
 #[derive(Clone, Debug)]
-pub struct Deliver {
-    pub from: NodeId,
-    pub to: NodeId,
-    pub msg: Message,
-    pub sent: Time,
-}
-
-/// A queue entry: when a message is due, and where it waits in the message slab. Ordered so
-/// that `BinaryHeap` (a max-heap) pops the earliest due time first, and among equal due times the
-/// one scheduled first. Kept small because the heap moves entries on every push and pop.
-#[derive(Clone, Copy, Debug)]
-pub struct QueueEntry {
-    pub due: Time,
-    pub seq: u64,
-    slot: u32,
-}
-
-impl QueueEntry {
-    pub fn new(due: Time, seq: u64, slot: u32) -> QueueEntry {
-        QueueEntry { due, seq, slot }
-    }
-}
-
-impl PartialEq for QueueEntry {
-    fn eq(&self, other: &Self) -> bool {
-        (self.due, self.seq) == (other.due, other.seq)
-    }
-}
-impl Eq for QueueEntry {}
-impl PartialOrd for QueueEntry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for QueueEntry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.due, other.seq).cmp(&(self.due, self.seq))
-    }
-}
-
-/// A message in flight, as drivers see it.
-#[derive(Clone, Copy, Debug)]
-pub struct InFlight<'a> {
-    pub due: Time,
-    /// Unique per message within a run.
-    pub seq: u64,
-    pub delivery: &'a Deliver,
-}
-
-/// A client command waiting for its time.
-#[derive(Clone, Debug)]
-struct PendingCommand {
+struct PendingAction {
     at: Time,
     seq: u64,
-    id: RequestId,
-    node: NodeId,
-    text: Rc<str>,
+    what: Pending,
+}
+
+#[derive(Clone, Debug)]
+enum Pending {
+    Command { id: RequestId, node: NodeId, text: Rc<str> },
+    Fault(Fault),
 }
 
 /// A timer waiting for its time.
@@ -92,23 +59,10 @@ struct PendingTimer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
     Message,
-    Command,
+    Action,
     Timer,
-}
-
-/// Inserts `item` into a deque sorted by time, after the items due at the same time: O(1) when
-/// times only grow, as they do for scripts and for timers of one fixed duration.
-fn insert_sorted<T>(deque: &mut VecDeque<T>, at: Time, item: T, time_of: impl Fn(&T) -> Time) {
-    let pos = deque.partition_point(|x| time_of(x) <= at);
-    deque.insert(pos, item);
-}
-
-/// The next input for a node, as popped from the scheduler.
-#[derive(Clone, Debug)]
-pub struct Step {
-    pub time: Time,
-    pub node: NodeId,
-    pub input: Input,
+    /// A node change a fault asked for, due now.
+    Directive,
 }
 
 /// A message held on a link until the link is set up again.
@@ -128,15 +82,19 @@ pub struct Scheduler {
     /// The messages the queue entries point at; freed slots are reused.
     slab: Vec<Option<Deliver>>,
     free_slots: Vec<u32>,
-    /// Client commands, sorted by `(at, seq)`; kept apart from the queue so a long script does
-    /// not deepen the heap.
-    commands: VecDeque<PendingCommand>,
+    /// Client commands and faults, sorted by `(at, seq)`; kept apart from the queue so a long
+    /// script does not deepen the heap.
+    actions: VecDeque<PendingAction>,
     /// Timers, sorted by `(at, seq)`. Request deadlines all have the same duration, so they
     /// arrive in order; most are cancelled, and are skipped without counting as events.
     timers: VecDeque<PendingTimer>,
     cancelled: FxHashSet<Timer>,
     network: Network,
     held: Vec<Held>,
+    /// Nodes that crashed and have not restarted.
+    down: Vec<bool>,
+    /// Node changes faults asked for, handed out before anything else.
+    directives: VecDeque<Step>,
     next_request: RequestId,
     /// Node and text of every request that may still produce results.
     requests: FxHashMap<RequestId, (NodeId, Rc<str>)>,
@@ -158,11 +116,13 @@ impl Scheduler {
             queue: BinaryHeap::new(),
             slab: Vec::new(),
             free_slots: Vec::new(),
-            commands: VecDeque::new(),
+            actions: VecDeque::new(),
             timers: VecDeque::new(),
             cancelled: FxHashSet::default(),
             network: Network::new(config, seed),
             held: Vec::new(),
+            down: vec![false; config.len()],
+            directives: VecDeque::new(),
             next_request: 0,
             requests: FxHashMap::default(),
             ending: None,
@@ -181,20 +141,41 @@ impl Scheduler {
         self.network.nodes()
     }
 
+    /// Schedules an action at its time (or now, if that is in the past). A command gets the
+    /// request id its results will carry; a fault gets `None`.
+    pub fn schedule(&mut self, action: TimedAction) -> Result<Option<RequestId>, String> {
+        let TimedAction { at, action } = action;
+        let at = at.max(self.now);
+        let (what, id) = match action {
+            Action::Command { node, command } => {
+                self.check_node(node)?;
+                let id = self.next_request;
+                self.next_request += 1;
+                (Pending::Command { id, node, text: Rc::from(command.trim()) }, Some(id))
+            }
+            Action::Fault(fault) => {
+                self.check_fault(&fault)?;
+                (Pending::Fault(fault), None)
+            }
+        };
+        let seq = self.next_seq();
+        insert_sorted(&mut self.actions, at, PendingAction { at, seq, what }, |a| a.at);
+        Ok(id)
+    }
+
     /// Schedules `text` to be typed on `node` at `at` (or now, if `at` is in the past) and
     /// returns the id its results will carry.
     pub fn schedule_command(&mut self, at: Time, node: NodeId, text: &str) -> Result<RequestId, String> {
-        if node >= self.nodes() {
-            return Err(format!("there is no node {node}: nodes are numbered 0 to {}", self.nodes() - 1));
+        let command = Action::Command { node, command: text.to_string() };
+        self.schedule(TimedAction { at, action: command })?.ok_or_else(|| "a command always gets a request id".into())
+    }
+
+    fn check_node(&self, node: NodeId) -> Result<(), String> {
+        if node < self.nodes() {
+            Ok(())
+        } else {
+            Err(format!("there is no node {node}: nodes are numbered 0 to {}", self.nodes() - 1))
         }
-        let at = at.max(self.now);
-        let seq = self.next_seq();
-        let id = self.next_request;
-        self.next_request += 1;
-        insert_sorted(&mut self.commands, at, PendingCommand { at, seq, id, node, text: Rc::from(text.trim()) }, |c| {
-            c.at
-        });
-        Ok(id)
     }
 
     /// Due time of the next event, if any.
@@ -207,8 +188,11 @@ impl Scheduler {
         self.next_source().is_none()
     }
 
-    /// The earliest of the three event sources, by `(due, seq)`, after dropping cancelled timers.
+    /// The earliest of the event sources, by `(due, seq)`, after dropping cancelled timers.
     fn next_source(&mut self) -> Option<(Time, Source)> {
+        if !self.directives.is_empty() {
+            return Some((self.now, Source::Directive));
+        }
         while let Some(t) = self.timers.front() {
             if !self.cancelled.remove(&t.timer) {
                 break;
@@ -216,9 +200,9 @@ impl Scheduler {
             self.timers.pop_front();
         }
         let mut best: Option<(Time, u64, Source)> = self.queue.peek().map(|e| (e.due, e.seq, Source::Message));
-        if let Some(c) = self.commands.front() {
-            if best.is_none_or(|(due, seq, _)| (c.at, c.seq) < (due, seq)) {
-                best = Some((c.at, c.seq, Source::Command));
+        if let Some(a) = self.actions.front() {
+            if best.is_none_or(|(due, seq, _)| (a.at, a.seq) < (due, seq)) {
+                best = Some((a.at, a.seq, Source::Action));
             }
         }
         if let Some(t) = self.timers.front() {
@@ -234,18 +218,30 @@ impl Scheduler {
         self.now = self.now.max(t);
     }
 
-    /// Takes the next event and advances the clock to it. A command that does not parse is
-    /// answered with an error result here and the next event is taken instead.
+    /// Takes the next event and advances the clock to it. A command that does not parse (or is
+    /// typed on a node that is down) is answered with an error result here, a fault is applied
+    /// here, a message to a node that is down is dropped here, and the next event is taken.
     pub fn pop(&mut self) -> Option<Step> {
         loop {
             let (due, source) = self.next_source()?;
-            self.processed += 1;
-            self.now = due;
+            if source != Source::Directive {
+                self.processed += 1;
+                self.now = due;
+            }
             match source {
-                Source::Command => {
-                    let c = self.commands.pop_front()?;
-                    if let Some(step) = self.start_command(c) {
-                        return Some(step);
+                // A node change a fault asked for: part of that fault's event, due now.
+                Source::Directive => return self.directives.pop_front(),
+                Source::Action => {
+                    let PendingAction { at, what, .. } = self.actions.pop_front()?;
+                    let step = match what {
+                        Pending::Command { id, node, text } => self.start_command(at, id, node, text),
+                        Pending::Fault(fault) => {
+                            self.apply_fault(fault);
+                            None
+                        }
+                    };
+                    if step.is_some() {
+                        return step;
                     }
                 }
                 Source::Timer => {
@@ -253,37 +249,47 @@ impl Scheduler {
                     let Timer::RequestTimeout { id } = t.timer;
                     self.ending = Some(id);
                     self.expiring = Some(id);
-                    return Some(Step { time: due, node: t.node, input: Input::Timer(t.timer) });
+                    return Some(Step { time: due, node: t.node, work: Work::Input(Input::Timer(t.timer)) });
                 }
                 Source::Message => {
                     let entry = self.queue.pop()?;
                     self.free_slots.push(entry.slot);
                     let Deliver { from, to, msg, sent } = self.slab[entry.slot as usize].take()?;
+                    if self.down[to] {
+                        self.trace.record(|| TraceEvent {
+                            text: Some(DROP_NODE_DOWN.into()),
+                            ..TraceEvent::message(due, TraceKind::Drop, from, to, &msg, sent, Some(due))
+                        });
+                        continue;
+                    }
                     self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
-                    return Some(Step { time: due, node: to, input: Input::Deliver { from, msg } });
+                    return Some(Step { time: due, node: to, work: Work::Input(Input::Deliver { from, msg }) });
                 }
             }
         }
     }
 
-    fn start_command(&mut self, c: PendingCommand) -> Option<Step> {
-        let id = c.id;
+    fn start_command(&mut self, at: Time, id: RequestId, node: NodeId, text: Rc<str>) -> Option<Step> {
         self.trace.record(|| TraceEvent {
-            node: Some(c.node),
+            node: Some(node),
             request: Some(id),
-            text: Some(c.text.to_string()),
-            ..TraceEvent::new(c.at, TraceKind::Command)
+            text: Some(text.to_string()),
+            ..TraceEvent::new(at, TraceKind::Command)
         });
-        match Command::parse(&c.text) {
+        if self.down[node] {
+            self.push_result(node, Some(id), text, Outcome::Failed { error: format!("node {node} is down") });
+            return None;
+        }
+        match Command::parse(&text) {
             Ok(command) => {
                 if command == Command::ShowAll {
                     self.ending = Some(id);
                 }
-                self.requests.insert(id, (c.node, c.text));
-                Some(Step { time: c.at, node: c.node, input: Input::Client { id, command } })
+                self.requests.insert(id, (node, text));
+                Some(Step { time: at, node, work: Work::Input(Input::Client { id, command }) })
             }
             Err(e) => {
-                self.push_result(c.node, Some(id), c.text, Outcome::Failed { error: e.to_string() });
+                self.push_result(node, Some(id), text, Outcome::Failed { error: e.to_string() });
                 None
             }
         }
@@ -332,19 +338,38 @@ impl Scheduler {
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Message, now: Time) {
         match self.network.link(from, to) {
+            LinkState::Up if !self.network.has_conditions() => {
+                let due = now + self.network.sample_delay(from, to);
+                self.trace.record(|| TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due)));
+                self.push(due, Deliver { from, to, msg, sent: now });
+            }
+            LinkState::Up if self.network.is_lost(from, to) => self.trace_drop(now, from, to, &msg, now, DROP_LOSS),
             LinkState::Up => {
                 let due = now + self.network.sample_delay(from, to);
                 self.trace.record(|| TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due)));
+                if self.network.is_duplicated(from, to) {
+                    let due = now + self.network.sample_delay(from, to);
+                    self.trace.record(|| TraceEvent {
+                        text: Some(SEND_DUPLICATE.into()),
+                        ..TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due))
+                    });
+                    self.push(due, Deliver { from, to, msg: msg.clone(), sent: now });
+                }
                 self.push(due, Deliver { from, to, msg, sent: now });
             }
             LinkState::Hold => {
                 self.trace.record(|| TraceEvent::message(now, TraceKind::Hold, from, to, &msg, now, None));
                 self.held.push(Held { from, to, msg, sent: now });
             }
-            LinkState::Drop => {
-                self.trace.record(|| TraceEvent::message(now, TraceKind::Drop, from, to, &msg, now, None))
-            }
+            LinkState::Drop => self.trace_drop(now, from, to, &msg, now, DROP_LINK_CUT),
         }
+    }
+
+    fn trace_drop(&mut self, now: Time, from: NodeId, to: NodeId, msg: &Message, sent: Time, reason: &str) {
+        self.trace.record(|| TraceEvent {
+            text: Some(reason.into()),
+            ..TraceEvent::message(now, TraceKind::Drop, from, to, msg, sent, None)
+        });
     }
 
     /// Sets what the link `from -> to` does with new messages. Setting a holding link up
@@ -356,22 +381,28 @@ impl Scheduler {
         }
         let (release, keep): (Vec<_>, Vec<_>) = self.held.drain(..).partition(|h| h.from == from && h.to == to);
         self.held = keep;
+        let now = self.now;
         for h in release {
             if state == LinkState::Up {
-                let due = self.now + self.network.sample_delay(from, to);
-                let now = self.now;
-                self.trace
-                    .record(|| TraceEvent::message(now, TraceKind::Send, h.from, h.to, &h.msg, h.sent, Some(due)));
+                let due = now + self.network.sample_delay(from, to);
+                self.trace.record(|| TraceEvent {
+                    text: Some(SEND_RELEASED.into()),
+                    ..TraceEvent::message(now, TraceKind::Send, h.from, h.to, &h.msg, h.sent, Some(due))
+                });
                 self.push(due, Deliver { from: h.from, to: h.to, msg: h.msg, sent: h.sent });
             } else {
-                let now = self.now;
-                self.trace.record(|| TraceEvent::message(now, TraceKind::Drop, h.from, h.to, &h.msg, h.sent, None));
+                self.trace_drop(now, h.from, h.to, &h.msg, h.sent, DROP_HELD_THEN_CUT);
             }
         }
     }
 
     pub fn link(&self, from: NodeId, to: NodeId) -> LinkState {
         self.network.link(from, to)
+    }
+
+    /// The loss, duplication and extra delays injected on the link `from -> to`.
+    pub fn link_conditions(&self, from: NodeId, to: NodeId) -> LinkConditions {
+        self.network.conditions(from, to)
     }
 
     fn push(&mut self, due: Time, delivery: Deliver) {
@@ -405,12 +436,12 @@ impl Scheduler {
         self.results.push(ClientResult { time, node, request, command, outcome });
     }
 
-    /// Messages in flight (queued for delivery), in queue order.
     /// Messages waiting in the queue.
     pub fn queue_len(&self) -> usize {
         self.queue.len()
     }
 
+    /// Messages in flight (queued for delivery), in queue order.
     pub fn in_flight(&self) -> impl Iterator<Item = InFlight<'_>> {
         self.queue.iter().filter_map(|e| {
             self.slab[e.slot as usize].as_ref().map(|delivery| InFlight { due: e.due, seq: e.seq, delivery })
@@ -437,75 +468,4 @@ impl Scheduler {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::node::Node;
-
-    const CONFIG: &str = r#"{"addresses": ["a", "b", "c"], "avg_delays": [[0, 1, 1], [1, 0, 1], [1, 1, 0]],
-        "delay_distribution": "constant"}"#;
-
-    /// Runs the scheduler with real nodes until quiet.
-    fn drive(s: &mut Scheduler, nodes: &mut [Node]) {
-        let mut out = Vec::new();
-        while let Some(step) = s.pop() {
-            nodes[step.node].handle(step.time, step.input, &mut out);
-            s.absorb(step.node, &mut out);
-        }
-    }
-
-    fn cluster() -> (Scheduler, Vec<Node>) {
-        let config = Config::from_json(CONFIG).unwrap();
-        (Scheduler::new(&config, 1, true), (0..3).map(|i| Node::new(i, &config)).collect())
-    }
-
-    #[test]
-    fn commands_run_in_time_order_then_scheduling_order() {
-        let (mut s, mut nodes) = cluster();
-        let late = s.schedule_command(2_000_000, 0, "show-all").unwrap();
-        let first = s.schedule_command(0, 1, "show-all").unwrap();
-        let second = s.schedule_command(0, 2, "show-all").unwrap();
-        drive(&mut s, &mut nodes);
-        let order: Vec<_> = s.results().iter().map(|r| r.request.unwrap()).collect();
-        assert_eq!(order, vec![first, second, late]);
-        assert_eq!(s.now(), 2_000_000);
-    }
-
-    #[test]
-    fn finished_requests_cancel_their_deadline_and_are_forgotten() {
-        let (mut s, mut nodes) = cluster();
-        s.schedule_command(0, 0, "insert k v ALL").unwrap();
-        s.schedule_command(5_000_000, 0, "get k ALL").unwrap();
-        drive(&mut s, &mut nodes);
-        assert!(s.requests.is_empty(), "every request is forgotten once finished");
-        // The run ends with the get's last reply (5 s + 2 hops), not at a deadline 8 s later.
-        assert_eq!(s.now(), 7_000_000);
-        assert!(s.trace().events().iter().all(|e| e.kind != TraceKind::Timeout));
-    }
-
-    #[test]
-    fn held_messages_travel_when_the_link_comes_back_and_dropped_ones_never() {
-        let (mut s, mut nodes) = cluster();
-        s.set_link(0, 1, LinkState::Hold);
-        s.set_link(0, 2, LinkState::Drop);
-        s.schedule_command(0, 0, "insert k v ONE").unwrap();
-        drive(&mut s, &mut nodes);
-        let kinds = |kind| s.trace().events().iter().filter(|e| e.kind == kind).count();
-        assert_eq!((kinds(TraceKind::Hold), kinds(TraceKind::Drop)), (1, 1));
-        assert!(nodes[1].store().get("k").is_none());
-        s.set_link(0, 1, LinkState::Up);
-        drive(&mut s, &mut nodes);
-        assert!(nodes[1].store().get("k").is_some(), "the held write arrives after the link is up");
-        assert!(nodes[2].store().get("k").is_none(), "the dropped write never arrives");
-    }
-
-    #[test]
-    fn a_bad_command_gets_an_error_result_and_the_next_event_runs() {
-        let (mut s, mut nodes) = cluster();
-        s.schedule_command(0, 0, "fetch k").unwrap();
-        s.schedule_command(0, 1, "show-all").unwrap();
-        assert!(s.schedule_command(0, 3, "show-all").unwrap_err().contains("no node 3"));
-        drive(&mut s, &mut nodes);
-        let ok: Vec<_> = s.results().iter().map(|r| r.outcome.is_ok()).collect();
-        assert_eq!(ok, vec![false, true]);
-    }
-}
+mod tests;

@@ -1,16 +1,15 @@
-//! Scripts for `kvsim run`: one `<time_ms> <node> <command>` per line; blank lines and `#`
-//! comments are skipped.
+//! Scripts for `kvsim run`: one action per line, `<time_ms> <node> <command>` or
+//! `<time_ms> <fault>`; blank lines and `#` comments are skipped.
 
+use crate::action::TimedAction;
 use crate::command::truncate;
-use crate::types::{NodeId, Time, MICROS_PER_MS};
+use crate::types::NodeId;
 
-/// A script line that parsed: run `command` on `node` at `at` (microseconds).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A script line that parsed: its line number and what it asks for when.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ScriptLine {
     pub line: usize,
-    pub at: Time,
-    pub node: NodeId,
-    pub command: String,
+    pub action: TimedAction,
 }
 
 /// A script line that did not parse; the rest of the script still runs.
@@ -27,9 +26,6 @@ impl std::fmt::Display for ScriptError {
     }
 }
 
-/// Longest script time accepted: one day of virtual time, in milliseconds.
-pub const MAX_TIME_MS: f64 = 86_400_000.0;
-
 /// Parses a whole script; `nodes` is the cluster size, to check node numbers.
 pub fn parse(text: &str, nodes: usize) -> (Vec<ScriptLine>, Vec<ScriptError>) {
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
@@ -38,27 +34,12 @@ pub fn parse(text: &str, nodes: usize) -> (Vec<ScriptLine>, Vec<ScriptError>) {
         if content.is_empty() {
             continue;
         }
-        match parse_line(content, nodes) {
-            Ok((at, node, command)) => lines.push(ScriptLine { line: i + 1, at, node, command: command.to_string() }),
+        match TimedAction::parse(content, nodes) {
+            Ok(action) => lines.push(ScriptLine { line: i + 1, action }),
             Err(message) => errors.push(ScriptError { line: i + 1, text: content.to_string(), message }),
         }
     }
     (lines, errors)
-}
-
-fn parse_line(content: &str, nodes: usize) -> Result<(Time, NodeId, &str), String> {
-    let (time, rest) = split_word(content);
-    let (node, command) = split_word(rest);
-    let ms: f64 = time
-        .parse()
-        .ok()
-        .filter(|ms: &f64| ms.is_finite() && (0.0..=MAX_TIME_MS).contains(ms))
-        .ok_or_else(|| format!("`{}` is not a time: start the line with milliseconds from 0 to {MAX_TIME_MS} (expected `<time_ms> <node> <command>`)", truncate(time, 40)))?;
-    let node = parse_node(node, nodes)?;
-    if command.is_empty() {
-        return Err("no command after the node number (expected `<time_ms> <node> <command>`)".into());
-    }
-    Ok(((ms * MICROS_PER_MS as f64).round() as Time, node, command))
 }
 
 /// Splits off the first whitespace-separated word; returns it and the trimmed rest.
@@ -83,16 +64,18 @@ pub fn parse_node(text: &str, nodes: usize) -> Result<NodeId, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::Action;
 
     #[test]
     fn parses_lines_and_skips_comments() {
         let (lines, errors) = parse("# a story\n\n0    0  insert 5 hello ALL\n1500.5 n3 get 5 ONE  # stale?\n", 4);
         assert!(errors.is_empty());
+        let command = |node, command: &str| Action::Command { node, command: command.into() };
         assert_eq!(
             lines,
             vec![
-                ScriptLine { line: 3, at: 0, node: 0, command: "insert 5 hello ALL".into() },
-                ScriptLine { line: 4, at: 1_500_500, node: 3, command: "get 5 ONE".into() },
+                ScriptLine { line: 3, action: TimedAction { at: 0, action: command(0, "insert 5 hello ALL") } },
+                ScriptLine { line: 4, action: TimedAction { at: 1_500_500, action: command(3, "get 5 ONE") } },
             ]
         );
     }

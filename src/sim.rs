@@ -1,5 +1,6 @@
 //! The headless simulation: the nodes and the scheduler composed in a loop.
 
+use crate::action::TimedAction;
 use crate::config::Config;
 use crate::message::RequestId;
 use crate::network::LinkState;
@@ -50,6 +51,11 @@ impl Simulation {
         self.scheduler.schedule_command(at, node, command)
     }
 
+    /// Schedules a command or a fault at its time; a command gets its request id.
+    pub fn schedule_action(&mut self, action: TimedAction) -> Result<Option<RequestId>, String> {
+        self.scheduler.schedule(action)
+    }
+
     /// Types `command` on `node` now; it runs at the next step.
     pub fn submit(&mut self, node: NodeId, command: &str) -> Result<RequestId, String> {
         self.scheduler.schedule_command(self.now(), node, command)
@@ -62,8 +68,9 @@ impl Simulation {
     /// Processes the next event; `false` when there is none.
     pub fn step(&mut self) -> bool {
         let Some(step) = self.scheduler.pop() else { return false };
-        self.nodes[step.node].handle(step.time, step.input, &mut self.outputs);
-        self.scheduler.absorb(step.node, &mut self.outputs);
+        let node = step.node;
+        step.run_on(&mut self.nodes[node], &mut self.outputs);
+        self.scheduler.absorb(node, &mut self.outputs);
         true
     }
 

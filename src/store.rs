@@ -29,6 +29,11 @@ impl Store {
         Store { entries: FxHashMap::default(), expiries: VecDeque::new(), grace }
     }
 
+    /// How long a tombstone is kept before it is purged.
+    pub fn grace(&self) -> Time {
+        self.grace
+    }
+
     pub fn get(&self, key: &str) -> Option<&Entry> {
         self.entries.get(key)
     }

@@ -13,7 +13,7 @@ pub enum TraceKind {
     Send,
     /// A message reached `to`.
     Deliver,
-    /// The network dropped a message (its link is cut).
+    /// The network lost a message; `text` says why (one of the `DROP_*` reasons).
     Drop,
     /// The network is holding a message on its link until the link is released.
     Hold,
@@ -23,7 +23,24 @@ pub enum TraceKind {
     Timeout,
     /// `node`'s store now holds `version` of `key` (or, with no version, purged its tombstone).
     Store,
+    /// A fault was applied; `text` is its canonical script line, `node` the node it is about.
+    Fault,
 }
+
+/// Why a message was dropped (the `text` of a `drop` event). A message dropped when it is sent
+/// was still sent by its node; one dropped later was already on its way.
+pub const DROP_LINK_CUT: &str = "link cut";
+/// The link's loss probability struck, when the message was sent.
+pub const DROP_LOSS: &str = "message loss";
+/// The receiver was down when the message arrived.
+pub const DROP_NODE_DOWN: &str = "node down";
+/// The message was held on its link, and the link was then cut.
+pub const DROP_HELD_THEN_CUT: &str = "link cut while held";
+
+/// The `text` of a `send` event for a held message the network sends on, and for the second copy
+/// of a duplicated message: neither is a new send by the node.
+pub const SEND_RELEASED: &str = "released";
+pub const SEND_DUPLICATE: &str = "duplicate";
 
 /// One step of a run. Times are virtual microseconds. Fields that do not apply are absent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +68,8 @@ pub struct TraceEvent {
     pub sent: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<Time>,
-    /// The command typed, or the reply in the original's words.
+    /// The command typed, the reply in the original's words, a fault's line, or why a message
+    /// was dropped or sent again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -137,5 +155,14 @@ impl Trace {
             out.push('\n');
         }
         out
+    }
+
+    /// A stable fingerprint of the run: 64-bit FNV-1a of the JSON lines' bytes, as 16 hex digits.
+    /// Equal on every platform for equal traces, so native and wasm runs can be compared.
+    pub fn hash_hex(&self) -> String {
+        use std::hash::Hasher;
+        let mut hasher = fnv::FnvHasher::default();
+        hasher.write(self.to_json_lines().as_bytes());
+        format!("{:016x}", hasher.finish())
     }
 }

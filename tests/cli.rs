@@ -119,7 +119,8 @@ fn repl_runs_typed_commands_on_any_node() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let input = "0 insert 5 hello ALL\nwait\nuse 3\nget 5 ONE\nwait\n2 show-all\n9 get 5 ONE\nuse x\nbogus\nquit\n";
+    let input = "0 insert 5 hello ALL\nwait\nuse 3\nget 5 ONE\nwait\n2 show-all\n9 get 5 ONE\nuse x\nbogus\n\
+                 crash 1\n1 show-all\ncrash 7\nquit\n";
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
@@ -130,6 +131,8 @@ fn repl_runs_typed_commands_on_any_node() {
     assert!(text.contains("there is no node 9"), "{text}");
     assert!(text.contains("`x` is not a node number"), "{text}");
     assert!(text.contains("unknown command `bogus`"), "{text}");
+    assert!(text.contains("n1] node 1 is down"), "{text}");
+    assert!(text.contains("invalid fault `crash 7`: there is no node 7"), "{text}");
 }
 
 #[test]
@@ -141,4 +144,69 @@ fn bench_prints_its_figures() {
     assert!(figures["events"].as_u64().unwrap() > 2000 * 6, "each QUORUM op is at least a command and 6 messages");
     assert!(figures["events_per_second"].as_f64().unwrap() > 0.0);
     assert!(figures["ratio"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn the_fault_tour_runs() {
+    let out = kvsim(&["run", "--config", "examples/config.json", "--script", "examples/faults.kvs"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    for words in [
+        "n2] node 2 is down",
+        "get 5 ALL failed: 2 of 3 replicas answered within the 24.000 s timeout; ALL needs 3",
+        "Executing repair: sent hello (timestamp 0.000000@n0) to n2",
+        "update successful  (timestamp 46.000000@n1",
+        "Get return: early",
+    ] {
+        assert!(text.contains(words), "{words:?} missing:\n{text}");
+    }
+}
+
+#[test]
+fn a_scenario_runs_and_prints_the_hash_of_its_trace() {
+    let out = kvsim(&["run", "--scenario", "examples/partition.scenario.json", "--hash"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    assert!(text.contains("Server #2 returned value: hello"), "n2 is stale after the partition:\n{text}");
+    assert!(text.contains("Executing repair: sent world"), "{text}");
+    let scenario = std::fs::read_to_string("examples/partition.scenario.json").unwrap();
+    let expected = kvplayground::scenario::Scenario::parse(&scenario).unwrap().run().trace().hash_hex();
+    assert_eq!(text.lines().last(), Some(format!("trace hash: {expected}").as_str()));
+
+    let json = kvsim(&["run", "--scenario", "examples/partition.scenario.json", "--hash", "--json", "--trace"]);
+    let last: serde_json::Value = serde_json::from_str(stdout(&json).lines().last().unwrap()).unwrap();
+    assert_eq!(last["trace_hash"], expected.as_str());
+    assert!(stdout(&json).contains(r#""kind":"fault""#));
+}
+
+#[test]
+fn scenario_conflicts_with_config_and_bad_scenarios_exit_2() {
+    let out = kvsim(&[&["run", "--scenario", "examples/partition.scenario.json"], &EXAMPLE[..]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+
+    let out = kvsim(&["run"]);
+    assert_eq!(out.status.code(), Some(2), "neither a scenario nor a config and script");
+
+    let bad = temp_file(
+        "bad.scenario.json",
+        &std::fs::read_to_string("examples/partition.scenario.json").unwrap().replace("heal", "heal now"),
+    );
+    let out = kvsim(&["run", "--scenario", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("invalid scenario: script[3]: invalid fault `heal now`"), "{err}");
+}
+
+#[test]
+fn shiviz_writes_a_log_with_vector_clocks() {
+    let log = std::env::temp_dir().join(format!("kvsim-cli-{}-shiviz.log", std::process::id()));
+    let out = kvsim(&["run", "--scenario", "examples/partition.scenario.json", "--shiviz", log.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], r#"n0 {"n0":1}"#);
+    assert!(lines[1].ends_with("command: insert 5 hello ALL (request 0)"), "{}", lines[1]);
+    assert!(text.contains("lost (link cut)"));
+    std::fs::remove_file(log).ok();
 }

@@ -2,11 +2,13 @@
 //! that names the problem (for configs, the field), a malformed command run on a cluster yields
 //! an `Outcome::Failed` result and changes nothing, and nothing panics, whatever the bytes.
 
+use kvplayground::action::Action;
 use kvplayground::command::{Command, Level, MAX_KEY_BYTES, MAX_VALUE_BYTES, USAGE};
 use kvplayground::config::MAX_NODES;
 use kvplayground::outcome::Outcome;
+use kvplayground::script::ScriptLine;
 use kvplayground::trace::TraceKind;
-use kvplayground::{script, Config, Key, Simulation};
+use kvplayground::{script, Config, Key, NodeId, Simulation, Time};
 use proptest::prelude::*;
 
 fn matrix(n: usize, delay: f64) -> String {
@@ -392,8 +394,16 @@ fn malformed_script_lines_are_reported_with_their_line_and_the_rest_kept() {
         assert!(e.message.contains(words), "{}: {:?} should contain {words:?}", short(line), e.message);
         assert!(e.message.len() <= 400, "{}: the error quotes too much ({} bytes)", short(line), e.message.len());
         assert!(e.to_string().starts_with("script line 4: "));
-        let kept: Vec<_> = lines.iter().map(|l| (l.line, l.at, l.node, l.command.as_str())).collect();
+        let kept: Vec<_> = lines.iter().map(command_line_of).collect();
         assert_eq!(kept, [(3, 0, 0, "show-all"), (5, 20_000, 1, "get 5 ONE")], "{}", short(line));
+    }
+}
+
+/// A script line that must be a command: `(line, at, node, command)`.
+fn command_line_of(l: &ScriptLine) -> (usize, Time, NodeId, &str) {
+    match &l.action.action {
+        Action::Command { node, command } => (l.line, l.action.at, *node, command.as_str()),
+        Action::Fault(fault) => panic!("line {} is the fault `{fault}`, not a command", l.line),
     }
 }
 
@@ -404,12 +414,18 @@ fn script_lines_with_a_malformed_command_parse_and_fail_when_run() {
     let (lines, errors) = script::parse(text, config.len());
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(
-        lines.iter().map(|l| (l.line, l.at, l.node)).collect::<Vec<_>>(),
+        lines
+            .iter()
+            .map(|l| {
+                let (line, at, node, _) = command_line_of(l);
+                (line, at, node)
+            })
+            .collect::<Vec<_>>(),
         [(1, 0, 0), (2, 100_000, 1), (3, 200_000, 2), (5, 300_250, 3)]
     );
     let mut sim = Simulation::new(&config, 0);
     for l in &lines {
-        sim.schedule(l.at, l.node, &l.command).unwrap();
+        sim.schedule_action(l.action.clone()).unwrap();
     }
     sim.run_until_quiet();
     let outcome_of = |cmd: &str| &sim.results().iter().find(|r| &*r.command == cmd).unwrap().outcome;
@@ -576,7 +592,10 @@ fn check_command(line: &str) {
 fn check_script(text: &str, nodes: usize) {
     let (lines, errors) = script::parse(text, nodes);
     for l in &lines {
-        assert!(l.node < nodes && !l.command.is_empty() && l.at <= 86_400_000_000);
+        assert!(l.action.at <= 86_400_000_000);
+        if let Action::Command { node, command } = &l.action.action {
+            assert!(*node < nodes && !command.is_empty());
+        }
     }
     for e in &errors {
         assert!(!e.message.is_empty() && e.line >= 1);

@@ -4,11 +4,16 @@
 //!   increments changes nothing);
 //! - after a final `get k ALL` for every key, all replicas of every key hold the same entry;
 //! - without faults, no acknowledged write is lost;
-//! - a QUORUM read after an acknowledged QUORUM write (no concurrent write of that key) sees it.
+//! - a QUORUM read after an acknowledged QUORUM write (no concurrent write of that key) sees it;
+//! - with random faults: the same seed gives the same trace; after heal, restart and a read at
+//!   ALL of every key, all replicas agree (loss and duplication never break convergence) and no
+//!   write acknowledged at ALL is lost by crashes that keep the store.
 //!
 //! Every generated case carries the simulation seed in its `Cluster`, so proptest's report of the
 //! minimal failing input names the seed; assertion messages repeat it.
 
+use kvplayground::action::TimedAction;
+use kvplayground::command::{Command, Level};
 use kvplayground::message::RequestId;
 use kvplayground::outcome::{ClientResult, Outcome};
 use kvplayground::placement::Replicas;
@@ -142,6 +147,89 @@ fn steps(n: usize, keys: usize, max: usize) -> impl Strategy<Value = Vec<Step>> 
             })
         },
     )
+}
+
+/// A random fault as raw numbers; [`FaultSpec::line`] makes it a fault line for a cluster.
+#[derive(Clone, Debug)]
+struct FaultSpec {
+    at: Time,
+    kind: u8,
+    a: usize,
+    b: usize,
+    p: f64,
+    ms: u32,
+    mask: u32,
+}
+
+impl FaultSpec {
+    /// The fault line on `n` nodes; without `lose_store`, restarts keep the store.
+    fn line(&self, n: usize, lose_store: bool) -> String {
+        let (a, b) = (self.a % n, (self.a % n + 1 + self.b % (n - 1)) % n);
+        let link = if self.mask % 4 == 0 { "*".to_string() } else { format!("{a}-{b}") };
+        match self.kind {
+            0 => format!("crash {a}"),
+            1 => format!("restart {a} {}", if lose_store && self.p < 0.5 { "lose" } else { "keep" }),
+            2 => format!("cut {a}-{b}"),
+            3 => format!("cut {a}>{b}"),
+            4 => {
+                let (left, right): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| self.mask >> i & 1 == 1);
+                let group = |g: Vec<usize>| g.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+                if left.is_empty() || right.is_empty() {
+                    "heal".into()
+                } else {
+                    format!("partition {} | {}", group(left), group(right))
+                }
+            }
+            5 => "heal".into(),
+            6 => format!("loss {link} {}", self.p),
+            7 => format!("dup {link} {}", self.p),
+            8 => format!("delay {link} {}", self.ms),
+            9 => format!("jitter {link} {}", self.ms),
+            _ => format!("skew {a} {}", self.ms as i64 - 1000),
+        }
+    }
+}
+
+fn fault_specs() -> impl Strategy<Value = Vec<FaultSpec>> {
+    let spec = (0u64..80, 0u8..11, any::<usize>(), any::<usize>(), 0.0..=1.0f64, 0u32..2000, any::<u32>());
+    proptest::collection::vec(
+        spec.prop_map(|(slot, kind, a, b, p, ms, mask)| FaultSpec { at: slot * 250_000, kind, a, b, p, ms, mask }),
+        0..12,
+    )
+}
+
+fn faulty_scenario() -> impl Strategy<Value = (Cluster, Vec<Step>, Vec<FaultSpec>)> {
+    cluster().prop_flat_map(|c| {
+        let n = c.n;
+        (Just(c), steps(n, KEYS.len(), 40), fault_specs())
+    })
+}
+
+/// Runs the commands and faults to the end.
+fn run_with_faults(c: &Cluster, steps: &[Step], faults: &[FaultSpec], lose_store: bool) -> Simulation {
+    let mut sim = Simulation::new(&c.config(), c.seed);
+    schedule(&mut sim, steps, 0, "");
+    for f in faults {
+        let line = format!("{} {}", f.at / 1000, f.line(c.n, lose_store));
+        let action = TimedAction::parse(&line, c.n).unwrap_or_else(|e| panic!("seed {}: {line}: {e}", c.seed));
+        sim.schedule_action(action).unwrap();
+    }
+    sim.run_until_quiet();
+    sim
+}
+
+/// Ends every fault (restarting down nodes with their stores) and reads every key at ALL from
+/// `reader`; returns the ids of the reads.
+fn heal_and_read_all(sim: &mut Simulation, n: usize, reader: usize) -> Vec<RequestId> {
+    let now_ms = sim.now() / 1000 + 1;
+    let mut lines: Vec<String> = ["heal", "loss * 0", "dup * 0", "delay * 0", "jitter * 0"].map(String::from).to_vec();
+    lines.extend(sim.scheduler().down_nodes().into_iter().map(|node| format!("restart {node} keep")));
+    for line in lines {
+        sim.schedule_action(TimedAction::parse(&format!("{now_ms} {line}"), n).unwrap()).unwrap();
+    }
+    sim.run_until_quiet();
+    let now = sim.now();
+    KEYS.iter().map(|k| sim.schedule(now, reader, &format!("get {k} ALL")).unwrap()).collect()
 }
 
 fn scenario() -> impl Strategy<Value = (Cluster, Vec<Step>)> {
@@ -308,6 +396,48 @@ proptest! {
                 prop_assert_eq!(e, &written, "seed {}: the QUORUM read at {} missed the write answered at {}", c.seed, first.time, answered)
             }
             other => prop_assert!(false, "seed {}: the QUORUM read did not see the write: {:?}", c.seed, other),
+        }
+    }
+
+    /// (e) With random faults a run is still a function of (config, seed, script).
+    #[test]
+    fn random_faults_same_seed_same_trace((c, steps, faults) in faulty_scenario()) {
+        let a = run_with_faults(&c, &steps, &faults, true);
+        let b = run_with_faults(&c, &steps, &faults, true);
+        prop_assert!(a.trace().to_json_lines() == b.trace().to_json_lines(), "seed {}: traces differ", c.seed);
+        prop_assert_eq!(a.results(), b.results(), "seed {}: results differ", c.seed);
+    }
+
+    /// (f) After random faults (crashes keep the store), heal, restart and a read at ALL of every
+    /// key: every replica holds the newest version, and no write acknowledged at ALL is lost.
+    #[test]
+    fn faults_that_keep_stores_lose_no_all_write_and_replicas_converge(
+        (c, steps, faults) in faulty_scenario(),
+        reader in any::<prop::sample::Index>(),
+    ) {
+        let mut sim = run_with_faults(&c, &steps, &faults, false);
+        let reads = heal_and_read_all(&mut sim, c.n, reader.index(c.n));
+        sim.run_until_quiet();
+        for (i, key) in KEYS.iter().enumerate() {
+            let first = sim.results().iter().find(|r| r.request == Some(reads[i])).expect("the get answers");
+            let Outcome::Value { entry: read, .. } = &first.outcome else {
+                return Err(TestCaseError::fail(format!("seed {}: get {key} ALL failed after heal: {first:?}", c.seed)));
+            };
+            for r in sim.results() {
+                let Outcome::Written { key: written_key, entry: written, .. } = &r.outcome else { continue };
+                let at_all = Command::parse(&r.command).ok().and_then(|cmd| match cmd {
+                    Command::Insert { level, .. } | Command::Update { level, .. } | Command::Delete { level, .. } => Some(level),
+                    _ => None,
+                }) == Some(Level::All);
+                if at_all && &**written_key == *key {
+                    prop_assert!(read.as_ref().is_some_and(|e| e.version >= written.version),
+                        "seed {}: {:?} was acknowledged at ALL ({}) but the read returns {:?}", c.seed, r.command, written.version, read);
+                }
+            }
+            let held: Vec<_> = c.replicas(key).into_iter().map(|r| (r, entry(&sim, r, key))).collect();
+            for (node, e) in &held {
+                prop_assert_eq!(e, read, "seed {}: replica n{} of {} did not converge: {:?}", c.seed, node, key, held);
+            }
         }
     }
 }

@@ -14,12 +14,17 @@
 //! input from the page must turn bad input into an `Err` (a JS exception), never a trap, and the
 //! module must keep working afterwards.
 //!
-//! `runScript` and `benchStandard` live in the private `wasm::runs` module, out of reach from
-//! here; the end-to-end tests call them through the built package in the browser
-//! (`tests/e2e/facade.test.mjs`).
+//! Faults go through the same loop: `scheduleLine` queues them, and those that change a node come
+//! back out of `pop` as envelopes for it; the fault tour and the partition scenario must give
+//! the native golden traces too (`tests/golden/faults.trace.jsonl`, `partition.trace.jsonl`).
+//!
+//! `runScript` and `benchStandard` are reached through the built package in the browser
+//! (`tests/e2e/facade.test.mjs`); `runScenario` and `scenarioJson` are tested here.
 #![cfg(target_arch = "wasm32")]
 
-use kvplayground::wasm::{replicas_of, validate_config, Envelope, KvNode, KvScheduler, Outputs, Pacer};
+use kvplayground::wasm::{
+    replicas_of, run_scenario, scenario_json, validate_config, Envelope, KvNode, KvScheduler, Outputs, Pacer,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -28,6 +33,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 const CONFIG: &str = include_str!("../examples/config.json");
 const SCRIPT: &str = include_str!("../examples/read-repair.kvs");
 const GOLDEN: &str = include_str!("golden/read-repair.trace.jsonl");
+const FAULTS_SCRIPT: &str = include_str!("../examples/faults.kvs");
+const FAULTS_GOLDEN: &str = include_str!("golden/faults.trace.jsonl");
+const PARTITION_SCENARIO: &str = include_str!("../examples/partition.scenario.json");
+const PARTITION_GOLDEN: &str = include_str!("golden/partition.trace.jsonl");
 const SEED: f64 = 42.0;
 
 /// The message of an error as JS sees it (`error.message`).
@@ -61,7 +70,13 @@ fn get(object: &JsValue, field: &str) -> JsValue {
 fn script_lines() -> Vec<(f64, usize, String)> {
     let (lines, errors) = kvplayground::script::parse(SCRIPT, 4);
     assert!(errors.is_empty(), "{errors:?}");
-    lines.into_iter().map(|l| (l.at as f64, l.node, l.command)).collect()
+    lines
+        .into_iter()
+        .map(|l| match l.action.action {
+            kvplayground::action::Action::Command { node, command } => (l.action.at as f64, node, command),
+            fault => panic!("the read-repair script has no faults: {fault}"),
+        })
+        .collect()
 }
 
 /// A scheduler and one node per server, created from config text as the page creates them.
@@ -259,5 +274,110 @@ fn bad_arguments_are_errors_and_the_module_keeps_working() {
     }
 
     // After all that, the module still gives the native trace.
+    assert_eq!(page_loop_trace(), GOLDEN);
+}
+
+/// Drives `lines` (`(time µs, action line)`) through the page's loop with `scheduleLine`.
+fn page_loop_with_lines(config: &str, seed: f64, lines: &[(f64, String)]) -> (KvScheduler, Vec<KvNode>) {
+    let (mut scheduler, mut nodes) = cluster(config, seed);
+    for (at, line) in lines {
+        ok(scheduler.schedule_line(*at, line), &format!("scheduleLine {line}"));
+    }
+    let mut steps = 0;
+    while deliver_next(&mut scheduler, &mut nodes) {
+        steps += 1;
+        assert!(steps < 1_000_000, "the run goes quiet");
+    }
+    (scheduler, nodes)
+}
+
+#[wasm_bindgen_test]
+fn faults_through_the_page_loop_give_the_native_trace() {
+    let (lines, errors) = kvplayground::script::parse(FAULTS_SCRIPT, 4);
+    assert!(errors.is_empty(), "{errors:?}");
+    let lines: Vec<_> = lines.iter().map(|l| (l.action.at as f64, l.action.action.to_string())).collect();
+    let (scheduler, nodes) = page_loop_with_lines(CONFIG, SEED, &lines);
+    assert_eq!(
+        scheduler.trace_json_lines(),
+        FAULTS_GOLDEN,
+        "the fault tour in the browser differs from the native run"
+    );
+    assert!(scheduler.down_nodes().is_empty(), "n2 restarted");
+    // n2 restarted without its store, and read repair refilled it: the KvNode got the restart.
+    let rows = js_sys::Array::from(&ok(nodes[2].store(), "store"));
+    assert!(rows.length() >= 1);
+
+    let scenario: serde_json::Value = serde_json::from_str(PARTITION_SCENARIO).unwrap();
+    let config = scenario["config"].to_string();
+    let seed = scenario["seed"].as_f64().unwrap();
+    let lines: Vec<_> = scenario["script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| {
+            let (ms, action) = line.as_str().unwrap().split_once(' ').unwrap();
+            (ms.parse::<f64>().unwrap() * 1000.0, action.to_string())
+        })
+        .collect();
+    let (scheduler, _) = page_loop_with_lines(&config, seed, &lines);
+    assert_eq!(scheduler.trace_json_lines(), PARTITION_GOLDEN);
+
+    let run = ok(run_scenario(PARTITION_SCENARIO), "runScenario");
+    assert_eq!(get(&run, "trace").as_string().unwrap(), PARTITION_GOLDEN);
+    assert_eq!(get(&run, "traceHash").as_string().unwrap(), scheduler.trace_hash());
+    assert!(js_sys::Array::from(&get(&run, "results")).length() > 0);
+    assert!(scheduler.shiviz_log().starts_with("n0 {\"n0\":1}\n"));
+}
+
+#[wasm_bindgen_test]
+fn scenarios_round_trip_through_the_facade() {
+    let lines: Vec<String> =
+        ["0 0 insert 5 hello ALL", "1200 crash 2", "1500.5 restart 2 keep", "2000 partition 0,1 | 2,3"]
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+    let text = ok(scenario_json(CONFIG, 7.0, lines.clone()), "scenarioJson");
+    let again = ok(scenario_json(CONFIG, 7.0, lines), "scenarioJson");
+    assert_eq!(text, again);
+    let hash = get(&ok(run_scenario(&text), "runScenario"), "traceHash").as_string().unwrap();
+    assert_eq!(hash.len(), 16);
+
+    let e = err(scenario_json(CONFIG, 7.0, vec!["10 crash 9".into()]), "scenarioJson with a bad line");
+    assert!(e.contains("script[0]") && e.contains("no node 9"), "{e}");
+    let e = err(scenario_json("{", 7.0, vec![]), "scenarioJson with a bad config");
+    assert!(e.contains("invalid config"), "{e}");
+    for bad in ["", "{", "[]", r#"{"version": 2}"#, r#"{"version": 1, "config": {}, "seed": 1, "script": []}"#] {
+        let e = err(run_scenario(bad), &format!("runScenario({bad:?})"));
+        assert!(e.starts_with("invalid scenario"), "{e}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn bad_fault_lines_are_errors_and_the_module_keeps_working() {
+    let (mut scheduler, _) = cluster(CONFIG, SEED);
+    let cases = [
+        ("crash 9", "there is no node 9"),
+        ("restart 1 maybe", "neither keep"),
+        ("cut 0", "is not a link"),
+        ("partition 0,1 | 2", "node 3 is in no group"),
+        ("loss 0-1 2", "not a probability"),
+        ("skew 1 soon", "not a time"),
+        ("explode 2", "is not a node number"),
+        ("", "is not a node number"),
+        ("9 get 5 ONE", "there is no node 9"),
+    ];
+    for (line, words) in cases {
+        let e = err(scheduler.schedule_line(0.0, line), &format!("scheduleLine({line:?})"));
+        assert!(e.contains(words), "{line}: {e}");
+    }
+    for time in [-1.0, f64::NAN] {
+        err(scheduler.schedule_line(time, "heal"), &format!("scheduleLine at {time}"));
+    }
+    assert!(scheduler.next_due().is_none(), "nothing was scheduled");
+    let scheduled = ok(scheduler.schedule_line(0.0, "  partition n0 ,1|2 , 3 "), "scheduleLine");
+    assert_eq!(get(&scheduled, "line").as_string().as_deref(), Some("partition 0,1 | 2,3"));
+    assert!(get(&scheduled, "request").is_null());
+    let scheduled = ok(scheduler.schedule_line(0.0, "0 get 5 ONE"), "scheduleLine");
+    assert_eq!(get(&scheduled, "request").as_f64(), Some(0.0));
     assert_eq!(page_loop_trace(), GOLDEN);
 }

@@ -103,6 +103,20 @@ impl Node {
         now as i64 + self.params.clock_skew
     }
 
+    /// Sets this node's clock skew (microseconds; its clock is virtual time plus the skew).
+    pub fn set_clock_skew(&mut self, skew: i64) {
+        self.params.clock_skew = skew;
+    }
+
+    /// Comes back after a crash: what was in memory (the requests it coordinated) is gone; the
+    /// store is its disk and survives only with `keep_store`.
+    pub fn restart(&mut self, keep_store: bool) {
+        self.coordinator = Coordinator::default();
+        if !keep_store {
+            self.store = Store::new(self.store.grace());
+        }
+    }
+
     /// Whether request `id` (coordinated here) is still waiting for replies.
     pub fn is_pending(&self, id: RequestId) -> bool {
         self.coordinator.is_pending(id)

@@ -14,6 +14,7 @@ mod scheduler;
 
 pub use node::{KvNode, Outputs};
 pub use pacer::Pacer;
+pub use runs::{run_scenario, scenario_json};
 pub use scheduler::{Envelope, KvScheduler};
 
 use crate::config::Config;

@@ -57,7 +57,7 @@ impl KvNode {
             return Err(JsError::new(&format!("this input is for node {}, not node {}", step.node, self.node.id())));
         }
         let mut outputs = Vec::new();
-        self.node.handle(step.time, step.input, &mut outputs);
+        step.run_on(&mut self.node, &mut outputs);
         Ok(Outputs { node: self.node.id(), outputs })
     }
 

@@ -1,9 +1,13 @@
 //! The seeded scheduler as a JS object: it decides the order and the delay of every message.
 
 use super::{node::Outputs, parse_config, seed_from_js, time_from_js, to_js};
+use crate::action::{Action, TimedAction};
+use crate::message::RequestId;
 use crate::network::LinkState;
 use crate::scheduler::{Scheduler, Step};
-use crate::view::{MessageView, ResultView};
+use crate::shiviz::shiviz_log;
+use crate::view::{link_views, MessageView, ResultView};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// The next input for a node, popped from the scheduler; give it to that node's `handle`.
@@ -31,6 +35,15 @@ impl Envelope {
     pub fn time(&self) -> f64 {
         self.step.time as f64
     }
+}
+
+/// What `scheduleLine` and `scheduleTimedLine` return.
+#[derive(Serialize)]
+struct Scheduled {
+    /// The request id of a command; `null` for a fault.
+    request: Option<RequestId>,
+    /// The canonical line, for the page's action log.
+    line: String,
 }
 
 #[wasm_bindgen]
@@ -66,6 +79,43 @@ impl KvScheduler {
     pub fn schedule_command(&mut self, at: f64, node: usize, command: &str) -> Result<f64, JsError> {
         let at = time_from_js(at)?;
         self.scheduler.schedule_command(at, node, command).map(|id| id as f64).map_err(|e| JsError::new(&e))
+    }
+
+    /// Schedules one script action at virtual time `at` (microseconds; the past means now):
+    /// `<node> <command>` (e.g. `0 insert 5 hello ALL`) or a fault (e.g. `crash 2`,
+    /// `partition 0,1 | 2,3`). Returns `{request, line}`: the request id of a command (`null`
+    /// for a fault) and the action's canonical line, for the page's action log. A line that is
+    /// neither is an error naming the problem (with the usage), and nothing is scheduled.
+    #[wasm_bindgen(js_name = scheduleLine)]
+    pub fn schedule_line(&mut self, at: f64, line: &str) -> Result<JsValue, JsError> {
+        let at = time_from_js(at)?;
+        let action = Action::parse(line, self.scheduler.nodes()).map_err(|e| JsError::new(&e))?;
+        let canonical = action.to_string();
+        let request = self.scheduler.schedule(TimedAction { at, action }).map_err(|e| JsError::new(&e))?;
+        to_js(&Scheduled { request, line: canonical })
+    }
+
+    /// Schedules a whole timed script line, `<time_ms> <node> <command>` or `<time_ms> <fault>`
+    /// (a scenario's `script` entries): returns `{request, line}` as `scheduleLine`, with `line`
+    /// the canonical timed line.
+    #[wasm_bindgen(js_name = scheduleTimedLine)]
+    pub fn schedule_timed_line(&mut self, line: &str) -> Result<JsValue, JsError> {
+        let action = TimedAction::parse(line, self.scheduler.nodes()).map_err(|e| JsError::new(&e))?;
+        let canonical = action.to_string();
+        let request = self.scheduler.schedule(action).map_err(|e| JsError::new(&e))?;
+        to_js(&Scheduled { request, line: canonical })
+    }
+
+    /// The nodes that are down (crashed, not restarted), in order.
+    #[wasm_bindgen(js_name = downNodes)]
+    pub fn down_nodes(&self) -> Vec<usize> {
+        self.scheduler.down_nodes()
+    }
+
+    /// Links that are not plainly up: `[{from, to, state ("up", "hold", "drop"), loss,
+    /// duplicate, extra_delay_us, jitter_us}]`.
+    pub fn links(&self) -> Result<JsValue, JsError> {
+        to_js(&link_views(&self.scheduler))
     }
 
     /// Moves the clock forward to `t` without skipping anything due before it.
@@ -141,6 +191,18 @@ impl KvScheduler {
     #[wasm_bindgen(js_name = traceJsonLines)]
     pub fn trace_json_lines(&self) -> String {
         self.scheduler.trace().to_json_lines()
+    }
+
+    /// The stable hash of the trace so far (as `kvsim run --hash` prints it).
+    #[wasm_bindgen(js_name = traceHash)]
+    pub fn trace_hash(&self) -> String {
+        self.scheduler.trace().hash_hex()
+    }
+
+    /// The trace so far as a ShiViz log (paste with the regex in the README).
+    #[wasm_bindgen(js_name = shivizLog)]
+    pub fn shiviz_log(&self) -> String {
+        shiviz_log(self.scheduler.trace().events())
     }
 
     /// Events processed so far.

@@ -1,6 +1,7 @@
 // The wasm package the page loads (www/pkg), called from the page's JavaScript in headless
-// Chromium: the exports tests/wasm.rs cannot reach from Rust (runScript, benchStandard) and the
-// plain-object results every export returns.
+// Chromium: the exports tests/wasm.rs cannot reach from Rust (runScript, benchStandard), the
+// plain-object results every export returns, and the page driver (www/js/cluster.js) applying
+// faults.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,8 @@ import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser } from './helpers.mjs'
 
 const SCRIPT = readFileSync(join(ROOT, 'examples/read-repair.kvs'), 'utf8');
 const GOLDEN = readFileSync(join(ROOT, 'tests/golden/read-repair.trace.jsonl'), 'utf8');
+const FAULTS = readFileSync(join(ROOT, 'examples/faults.kvs'), 'utf8');
+const FAULTS_GOLDEN = readFileSync(join(ROOT, 'tests/golden/faults.trace.jsonl'), 'utf8');
 
 let server, browser, page;
 const errors = [];
@@ -75,6 +78,36 @@ test('bad input to the exports throws a JS error with a message, and the module 
   const again = await page.evaluate(([config, script]) => window.kv.runScript(config, 42, script).trace, [EXAMPLE_CONFIG, SCRIPT]);
   assert.equal(again, GOLDEN);
   assert.deepEqual(await page.evaluate((config) => Array.from(window.kv.replicasOf(config, '5')), EXAMPLE_CONFIG), [0, 1, 2]);
+});
+
+test('faults through the page driver (cluster.js) give the native golden trace', async () => {
+  const run = await page.evaluate(async ([config, script]) => {
+    const { Cluster } = await import('/js/cluster.js');
+    const cluster = new Cluster(config, 42);
+    const lines = script.split('\n').map((l) => l.split('#')[0].trim()).filter((l) => l);
+    cluster.replay(lines);
+    cluster.runUntilQuiet();
+    let bad = 'no error';
+    try {
+      cluster.fault('partition 0,1 | 2');
+    } catch (e) {
+      bad = e.message;
+    }
+    const out = { trace: cluster.traceJsonLines(), down: cluster.downNodes(), bad, log: cluster.script() };
+    out.canonical = cluster.fault(' cut n0-1 ');
+    out.links = cluster.links();
+    out.scenario = JSON.parse(cluster.scenario());
+    cluster.dispose();
+    return out;
+  }, [EXAMPLE_CONFIG, FAULTS]);
+  assert.equal(run.trace, FAULTS_GOLDEN);
+  assert.deepEqual(run.down, []);
+  assert.match(run.bad, /node 3 is in no group/);
+  assert.ok(run.log.includes('5000.000 crash 2\n'), run.log);
+  assert.equal(run.canonical, 'cut 0-1');
+  assert.deepEqual(run.links.map((l) => [l.from, l.to, l.state]), [[0, 1, 'drop'], [1, 0, 'drop']]);
+  assert.equal(run.scenario.version, 1);
+  assert.equal(run.scenario.script.at(-1).endsWith(' cut 0-1'), true);
 });
 
 test('benchStandard runs the benchmark workload and reports its figures', async () => {

@@ -22,7 +22,14 @@
 //   playground.reset()                   A fresh cluster from the same config and seed.
 //   playground.setLink(from, to, state)  state: 'up', 'hold' (keep messages until 'up') or 'drop'.
 //   playground.trace()                   The run's trace as JSON lines (as `kvsim run --trace`).
-//   playground.script()                  The commands typed so far as a kvsim script.
+//   playground.fault(line)               Applies a fault line now (`crash 2`, `restart 2 keep`,
+//                                        `cut 0-1`, `partition 0,1 | 2,3`, `heal`, `loss 0-2 0.3`,
+//                                        `dup * 0.1`, `delay 0>1 500`, `jitter 0-1 200`,
+//                                        `skew 1 -500`); returns its canonical line; throws an
+//                                        Error naming the problem for a bad line.
+//   playground.script()                  The commands and faults so far as a kvsim script.
+//   playground.scenario()                The run so far as a scenario file (JSON text).
+//   playground.shiviz()                  The trace as a ShiViz log (vector clocks).
 //   playground.demo()                    Plays "Watch read repair"; Promise, resolved when the
 //                                        repaired replicas agree.
 //   playground.results()                 Every result so far, oldest first.
@@ -75,7 +82,10 @@ export function installApi(booted) {
     reset: () => ready().session.reset(),
     setLink: (from, to, state) => ready().session.setLink(from, to, state),
     trace: () => cluster().traceJsonLines(),
+    fault: (line) => ready().session.fault(line),
     script: () => cluster().script(),
+    scenario: () => cluster().scenario(),
+    shiviz: () => cluster().shivizLog(),
     demo: () => ready().demo.play(),
     results: () => [...ready().session.results],
     spacetime: () => ready().spacetime.summary(),

@@ -4,8 +4,20 @@
 //
 // Listeners get {type: 'step', trace, results} after events are processed, and
 // {type: 'clock'} when play/pause/speed change.
+//
+// Faults go through the scheduler's queue like commands. Those that change a node (restart,
+// clock skew) come back out of `scheduler.pop()` as envelopes for that node, and
+// `KvNode.handle` applies them: the loop below needs nothing special, and applies them exactly
+// where `kvsim` does.
 
-import init, { KvNode, KvScheduler, Pacer, validateConfig, replicasOf } from '../pkg/kvplayground.js';
+import init, {
+  KvNode,
+  KvScheduler,
+  Pacer,
+  validateConfig,
+  replicasOf,
+  scenarioJson,
+} from '../pkg/kvplayground.js';
 
 /** Virtual seconds per wall second at 1x: the original's delays are seconds, watchable as is. */
 export const DEFAULT_SPEED = 1;
@@ -57,7 +69,7 @@ export class Cluster {
     this.baseWall = 0;
     this.baseVirtual = 0;
     this.traceIndex = 0;
-    this.commandLog = []; // {time, node, command}: replays the run with kvsim
+    this.actionLog = []; // {time (µs), line}: every command and fault, replays the run with kvsim
     this.listeners = new Set();
     this.waiters = new Map(); // request id -> resolve, for run()
   }
@@ -116,13 +128,58 @@ export class Cluster {
     if (!Number.isInteger(node) || node < 0 || node >= this.size) {
       return Promise.reject(new RangeError(`there is no node ${node}: nodes are 0 to ${this.size - 1}`));
     }
-    const time = Math.max(Math.floor(this.now()), this.scheduler.now);
+    const time = this.actionTime();
     const id = this.scheduler.scheduleCommand(time, node, String(command));
-    this.commandLog.push({ time, node, command: String(command).trim() });
+    this.actionLog.push({ time, line: `${node} ${String(command).trim()}` });
     const result = new Promise((resolve) => this.waiters.set(id, resolve));
     this.catchUp();
     this.arm();
     return result;
+  }
+
+  /**
+   * Applies a fault line now (e.g. `crash 2`, `restart 2 keep`, `cut 0-1`, `partition 0,1 | 2,3`,
+   * `heal`, `loss 0-2 0.3`, `skew 1 -500`; a `<node> <command>` line works too). Returns the
+   * canonical line as logged. Throws an Error naming the problem (with the usage) for a bad
+   * line; nothing changes then.
+   */
+  fault(line) {
+    const time = this.actionTime();
+    const scheduled = this.scheduler.scheduleLine(time, String(line));
+    this.actionLog.push({ time, line: scheduled.line });
+    this.catchUp();
+    this.arm();
+    return scheduled.line;
+  }
+
+  /**
+   * Schedules timed script lines (`<time_ms> <node> <command>` or `<time_ms> <fault>`, as in a
+   * scenario's `script`) at their times, e.g. to replay a shared scenario. Throws at the first
+   * bad line, naming it; the lines before it stay scheduled.
+   */
+  replay(lines) {
+    for (const [i, line] of lines.entries()) {
+      let scheduled;
+      try {
+        scheduled = this.scheduler.scheduleTimedLine(String(line));
+      } catch (e) {
+        throw new Error(`line ${i + 1}: ${e.message}`);
+      }
+      const [ms, ...action] = scheduled.line.split(' ');
+      this.actionLog.push({ time: Math.round(Number(ms) * 1000), line: action.join(' ') });
+    }
+    this.catchUp();
+    this.arm();
+  }
+
+  /** The nodes that are down (crashed, not restarted). */
+  downNodes() {
+    return Array.from(this.scheduler.downNodes());
+  }
+
+  /** Links that are not plainly up: [{from, to, state, loss, duplicate, extra_delay_us, jitter_us}]. */
+  links() {
+    return this.scheduler.links();
   }
 
   /** Delivers exactly one event (the next due), moving the clock to it. False when nothing is left. */
@@ -178,9 +235,29 @@ export class Cluster {
     return this.scheduler.traceJsonLines();
   }
 
-  /** The commands typed so far as a kvsim script (times in ms, exact to the µs). */
+  /** The commands and faults so far as kvsim script lines (times in ms, exact to the µs). */
+  scriptLines() {
+    return this.actionLog.map((a) => `${(a.time / 1000).toFixed(3)} ${a.line}`);
+  }
+
+  /** The commands and faults so far as a kvsim script. */
   script() {
-    return this.commandLog.map((c) => `${(c.time / 1000).toFixed(3)} ${c.node} ${c.command}`).join('\n') + '\n';
+    return this.scriptLines().join('\n') + '\n';
+  }
+
+  /** The run so far as a scenario file (JSON text) for `kvsim run --scenario` or sharing. */
+  scenario() {
+    return scenarioJson(this.configText, this.seed, this.scriptLines());
+  }
+
+  /** The trace's stable hash, as `kvsim run --hash` prints it. */
+  traceHash() {
+    return this.scheduler.traceHash();
+  }
+
+  /** The run as a ShiViz log (vector clocks); paste it into ShiViz with the README's regex. */
+  shivizLog() {
+    return this.scheduler.shivizLog();
   }
 
   /** Releases the wasm objects; the cluster is unusable afterwards. */
@@ -190,6 +267,11 @@ export class Cluster {
     for (const node of this.nodes) node.free();
     this.scheduler.free();
     this.pacer.free();
+  }
+
+  // Virtual time for a new action: now, but never before the last event.
+  actionTime() {
+    return Math.max(Math.floor(this.now()), this.scheduler.now);
   }
 
   // Delivers every event due by now, in the scheduler's order.

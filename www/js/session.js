@@ -54,13 +54,26 @@ export class Session {
   onClusterEvent(event) {
     if (event.type === 'step') this.results.push(...event.results);
     this.emit(event);
+    if (event.type === 'step' && event.trace.some((e) => e.kind === 'fault')) this.refreshLinks();
   }
 
   /** Sets a link to 'up', 'hold' or 'drop' and remembers it for the topology. */
   setLink(from, to, state) {
     this.cluster.setLink(from, to, state);
-    if (state === 'up') this.links.delete(`${from}-${to}`);
-    else this.links.set(`${from}-${to}`, state);
+    this.refreshLinks();
+  }
+
+  /** Applies a fault line now (see Cluster.fault); throws for a bad line. */
+  fault(line) {
+    return this.cluster.fault(line);
+  }
+
+  // Copies the cut and holding links from the core (faults change them too) and tells the views.
+  refreshLinks() {
+    this.links.clear();
+    for (const link of this.cluster.links()) {
+      if (link.state !== 'up') this.links.set(`${link.from}-${link.to}`, link.state);
+    }
     this.emit({ type: 'links' });
   }
 

@@ -18,14 +18,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Mode {
-    /// Run a script of timed commands and print the results.
+    /// Run a script of timed commands and faults (or a scenario file) and print the results.
     Run {
         /// The cluster config (the original project's config.json format).
-        #[arg(long)]
-        config: PathBuf,
-        /// Lines of `<time_ms> <node> <command>`; blank lines and `#` comments are skipped.
-        #[arg(long)]
-        script: PathBuf,
+        #[arg(long, required_unless_present = "scenario")]
+        config: Option<PathBuf>,
+        /// Lines of `<time_ms> <node> <command>` or `<time_ms> <fault>`; blank lines and `#`
+        /// comments are skipped.
+        #[arg(long, required_unless_present = "scenario")]
+        script: Option<PathBuf>,
+        /// A scenario file (config, seed and script in one JSON document) instead of --config,
+        /// --script and --seed.
+        #[arg(long, conflicts_with_all = ["config", "script", "seed"])]
+        scenario: Option<PathBuf>,
         /// Seed of the random delays (default: the config's `seed`, or 0).
         #[arg(long)]
         seed: Option<u64>,
@@ -35,6 +40,12 @@ enum Mode {
         /// Also print every trace event as a JSON line.
         #[arg(long)]
         trace: bool,
+        /// At the end, print the trace hash (64-bit FNV-1a of the trace's JSON lines, in hex).
+        #[arg(long)]
+        hash: bool,
+        /// Also write the trace as a ShiViz log (vector clocks) to FILE.
+        #[arg(long, value_name = "FILE")]
+        shiviz: Option<PathBuf>,
     },
     /// Type commands into the cluster as in the original's terminals: `<node> <command>`,
     /// or `use N` and then plain commands.
@@ -62,8 +73,15 @@ enum Mode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Mode::Run { config, script, seed, json, trace } => {
-            load_config(&config).and_then(|c| run::run(&c, &script, seed.unwrap_or(c.seed), json, trace))
+        Mode::Run { config, script, scenario, seed, json, trace, hash, shiviz } => {
+            let output = run::Output { json, trace, hash, shiviz };
+            match (scenario, config, script) {
+                (Some(scenario), _, _) => run::run_scenario(&scenario, &output),
+                (None, Some(config), Some(script)) => {
+                    load_config(&config).and_then(|c| run::run_script(&c, &script, seed.unwrap_or(c.seed), &output))
+                }
+                _ => Err("give --config and --script, or --scenario".into()),
+            }
         }
         Mode::Repl { config, seed, speed } => {
             load_config(&config).and_then(|c| repl::repl(&c, seed.unwrap_or(c.seed), speed))

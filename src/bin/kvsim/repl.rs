@@ -1,6 +1,8 @@
 //! `kvsim repl`: the original's four terminals in one. Virtual time follows the wall clock
 //! (scaled by `--speed`), so results arrive as the delays from the matrix pass.
 
+use kvplayground::action::{Action as ScriptAction, TimedAction};
+use kvplayground::fault::{Fault, FAULT_USAGE};
 use kvplayground::script::{parse_node, split_word};
 use kvplayground::{Config, Simulation, Time};
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -9,6 +11,7 @@ use std::time::{Duration, Instant};
 
 const HELP: &str = "Type `<node> <command>` (e.g. `0 insert 5 hello ALL`), or `use N` and then plain commands.
 Commands: get KEY LEVEL | insert KEY VALUE LEVEL | update KEY VALUE LEVEL | delete KEY [LEVEL] | show-all | search KEY
+Faults apply at once, e.g. `crash 2`, `restart 2 keep`, `partition 0,1 | 2,3`, `heal` (see the README).
 Also: `wait` runs until every request has finished, `help`, `quit`.";
 
 /// Longest pause between two checks of the clock, so results print promptly.
@@ -80,6 +83,16 @@ fn handle_line(sim: &mut Simulation, config: &Config, current: &mut usize, line:
         "wait" => return Action::Wait,
         "use" => match parse_node(rest, config.len()) {
             Ok(node) => *current = node,
+            Err(e) => println!("{e}"),
+        },
+        "faults" => println!("{FAULT_USAGE}"),
+        _ if Fault::is_fault_name(first) => match Fault::parse(line, config.len()) {
+            Ok(fault) => {
+                let action = TimedAction { at: sim.now(), action: ScriptAction::Fault(fault) };
+                if let Err(e) = sim.schedule_action(action) {
+                    println!("{e}");
+                }
+            }
             Err(e) => println!("{e}"),
         },
         _ if first.chars().all(|c| c.is_ascii_digit())

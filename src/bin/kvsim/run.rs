@@ -1,27 +1,48 @@
-//! `kvsim run`: a script of timed commands, results printed as they happen.
+//! `kvsim run`: a script of timed commands and faults, or a scenario file; results printed as
+//! they happen.
 
+use kvplayground::scenario::Scenario;
 use kvplayground::script::{self, ScriptError};
+use kvplayground::shiviz::shiviz_log;
 use kvplayground::{ClientResult, Config, Simulation};
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub fn run(config: &Config, script_path: &Path, seed: u64, json: bool, trace: bool) -> Result<(), String> {
+/// What `run` prints and writes besides the results.
+pub struct Output {
+    pub json: bool,
+    pub trace: bool,
+    pub hash: bool,
+    pub shiviz: Option<PathBuf>,
+}
+
+pub fn run_script(config: &Config, script_path: &Path, seed: u64, output: &Output) -> Result<(), String> {
     let text = super::read(script_path, "script")?;
     let (lines, errors) = script::parse(&text, config.len());
     let mut sim = Simulation::new(config, seed);
     for line in &lines {
-        sim.schedule(line.at, line.node, &line.command).map_err(|e| format!("script line {}: {e}", line.line))?;
+        sim.schedule_action(line.action.clone()).map_err(|e| format!("script line {}: {e}", line.line))?;
     }
+    run(sim, &errors, output)
+}
+
+pub fn run_scenario(path: &Path, output: &Output) -> Result<(), String> {
+    let scenario = Scenario::parse(&super::read(path, "scenario")?).map_err(|e| format!("{}: {e}", path.display()))?;
+    run(scenario.simulation(), &[], output)
+}
+
+fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(), String> {
+    let json = output.json;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let fail = |e: io::Error| format!("cannot write output: {e}");
-    for error in &errors {
+    for error in errors {
         writeln!(out, "{}", script_error_line(error, json)).map_err(fail)?;
     }
     let mut traced = 0;
     loop {
         let more = sim.step();
-        if trace {
+        if output.trace {
             for event in &sim.trace().events()[traced..] {
                 writeln!(out, "{}", serde_json::to_string(event).map_err(|e| e.to_string())?).map_err(fail)?;
             }
@@ -33,6 +54,16 @@ pub fn run(config: &Config, script_path: &Path, seed: u64, json: bool, trace: bo
         if !more {
             break;
         }
+    }
+    if output.hash {
+        let hash = sim.trace().hash_hex();
+        let line =
+            if json { serde_json::json!({ "trace_hash": hash }).to_string() } else { format!("trace hash: {hash}") };
+        writeln!(out, "{line}").map_err(fail)?;
+    }
+    if let Some(path) = &output.shiviz {
+        std::fs::write(path, shiviz_log(sim.trace().events()))
+            .map_err(|e| format!("cannot write the ShiViz log {}: {e}", path.display()))?;
     }
     out.flush().map_err(fail)
 }

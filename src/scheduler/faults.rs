@@ -1,0 +1,115 @@
+//! Applying faults to the scheduler: which nodes are down, which links are cut, and the
+//! conditions of each link. Each fault is traced as a `fault` event with its canonical line,
+//! followed by what it caused (messages dropped, requests abandoned).
+
+use super::{Scheduler, Step, Work};
+use crate::fault::Fault;
+use crate::message::RequestId;
+use crate::network::LinkState;
+use crate::outcome::Outcome;
+use crate::trace::{TraceEvent, TraceKind};
+use crate::types::NodeId;
+use std::collections::VecDeque;
+
+impl Scheduler {
+    /// Whether `node` crashed and has not restarted.
+    pub fn is_down(&self, node: NodeId) -> bool {
+        self.down.get(node).copied().unwrap_or(false)
+    }
+
+    /// The nodes that are down, in order.
+    pub fn down_nodes(&self) -> Vec<NodeId> {
+        (0..self.nodes()).filter(|&n| self.down[n]).collect()
+    }
+
+    /// Checks a fault built in code against this cluster the way the parser checks a typed one:
+    /// by parsing its canonical line, so there is one set of rules and messages.
+    pub(super) fn check_fault(&self, fault: &Fault) -> Result<(), String> {
+        Fault::parse(&fault.to_string(), self.nodes()).map(|_| ())
+    }
+
+    pub(super) fn apply_fault(&mut self, fault: Fault) {
+        let now = self.now;
+        self.trace.record(|| TraceEvent {
+            node: fault.node(),
+            text: Some(fault.to_string()),
+            ..TraceEvent::new(now, TraceKind::Fault)
+        });
+        let n = self.nodes();
+        match fault {
+            Fault::Crash { node } => self.crash(node),
+            Fault::Restart { node, keep_store } => {
+                // Restarting a running node reboots it: it crashes and comes back at once.
+                if !self.down[node] {
+                    self.crash(node);
+                }
+                self.down[node] = false;
+                self.directives.push_back(Step { time: now, node, work: Work::Restart { keep_store } });
+            }
+            Fault::Skew { node, skew } => {
+                self.directives.push_back(Step { time: now, node, work: Work::SetClockSkew(skew) })
+            }
+            Fault::Cut(links) => {
+                for (from, to) in links.pairs(n) {
+                    self.set_link(from, to, LinkState::Drop);
+                }
+            }
+            Fault::Partition(groups) => {
+                let mut group_of = vec![0; n];
+                for (g, group) in groups.iter().enumerate() {
+                    for &node in group {
+                        group_of[node] = g;
+                    }
+                }
+                for from in 0..n {
+                    for to in (0..n).filter(|&to| group_of[to] != group_of[from]) {
+                        self.set_link(from, to, LinkState::Drop);
+                    }
+                }
+            }
+            Fault::Heal => {
+                for from in 0..n {
+                    for to in 0..n {
+                        if self.link(from, to) != LinkState::Up {
+                            self.set_link(from, to, LinkState::Up);
+                        }
+                    }
+                }
+            }
+            Fault::Loss { links, probability } => {
+                self.network.update_conditions(&links.pairs(n), |c| c.loss = probability)
+            }
+            Fault::Duplicate { links, probability } => {
+                self.network.update_conditions(&links.pairs(n), |c| c.duplicate = probability)
+            }
+            Fault::Delay { links, extra } => self.network.update_conditions(&links.pairs(n), |c| c.extra_delay = extra),
+            Fault::Jitter { links, max } => self.network.update_conditions(&links.pairs(n), |c| c.jitter = max),
+        }
+    }
+
+    /// The node stops: it gets no more inputs (messages to it are dropped on arrival), its
+    /// timers are discarded, and the requests it coordinated end now with a failure for their
+    /// clients, since the memory that tracked them is gone.
+    fn crash(&mut self, node: NodeId) {
+        self.down[node] = true;
+        let mut kept = VecDeque::with_capacity(self.timers.len());
+        for t in self.timers.drain(..) {
+            if t.node == node {
+                self.cancelled.remove(&t.timer);
+            } else {
+                kept.push_back(t);
+            }
+        }
+        self.timers = kept;
+        // Sorted: the map's iteration order differs between 64-bit and wasm32.
+        let mut abandoned: Vec<RequestId> =
+            self.requests.iter().filter(|(_, (coordinator, _))| *coordinator == node).map(|(&id, _)| id).collect();
+        abandoned.sort_unstable();
+        for id in abandoned {
+            if let Some((_, text)) = self.requests.remove(&id) {
+                let error = format!("{text} abandoned: node {node} crashed before the request finished");
+                self.push_result(node, Some(id), text, Outcome::Failed { error });
+            }
+        }
+    }
+}

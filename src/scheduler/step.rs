@@ -1,0 +1,34 @@
+//! What the scheduler hands a driver: the next thing one node must do.
+
+use crate::node::{Input, Node, Output};
+use crate::types::{NodeId, Time};
+
+/// The next thing a node must do, as popped from the scheduler.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub time: Time,
+    pub node: NodeId,
+    pub work: Work,
+}
+
+#[derive(Clone, Debug)]
+pub enum Work {
+    /// Handle an input.
+    Input(Input),
+    /// Come back after a crash, with the store kept or lost.
+    Restart { keep_store: bool },
+    /// Set the clock skew, in microseconds.
+    SetClockSkew(i64),
+}
+
+impl Step {
+    /// Has `node` (the node the step is for) do the step, appending its outputs to `out`. The
+    /// one place every driver turns a step into node calls.
+    pub fn run_on(self, node: &mut Node, out: &mut Vec<Output>) {
+        match self.work {
+            Work::Input(input) => node.handle(self.time, input, out),
+            Work::Restart { keep_store } => node.restart(keep_store),
+            Work::SetClockSkew(skew) => node.set_clock_skew(skew),
+        }
+    }
+}

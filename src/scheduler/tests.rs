@@ -1,0 +1,72 @@
+//! Unit tests of the scheduler: ordering, cancelled deadlines, holding and dropping links.
+use super::*;
+use crate::node::Node;
+
+const CONFIG: &str = r#"{"addresses": ["a", "b", "c"], "avg_delays": [[0, 1, 1], [1, 0, 1], [1, 1, 0]],
+    "delay_distribution": "constant"}"#;
+
+/// Runs the scheduler with real nodes until quiet.
+fn drive(s: &mut Scheduler, nodes: &mut [Node]) {
+    let mut out = Vec::new();
+    while let Some(step) = s.pop() {
+        let node = step.node;
+        step.run_on(&mut nodes[node], &mut out);
+        s.absorb(node, &mut out);
+    }
+}
+
+fn cluster() -> (Scheduler, Vec<Node>) {
+    let config = Config::from_json(CONFIG).unwrap();
+    (Scheduler::new(&config, 1, true), (0..3).map(|i| Node::new(i, &config)).collect())
+}
+
+#[test]
+fn commands_run_in_time_order_then_scheduling_order() {
+    let (mut s, mut nodes) = cluster();
+    let late = s.schedule_command(2_000_000, 0, "show-all").unwrap();
+    let first = s.schedule_command(0, 1, "show-all").unwrap();
+    let second = s.schedule_command(0, 2, "show-all").unwrap();
+    drive(&mut s, &mut nodes);
+    let order: Vec<_> = s.results().iter().map(|r| r.request.unwrap()).collect();
+    assert_eq!(order, vec![first, second, late]);
+    assert_eq!(s.now(), 2_000_000);
+}
+
+#[test]
+fn finished_requests_cancel_their_deadline_and_are_forgotten() {
+    let (mut s, mut nodes) = cluster();
+    s.schedule_command(0, 0, "insert k v ALL").unwrap();
+    s.schedule_command(5_000_000, 0, "get k ALL").unwrap();
+    drive(&mut s, &mut nodes);
+    assert!(s.requests.is_empty(), "every request is forgotten once finished");
+    // The run ends with the get's last reply (5 s + 2 hops), not at a deadline 8 s later.
+    assert_eq!(s.now(), 7_000_000);
+    assert!(s.trace().events().iter().all(|e| e.kind != TraceKind::Timeout));
+}
+
+#[test]
+fn held_messages_travel_when_the_link_comes_back_and_dropped_ones_never() {
+    let (mut s, mut nodes) = cluster();
+    s.set_link(0, 1, LinkState::Hold);
+    s.set_link(0, 2, LinkState::Drop);
+    s.schedule_command(0, 0, "insert k v ONE").unwrap();
+    drive(&mut s, &mut nodes);
+    let kinds = |kind| s.trace().events().iter().filter(|e| e.kind == kind).count();
+    assert_eq!((kinds(TraceKind::Hold), kinds(TraceKind::Drop)), (1, 1));
+    assert!(nodes[1].store().get("k").is_none());
+    s.set_link(0, 1, LinkState::Up);
+    drive(&mut s, &mut nodes);
+    assert!(nodes[1].store().get("k").is_some(), "the held write arrives after the link is up");
+    assert!(nodes[2].store().get("k").is_none(), "the dropped write never arrives");
+}
+
+#[test]
+fn a_bad_command_gets_an_error_result_and_the_next_event_runs() {
+    let (mut s, mut nodes) = cluster();
+    s.schedule_command(0, 0, "fetch k").unwrap();
+    s.schedule_command(0, 1, "show-all").unwrap();
+    assert!(s.schedule_command(0, 3, "show-all").unwrap_err().contains("no node 3"));
+    drive(&mut s, &mut nodes);
+    let ok: Vec<_> = s.results().iter().map(|r| r.outcome.is_ok()).collect();
+    assert_eq!(ok, vec![false, true]);
+}

@@ -1,0 +1,165 @@
+//! Export of a trace as a ShiViz log (<https://bestchai.bitbucket.io/shiviz/>): one event per
+//! two lines, `host {"host": clock, ...}` and a description, with vector clocks computed from
+//! the trace. Paste the log into ShiViz with the parser regex [`SHIVIZ_REGEX`].
+//!
+//! Every event a node takes part in ticks its own entry: a command typed on it, a message it
+//! sends (also one the network then loses), a delivery to it, a store change, a reply, a
+//! deadline, a fault about it. A delivery first merges the clock the sender had when it sent.
+//! What the network alone does (releasing a held message, dropping one on arrival) is no event.
+
+use crate::message::MessageKind;
+use crate::trace::{TraceEvent, TraceKind, DROP_LINK_CUT, DROP_LOSS, SEND_DUPLICATE, SEND_RELEASED};
+use crate::types::{format_time, Key, NodeId, Time, Version};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+
+/// The regex to paste into ShiViz's "log parsing regular expression" box.
+pub const SHIVIZ_REGEX: &str = r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)";
+
+/// What identifies a message in the trace: its send and its delivery carry the same fields.
+type MessageKey = (NodeId, NodeId, Time, Option<MessageKind>, Option<u64>, Option<Key>, Option<Version>);
+
+fn message_key(e: &TraceEvent) -> MessageKey {
+    (e.from.unwrap_or(0), e.to.unwrap_or(0), e.sent.unwrap_or(0), e.msg, e.request, e.key.clone(), e.version)
+}
+
+/// The trace as a ShiViz log.
+pub fn shiviz_log(events: &[TraceEvent]) -> String {
+    let nodes = events.iter().flat_map(|e| [e.node, e.from, e.to]).flatten().max().map_or(0, |n| n + 1);
+    let mut log = Log { clocks: vec![vec![0; nodes]; nodes], out: String::new() };
+    // The sender's clock of each message on its way, oldest first (identical messages are
+    // interchangeable).
+    let mut in_flight: FxHashMap<MessageKey, VecDeque<Vec<u64>>> = FxHashMap::default();
+    for e in events {
+        let (from, to) = (e.from.unwrap_or(0), e.to.unwrap_or(0));
+        let reason = e.text.as_deref();
+        match e.kind {
+            TraceKind::Send if reason == Some(SEND_RELEASED) => {}
+            TraceKind::Send if reason == Some(SEND_DUPLICATE) => {
+                let queue = in_flight.entry(message_key(e)).or_default();
+                if let Some(clock) = queue.back().cloned() {
+                    queue.push_back(clock);
+                }
+            }
+            TraceKind::Send | TraceKind::Hold => {
+                let held = if e.kind == TraceKind::Hold { " (held on the link)" } else { "" };
+                let clock = log.event(from, e.time, &format!("send {} to n{to}{held}", describe(e)));
+                in_flight.entry(message_key(e)).or_default().push_back(clock);
+            }
+            TraceKind::Drop if reason == Some(DROP_LINK_CUT) || reason == Some(DROP_LOSS) => {
+                let why = reason.unwrap_or_default();
+                log.event(from, e.time, &format!("send {} to n{to}, lost ({why})", describe(e)));
+            }
+            TraceKind::Drop => {
+                in_flight.get_mut(&message_key(e)).and_then(VecDeque::pop_front);
+            }
+            TraceKind::Deliver => {
+                if let Some(sent) = in_flight.get_mut(&message_key(e)).and_then(VecDeque::pop_front) {
+                    for (mine, theirs) in log.clocks[to].iter_mut().zip(sent) {
+                        *mine = (*mine).max(theirs);
+                    }
+                }
+                log.event(to, e.time, &format!("deliver {} from n{from}", describe(e)));
+            }
+            TraceKind::Command | TraceKind::Reply | TraceKind::Timeout | TraceKind::Store | TraceKind::Fault => {
+                if let Some(node) = e.node {
+                    log.event(node, e.time, &local_description(e));
+                }
+            }
+        }
+    }
+    log.out
+}
+
+struct Log {
+    clocks: Vec<Vec<u64>>,
+    out: String,
+}
+
+impl Log {
+    /// Ticks `node`'s clock, writes the event, and returns the clock.
+    fn event(&mut self, node: NodeId, time: Time, description: &str) -> Vec<u64> {
+        self.clocks[node][node] += 1;
+        let clock = &self.clocks[node];
+        let entries: Vec<String> =
+            clock.iter().enumerate().filter(|(_, &c)| c > 0).map(|(n, c)| format!("\"n{n}\":{c}")).collect();
+        let description = description.replace(['\n', '\r'], " / ");
+        writeln!(self.out, "n{node} {{{}}}\n[{} s] {description}", entries.join(","), format_time(time)).ok();
+        clock.clone()
+    }
+}
+
+/// A message in a few words: `write 5 = hello (request 3)`.
+fn describe(e: &TraceEvent) -> String {
+    let kind = e.msg.and_then(|k| serde_json::to_value(k).ok()).and_then(|v| v.as_str().map(String::from));
+    let mut s = format!("{} {}", kind.unwrap_or_default(), e.key.as_deref().unwrap_or(""));
+    match (&e.value, e.version) {
+        (Some(v), Some(version)) => write!(s, " = {v} ({version})").ok(),
+        (None, Some(version)) => write!(s, " = tombstone ({version})").ok(),
+        _ => None,
+    };
+    if let Some(request) = e.request {
+        write!(s, " (request {request})").ok();
+    }
+    s
+}
+
+fn local_description(e: &TraceEvent) -> String {
+    let text = e.text.as_deref().unwrap_or("");
+    let request = e.request.map(|r| format!(" (request {r})")).unwrap_or_default();
+    match e.kind {
+        TraceKind::Command => format!("command: {text}{request}"),
+        TraceKind::Reply => format!("reply{request}: {text}"),
+        TraceKind::Timeout => format!("deadline passed{request}"),
+        TraceKind::Fault => format!("fault: {text}"),
+        _ => match (&e.value, e.version) {
+            (Some(v), Some(version)) => format!("store {} = {v} ({version})", e.key.as_deref().unwrap_or("")),
+            (None, Some(version)) => format!("store {} = tombstone ({version})", e.key.as_deref().unwrap_or("")),
+            _ => format!("purge tombstone of {}", e.key.as_deref().unwrap_or("")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Simulation};
+
+    /// Parses the log back: `(host, clock)` per event.
+    fn parse(log: &str) -> Vec<(String, serde_json::Map<String, serde_json::Value>)> {
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len() % 2, 0, "two lines per event");
+        lines
+            .chunks(2)
+            .map(|pair| {
+                let (host, clock) = pair[0].split_once(' ').expect("host and clock");
+                let clock: serde_json::Value = serde_json::from_str(clock).expect("the clock is JSON");
+                (host.to_string(), clock.as_object().cloned().expect("an object"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn clocks_tick_locally_and_merge_on_delivery() {
+        let config = Config::from_json(
+            r#"{"addresses": ["a", "b"], "avg_delays": [[0, 1], [1, 0]], "replication_factor": 1, "delay_distribution": "constant"}"#,
+        )
+        .unwrap();
+        let mut sim = Simulation::new(&config, 1);
+        // Key 2's replica is whichever node it hashes to; write from the other one.
+        let replica = crate::placement::Replicas::of("k", 2, 1).iter().next().unwrap();
+        let coordinator = 1 - replica;
+        sim.schedule(0, coordinator, "insert k v ALL").unwrap();
+        sim.run_until_quiet();
+        let events = parse(&shiviz_log(sim.trace().events()));
+        let (c, r) = (format!("n{coordinator}"), format!("n{replica}"));
+        let hosts: Vec<&str> = events.iter().map(|(h, _)| h.as_str()).collect();
+        // command, send write; deliver, store, send ack; deliver ack, reply.
+        assert_eq!(hosts, [&c, &c, &r, &r, &r, &c, &c]);
+        let at = |i: usize, host: &str| events[i].1.get(host).and_then(|v| v.as_u64()).unwrap_or(0);
+        assert_eq!((at(2, &c), at(2, &r)), (2, 1), "the delivery merges the sender's clock at send");
+        assert_eq!((at(5, &c), at(5, &r)), (3, 3), "the ack carries the replica's clock back");
+        assert_eq!(at(6, &c), 4);
+    }
+}
