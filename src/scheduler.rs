@@ -148,6 +148,9 @@ pub struct Scheduler {
     results: Vec<ClientResult>,
     trace: Trace,
     processed: u64,
+    /// Anti-entropy messages in the queue: background traffic that does not keep a run from
+    /// being quiet.
+    background_in_flight: usize,
 }
 
 impl Scheduler {
@@ -170,6 +173,7 @@ impl Scheduler {
             results: Vec::new(),
             trace: Trace::new(record_trace),
             processed: 0,
+            background_in_flight: 0,
         }
     }
 
@@ -202,9 +206,13 @@ impl Scheduler {
         self.next_source().map(|(due, _)| due)
     }
 
-    /// Whether nothing is left to do: no command waiting, no message or timer in flight.
+    /// Whether nothing is left to do but background work: no command waiting, no message in
+    /// flight but anti-entropy's, and no timer but periodic ones (anti-entropy rounds), which
+    /// never run out.
     pub fn is_quiet(&mut self) -> bool {
-        self.next_source().is_none()
+        self.commands.is_empty()
+            && self.queue.len() == self.background_in_flight
+            && self.timers.iter().all(|t| t.timer.is_periodic() || self.cancelled.contains(&t.timer))
     }
 
     /// The earliest of the three event sources, by `(due, seq)`, after dropping cancelled timers.
@@ -250,15 +258,17 @@ impl Scheduler {
                 }
                 Source::Timer => {
                     let t = self.timers.pop_front()?;
-                    let Timer::RequestTimeout { id } = t.timer;
-                    self.ending = Some(id);
-                    self.expiring = Some(id);
+                    if let Timer::RequestTimeout { id } = t.timer {
+                        self.ending = Some(id);
+                        self.expiring = Some(id);
+                    }
                     return Some(Step { time: due, node: t.node, input: Input::Timer(t.timer) });
                 }
                 Source::Message => {
                     let entry = self.queue.pop()?;
                     self.free_slots.push(entry.slot);
                     let Deliver { from, to, msg, sent } = self.slab[entry.slot as usize].take()?;
+                    self.background_in_flight -= usize::from(msg.kind().is_anti_entropy());
                     self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
                     return Some(Step { time: due, node: to, input: Input::Deliver { from, msg } });
                 }
@@ -312,8 +322,9 @@ impl Scheduler {
                 }
                 Output::CancelTimer { timer } => {
                     // A request cancels its deadline after its last reply: nothing more will come.
-                    let Timer::RequestTimeout { id } = timer;
-                    self.requests.remove(&id);
+                    if let Timer::RequestTimeout { id } = timer {
+                        self.requests.remove(&id);
+                    }
                     self.cancelled.insert(timer);
                 }
                 Output::StoreChanged { key, entry } => self.trace.record(|| TraceEvent {
@@ -375,6 +386,7 @@ impl Scheduler {
     }
 
     fn push(&mut self, due: Time, delivery: Deliver) {
+        self.background_in_flight += usize::from(delivery.msg.kind().is_anti_entropy());
         let seq = self.next_seq();
         let slot = match self.free_slots.pop() {
             Some(slot) => {

@@ -79,6 +79,11 @@ impl Store {
         }
     }
 
+    /// Every entry, tombstones included, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
+        self.entries.iter()
+    }
+
     /// Every entry, tombstones included, sorted by key.
     pub fn sorted(&self) -> Vec<(Key, Entry)> {
         let mut all: Vec<_> = self.entries.iter().map(|(k, e)| (k.clone(), e.clone())).collect();

@@ -51,7 +51,7 @@ pub struct TraceEvent {
     pub sent: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<Time>,
-    /// The command typed, or the reply in the original's words.
+    /// The command typed, the reply in the original's words, or an anti-entropy message's payload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -92,11 +92,12 @@ impl TraceEvent {
             to: Some(to),
             msg: Some(msg.kind()),
             request: msg.request(),
-            key: Some(msg.key().clone()),
+            key: msg.key().cloned(),
             value: entry.and_then(|e| e.value.clone()),
             version: entry.map(|e| e.version),
             sent: Some(sent),
             due,
+            text: msg.summary(),
             ..TraceEvent::new(time, kind)
         }
     }
