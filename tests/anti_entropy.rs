@@ -21,7 +21,7 @@ fn config(n: usize, extra: &str) -> Config {
     Config::from_json(&json).unwrap_or_else(|e| panic!("{e}\n{json}"))
 }
 
-fn sends<'a>(sim: &'a Simulation, msg: MessageKind, after: Time) -> Vec<&'a TraceEvent> {
+fn sends(sim: &Simulation, msg: MessageKind, after: Time) -> Vec<&TraceEvent> {
     let events = sim.trace().events().iter();
     events.filter(|e| e.kind == TraceKind::Send && e.msg == Some(msg) && e.time >= after).collect()
 }
