@@ -231,3 +231,105 @@ fn receive(p: &NodeParams, store: &mut Store, now: Time, entries: &[(Key, Entry)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    const S: Time = 1_000_000;
+
+    fn params(id: NodeId) -> NodeParams {
+        NodeParams {
+            id,
+            nodes: 3,
+            replication_factor: 3,
+            request_timeout: S,
+            clock_skew: 0,
+            tombstone_grace: 100 * S,
+            hint_lifetime: 50 * S,
+        }
+    }
+
+    fn entry(ts: i64, value: Option<&str>) -> Entry {
+        Entry { value: value.map(Rc::from), version: Version { timestamp: ts, node: 0 } }
+    }
+
+    fn store(entries: &[(&str, Entry)]) -> Store {
+        let mut store = Store::new(100 * S);
+        for (key, e) in entries {
+            store.apply(0, &Rc::from(*key), e);
+        }
+        store
+    }
+
+    #[test]
+    fn buckets_are_ranges_of_the_hash_ring() {
+        assert_eq!(bucket(0), 0);
+        assert_eq!(bucket(u64::MAX), BUCKETS - 1);
+        assert_eq!(bucket(1 << 58), 1);
+    }
+
+    #[test]
+    fn the_digest_depends_on_contents_not_insertion_order() {
+        let entries: Vec<_> = (0..50).map(|i| (format!("k{i}"), entry(i, Some("v")))).collect();
+        let forward: Vec<_> = entries.iter().map(|(k, e)| (k.as_str(), e.clone())).collect();
+        let backward: Vec<_> = forward.iter().rev().cloned().collect();
+        let p = params(0);
+        assert_eq!(digest(&p, &store(&forward), 0, 1), digest(&p, &store(&backward), 0, 1));
+        let mut changed = forward.clone();
+        changed[7].1 = entry(99, Some("v"));
+        let (a, b) = (digest(&p, &store(&forward), 0, 1), digest(&p, &store(&changed), 0, 1));
+        let differing: Vec<_> = (0..BUCKETS).filter(|&i| a[i] != b[i]).collect();
+        assert_eq!(differing, [bucket(key_hash("k7"))], "one changed version changes one bucket");
+    }
+
+    #[test]
+    fn old_tombstones_are_left_out_of_digests_and_never_create_keys() {
+        let p = params(0);
+        let old = store(&[("k", entry(0, None))]);
+        assert_eq!(digest(&p, &old, 200 * S, 1), digest(&p, &store(&[]), 200 * S, 1));
+        assert_ne!(digest(&p, &old, 50 * S, 1), digest(&p, &store(&[]), 50 * S, 1), "a young one counts");
+
+        let mut out = vec![];
+        let mut empty = store(&[]);
+        receive(&p, &mut empty, 200 * S, &[(Rc::from("k"), entry(0, None))], &mut out);
+        assert!(empty.is_empty(), "an old tombstone does not create a key");
+        let mut stale = store(&[("k", entry(-5, Some("old")))]);
+        receive(&p, &mut stale, 200 * S, &[(Rc::from("k"), entry(0, None))], &mut out);
+        assert!(stale.get("k").unwrap().is_tombstone(), "it still replaces an older value");
+    }
+
+    #[test]
+    fn rounds_go_round_robin_and_a_completed_round_moves_the_purge_horizon() {
+        let p = params(1);
+        let mut ae = AntiEntropy::new(3, None);
+        assert_eq!(ae.purge_horizon(&p), None, "off: the grace period alone decides");
+        let mut out = vec![];
+        ae.set_period(&p, 0, Some(3 * S), &mut out);
+        assert!(matches!(out[..], [Output::SetTimer { at, timer: Timer::AntiEntropy { epoch: 1 } }] if at == 2 * S));
+        assert_eq!(ae.purge_horizon(&p), Some(0), "nothing may be purged before a round with every peer");
+        let s = store(&[]);
+        let mut peers = vec![];
+        for (i, now) in [2 * S, 5 * S, 8 * S].into_iter().enumerate() {
+            out.clear();
+            ae.on_tick(&p, &s, now, 1, &mut out);
+            let Output::Send { to, msg: Message::AeDigest { round, .. } } = &out[0] else { panic!("{out:?}") };
+            assert_eq!(*round, i as u64);
+            peers.push(*to);
+        }
+        assert_eq!(peers, [2, 0, 2]);
+        // The round with n0 (round 1, started at 5 s) completes; the latest with n2 (round 2).
+        ae.complete(0, 1);
+        assert_eq!(ae.purge_horizon(&p), Some(0), "n2 has not completed a round");
+        ae.complete(2, 0);
+        assert_eq!(ae.purge_horizon(&p), Some(0), "round 0 with n2 was superseded by round 2");
+        ae.complete(2, 2);
+        assert_eq!(ae.purge_horizon(&p), Some(5 * S));
+        // A timer from an earlier schedule does nothing.
+        out.clear();
+        ae.set_period(&p, 10 * S, None, &mut out);
+        ae.on_tick(&p, &s, 11 * S, 1, &mut out);
+        assert!(out.is_empty());
+    }
+}
