@@ -240,15 +240,7 @@ mod tests {
     const S: Time = 1_000_000;
 
     fn params(id: NodeId) -> NodeParams {
-        NodeParams {
-            id,
-            nodes: 3,
-            replication_factor: 3,
-            request_timeout: S,
-            clock_skew: 0,
-            tombstone_grace: 100 * S,
-            hint_lifetime: 50 * S,
-        }
+        NodeParams::for_tests(id)
     }
 
     fn entry(ts: i64, value: Option<&str>) -> Entry {

@@ -170,15 +170,7 @@ mod tests {
     const S: Time = 1_000_000;
 
     fn params() -> NodeParams {
-        NodeParams {
-            id: 0,
-            nodes: 3,
-            replication_factor: 3,
-            request_timeout: S,
-            clock_skew: 0,
-            tombstone_grace: 100 * S,
-            hint_lifetime: 50 * S,
-        }
+        NodeParams::for_tests(0)
     }
 
     fn entry(ts: i64) -> Entry {

@@ -94,6 +94,24 @@ pub struct NodeParams {
     pub hint_lifetime: Time,
 }
 
+#[cfg(test)]
+impl NodeParams {
+    /// Node `id` of three, all replicas of every key: request timeout 1 s, tombstone grace
+    /// 100 s, hint lifetime 50 s.
+    pub(crate) fn for_tests(id: NodeId) -> NodeParams {
+        const S: Time = crate::types::MICROS_PER_S;
+        NodeParams {
+            id,
+            nodes: 3,
+            replication_factor: 3,
+            request_timeout: S,
+            clock_skew: 0,
+            tombstone_grace: 100 * S,
+            hint_lifetime: 50 * S,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Node {
     params: NodeParams,
