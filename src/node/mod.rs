@@ -221,6 +221,9 @@ impl Node {
     /// before a completed round with every peer; see [`anti_entropy`]); drivers may call it to
     /// advance a node that has received no input for a while.
     pub fn purge_tombstones(&mut self, now: Time, out: &mut Vec<Output>) {
+        if self.store.next_expiry().is_none_or(|expiry| expiry > now) {
+            return;
+        }
         let mut purged = Vec::new();
         // Stored before the horizon means an expiry before horizon + grace.
         let until = match self.anti_entropy.purge_horizon(&self.params) {
