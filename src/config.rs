@@ -20,6 +20,8 @@ pub const DEFAULT_TOMBSTONE_GRACE_S: f64 = 300.0;
 pub const MIN_DEFAULT_TIMEOUT_S: f64 = 1.0;
 /// Longest request timeout or grace period accepted, in seconds (one day).
 pub const MAX_PERIOD_S: f64 = 86_400.0;
+/// Shortest anti-entropy period accepted, in seconds: shorter ones would flood the network.
+pub const MIN_ANTI_ENTROPY_PERIOD_S: f64 = 0.01;
 
 /// How a message's delay on a link is drawn from that link's average.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +75,13 @@ pub struct Config {
     /// Seconds a tombstone is kept before it is purged; default 300.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tombstone_grace_s: Option<f64>,
+    /// Whether coordinators keep hints for replicas that did not acknowledge a write; default
+    /// off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hinted_handoff: Option<bool>,
+    /// Seconds between a node's anti-entropy rounds; default none (anti-entropy off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anti_entropy_period_s: Option<f64>,
 }
 
 impl Config {
@@ -115,6 +124,22 @@ impl Config {
 
     pub fn tombstone_grace(&self) -> Time {
         seconds_to_micros(self.tombstone_grace_s.unwrap_or(DEFAULT_TOMBSTONE_GRACE_S))
+    }
+
+    pub fn hinted_handoff(&self) -> bool {
+        self.hinted_handoff.unwrap_or(false)
+    }
+
+    /// The anti-entropy period in microseconds, or `None` when anti-entropy is off.
+    pub fn anti_entropy_period(&self) -> Option<Time> {
+        self.anti_entropy_period_s.map(seconds_to_micros)
+    }
+
+    /// The largest difference between two nodes' clocks, in microseconds.
+    pub fn clock_skew_spread(&self) -> Time {
+        let skews = (0..self.len()).map(|node| self.clock_skew(node));
+        let (low, high) = skews.fold((0, 0), |(low, high), s| (low.min(s), high.max(s)));
+        high.abs_diff(low)
     }
 
     /// Node `node`'s clock skew in microseconds.
@@ -187,6 +212,16 @@ impl Config {
         }
         if let Some(g) = self.tombstone_grace_s {
             check_period("tombstone_grace_s", g, true)?;
+        }
+        if let Some(period) = self.anti_entropy_period_s {
+            if !(period.is_finite() && (MIN_ANTI_ENTROPY_PERIOD_S..=MAX_PERIOD_S).contains(&period)) {
+                return Err(ConfigError::new(
+                    "anti_entropy_period_s",
+                    format!(
+                        "{period} is out of range: use seconds from {MIN_ANTI_ENTROPY_PERIOD_S} up to {MAX_PERIOD_S}"
+                    ),
+                ));
+            }
         }
         if let Some(skews) = &self.clock_skew_ms {
             if skews.len() != n {
@@ -261,6 +296,9 @@ mod tests {
         assert_eq!(c.avg_delay(0, 3), 3 * MICROS_PER_S);
         assert_eq!(c.clock_skew(2), 0);
         assert_eq!(c.tombstone_grace(), 300 * MICROS_PER_S);
+        assert!(!c.hinted_handoff());
+        assert_eq!(c.anti_entropy_period(), None);
+        assert_eq!(c.clock_skew_spread(), 0);
     }
 
     #[test]
@@ -275,7 +313,8 @@ mod tests {
         let c = Config::from_json(
             r#"{"addresses": ["a", "b"], "avg_delays": [[0, 0.5], [0.5, 0]], "replication_factor": 1,
                 "request_timeout_s": 2.5, "delay_distribution": "exponential", "seed": 7,
-                "clock_skew_ms": [0, -250], "tombstone_grace_s": 0}"#,
+                "clock_skew_ms": [0, -250], "tombstone_grace_s": 0, "hinted_handoff": true,
+                "anti_entropy_period_s": 2.5}"#,
         )
         .unwrap();
         assert_eq!(c.replication_factor(), 1);
@@ -284,6 +323,9 @@ mod tests {
         assert_eq!(c.seed, 7);
         assert_eq!(c.clock_skew(1), -250_000);
         assert_eq!(c.tombstone_grace(), 0);
+        assert!(c.hinted_handoff());
+        assert_eq!(c.anti_entropy_period(), Some(2_500_000));
+        assert_eq!(c.clock_skew_spread(), 250_000);
     }
 
     #[test]
@@ -313,6 +355,8 @@ mod tests {
             (r#"{"addresses": ["a"], "avg_delays": [[0]], "delay_distribution": "normal"}"#, "delay_distribution"),
             (r#"{"addresses": ["a"], "avg_delays": [[0]], "replication_factor": "1"}"#, "replication_factor"),
             (r#"{"addresses": ["a"], "avg_delays": [[0]], "seed": -1}"#, "seed"),
+            (r#"{"addresses": ["a"], "avg_delays": [[0]], "hinted_handoff": 1}"#, "hinted_handoff"),
+            (r#"{"addresses": ["a"], "avg_delays": [[0]], "anti_entropy_period_s": 0}"#, "anti_entropy_period_s"),
         ];
         for (text, field) in cases {
             let err = Config::from_json(text).unwrap_err();
@@ -334,6 +378,8 @@ mod tests {
             seed: 0,
             clock_skew_ms: None,
             tombstone_grace_s: None,
+            hinted_handoff: None,
+            anti_entropy_period_s: None,
         };
         assert_eq!(c.validate().unwrap_err().field, "addresses");
     }

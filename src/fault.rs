@@ -1,21 +1,24 @@
 //! Faults a script, a scenario or the page can inject: crashes and restarts, cut links and
-//! partitions, lossy, duplicating and slow links, and clock skew. A fault parses from its script
-//! line (without the time) and prints back as the same canonical line.
+//! partitions, lossy, duplicating and slow links, and clock skew; and the switches of the
+//! cluster's repair mechanisms (hinted handoff, anti-entropy), which share the script syntax. A
+//! fault parses from its script line (without the time) and prints back as the same canonical
+//! line.
 
 use crate::command::truncate;
-use crate::config::{MAX_DELAY_S, MAX_SKEW_MS};
+use crate::config::{MAX_DELAY_S, MAX_PERIOD_S, MAX_SKEW_MS};
+use crate::node::anti_entropy::MIN_PERIOD;
 use crate::script::{parse_node, split_word};
 use crate::types::{NodeId, Time, MICROS_PER_MS};
 use std::fmt;
 
 /// The usage text shown with every fault error.
 pub const FAULT_USAGE: &str = "faults: crash N | restart N keep|lose | cut LINK | partition A,B | C,D | heal | \
-loss LINK P | dup LINK P | delay LINK MS | jitter LINK MS | skew N MS   \
-(LINK: A-B both ways, A>B one way, * every link; P from 0 to 1)";
+loss LINK P | dup LINK P | delay LINK MS | jitter LINK MS | skew N MS | hints on|off | \
+anti-entropy MS|off   (LINK: A-B both ways, A>B one way, * every link; P from 0 to 1)";
 
 /// The words a fault line starts with.
-pub const FAULT_NAMES: [&str; 10] =
-    ["crash", "restart", "cut", "partition", "heal", "loss", "dup", "delay", "jitter", "skew"];
+pub const FAULT_NAMES: [&str; 12] =
+    ["crash", "restart", "cut", "partition", "heal", "loss", "dup", "delay", "jitter", "skew", "hints", "anti-entropy"];
 
 /// The links a fault applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +97,10 @@ pub enum Fault {
     Jitter { links: Links, max: Time },
     /// The node's clock becomes virtual time plus this skew.
     Skew { node: NodeId, skew: i64 },
+    /// Hinted handoff on or off on every node (off drops the hints kept).
+    Hints(bool),
+    /// Anti-entropy on every node: a round every this many microseconds, or off.
+    AntiEntropy(Option<Time>),
 }
 
 impl Fault {
@@ -185,6 +192,20 @@ fn parse_words(line: &str, nodes: usize) -> Result<Fault, String> {
             let ms = parse_ms(args[1], -MAX_SKEW_MS, MAX_SKEW_MS)?;
             Fault::Skew { node, skew: (ms * MICROS_PER_MS as f64).round() as i64 }
         }
+        "hints" => {
+            expect(1, "hints on|off")?;
+            Fault::Hints(parse_switch(args[0])?)
+        }
+        "anti-entropy" => {
+            expect(1, "anti-entropy MS|off")?;
+            if args[0] == "off" {
+                Fault::AntiEntropy(None)
+            } else {
+                let min_ms = (MIN_PERIOD / MICROS_PER_MS) as f64;
+                let ms = parse_ms(args[0], min_ms, MAX_PERIOD_S * 1000.0)?;
+                Fault::AntiEntropy(Some((ms * MICROS_PER_MS as f64).round() as Time))
+            }
+        }
         other => return Err(format!("unknown fault `{}`", truncate(other, 40))),
     };
     Ok(fault)
@@ -219,6 +240,14 @@ fn parse_partition(rest: &str, nodes: usize) -> Result<Fault, String> {
         return Err(format!("node {missing} is in no group: list every node in exactly one group"));
     }
     Ok(Fault::Partition(groups))
+}
+
+fn parse_switch(text: &str) -> Result<bool, String> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("`{}` is neither on nor off", truncate(other, 40))),
+    }
 }
 
 fn parse_probability(text: &str) -> Result<f64, String> {
@@ -267,6 +296,9 @@ impl fmt::Display for Fault {
             Fault::Delay { links, extra } => write!(f, "delay {links} {}", format_ms(*extra as i64)),
             Fault::Jitter { links, max } => write!(f, "jitter {links} {}", format_ms(*max as i64)),
             Fault::Skew { node, skew } => write!(f, "skew {node} {}", format_ms(*skew)),
+            Fault::Hints(on) => write!(f, "hints {}", if *on { "on" } else { "off" }),
+            Fault::AntiEntropy(Some(period)) => write!(f, "anti-entropy {}", format_ms(*period as i64)),
+            Fault::AntiEntropy(None) => f.write_str("anti-entropy off"),
         }
     }
 }
@@ -294,6 +326,11 @@ mod tests {
             "jitter * 0.25",
             "skew 1 -500",
             "skew 3 1.5",
+            "hints on",
+            "hints off",
+            "anti-entropy 2500",
+            "anti-entropy 10",
+            "anti-entropy off",
         ];
         for line in lines {
             let fault = Fault::parse(line, 4).unwrap_or_else(|e| panic!("{line}: {e}"));
@@ -324,6 +361,10 @@ mod tests {
             ("delay 0-1 -5", "`-5` is not a time"),
             ("jitter 0-1 inf", "not a time"),
             ("skew 1 99999999999", "not a time"),
+            ("hints", "expected `hints on|off`"),
+            ("hints yes", "`yes` is neither on nor off"),
+            ("anti-entropy 5", "`5` is not a time: use milliseconds from 10"),
+            ("anti-entropy", "expected `anti-entropy MS|off`"),
         ];
         for (line, words) in cases {
             let e = Fault::parse(line, 4).expect_err(line);

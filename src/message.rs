@@ -1,6 +1,7 @@
-//! Messages between nodes. Every message names its key, so the trace and the page can show it.
+//! Messages between nodes. Every message about one key names it, so the trace and the page can
+//! show it; anti-entropy messages cover many keys and name none.
 
-use crate::types::{Entry, Key};
+use crate::types::{Entry, Key, Version};
 use serde::{Deserialize, Serialize};
 
 /// Identifies a client request cluster-wide; assigned by the driver that submits commands.
@@ -49,6 +50,38 @@ pub enum Message {
         key: Key,
         entry: Option<Entry>,
     },
+    /// Hinted handoff: a version a replica did not acknowledge in time, redelivered by the
+    /// write's coordinator until acknowledged.
+    Hint {
+        key: Key,
+        entry: Entry,
+    },
+    /// The replica now holds `version` of `key` or a newer one: the hint can be dropped.
+    HintAck {
+        key: Key,
+        version: Version,
+    },
+    /// Anti-entropy round `round`: the sender's hash of each bucket of the keys both nodes
+    /// replicate (see `node::anti_entropy`).
+    AeDigest {
+        round: u64,
+        buckets: Vec<u64>,
+    },
+    /// The buckets whose hashes differ, with the replier's entries in them.
+    AeDiff {
+        round: u64,
+        buckets: Vec<u16>,
+        entries: Vec<(Key, Entry)>,
+    },
+    /// The initiator's entries in the differing buckets that the replier lacks or holds older.
+    AeEntries {
+        round: u64,
+        entries: Vec<(Key, Entry)>,
+    },
+    /// The replier applied the round's entries: the round is complete.
+    AeAck {
+        round: u64,
+    },
 }
 
 /// The kind of a message, for colours, filters and the trace.
@@ -62,6 +95,19 @@ pub enum MessageKind {
     Repair,
     Search,
     SearchReply,
+    Hint,
+    HintAck,
+    AeDigest,
+    AeDiff,
+    AeEntries,
+    AeAck,
+}
+
+impl MessageKind {
+    /// Anti-entropy traffic: periodic background work, not part of any client request.
+    pub fn is_anti_entropy(self) -> bool {
+        matches!(self, MessageKind::AeDigest | MessageKind::AeDiff | MessageKind::AeEntries | MessageKind::AeAck)
+    }
 }
 
 impl Message {
@@ -74,10 +120,17 @@ impl Message {
             Message::Repair { .. } => MessageKind::Repair,
             Message::SearchRead { .. } => MessageKind::Search,
             Message::SearchReply { .. } => MessageKind::SearchReply,
+            Message::Hint { .. } => MessageKind::Hint,
+            Message::HintAck { .. } => MessageKind::HintAck,
+            Message::AeDigest { .. } => MessageKind::AeDigest,
+            Message::AeDiff { .. } => MessageKind::AeDiff,
+            Message::AeEntries { .. } => MessageKind::AeEntries,
+            Message::AeAck { .. } => MessageKind::AeAck,
         }
     }
 
-    pub fn key(&self) -> &Key {
+    /// The key the message is about; anti-entropy messages cover many keys.
+    pub fn key(&self) -> Option<&Key> {
         match self {
             Message::Read { key, .. }
             | Message::ReadReply { key, .. }
@@ -85,7 +138,25 @@ impl Message {
             | Message::WriteAck { key, .. }
             | Message::Repair { key, .. }
             | Message::SearchRead { key, .. }
-            | Message::SearchReply { key, .. } => key,
+            | Message::SearchReply { key, .. }
+            | Message::Hint { key, .. }
+            | Message::HintAck { key, .. } => Some(key),
+            Message::AeDigest { .. } | Message::AeDiff { .. } | Message::AeEntries { .. } | Message::AeAck { .. } => {
+                None
+            }
+        }
+    }
+
+    /// A short description of an anti-entropy message's payload, for the trace.
+    pub fn summary(&self) -> Option<String> {
+        match self {
+            Message::AeDigest { round, buckets } => Some(format!("round {round}: {} bucket hashes", buckets.len())),
+            Message::AeDiff { round, buckets, entries } => {
+                Some(format!("round {round}: {} buckets differ, {} entries", buckets.len(), entries.len()))
+            }
+            Message::AeEntries { round, entries } => Some(format!("round {round}: {} entries", entries.len())),
+            Message::AeAck { round } => Some(format!("round {round} complete")),
+            _ => None,
         }
     }
 
@@ -93,12 +164,12 @@ impl Message {
     pub fn entry(&self) -> Option<&Entry> {
         match self {
             Message::ReadReply { entry, .. } | Message::SearchReply { entry, .. } => entry.as_ref(),
-            Message::Write { entry, .. } | Message::Repair { entry, .. } => Some(entry),
-            Message::Read { .. } | Message::WriteAck { .. } | Message::SearchRead { .. } => None,
+            Message::Write { entry, .. } | Message::Repair { entry, .. } | Message::Hint { entry, .. } => Some(entry),
+            _ => None,
         }
     }
 
-    /// The client request the message belongs to (repairs belong to none).
+    /// The client request the message belongs to (repairs, hints and anti-entropy belong to none).
     pub fn request(&self) -> Option<RequestId> {
         match self {
             Message::Read { req, .. }
@@ -107,7 +178,7 @@ impl Message {
             | Message::WriteAck { req, .. }
             | Message::SearchRead { req, .. }
             | Message::SearchReply { req, .. } => Some(*req),
-            Message::Repair { .. } => None,
+            _ => None,
         }
     }
 }

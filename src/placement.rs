@@ -15,12 +15,22 @@ pub struct Replicas {
     n: usize,
 }
 
+/// The key's position on the ring: the stable hash placement and anti-entropy buckets use.
+pub fn key_hash(key: &str) -> u64 {
+    let mut hasher = fnv::FnvHasher::default();
+    hasher.write(key.as_bytes());
+    hasher.finish()
+}
+
 impl Replicas {
     pub fn of(key: &str, n: usize, rf: usize) -> Replicas {
+        Replicas::of_hash(key_hash(key), n, rf)
+    }
+
+    /// The replica set of a key whose [`key_hash`] is `hash`.
+    pub fn of_hash(hash: u64, n: usize, rf: usize) -> Replicas {
         debug_assert!(n > 0 && rf >= 1 && rf <= n);
-        let mut hasher = fnv::FnvHasher::default();
-        hasher.write(key.as_bytes());
-        Replicas { first: (hasher.finish() % n as u64) as NodeId, rf, n }
+        Replicas { first: (hash % n as u64) as NodeId, rf, n }
     }
 
     pub fn len(&self) -> usize {

@@ -106,6 +106,9 @@ pub struct Scheduler {
     results: Vec<ClientResult>,
     trace: Trace,
     processed: u64,
+    /// Anti-entropy messages in the queue: background traffic that does not keep a run from
+    /// being quiet.
+    background_in_flight: usize,
 }
 
 impl Scheduler {
@@ -130,6 +133,7 @@ impl Scheduler {
             results: Vec::new(),
             trace: Trace::new(record_trace),
             processed: 0,
+            background_in_flight: 0,
         }
     }
 
@@ -183,9 +187,14 @@ impl Scheduler {
         self.next_source().map(|(due, _)| due)
     }
 
-    /// Whether nothing is left to do: no command waiting, no message or timer in flight.
+    /// Whether nothing is left to do but background work: no command waiting, no message in
+    /// flight but anti-entropy's, and no timer but periodic ones (anti-entropy rounds), which
+    /// never run out.
     pub fn is_quiet(&mut self) -> bool {
-        self.next_source().is_none()
+        self.actions.is_empty()
+            && self.directives.is_empty()
+            && self.queue.len() == self.background_in_flight
+            && self.timers.iter().all(|t| t.timer.is_periodic() || self.cancelled.contains(&t.timer))
     }
 
     /// The earliest of the event sources, by `(due, seq)`, after dropping cancelled timers.
@@ -246,15 +255,17 @@ impl Scheduler {
                 }
                 Source::Timer => {
                     let t = self.timers.pop_front()?;
-                    let Timer::RequestTimeout { id } = t.timer;
-                    self.ending = Some(id);
-                    self.expiring = Some(id);
+                    if let Timer::RequestTimeout { id } = t.timer {
+                        self.ending = Some(id);
+                        self.expiring = Some(id);
+                    }
                     return Some(Step { time: due, node: t.node, work: Work::Input(Input::Timer(t.timer)) });
                 }
                 Source::Message => {
                     let entry = self.queue.pop()?;
                     self.free_slots.push(entry.slot);
                     let Deliver { from, to, msg, sent } = self.slab[entry.slot as usize].take()?;
+                    self.background_in_flight -= usize::from(msg.kind().is_anti_entropy());
                     if self.down[to] {
                         self.trace.record(|| TraceEvent {
                             text: Some(DROP_NODE_DOWN.into()),
@@ -312,14 +323,17 @@ impl Scheduler {
                     let text = self.requests.get(&id).map(|(_, t)| t.clone()).unwrap_or_else(|| Rc::from(""));
                     self.push_result(node, Some(id), text, outcome);
                 }
+                // A node that is down has no timers; it sets them again when it restarts.
+                Output::SetTimer { .. } if self.down[node] => {}
                 Output::SetTimer { at, timer } => {
                     let seq = self.next_seq();
                     insert_sorted(&mut self.timers, at, PendingTimer { at, seq, node, timer }, |t| t.at);
                 }
                 Output::CancelTimer { timer } => {
                     // A request cancels its deadline after its last reply: nothing more will come.
-                    let Timer::RequestTimeout { id } = timer;
-                    self.requests.remove(&id);
+                    if let Timer::RequestTimeout { id } = timer {
+                        self.requests.remove(&id);
+                    }
                     self.cancelled.insert(timer);
                 }
                 Output::StoreChanged { key, entry } => self.trace.record(|| TraceEvent {
@@ -406,6 +420,7 @@ impl Scheduler {
     }
 
     fn push(&mut self, due: Time, delivery: Deliver) {
+        self.background_in_flight += usize::from(delivery.msg.kind().is_anti_entropy());
         let seq = self.next_seq();
         let slot = match self.free_slots.pop() {
             Some(slot) => {

@@ -26,11 +26,16 @@ impl Simulation {
 
     /// Like [`Simulation::new`], optionally without recording the trace (for benchmarks).
     pub fn with_trace(config: &Config, seed: u64, record_trace: bool) -> Simulation {
-        Simulation {
+        let mut sim = Simulation {
             nodes: (0..config.len()).map(|id| Node::new(id, config)).collect(),
             scheduler: Scheduler::new(config, seed, record_trace),
             outputs: Vec::new(),
+        };
+        for (id, node) in sim.nodes.iter_mut().enumerate() {
+            node.start(0, &mut sim.outputs);
+            sim.scheduler.absorb(id, &mut sim.outputs);
         }
+        sim
     }
 
     pub fn now(&self) -> Time {
@@ -65,6 +70,11 @@ impl Simulation {
         self.scheduler.set_link(from, to, state);
     }
 
+    /// Whether nothing is left to do but periodic timers (see [`Scheduler::is_quiet`]).
+    pub fn is_quiet(&mut self) -> bool {
+        self.scheduler.is_quiet()
+    }
+
     /// Processes the next event; `false` when there is none.
     pub fn step(&mut self) -> bool {
         let Some(step) = self.scheduler.pop() else { return false };
@@ -82,9 +92,11 @@ impl Simulation {
         self.scheduler.advance_to(t);
     }
 
-    /// Runs until no command, message or timer is left.
+    /// Runs until no command, message or timer is left but periodic timers.
     pub fn run_until_quiet(&mut self) {
-        while self.step() {}
+        while !self.scheduler.is_quiet() {
+            self.step();
+        }
     }
 
     pub fn results(&self) -> &[ClientResult] {

@@ -69,6 +69,11 @@ impl Store {
         }
     }
 
+    /// When the oldest tombstone's grace period ends, if any tombstone is waiting.
+    pub fn next_expiry(&self) -> Option<Time> {
+        self.expiries.front().map(|(expiry, _, _)| *expiry)
+    }
+
     /// Removes tombstones whose grace period has passed and returns their keys.
     pub fn purge_expired(&mut self, now: Time, purged: &mut Vec<Key>) {
         while let Some((expiry, _, _)) = self.expiries.front() {
@@ -82,6 +87,11 @@ impl Store {
                 purged.push(key);
             }
         }
+    }
+
+    /// Every entry, tombstones included, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
+        self.entries.iter()
     }
 
     /// Every entry, tombstones included, sorted by key.

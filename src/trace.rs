@@ -68,8 +68,8 @@ pub struct TraceEvent {
     pub sent: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<Time>,
-    /// The command typed, the reply in the original's words, a fault's line, or why a message
-    /// was dropped or sent again.
+    /// The command typed, the reply in the original's words, a fault's line, why a message was
+    /// dropped or sent again, or an anti-entropy message's payload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -110,11 +110,12 @@ impl TraceEvent {
             to: Some(to),
             msg: Some(msg.kind()),
             request: msg.request(),
-            key: Some(msg.key().clone()),
+            key: msg.key().cloned(),
             value: entry.and_then(|e| e.value.clone()),
             version: entry.map(|e| e.version),
             sent: Some(sent),
             due,
+            text: msg.summary(),
             ..TraceEvent::new(time, kind)
         }
     }

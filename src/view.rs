@@ -17,7 +17,8 @@ pub struct MessageView {
     pub from: NodeId,
     pub to: NodeId,
     pub kind: MessageKind,
-    pub key: Key,
+    /// `None` for anti-entropy messages, which cover many keys.
+    pub key: Option<Key>,
     pub value: Option<Value>,
     pub version: Option<Version>,
     pub request: Option<RequestId>,
@@ -34,7 +35,7 @@ impl MessageView {
             from: s.delivery.from,
             to: s.delivery.to,
             kind: msg.kind(),
-            key: msg.key().clone(),
+            key: msg.key().cloned(),
             value: entry.and_then(|e| e.value.clone()),
             version: entry.map(|e| e.version),
             request: msg.request(),

@@ -40,6 +40,8 @@ impl Workload {
             seed: self.seed,
             clock_skew_ms: None,
             tombstone_grace_s: None,
+            hinted_handoff: None,
+            anti_entropy_period_s: None,
         }
     }
 

@@ -119,6 +119,15 @@ fn malformed_configs_are_errors_naming_the_field() {
         (with(1, r#", "tombstone_grace_s": -1"#), "tombstone_grace_s", "out of range"),
         (with(1, r#", "tombstone_grace_s": 1e12"#), "tombstone_grace_s", "out of range"),
         (with(1, r#", "tombstone_grace_s": true"#), "tombstone_grace_s", "invalid type"),
+        // Hinted handoff and anti-entropy.
+        (with(1, r#", "hinted_handoff": 1"#), "hinted_handoff", "invalid type"),
+        (with(1, r#", "hinted_handoff": "on""#), "hinted_handoff", "invalid type"),
+        (with(1, r#", "anti_entropy_period_s": 0"#), "anti_entropy_period_s", "use seconds from 0.01 up to 86400"),
+        (with(1, r#", "anti_entropy_period_s": 0.001"#), "anti_entropy_period_s", "out of range"),
+        (with(1, r#", "anti_entropy_period_s": -5"#), "anti_entropy_period_s", "out of range"),
+        (with(1, r#", "anti_entropy_period_s": 86401"#), "anti_entropy_period_s", "out of range"),
+        (with(1, r#", "anti_entropy_period_s": true"#), "anti_entropy_period_s", "invalid type"),
+        (with(1, r#", "anti_entropy_period_s": "5""#), "anti_entropy_period_s", "invalid type"),
         // Delay distribution and seed.
         (with(1, r#", "delay_distribution": "normal""#), "delay_distribution", "unknown variant `normal`"),
         (with(1, r#", "delay_distribution": "Uniform""#), "delay_distribution", "unknown variant `Uniform`"),
@@ -146,6 +155,9 @@ fn configs_at_the_limits_are_accepted() {
     let cases = [
         with(MAX_NODES, ""),
         with(1, r#", "replication_factor": 1, "request_timeout_s": 86400, "tombstone_grace_s": 0"#),
+        with(2, r#", "hinted_handoff": true, "anti_entropy_period_s": 0.01"#),
+        with(2, r#", "hinted_handoff": false, "anti_entropy_period_s": 86400"#),
+        with(2, r#", "hinted_handoff": null, "anti_entropy_period_s": null"#),
         with(2, r#", "clock_skew_ms": [-3600000, 3600000], "seed": 18446744073709551615"#),
         r#"{"addresses": ["a", "b"], "avg_delays": [[0, 3600], [0.000001, 0]], "delay_distribution": "exponential"}"#
             .to_string(),
@@ -528,10 +540,12 @@ fn config_text() -> impl Strategy<Value = String> {
                 maybe(0.5, any::<u64>().prop_map(Value::from).boxed()),
                 maybe(0.3, numbers(n..n + 1).boxed()),
                 maybe(0.3, (0.0f64..1000.0).prop_map(Value::from).boxed()),
+                maybe(0.3, any::<bool>().prop_map(Value::from).boxed()),
+                maybe(0.3, (0.0f64..100.0).prop_map(Value::from).boxed()),
                 proptest::option::weighted(0.05, ("[a-z_]{1,8}", json_value())),
             )
         })
-        .prop_map(|(addresses, delays, rf, timeout, distribution, seed, skew, grace, unknown)| {
+        .prop_map(|(addresses, delays, rf, timeout, distribution, seed, skew, grace, hints, ae, unknown)| {
             let mut map = serde_json::Map::new();
             map.insert("addresses".into(), addresses);
             map.insert("avg_delays".into(), delays);
@@ -542,6 +556,8 @@ fn config_text() -> impl Strategy<Value = String> {
                 ("seed", seed),
                 ("clock_skew_ms", skew),
                 ("tombstone_grace_s", grace),
+                ("hinted_handoff", hints),
+                ("anti_entropy_period_s", ae),
             ];
             for (name, value) in optional {
                 if let Some(value) = value {

@@ -57,7 +57,8 @@ fn malformed_scenarios_name_the_field() {
         (scenario_with(&["1 partition 0 | 1"]), "script[0]", "node 2 is in no group"),
         (scenario_with(&["1 cut 0-4"]), "script[0]", "there is no node 4"),
         (scenario_with(&["1 skew 0"]), "script[0]", "expected `skew N MS`"),
-        (scenario_with(&["1 hints on"]), "script[0]", "`hints` is not a node number"),
+        (scenario_with(&["1 hints maybe"]), "script[0]", "`maybe` is neither on nor off"),
+        (scenario_with(&["1 gossip on"]), "script[0]", "`gossip` is not a node number"),
         (scenario_with(&["# a comment"]), "script[0]", "is not a time"),
     ];
     for (text, field, words) in &cases {

@@ -1,6 +1,7 @@
 //! The coordinator role: fan a client command out to the replicas, count answers against the
-//! level, answer the client, and run read repair.
+//! level, answer the client, run read repair, and keep hints for replicas that missed a write.
 
+use super::hints::Hints;
 use super::{NodeParams, Output, Timer};
 use crate::command::{Command, Level};
 use crate::message::{Message, RequestId};
@@ -17,6 +18,7 @@ pub struct Coordinator {
     /// The timestamp of the last write this node issued: versions must be unique, so two writes
     /// typed in the same microsecond get increasing timestamps.
     last_timestamp: Option<i64>,
+    pub hints: Hints,
 }
 
 #[derive(Clone, Debug)]
@@ -46,6 +48,12 @@ struct WriteState {
     acked: Vec<NodeId>,
     /// Replicas that reported an update's key missing.
     missing: Vec<NodeId>,
+    started: Time,
+    /// The client has had its answer.
+    answered: bool,
+    /// Hinted handoff was on at the start: the write waits for every replica (or its deadline)
+    /// after answering, so the ones that did not acknowledge get hints.
+    awaits_all: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -58,6 +66,10 @@ struct SearchState {
 }
 
 impl Coordinator {
+    pub fn new(hinted_handoff: bool) -> Coordinator {
+        Coordinator { hints: Hints::new(hinted_handoff), ..Coordinator::default() }
+    }
+
     pub fn is_pending(&self, id: RequestId) -> bool {
         self.pending.contains_key(&id)
     }
@@ -98,14 +110,12 @@ impl Coordinator {
                 Pending::Search(SearchState { key, replicas, replies: vec![None; p.nodes], answered: 0 })
             }
             Command::Insert { key, value, level } => {
-                write(p, self.next_timestamp(p, now), id, key, Some(value), level, WriteOp::Insert, out)
+                self.write(p, now, id, key, Some(value), level, WriteOp::Insert, out)
             }
             Command::Update { key, value, level } => {
-                write(p, self.next_timestamp(p, now), id, key, Some(value), level, WriteOp::Update, out)
+                self.write(p, now, id, key, Some(value), level, WriteOp::Update, out)
             }
-            Command::Delete { key, level } => {
-                write(p, self.next_timestamp(p, now), id, key, None, level, WriteOp::Delete, out)
-            }
+            Command::Delete { key, level } => self.write(p, now, id, key, None, level, WriteOp::Delete, out),
         };
         out.push(Output::SetTimer { at: now + p.request_timeout, timer: Timer::RequestTimeout { id } });
         self.pending.insert(id, pending);
@@ -153,26 +163,13 @@ impl Coordinator {
                 } else {
                     w.missing.push(from)
                 }
-                let needed = w.level.required(p.replication_factor);
-                if w.acked.len() >= needed {
-                    let outcome = Outcome::Written {
-                        key: w.key.clone(),
-                        op: w.op,
-                        entry: w.entry.clone(),
-                        acked_by: w.acked.clone(),
-                    };
-                    out.push(Output::Reply { id, outcome });
-                    true
-                } else if w.replicas.len() - w.missing.len() < needed {
-                    let error = format!(
-                        "update failed: key not found: {} hold(s) no value for `{}`, so {} ({needed} of {} replicas) cannot be reached; use insert to create a key",
-                        crate::outcome::node_list(&w.missing), w.key, w.level, w.replicas.len()
-                    );
-                    out.push(Output::Reply { id, outcome: Outcome::Failed { error } });
-                    true
-                } else {
-                    false
+                if !w.answered {
+                    if let Some(outcome) = w.outcome(p) {
+                        out.push(Output::Reply { id, outcome });
+                        w.answered = true;
+                    }
                 }
+                w.answered && (!w.awaits_all || w.acked.len() + w.missing.len() == w.replicas.len())
             }
             (Pending::Search(s), Message::SearchReply { entry, .. }) => {
                 let Some(slot @ None) = s.replies.get_mut(from) else { return };
@@ -193,9 +190,9 @@ impl Coordinator {
         }
     }
 
-    /// The request's deadline passed: fail it if it has not answered yet, and repair a read with
-    /// the replies that came in.
-    pub fn on_timeout(&mut self, p: &NodeParams, id: RequestId, out: &mut Vec<Output>) {
+    /// The request's deadline passed: fail it if it has not answered yet, repair a read with
+    /// the replies that came in, and keep hints for the replicas a write did not hear from.
+    pub fn on_timeout(&mut self, p: &NodeParams, now: Time, id: RequestId, out: &mut Vec<Output>) {
         let Some(pending) = self.pending.remove(&id) else { return };
         let rf = p.replication_factor;
         let seconds = format_time(p.request_timeout);
@@ -216,40 +213,84 @@ impl Coordinator {
                 r.repair(id, out);
             }
             Pending::Write(w) => {
-                let name = w.op.name();
-                let error =
-                    format!(
-                    "{name} {} {} failed: {} of {} replicas acknowledged within the {seconds} s timeout; {} needs {}",
-                    w.key, w.level, w.acked.len(), w.replicas.len(), w.level, w.level.required(rf)
-                );
-                out.push(Output::Reply { id, outcome: Outcome::Failed { error } });
+                if !w.answered {
+                    let name = w.op.name();
+                    let error = format!(
+                        "{name} {} {} failed: {} of {} replicas acknowledged within the {seconds} s timeout; {} needs {}",
+                        w.key, w.level, w.acked.len(), w.replicas.len(), w.level, w.level.required(rf)
+                    );
+                    out.push(Output::Reply { id, outcome: Outcome::Failed { error } });
+                }
+                for to in w.replicas.iter().filter(|n| !w.acked.contains(n) && !w.missing.contains(n)) {
+                    self.hints.keep(p, now, to, w.key.clone(), w.entry.clone(), w.started, out);
+                }
             }
             Pending::Search(s) => out.push(Output::Reply { id, outcome: s.outcome() }),
         }
     }
+
+    /// Sends a new version of `key` to its replicas; `value: None` writes a tombstone.
+    #[allow(clippy::too_many_arguments)]
+    fn write(
+        &mut self,
+        p: &NodeParams,
+        now: Time,
+        id: RequestId,
+        key: Key,
+        value: Option<Value>,
+        level: Level,
+        op: WriteOp,
+        out: &mut Vec<Output>,
+    ) -> Pending {
+        let timestamp = self.next_timestamp(p, now);
+        let entry = Entry { value, version: Version { timestamp, node: p.id } };
+        let replicas = Replicas::of(&key, p.nodes, p.replication_factor);
+        for to in replicas.iter() {
+            let msg = Message::Write {
+                req: id,
+                key: key.clone(),
+                entry: entry.clone(),
+                only_if_present: op == WriteOp::Update,
+            };
+            out.push(Output::Send { to, msg });
+        }
+        Pending::Write(WriteState {
+            key,
+            op,
+            level,
+            replicas,
+            entry,
+            acked: Vec::new(),
+            missing: Vec::new(),
+            started: now,
+            answered: false,
+            awaits_all: self.hints.is_enabled(),
+        })
+    }
 }
 
-/// Sends a new version of `key`, stamped `timestamp`, to its replicas; `value: None` writes a
-/// tombstone.
-#[allow(clippy::too_many_arguments)]
-fn write(
-    p: &NodeParams,
-    timestamp: i64,
-    id: RequestId,
-    key: Key,
-    value: Option<Value>,
-    level: Level,
-    op: WriteOp,
-    out: &mut Vec<Output>,
-) -> Pending {
-    let entry = Entry { value, version: Version { timestamp, node: p.id } };
-    let replicas = Replicas::of(&key, p.nodes, p.replication_factor);
-    for to in replicas.iter() {
-        let msg =
-            Message::Write { req: id, key: key.clone(), entry: entry.clone(), only_if_present: op == WriteOp::Update };
-        out.push(Output::Send { to, msg });
+impl WriteState {
+    /// The client's answer once the acks decide it: success at the level, or an update that
+    /// can no longer reach it because too many replicas lack the key.
+    fn outcome(&self, p: &NodeParams) -> Option<Outcome> {
+        let needed = self.level.required(p.replication_factor);
+        if self.acked.len() >= needed {
+            Some(Outcome::Written {
+                key: self.key.clone(),
+                op: self.op,
+                entry: self.entry.clone(),
+                acked_by: self.acked.clone(),
+            })
+        } else if self.replicas.len() - self.missing.len() < needed {
+            let error = format!(
+                "update failed: key not found: {} hold(s) no value for `{}`, so {} ({needed} of {} replicas) cannot be reached; use insert to create a key",
+                crate::outcome::node_list(&self.missing), self.key, self.level, self.replicas.len()
+            );
+            Some(Outcome::Failed { error })
+        } else {
+            None
+        }
     }
-    Pending::Write(WriteState { key, op, level, replicas, entry, acked: Vec::new(), missing: Vec::new() })
 }
 
 impl ReadState {

@@ -1,9 +1,15 @@
 //! A server of the cluster as a pure state machine: `(now, input)` in, outputs out.
 //!
 //! The node plays two roles, kept in separate modules: [`coordinator`] runs the client commands
-//! typed on this node, and [`replica`] serves the messages other coordinators send to it.
+//! typed on this node (and keeps [`hints`] for replicas that missed its writes), and [`replica`]
+//! serves the messages other coordinators send to it. [`anti_entropy`] runs the periodic rounds
+//! that compare stores with peers.
+//!
+//! Drivers call [`Node::start`] once before the first input, so periodic timers get set.
 
+pub mod anti_entropy;
 pub mod coordinator;
+pub mod hints;
 pub mod replica;
 
 use crate::command::Command;
@@ -12,6 +18,7 @@ use crate::message::{Message, RequestId};
 use crate::outcome::Outcome;
 use crate::store::Store;
 use crate::types::{Entry, Key, NodeId, Time};
+use anti_entropy::AntiEntropy;
 use coordinator::Coordinator;
 
 /// Something that happens to a node.
@@ -28,8 +35,21 @@ pub enum Input {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "timer", rename_all = "snake_case")]
 pub enum Timer {
-    /// The request's deadline: fail it if its level was not reached, repair with what came in.
+    /// The request's deadline: fail it if its level was not reached, repair with what came in,
+    /// keep hints for the replicas that did not acknowledge a write.
     RequestTimeout { id: RequestId },
+    /// Resend the hints kept for replica `target`.
+    HintRetry { target: NodeId },
+    /// Start the next anti-entropy round (if `epoch` is still the current schedule).
+    AntiEntropy { epoch: u32 },
+}
+
+impl Timer {
+    /// A timer that recurs for as long as the node runs: it does not keep a run from being
+    /// quiet.
+    pub fn is_periodic(&self) -> bool {
+        matches!(self, Timer::AntiEntropy { .. })
+    }
 }
 
 /// Something a node asks its driver to do.
@@ -69,6 +89,27 @@ pub struct NodeParams {
     pub request_timeout: Time,
     /// Added to virtual time to get this node's clock, in microseconds.
     pub clock_skew: i64,
+    pub tombstone_grace: Time,
+    /// How long after its write started a hint is kept (see [`hints`]).
+    pub hint_lifetime: Time,
+}
+
+#[cfg(test)]
+impl NodeParams {
+    /// Node `id` of three, all replicas of every key: request timeout 1 s, tombstone grace
+    /// 100 s, hint lifetime 50 s.
+    pub(crate) fn for_tests(id: NodeId) -> NodeParams {
+        const S: Time = crate::types::MICROS_PER_S;
+        NodeParams {
+            id,
+            nodes: 3,
+            replication_factor: 3,
+            request_timeout: S,
+            clock_skew: 0,
+            tombstone_grace: 100 * S,
+            hint_lifetime: 50 * S,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +117,7 @@ pub struct Node {
     params: NodeParams,
     store: Store,
     coordinator: Coordinator,
+    anti_entropy: AntiEntropy,
 }
 
 impl Node {
@@ -86,8 +128,41 @@ impl Node {
             replication_factor: config.replication_factor(),
             request_timeout: config.request_timeout(),
             clock_skew: config.clock_skew(id),
+            tombstone_grace: config.tombstone_grace(),
+            hint_lifetime: config
+                .tombstone_grace()
+                .saturating_sub(config.clock_skew_spread())
+                .saturating_sub(config.request_timeout()),
         };
-        Node { params, store: Store::new(config.tombstone_grace()), coordinator: Coordinator::default() }
+        Node {
+            params,
+            store: Store::new(config.tombstone_grace()),
+            coordinator: Coordinator::new(config.hinted_handoff()),
+            anti_entropy: AntiEntropy::new(config.len(), config.anti_entropy_period()),
+        }
+    }
+
+    /// Starts the node's periodic work (anti-entropy rounds, if configured) at `now`. Drivers
+    /// call it once, before the first input.
+    pub fn start(&mut self, now: Time, out: &mut Vec<Output>) {
+        let period = self.anti_entropy.period();
+        self.set_anti_entropy(now, period, out);
+    }
+
+    /// Switches hinted handoff; switching it off drops the hints kept.
+    pub fn set_hinted_handoff(&mut self, on: bool) {
+        self.coordinator.hints.set_enabled(on);
+    }
+
+    /// Switches anti-entropy to a round every `period` microseconds (at least
+    /// [`anti_entropy::MIN_PERIOD`]), or off with `None`.
+    pub fn set_anti_entropy(&mut self, now: Time, period: Option<Time>, out: &mut Vec<Output>) {
+        self.anti_entropy.set_period(&self.params, now, period, out);
+    }
+
+    /// Number of hints this node keeps for replicas that missed its writes.
+    pub fn hint_count(&self) -> usize {
+        self.coordinator.hints.len()
     }
 
     pub fn id(&self) -> NodeId {
@@ -110,11 +185,16 @@ impl Node {
 
     /// Comes back after a crash: what was in memory (the requests it coordinated) is gone; the
     /// store is its disk and survives only with `keep_store`.
-    pub fn restart(&mut self, keep_store: bool) {
-        self.coordinator = Coordinator::default();
+    pub fn restart(&mut self, now: Time, keep_store: bool, out: &mut Vec<Output>) {
+        // Hints live in memory and are lost; the switches are the node's configuration and stay.
+        self.coordinator = Coordinator::new(self.coordinator.hints.is_enabled());
         if !keep_store {
             self.store = Store::new(self.store.grace());
         }
+        // The crash discarded the node's timers: anti-entropy starts over, with no completed
+        // rounds, so tombstones wait for fresh rounds before they are purged.
+        self.anti_entropy = AntiEntropy::new(self.params.nodes, self.anti_entropy.period());
+        self.start(now, out);
     }
 
     /// Whether request `id` (coordinated here) is still waiting for replies.
@@ -130,22 +210,46 @@ impl Node {
                 self.coordinator.start(&self.params, &mut self.store, now, id, command, out)
             }
             Input::Deliver { from, msg } => match msg {
-                Message::Read { .. } | Message::Write { .. } | Message::Repair { .. } | Message::SearchRead { .. } => {
-                    replica::serve(&mut self.store, now, from, msg, out)
-                }
+                Message::Read { .. }
+                | Message::Write { .. }
+                | Message::Repair { .. }
+                | Message::SearchRead { .. }
+                | Message::Hint { .. } => replica::serve(&mut self.store, now, from, msg, out),
                 Message::ReadReply { .. } | Message::WriteAck { .. } | Message::SearchReply { .. } => {
                     self.coordinator.on_reply(&self.params, from, msg, out)
                 }
+                Message::HintAck { key, version } => self.coordinator.hints.on_ack(&self.params, from, &key, version),
+                Message::AeDigest { .. }
+                | Message::AeDiff { .. }
+                | Message::AeEntries { .. }
+                | Message::AeAck { .. } => {
+                    self.anti_entropy.on_message(&self.params, &mut self.store, now, from, msg, out)
+                }
             },
-            Input::Timer(Timer::RequestTimeout { id }) => self.coordinator.on_timeout(&self.params, id, out),
+            Input::Timer(Timer::RequestTimeout { id }) => self.coordinator.on_timeout(&self.params, now, id, out),
+            Input::Timer(Timer::HintRetry { target }) => {
+                self.coordinator.hints.on_retry(&self.params, now, target, out)
+            }
+            Input::Timer(Timer::AntiEntropy { epoch }) => {
+                self.anti_entropy.on_tick(&self.params, &self.store, now, epoch, out)
+            }
         }
     }
 
-    /// Purges tombstones whose grace period has passed; drivers may call it to advance a node
-    /// that has received no input for a while.
+    /// Purges tombstones whose grace period has passed (with anti-entropy on, only those stored
+    /// before a completed round with every peer; see [`anti_entropy`]); drivers may call it to
+    /// advance a node that has received no input for a while.
     pub fn purge_tombstones(&mut self, now: Time, out: &mut Vec<Output>) {
+        if self.store.next_expiry().is_none_or(|expiry| expiry > now) {
+            return;
+        }
         let mut purged = Vec::new();
-        self.store.purge_expired(now, &mut purged);
+        // Stored before the horizon means an expiry before horizon + grace.
+        let until = match self.anti_entropy.purge_horizon(&self.params) {
+            Some(horizon) => now.min(horizon.saturating_add(self.params.tombstone_grace).saturating_sub(1)),
+            None => now,
+        };
+        self.store.purge_expired(until, &mut purged);
         out.extend(purged.into_iter().map(|key| Output::StoreChanged { key, entry: None }));
     }
 }

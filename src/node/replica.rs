@@ -3,7 +3,7 @@
 use super::Output;
 use crate::message::Message;
 use crate::store::{Applied, Store};
-use crate::types::{NodeId, Time};
+use crate::types::{Entry, Key, NodeId, Time};
 
 /// Serves a message addressed to this node's store.
 pub fn serve(store: &mut Store, now: Time, from: NodeId, msg: Message, out: &mut Vec<Output>) {
@@ -30,13 +30,21 @@ pub fn serve(store: &mut Store, now: Time, from: NodeId, msg: Message, out: &mut
                 msg: Message::WriteAck { req, key, applied: applied != Applied::NotFound },
             });
         }
-        Message::Repair { key, entry } => {
-            if store.apply(now, &key, &entry) == Applied::Changed {
-                out.push(Output::StoreChanged { key, entry: Some(entry) });
-            }
+        Message::Repair { key, entry } => apply(store, now, &key, &entry, out),
+        // A hint is applied like a repair (last-write-wins), so it never replaces a newer version
+        // or a newer tombstone; it is acknowledged either way, since the store now holds its
+        // version or a newer one.
+        Message::Hint { key, entry } => {
+            apply(store, now, &key, &entry, out);
+            out.push(Output::Send { to: from, msg: Message::HintAck { key, version: entry.version } });
         }
-        Message::ReadReply { .. } | Message::WriteAck { .. } | Message::SearchReply { .. } => {
-            debug_assert!(false, "replies go to the coordinator role")
-        }
+        _ => debug_assert!(false, "replies and anti-entropy go to their own roles"),
+    }
+}
+
+/// Applies `entry` to the store (last-write-wins) and reports the change, if any.
+pub fn apply(store: &mut Store, now: Time, key: &Key, entry: &Entry, out: &mut Vec<Output>) {
+    if store.apply(now, key, entry) == Applied::Changed {
+        out.push(Output::StoreChanged { key: key.clone(), entry: Some(entry.clone()) });
     }
 }

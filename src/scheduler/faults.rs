@@ -84,6 +84,14 @@ impl Scheduler {
             }
             Fault::Delay { links, extra } => self.network.update_conditions(&links.pairs(n), |c| c.extra_delay = extra),
             Fault::Jitter { links, max } => self.network.update_conditions(&links.pairs(n), |c| c.jitter = max),
+            // Every node, down ones too: a switch is configuration, and a node restarting later
+            // comes back with it (timers a down node sets are discarded, see `absorb`).
+            Fault::Hints(on) => {
+                self.directives.extend((0..n).map(|node| Step { time: now, node, work: Work::SetHintedHandoff(on) }))
+            }
+            Fault::AntiEntropy(period) => {
+                self.directives.extend((0..n).map(|node| Step { time: now, node, work: Work::SetAntiEntropy(period) }))
+            }
         }
     }
 

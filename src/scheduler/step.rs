@@ -19,6 +19,10 @@ pub enum Work {
     Restart { keep_store: bool },
     /// Set the clock skew, in microseconds.
     SetClockSkew(i64),
+    /// Switch hinted handoff.
+    SetHintedHandoff(bool),
+    /// Switch anti-entropy: a round every this many microseconds, or off.
+    SetAntiEntropy(Option<Time>),
 }
 
 impl Step {
@@ -27,8 +31,10 @@ impl Step {
     pub fn run_on(self, node: &mut Node, out: &mut Vec<Output>) {
         match self.work {
             Work::Input(input) => node.handle(self.time, input, out),
-            Work::Restart { keep_store } => node.restart(keep_store),
+            Work::Restart { keep_store } => node.restart(self.time, keep_store, out),
             Work::SetClockSkew(skew) => node.set_clock_skew(skew),
+            Work::SetHintedHandoff(on) => node.set_hinted_handoff(on),
+            Work::SetAntiEntropy(period) => node.set_anti_entropy(self.time, period, out),
         }
     }
 }

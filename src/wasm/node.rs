@@ -50,6 +50,14 @@ impl KvNode {
         self.node.id()
     }
 
+    /// Starts the node's periodic work (anti-entropy rounds) at virtual time `now`; call it once
+    /// after creating the node and hand the outputs to the scheduler.
+    pub fn start(&mut self, now: f64) -> Result<Outputs, JsError> {
+        let mut outputs = Vec::new();
+        self.node.start(super::time_from_js(now)?, &mut outputs);
+        Ok(Outputs { node: self.node.id(), outputs })
+    }
+
     /// Handles an input popped from the scheduler; it must be addressed to this node.
     pub fn handle(&mut self, envelope: Envelope) -> Result<Outputs, JsError> {
         let step = envelope.into_step();

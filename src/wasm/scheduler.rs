@@ -127,6 +127,12 @@ impl KvScheduler {
         Ok(())
     }
 
+    /// Whether nothing is left but periodic background work (anti-entropy), which never ends.
+    #[wasm_bindgen(getter, js_name = isQuiet)]
+    pub fn is_quiet(&mut self) -> bool {
+        self.scheduler.is_quiet()
+    }
+
     /// Takes the next input off the queue, or `undefined` when nothing is left.
     pub fn pop(&mut self) -> Option<Envelope> {
         self.scheduler.pop().map(|step| Envelope { step })

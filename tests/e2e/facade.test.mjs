@@ -5,9 +5,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser } from './helpers.mjs';
+import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser, ensureKvsim } from './helpers.mjs';
 
 const SCRIPT = readFileSync(join(ROOT, 'examples/read-repair.kvs'), 'utf8');
 const GOLDEN = readFileSync(join(ROOT, 'tests/golden/read-repair.trace.jsonl'), 'utf8');
@@ -46,6 +48,21 @@ test('runScript in the browser gives the native golden trace byte for byte', asy
   assert.deepEqual(run.errors, []);
   assert.ok(run.results.some((r) => r.text.includes('Get return: hello')));
   assert.ok(run.results.some((r) => r.fields.result === 'repair'));
+});
+
+test('with hinted handoff and anti-entropy on, runScript in the browser gives the native kvsim trace', async () => {
+  const config = JSON.stringify({ ...JSON.parse(EXAMPLE_CONFIG), hinted_handoff: true, anti_entropy_period_s: 1.5 });
+  const file = join(mkdtempSync(join(tmpdir(), 'kv-ae-')), 'config.json');
+  writeFileSync(file, config);
+  const script = join(ROOT, 'examples/read-repair.kvs');
+  const output = execFileSync(ensureKvsim(), ['run', '--config', file, '--script', script, '--seed', '42', '--json', '--trace'], {
+    encoding: 'utf8',
+  });
+  // Trace events have a `kind`; result lines do not.
+  const native = output.split('\n').filter((line) => line && JSON.parse(line).kind !== undefined);
+  const run = await page.evaluate(([c, s]) => window.kv.runScript(c, 42, s), [config, SCRIPT]);
+  assert.equal(run.trace, native.join('\n') + '\n');
+  assert.ok(native.some((line) => line.includes('"msg":"ae_entries"')), 'anti-entropy exchanged entries');
 });
 
 test('bad input to the exports throws a JS error with a message, and the module keeps working', async () => {

@@ -15,6 +15,12 @@ export const KINDS = {
   write_ack: { family: 'write', label: 'write ack', hollow: true },
   search: { family: 'search', label: 'search' },
   search_reply: { family: 'search', label: 'search reply', hollow: true },
+  hint: { family: 'hint', label: 'hint' },
+  hint_ack: { family: 'hint', label: 'hint ack', hollow: true },
+  ae_digest: { family: 'ae', label: 'anti-entropy digest' },
+  ae_diff: { family: 'ae', label: 'anti-entropy diff', hollow: true },
+  ae_entries: { family: 'ae', label: 'anti-entropy entries' },
+  ae_ack: { family: 'ae', label: 'anti-entropy ack', hollow: true },
   repair: { family: 'repair', label: 'REPAIR', loud: true },
 };
 const HOVER_RADIUS = 10;
@@ -37,7 +43,7 @@ export class Topology {
     this.size = { width: 0, height: 0 };
     const css = getComputedStyle(document.documentElement);
     this.colors = Object.fromEntries(
-      ['read', 'write', 'search', 'repair', 'coordinator', 'held'].map((name) => [name, css.getPropertyValue(`--${name}`).trim()]),
+      ['read', 'write', 'search', 'hint', 'ae', 'repair', 'coordinator', 'held'].map((name) => [name, css.getPropertyValue(`--${name}`).trim()]),
     );
     buildLegend(legend);
     session.subscribe((event) => this.onEvent(event));
@@ -290,8 +296,8 @@ export class Topology {
       const value = found.version ? ` = ${found.value ?? '(deleted)'}` : '';
       this.tooltip.textContent = [
         `${KINDS[found.kind]?.label ?? found.kind}  n${found.from} → n${found.to}`,
-        `key ${found.key}${value}`,
-        found.version ? `timestamp ${versionText(found.version)}` : 'no version (a read)',
+        found.key === null ? 'the keys both nodes replicate' : `key ${found.key}${value}`,
+        found.version ? `timestamp ${versionText(found.version)}` : 'no version',
         `sent ${seconds(found.sent)} s, due ${seconds(found.due)} s`,
       ].join('\n');
       this.tooltip.hidden = false;

@@ -41,7 +41,8 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(
     }
     let mut traced = 0;
     loop {
-        let more = sim.step();
+        // Periodic background work (anti-entropy) never runs out: stop when only it is left.
+        let more = !sim.is_quiet() && sim.step();
         if output.trace {
             for event in &sim.trace().events()[traced..] {
                 writeln!(out, "{}", serde_json::to_string(event).map_err(|e| e.to_string())?).map_err(fail)?;

@@ -1,0 +1,165 @@
+//! Hinted handoff: a coordinator keeps a hint for a replica that did not acknowledge its write
+//! and delivers it when the replica can be reached again, with no read and no failure detector.
+//!
+//! Three nodes, every key on all three (RF 3), constant 0.1 s delays: the request timeout is
+//! 1 s (the default's floor), so a hint is made 1 s after its write and retried 1 s, 2 s, 4 s
+//! ... later.
+
+use kvplayground::action::{Action, TimedAction};
+use kvplayground::message::MessageKind;
+use kvplayground::network::LinkState;
+use kvplayground::outcome::Outcome;
+use kvplayground::trace::{TraceEvent, TraceKind};
+use kvplayground::{Config, Entry, NodeId, Simulation, Time};
+
+const MS: Time = 1_000;
+const S: Time = 1_000_000;
+
+fn config(extra: &str) -> Config {
+    let json = format!(
+        r#"{{"addresses": ["a", "b", "c"], "avg_delays": [[0.1, 0.1, 0.1], [0.1, 0.1, 0.1], [0.1, 0.1, 0.1]],
+            "delay_distribution": "constant"{extra}}}"#
+    );
+    Config::from_json(&json).unwrap_or_else(|e| panic!("{e}\n{json}"))
+}
+
+fn entry(sim: &Simulation, node: NodeId, key: &str) -> Option<Entry> {
+    sim.nodes()[node].store().get(key).cloned()
+}
+
+fn value(sim: &Simulation, node: NodeId, key: &str) -> Option<String> {
+    entry(sim, node, key).and_then(|e| e.value.map(|v| v.to_string()))
+}
+
+fn sends(sim: &Simulation, msg: MessageKind) -> Vec<&TraceEvent> {
+    sim.trace().events().iter().filter(|e| e.kind == TraceKind::Send && e.msg == Some(msg)).collect()
+}
+
+fn hint_count(sim: &Simulation) -> usize {
+    sim.nodes().iter().map(|n| n.hint_count()).sum()
+}
+
+/// n0 inserts `k = v` at ONE while its link to n2 drops everything, then the link comes back
+/// at 2 s.
+fn write_while_n2_is_cut_off(hints: bool) -> Simulation {
+    let mut sim = Simulation::new(&config(&format!(r#", "hinted_handoff": {hints}"#)), 1);
+    sim.set_link(0, 2, LinkState::Drop);
+    let id = sim.schedule(0, 0, "insert k v ONE").unwrap();
+    sim.run_until(2 * S);
+    let acked = sim.results().iter().find(|r| r.request == Some(id)).expect("the write answers");
+    assert!(matches!(acked.outcome, Outcome::Written { .. }), "the write at ONE is acknowledged: {acked:?}");
+    assert_eq!(entry(&sim, 2, "k"), None, "n2 missed the write");
+    sim.set_link(0, 2, LinkState::Up);
+    sim
+}
+
+#[test]
+fn a_write_missed_by_a_cut_off_replica_reaches_it_by_hint_after_the_link_comes_back() {
+    let mut sim = write_while_n2_is_cut_off(true);
+    assert_eq!(sim.nodes()[0].hint_count(), 1, "n0 keeps a hint for n2");
+    // Hints went out at 1 s (the deadline) and 2 s, and were dropped; the next is at 4 s.
+    let tries: Vec<_> = sim.trace().events().iter().filter(|e| e.msg == Some(MessageKind::Hint)).collect();
+    assert_eq!(
+        tries.iter().map(|e| (e.kind, e.time)).collect::<Vec<_>>(),
+        [(TraceKind::Drop, S), (TraceKind::Drop, 2 * S)]
+    );
+    assert!(
+        sim.trace().events().iter().any(|e| e.kind == TraceKind::Timeout && e.time == S),
+        "the deadline that made the hint is in the trace"
+    );
+
+    sim.run_until_quiet();
+    assert_eq!(value(&sim, 2, "k").as_deref(), Some("v"), "n2 got the write from the hint");
+    let stored_at =
+        sim.trace().events().iter().find(|e| e.kind == TraceKind::Store && e.node == Some(2)).map(|e| e.time);
+    assert_eq!(stored_at, Some(4100 * MS), "delivered by the retry at 4 s");
+    assert_eq!(sends(&sim, MessageKind::HintAck).len(), 1);
+    assert_eq!(hint_count(&sim), 0, "the acknowledged hint is dropped");
+    assert!(sends(&sim, MessageKind::Read).is_empty() && sends(&sim, MessageKind::Repair).is_empty(), "no read");
+    assert_eq!(entry(&sim, 2, "k"), entry(&sim, 0, "k"));
+}
+
+#[test]
+fn without_hints_the_replica_stays_stale() {
+    let mut sim = write_while_n2_is_cut_off(false);
+    sim.run_until_quiet();
+    sim.run_until(sim.now() + 60 * S);
+    assert_eq!(entry(&sim, 2, "k"), None);
+    assert!(sends(&sim, MessageKind::Hint).is_empty());
+    assert_eq!(hint_count(&sim), 0);
+}
+
+#[test]
+fn a_hint_never_overwrites_a_newer_version_or_revives_a_deleted_key() {
+    for newer in ["insert k newer ALL", "delete k ALL"] {
+        let mut sim = write_while_n2_is_cut_off(true);
+        // The link is back at 2 s; before the hint's retry at 4 s, n1 writes a newer version.
+        sim.schedule(2500 * MS, 1, newer).unwrap();
+        sim.run_until(3 * S);
+        let newest = entry(&sim, 2, "k").expect("n2 holds the newer version");
+        sim.run_until_quiet();
+        assert!(sends(&sim, MessageKind::Hint).iter().any(|e| e.time == 4 * S), "{newer}: the hint went out");
+        assert_eq!(entry(&sim, 2, "k"), Some(newest.clone()), "{newer}: the older hint did not replace it");
+        assert_eq!(hint_count(&sim), 0, "{newer}: the hint is acknowledged all the same and dropped");
+        for node in 0..3 {
+            assert_eq!(entry(&sim, node, "k"), Some(newest.clone()), "{newer}: n{node}");
+        }
+    }
+}
+
+#[test]
+fn a_write_that_all_replicas_acknowledge_keeps_no_hint() {
+    let mut sim = Simulation::new(&config(r#", "hinted_handoff": true"#), 1);
+    sim.schedule(0, 0, "insert k v ONE").unwrap();
+    sim.run_until_quiet();
+    assert!(sends(&sim, MessageKind::Hint).is_empty());
+    assert!(sim.trace().events().iter().all(|e| e.kind != TraceKind::Timeout), "the write ends with its last ack");
+    assert_eq!(sim.now(), 200 * MS);
+}
+
+#[test]
+fn a_replica_that_never_comes_back_costs_a_bounded_number_of_retries() {
+    // Hints expire 10 s (grace) - 1 s (request timeout) after their write.
+    let mut sim = Simulation::new(&config(r#", "hinted_handoff": true, "tombstone_grace_s": 10"#), 1);
+    sim.set_link(0, 2, LinkState::Drop);
+    for i in 0..5 {
+        sim.schedule(i * 10 * MS, 0, &format!("insert k{i} v ONE")).unwrap();
+    }
+    sim.run_until_quiet();
+    assert_eq!(hint_count(&sim), 0, "expired hints are dropped");
+    assert!(sim.now() < 20 * S, "the run ends once the hints expire, at {}", sim.now());
+    let tries = sim.trace().events().iter().filter(|e| e.msg == Some(MessageKind::Hint)).count();
+    // Per key: at 1 s, then retries at 2, 4 and 8 s (the next, at 16 s, finds them expired).
+    assert_eq!(tries, 5 * 4);
+}
+
+#[test]
+fn switching_hints_off_drops_them() {
+    let mut sim = write_while_n2_is_cut_off(true);
+    apply_now(&mut sim, "hints off");
+    assert_eq!(hint_count(&sim), 0);
+    sim.run_until_quiet();
+    assert_eq!(entry(&sim, 2, "k"), None);
+    assert!(sends(&sim, MessageKind::Hint).iter().all(|e| e.time < 2 * S), "no hint is sent after switching off");
+}
+
+#[test]
+fn hints_cover_a_held_link_too_and_one_hint_per_replica_and_key() {
+    let mut sim = Simulation::new(&config(r#", "hinted_handoff": true"#), 1);
+    sim.set_link(0, 2, LinkState::Hold);
+    sim.schedule(0, 0, "insert k one ONE").unwrap();
+    sim.schedule(100 * MS, 0, "update k two ONE").unwrap();
+    sim.run_until(2 * S);
+    assert_eq!(sim.nodes()[0].hint_count(), 1, "the newer version replaces the older hint");
+    sim.set_link(0, 2, LinkState::Up);
+    sim.run_until_quiet();
+    assert_eq!(value(&sim, 2, "k").as_deref(), Some("two"));
+    assert_eq!(hint_count(&sim), 0);
+}
+
+/// Schedules a fault or switch line (`hints off`, `anti-entropy 1000`) now and applies it.
+fn apply_now(sim: &mut Simulation, line: &str) {
+    let action = Action::parse(line, sim.nodes().len()).unwrap_or_else(|e| panic!("{line}: {e}"));
+    sim.schedule_action(TimedAction { at: sim.now(), action }).unwrap();
+    sim.run_until(sim.now());
+}
