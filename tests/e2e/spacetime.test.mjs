@@ -100,6 +100,8 @@ async function spacetime(page) {
 
 /** Clicks the first visible arrow whose record has `fields`; returns the details text. */
 async function clickArrow(page, fields) {
+  // A click outside the viewport hits nothing: bring the diagram into view first.
+  await page.getByTestId('spacetime').scrollIntoViewIfNeeded();
   await nextFrames(page);
   const point = await page.evaluate((f) => window.playground.spacetimeArrow(f), fields);
   assert.ok(point, `an arrow with ${JSON.stringify(fields)} is in view`);
