@@ -3,13 +3,17 @@
 //!
 //! ```json
 //! {"version": 1, "config": {...config.json...}, "seed": 42,
-//!  "script": ["0 0 insert 5 hello ALL", "1200 crash 2", "1500 restart 2 keep"]}
+//!  "script": ["0 0 insert 5 hello ALL", "1200 crash 2", "1500 restart 2 keep"],
+//!  "time_ms": 1300}
 //! ```
+//!
+//! `time_ms` (optional) is the moment the page was showing when the file was saved: the page
+//! reopens the run there. `kvsim` checks it and otherwise ignores it (it runs until quiet).
 //!
 //! Parsing is strict, unlike a script's: an unknown field, another version, or any line that is
 //! not a valid command or fault makes the whole file an error that names where it is.
 
-use crate::action::{Action, TimedAction};
+use crate::action::{Action, TimedAction, MAX_TIME_MS};
 use crate::command::Command;
 use crate::config::Config;
 use crate::sim::Simulation;
@@ -27,6 +31,8 @@ struct ScenarioFile {
     config: Config,
     seed: u64,
     script: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    time_ms: Option<f64>,
 }
 
 /// A parsed, validated scenario. The seed replaces the config's own `seed`.
@@ -35,6 +41,8 @@ pub struct Scenario {
     pub config: Config,
     pub seed: u64,
     pub script: Vec<TimedAction>,
+    /// The moment (ms) a viewer of the run was looking at, if the file says.
+    pub time_ms: Option<f64>,
 }
 
 /// What is wrong with a scenario file, and where: `version`, `config.avg_delays[1][0]`,
@@ -83,6 +91,14 @@ impl Scenario {
             let path = e.path().to_string();
             ScenarioError::new(if path == "." { "scenario".into() } else { path }, e.into_inner().to_string())
         })?;
+        if let Some(ms) = file.time_ms {
+            if !(0.0..=MAX_TIME_MS).contains(&ms) {
+                return Err(ScenarioError::new(
+                    "time_ms",
+                    format!("{ms} is not a time: use milliseconds from 0 to {MAX_TIME_MS}"),
+                ));
+            }
+        }
         file.config.validate().map_err(|e| ScenarioError::new(format!("config.{}", e.field), e.message))?;
         let script = file
             .script
@@ -92,7 +108,7 @@ impl Scenario {
                 parse_line(line, file.config.len()).map_err(|e| ScenarioError::new(format!("script[{i}]"), e))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Scenario { config: file.config, seed: file.seed, script })
+        Ok(Scenario { config: file.config, seed: file.seed, script, time_ms: file.time_ms })
     }
 
     /// The scenario as its file's text (pretty JSON); parses back to an equal scenario.
@@ -102,6 +118,7 @@ impl Scenario {
             config: self.config.clone(),
             seed: self.seed,
             script: self.script.iter().map(TimedAction::to_string).collect(),
+            time_ms: self.time_ms,
         };
         serde_json::to_string_pretty(&file).expect("a scenario serialises")
     }
@@ -149,7 +166,17 @@ mod tests {
         let scenario = Scenario::parse(&text).unwrap();
         assert_eq!(scenario.seed, 7);
         assert_eq!(scenario.script.len(), 4);
+        assert_eq!(scenario.time_ms, None);
+        assert!(!scenario.to_json().contains("time_ms"), "absent stays absent");
         assert_eq!(Scenario::parse(&scenario.to_json()).unwrap(), scenario);
+        let viewed = Scenario::parse(&text.replace(r#""seed": 7"#, r#""seed": 7, "time_ms": 1300.5"#)).unwrap();
+        assert_eq!(viewed.time_ms, Some(1300.5));
+        assert_eq!(Scenario::parse(&viewed.to_json()).unwrap(), viewed);
+        assert_eq!(
+            viewed.run().trace().events(),
+            scenario.run().trace().events(),
+            "the viewed moment changes nothing in the run"
+        );
     }
 
     #[test]
@@ -166,6 +193,8 @@ mod tests {
             (file(r#"["0 0 fetch 5"]"#), "script[0]", "unknown command `fetch`"),
             (file(r#"["soon 0 get 5 ONE"]"#), "script[0]", "`soon` is not a time"),
             (file(r#"[3]"#), "script[0]", "invalid type"),
+            (file("[]").replace(r#""seed": 7"#, r#""seed": 7, "time_ms": -1"#), "time_ms", "not a time"),
+            (file("[]").replace(r#""seed": 7"#, r#""seed": 7, "time_ms": "soon""#), "time_ms", "invalid type"),
         ];
         for (text, field, words) in cases {
             let e = Scenario::parse(&text).expect_err(&text);

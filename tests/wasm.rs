@@ -19,11 +19,14 @@
 //! the native golden traces too (`tests/golden/faults.trace.jsonl`, `partition.trace.jsonl`).
 //!
 //! `runScript` and `benchStandard` are reached through the built package in the browser
-//! (`tests/e2e/facade.test.mjs`); `runScenario` and `scenarioJson` are tested here.
+//! (`tests/e2e/facade.test.mjs`); `runScenario`, `scenarioJson` and `parseScenario` are tested
+//! here, and so are the snapshots the page's time travel restores: a copy driven on gives the
+//! same run as the original.
 #![cfg(target_arch = "wasm32")]
 
 use kvplayground::wasm::{
-    replicas_of, run_scenario, scenario_json, validate_config, Envelope, KvNode, KvScheduler, Outputs, Pacer,
+    parse_scenario, replicas_of, run_scenario, scenario_json, validate_config, Envelope, KvNode, KvScheduler, Outputs,
+    Pacer, MAX_SCENARIO_BYTES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -336,15 +339,15 @@ fn scenarios_round_trip_through_the_facade() {
             .iter()
             .map(|l| l.to_string())
             .collect();
-    let text = ok(scenario_json(CONFIG, 7.0, lines.clone()), "scenarioJson");
-    let again = ok(scenario_json(CONFIG, 7.0, lines), "scenarioJson");
+    let text = ok(scenario_json(CONFIG, 7.0, lines.clone(), None), "scenarioJson");
+    let again = ok(scenario_json(CONFIG, 7.0, lines, None), "scenarioJson");
     assert_eq!(text, again);
     let hash = get(&ok(run_scenario(&text), "runScenario"), "traceHash").as_string().unwrap();
     assert_eq!(hash.len(), 16);
 
-    let e = err(scenario_json(CONFIG, 7.0, vec!["10 crash 9".into()]), "scenarioJson with a bad line");
+    let e = err(scenario_json(CONFIG, 7.0, vec!["10 crash 9".into()], None), "scenarioJson with a bad line");
     assert!(e.contains("script[0]") && e.contains("no node 9"), "{e}");
-    let e = err(scenario_json("{", 7.0, vec![]), "scenarioJson with a bad config");
+    let e = err(scenario_json("{", 7.0, vec![], None), "scenarioJson with a bad config");
     assert!(e.contains("invalid config"), "{e}");
     for bad in ["", "{", "[]", r#"{"version": 2}"#, r#"{"version": 1, "config": {}, "seed": 1, "script": []}"#] {
         let e = err(run_scenario(bad), &format!("runScenario({bad:?})"));
@@ -380,4 +383,60 @@ fn bad_fault_lines_are_errors_and_the_module_keeps_working() {
     let scheduled = ok(scheduler.schedule_line(0.0, "0 get 5 ONE"), "scheduleLine");
     assert_eq!(get(&scheduled, "request").as_f64(), Some(0.0));
     assert_eq!(page_loop_trace(), GOLDEN);
+}
+
+#[wasm_bindgen_test]
+fn a_snapshot_driven_on_gives_the_same_run_as_the_original() {
+    let (mut scheduler, mut nodes) = cluster(CONFIG, SEED);
+    for (at, node, command) in script_lines() {
+        ok(scheduler.schedule_command(at, node, &command), "scheduleCommand");
+    }
+    for at_step in [0, 1, 7, 20] {
+        let (mut copy, mut copies) = (scheduler.snapshot(), nodes.iter().map(KvNode::snapshot).collect::<Vec<_>>());
+        assert_eq!(copy.trace_json_lines(), scheduler.trace_json_lines(), "a copy starts where the original is");
+        while deliver_next(&mut copy, &mut copies) {}
+        assert_eq!(copy.trace_json_lines(), GOLDEN, "the copy taken at step {at_step} runs on to the native trace");
+        while scheduler.processed() < f64::from(at_step + 1) && deliver_next(&mut scheduler, &mut nodes) {}
+    }
+    // The original is untouched by its copies' runs.
+    while deliver_next(&mut scheduler, &mut nodes) {}
+    assert_eq!(scheduler.trace_json_lines(), GOLDEN);
+}
+
+#[wasm_bindgen_test]
+fn parse_scenario_gives_what_the_page_replays_or_an_error_naming_the_field() {
+    let lines: Vec<String> = vec!["0 0 insert 5 hello ALL".into(), "1200.5 crash 2".into()];
+    let text = ok(scenario_json(CONFIG, 7.0, lines.clone(), Some(1300.25)), "scenarioJson with a moment");
+    let parsed = ok(parse_scenario(&text), "parseScenario");
+    assert_eq!(get(&parsed, "seed").as_f64(), Some(7.0));
+    assert_eq!(get(&parsed, "timeMs").as_f64(), Some(1300.25));
+    let script: Vec<String> =
+        js_sys::Array::from(&get(&parsed, "script")).iter().filter_map(|l| l.as_string()).collect();
+    assert_eq!(script, lines);
+    let config = get(&parsed, "config").as_string().expect("config as text");
+    assert!(ok(validate_config(&config), "validateConfig").is_object());
+    assert_eq!(get(&ok(validate_config(&config), "validateConfig"), "ok").as_bool(), Some(true));
+    let without = ok(parse_scenario(&ok(scenario_json(CONFIG, 7.0, lines, None), "scenarioJson")), "parseScenario");
+    assert!(get(&without, "timeMs").is_undefined(), "no moment, no timeMs");
+
+    let good: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let with = |field: &str, value: serde_json::Value| {
+        let mut document = good.clone();
+        document[field] = value;
+        document.to_string()
+    };
+    let cases = [
+        ("not json".to_string(), "invalid scenario: scenario:"),
+        (with("version", 2.into()), "version: 2 is not supported"),
+        (with("script", serde_json::json!(["10 crash 9"])), "script[0]"),
+        (with("time_ms", (-1).into()), "time_ms"),
+        (with("seed", serde_json::json!(1u64 << 60)), "seed"),
+        (with("config", serde_json::json!({"addresses": ["a"], "avg_delays": [[-1]]})), "config.avg_delays"),
+        (" ".repeat(MAX_SCENARIO_BYTES + 1), "too long"),
+    ];
+    for (bad, words) in cases {
+        let e = err(parse_scenario(&bad), "parseScenario of a bad file");
+        assert!(e.contains(words), "{}: {e}", &bad[..bad.len().min(80)]);
+    }
+    assert_eq!(page_loop_trace(), GOLDEN, "the module keeps working");
 }

@@ -14,7 +14,7 @@ mod scheduler;
 
 pub use node::{KvNode, Outputs};
 pub use pacer::Pacer;
-pub use runs::{run_scenario, scenario_json};
+pub use runs::{parse_scenario, run_scenario, scenario_json, MAX_SCENARIO_BYTES};
 pub use scheduler::{Envelope, KvScheduler};
 
 use crate::config::Config;

@@ -74,6 +74,12 @@ impl KvNode {
         to_js(&store_rows(&self.node))
     }
 
+    /// A copy of this node as it is now (store, coordinator, timers), for the page's checkpoints:
+    /// handing it the same inputs as this one gives the same outputs.
+    pub fn snapshot(&self) -> KvNode {
+        KvNode { node: self.node.clone() }
+    }
+
     /// This node's clock (virtual time plus its skew) at virtual time `now`, in microseconds.
     pub fn clock(&self, now: f64) -> f64 {
         self.node.clock(now.max(0.0) as crate::Time) as f64

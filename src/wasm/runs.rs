@@ -48,19 +48,66 @@ pub fn run_scenario(json: &str) -> Result<JsValue, JsError> {
 }
 
 /// A scenario file (pretty JSON) from the page's config text, seed and script lines
-/// (`<time_ms> <action>`), checked as strictly as `runScenario` checks one.
+/// (`<time_ms> <action>`), and optionally the moment viewed (`time_ms`), checked as strictly as
+/// `runScenario` checks one.
 #[wasm_bindgen(js_name = scenarioJson)]
-pub fn scenario_json(config_json: &str, seed: f64, lines: Vec<String>) -> Result<String, JsError> {
+pub fn scenario_json(
+    config_json: &str,
+    seed: f64,
+    lines: Vec<String>,
+    time_ms: Option<f64>,
+) -> Result<String, JsError> {
     let config: serde_json::Value =
         serde_json::from_str(config_json).map_err(|e| JsError::new(&format!("invalid config: {e}")))?;
-    let document = serde_json::json!({
+    let mut document = serde_json::json!({
         "version": crate::scenario::SCENARIO_VERSION,
         "config": config,
         "seed": seed_from_js(seed)?,
         "script": lines,
     });
+    if let Some(ms) = time_ms {
+        document["time_ms"] = serde_json::json!(ms);
+    }
     let scenario = Scenario::parse(&document.to_string()).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(scenario.to_json())
+}
+
+/// Largest seed a page can hold exactly (JS numbers).
+const MAX_JS_SEED: u64 = (1 << 53) - 1;
+
+/// Longest scenario text `parseScenario` reads: hostile input gets an error, not a stalled page.
+pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
+
+/// Parses and checks a scenario file without running it: `{config (JSON text, defaults filled
+/// in), seed, script (canonical timed lines), timeMs (or undefined)}`, for the page to replay.
+/// A bad file is an error naming where (`invalid scenario: script[3]: ...`).
+#[wasm_bindgen(js_name = parseScenario)]
+pub fn parse_scenario(json: &str) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Parsed {
+        config: String,
+        seed: u64,
+        script: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        time_ms: Option<f64>,
+    }
+    if json.len() > MAX_SCENARIO_BYTES {
+        return Err(JsError::new(&format!(
+            "invalid scenario: scenario: {} bytes is too long: at most {MAX_SCENARIO_BYTES}",
+            json.len()
+        )));
+    }
+    let scenario = Scenario::parse(json).map_err(|e| JsError::new(&e.to_string()))?;
+    if scenario.seed > MAX_JS_SEED {
+        return Err(JsError::new(&format!(
+            "invalid scenario: seed: {} is too large for the page: at most 2^53 - 1",
+            scenario.seed
+        )));
+    }
+    let config = serde_json::to_string(&scenario.config).map_err(|e| JsError::new(&e.to_string()))?;
+    let script = scenario.script.iter().map(ToString::to_string).collect();
+    to_js(&Parsed { config, seed: scenario.seed, script, time_ms: scenario.time_ms })
 }
 
 /// The standard workload of `kvsim bench` with `operations` operations, timed with the page's

@@ -60,6 +60,12 @@ impl KvScheduler {
         Ok(KvScheduler { scheduler: Scheduler::new(&config, seed_from_js(seed)?, true) })
     }
 
+    /// A copy of the scheduler as it is now (queue, network and its RNG, trace, results), for the
+    /// page's checkpoints: driving it on gives the same run as driving this one.
+    pub fn snapshot(&self) -> KvScheduler {
+        KvScheduler { scheduler: self.scheduler.clone() }
+    }
+
     /// Virtual time of the last event, in microseconds.
     #[wasm_bindgen(getter)]
     pub fn now(&self) -> f64 {

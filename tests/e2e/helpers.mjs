@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // The served directory: www/ (KV_WWW overrides it, e.g. to test another build of the page).
@@ -127,6 +128,32 @@ export async function openPlayground(context, url) {
     if (all.length) throw new Error(`the page reported problems:\n  ${all.join('\n  ')}`);
   };
   return { page, problems, assertClean };
+}
+
+/**
+ * For a test file whose tests share one static server and one browser (started before its first
+ * test, closed after its last). Returns onPage(fn): runs `fn({page, problems, assertClean})` on a
+ * freshly loaded page of its own, then fails on any problem the page reported.
+ */
+export function sharedPlayground() {
+  let server;
+  let browser;
+  before(async () => {
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+  return async (fn) => {
+    const playground = await openPlayground(browser.context, server.url);
+    try {
+      await fn(playground);
+      await playground.assertClean();
+    } finally {
+      await playground.page.close();
+    }
+  };
 }
 
 /** Polls `check` (async, returns a truthy value when done) until it holds or `timeout` ms pass. */

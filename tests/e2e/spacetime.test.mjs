@@ -4,11 +4,11 @@
 //
 // Run: node --test tests/e2e/spacetime.test.mjs (after scripts/build-wasm.sh).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startServer, launchBrowser, openPlayground, eventually, typeCommand, waitForText, nextFrames, ensurePlaying } from './helpers.mjs';
+import { ROOT, sharedPlayground, eventually, typeCommand, waitForText, nextFrames, ensurePlaying } from './helpers.mjs';
 import { SpacetimeModel, MAX_RECORDS } from '../../www/js/spacetime-model.js';
 
 const SLOW = { timeout: 180_000 };
@@ -71,26 +71,7 @@ test('model: the visible range finds a long-open message; the oldest records go 
 // ---- the page -----------------------------------------------------------------------------
 
 // One browser serves this file's tests; each test gets a freshly loaded page of its own.
-let server;
-let browser;
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-/** Runs `fn` on a new playground page, then fails on any problem the page reported. */
-async function onPage(fn) {
-  const playground = await openPlayground(browser.context, server.url);
-  try {
-    await fn(playground);
-    await playground.assertClean();
-  } finally {
-    await playground.page.close();
-  }
-}
+const onPage = sharedPlayground();
 
 /** The diagram's summary once the page has drawn what it has. */
 async function spacetime(page) {

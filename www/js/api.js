@@ -41,11 +41,28 @@
 //   playground.spacetimeArrow(fields)    Where the first visible arrow whose record has these
 //                                        field values ({msg, key, from, to, …}) is drawn: {x, y}
 //                                        in CSS px from the canvas's top left, or null.
+//   playground.travelTo(timeUs)          Shows the moment `timeUs` of the history (everything due
+//                                        by then has happened), paused; past the end means the
+//                                        end. Returns the ms the travel took.
+//   playground.stepBack()                Goes back exactly one event (one step); false at 0.
+//   playground.live()                    Back to the latest moment (playing if it was).
+//   playground.timeline()                {now, start: 0, end, live, events (steps so far),
+//                                        endEvents, forkedAt (µs of the last fork, or null)}.
+//                                        Any action in the past (run, fault, setLink) forks the
+//                                        history there: what came after is dropped.
+//   playground.shareUrl()                Promise of this page's URL with the scenario and the
+//                                        moment shown after `#` (`#scenario=…&t=ms`).
+//   playground.loadScenario(jsonText)    Replaces the history with a scenario file's and shows its
+//                                        `time_ms` (else runs until quiet). Promise; rejects with
+//                                        the error (also shown in share-error), changes nothing.
+//   playground.traceHash()               The trace's hash, as `kvsim run --hash` prints it.
+//   playground.exportTrace()             The trace up to the moment shown, as JSON lines.
+//   playground.exportShiviz()            The same as a ShiViz log.
 //
 // Times are virtual microseconds (ResultView.time, sent, due, now) except where seconds are
 // named. The page's own controls, consoles and tables follow whatever these calls do.
 
-/** Installs window.playground; `booted` resolves with {session, consoles, demo, spacetime}. */
+/** Installs window.playground; `booted` resolves with {session, consoles, demo, spacetime, timeline, share}. */
 export function installApi(booted) {
   let app = null;
   const ready = () => {
@@ -90,5 +107,17 @@ export function installApi(booted) {
     results: () => [...ready().session.results],
     spacetime: () => ready().spacetime.summary(),
     spacetimeArrow: (fields) => ready().spacetime.locate(fields),
+    travelTo(timeUs) {
+      if (!(timeUs >= 0)) throw new RangeError(`time ${timeUs} must be a number of microseconds from 0`);
+      return ready().timeline.travelTo(timeUs);
+    },
+    stepBack: () => ready().session.stepBack(),
+    live: () => ready().session.goLive(),
+    timeline: () => ready().session.timeline(),
+    shareUrl: () => ready().share.url(),
+    loadScenario: (jsonText) => ready().share.report(() => ready().share.load(String(jsonText))),
+    traceHash: () => cluster().traceHash(),
+    exportTrace: () => cluster().traceJsonLines(),
+    exportShiviz: () => cluster().shivizLog(),
   });
 }

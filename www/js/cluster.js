@@ -2,67 +2,52 @@
 // gloo timer in wasm) that wakes us when the next message is due. Virtual time runs with the
 // wall clock, scaled by `speed`, while playing; every message crosses the JS event loop.
 //
-// Listeners get {type: 'step', trace, results} after events are processed, and
-// {type: 'clock'} when play/pause/speed change.
+// Listeners get {type: 'step', trace, results, links} after events are processed (`links`: a
+// link set by hand changed), and {type: 'clock'} when play/pause/speed change.
+//
+// Time travel: `checkpoint()` copies the wasm state, `Cluster.restore` starts a cluster from such a
+// copy with the whole action log (the actions after the copy are scheduled again, links set by
+// hand are set again when their moment comes), and `fastForward` replays to a moment without
+// pacing. Every result carries the `step` (scheduler pop) that produced it.
 //
 // Faults go through the scheduler's queue like commands. Those that change a node (restart,
 // clock skew) come back out of `scheduler.pop()` as envelopes for that node, and
 // `KvNode.handle` applies them: the loop below needs nothing special, and applies them exactly
 // where `kvsim` does.
 
-import init, {
-  KvNode,
-  KvScheduler,
-  Pacer,
-  validateConfig,
-  replicasOf,
-  scenarioJson,
-} from '../pkg/kvplayground.js';
+import { KvNode, KvScheduler, Pacer, replicasOf, scenarioJson } from '../pkg/kvplayground.js';
+import { checkConfig } from './wasm.js';
+import { CHECKPOINT_EVERY } from './history.js';
+import { LinkLog } from './link-log.js';
+
+export { loadWasm, ConfigError, checkConfig } from './wasm.js';
 
 /** Virtual seconds per wall second at 1x: the original's delays are seconds, watchable as is. */
 export const DEFAULT_SPEED = 1;
 export const MIN_SPEED = 0.1;
 export const MAX_SPEED = 100;
 
-let wasmReady = null;
-/** Loads the wasm module once. */
-export function loadWasm() {
-  wasmReady ??= init();
-  return wasmReady;
-}
-
-/** A config the core rejected: `field` names what is wrong (e.g. `avg_delays[1][0]`). */
-export class ConfigError extends Error {
-  constructor(field, message) {
-    super(`invalid config: ${field}: ${message}`);
-    this.field = field;
-    this.detail = message;
-  }
-}
-
-/** Validates config text; returns {config, replicationFactor, requestTimeoutUs} or throws ConfigError. */
-export function checkConfig(configText) {
-  const checked = validateConfig(configText);
-  if (!checked.ok) throw new ConfigError(checked.field, checked.message);
-  return {
-    config: checked.config,
-    replicationFactor: checked.replication_factor,
-    requestTimeoutUs: checked.request_timeout_us,
-  };
-}
-
 export class Cluster {
-  /** Throws ConfigError for a bad config; nothing is created then. */
-  constructor(configText, seed) {
+  /**
+   * Throws ConfigError for a bad config; nothing is created then. With a `checkpoint` (see
+   * `checkpoint()`), the scheduler and nodes start as copies of its own.
+   */
+  constructor(configText, seed, checkpoint = null) {
     const checked = checkConfig(configText);
     this.configText = JSON.stringify(checked.config);
     this.config = checked.config;
     this.replicationFactor = checked.replicationFactor;
     this.requestTimeoutUs = checked.requestTimeoutUs;
     this.seed = seed;
-    this.scheduler = new KvScheduler(this.configText, seed);
-    this.nodes = this.config.addresses.map((_, i) => new KvNode(this.configText, i));
-    for (const node of this.nodes) this.scheduler.absorb(node.start(0)); // periodic timers
+    if (checkpoint) {
+      this.scheduler = checkpoint.scheduler.snapshot();
+      this.nodes = checkpoint.nodes.map((node) => node.snapshot());
+    } else {
+      this.scheduler = new KvScheduler(this.configText, seed);
+      this.nodes = this.config.addresses.map((_, i) => new KvNode(this.configText, i));
+      for (const node of this.nodes) this.scheduler.absorb(node.start(0)); // periodic timers
+    }
+    this.steps = checkpoint?.steps ?? 0; // scheduler pops so far: the timeline's unit
     this.pacer = new Pacer();
     this.speed = DEFAULT_SPEED;
     this.playing = false;
@@ -71,8 +56,61 @@ export class Cluster {
     this.baseVirtual = 0;
     this.traceIndex = 0;
     this.actionLog = []; // {time (µs), line}: every command and fault, replays the run with kvsim
+    this.linkLog = new LinkLog(); // links set by hand
+    this.linksChanged = false; // since the last flush
+    this.pendingResults = []; // taken after each pop, handed out at the next flush
+    this.history = null; // a History that keeps checkpoints as the steps go by
+    // Called by every new action (run, fault, setLink) with a check that throws for a bad one:
+    // returns the cluster to act on, which is another one when the session forks the history
+    // because this one shows the past (after the check, so a bad action forks nothing).
+    this.beforeAction = () => this;
     this.listeners = new Set();
     this.waiters = new Map(); // request id -> resolve, for run()
+  }
+
+  /**
+   * A cluster starting from `checkpoint` with the logs of `source` (same config, seed, speed): the
+   * script lines after the checkpoint are scheduled again, and links set by hand are set again at
+   * their moments. Paused at the checkpoint's time.
+   */
+  static restore(checkpoint, source) {
+    const cluster = new Cluster(source.configText, source.seed, checkpoint);
+    cluster.speed = source.speed;
+    cluster.actionLog = source.actionLog.slice();
+    cluster.linkLog = source.linkLog.copy(checkpoint.links);
+    cluster.pausedAt = checkpoint.time;
+    for (const { time, line } of cluster.actionLog.slice(checkpoint.lines)) cluster.scheduler.scheduleLine(time, line);
+    return cluster;
+  }
+
+  /** A copy of the wasm state for `Cluster.restore` (free its scheduler and nodes when dropped). */
+  checkpoint() {
+    return {
+      steps: this.steps,
+      time: this.scheduler.now,
+      lines: this.actionLog.length,
+      links: this.linkLog.applied,
+      scheduler: this.scheduler.snapshot(),
+      nodes: this.nodes.map((node) => node.snapshot()),
+    };
+  }
+
+  /**
+   * Replays at full speed, telling nobody, up to `target`: {steps} (exactly that many steps in
+   * all; the clock stops at the last event) or {time} (everything due by then; the clock stops
+   * there). Never goes back.
+   */
+  fastForward(target) {
+    const more = (due) => (target.steps !== undefined ? this.steps < target.steps : due <= target.time);
+    for (;;) {
+      // A link set by hand before the next step may release messages: set it before looking.
+      if (!(this.steps >= target.steps)) this.applyLinks(target.time ?? Infinity);
+      const due = this.scheduler.nextDue();
+      if (due === undefined || !more(due)) break;
+      this.deliverNext();
+    }
+    this.pausedAt = Math.max(this.pausedAt, target.time ?? this.scheduler.now);
+    this.applyLinks(this.pausedAt);
   }
 
   get size() {
@@ -105,9 +143,10 @@ export class Cluster {
 
   pause() {
     if (!this.playing) return;
-    this.pausedAt = this.now();
+    this.pausedAt = Math.floor(this.now()); // whole µs, as a shared moment says it
     this.playing = false;
     this.pacer.cancel();
+    this.catchUp(); // what is due by the time shown has happened: a paused moment is replayable
     this.emit({ type: 'clock' });
   }
 
@@ -129,9 +168,12 @@ export class Cluster {
     if (!Number.isInteger(node) || node < 0 || node >= this.size) {
       return Promise.reject(new RangeError(`there is no node ${node}: nodes are 0 to ${this.size - 1}`));
     }
+    const present = this.beforeAction(() => {});
+    if (present !== this) return present.run(node, command);
+    this.catchUp();
     const time = this.actionTime();
     const id = this.scheduler.scheduleCommand(time, node, String(command));
-    this.actionLog.push({ time, line: `${node} ${String(command).trim()}` });
+    this.logAction(time, `${node} ${String(command).trim()}`);
     const result = new Promise((resolve) => this.waiters.set(id, resolve));
     this.catchUp();
     this.arm();
@@ -145,9 +187,12 @@ export class Cluster {
    * line; nothing changes then.
    */
   fault(line) {
+    const present = this.beforeAction(() => this.tryOnCopy((copy) => copy.scheduleLine(this.now(), String(line))));
+    if (present !== this) return present.fault(line);
+    this.catchUp();
     const time = this.actionTime();
     const scheduled = this.scheduler.scheduleLine(time, String(line));
-    this.actionLog.push({ time, line: scheduled.line });
+    this.logAction(time, scheduled.line);
     this.catchUp();
     this.arm();
     return scheduled.line;
@@ -185,9 +230,13 @@ export class Cluster {
 
   /** Delivers exactly one event (the next due), moving the clock to it. False when nothing is left. */
   step() {
-    const due = this.scheduler.nextDue();
-    if (due === undefined) return false;
     if (this.playing) this.pause();
+    this.applyLinks(Infinity); // a link set by hand before the next step (it may release messages)
+    const due = this.scheduler.nextDue();
+    if (due === undefined) {
+      this.flush();
+      return false;
+    }
     this.pausedAt = Math.max(this.pausedAt, due);
     this.deliverNext();
     this.flush();
@@ -197,10 +246,19 @@ export class Cluster {
   /** Processes everything left but background anti-entropy, however far in virtual time; the clock ends at the last event. */
   runUntilQuiet() {
     let last = this.now();
-    // Anti-entropy never runs out: stop when only it is left.
-    while (!this.scheduler.isQuiet) {
-      last = Math.max(last, this.scheduler.nextDue());
-      this.deliverNext();
+    // Anti-entropy never runs out: stop when only it is left (and no logged link change is).
+    while (!this.scheduler.isQuiet || this.linkLog.pending) {
+      const link = this.linkLog.next(this.steps);
+      const due = this.scheduler.nextDue();
+      if (link) {
+        last = Math.max(last, link.time);
+        this.applyLinks(Infinity);
+      } else if (due === undefined) {
+        break;
+      } else {
+        last = Math.max(last, due);
+        this.deliverNext();
+      }
     }
     if (this.playing) {
       this.baseVirtual = last;
@@ -211,9 +269,17 @@ export class Cluster {
     this.flush();
   }
 
-  /** Sets what a link does with new messages: 'up', 'hold' or 'drop'. */
+  /**
+   * Sets what a link does with new messages: 'up', 'hold' or 'drop'; logged in `linkLog` (no
+   * script line says it, so such a run has no scenario file). It acts after everything due by now;
+   * a replay sets it again after the same number of steps.
+   */
   setLink(from, to, state) {
+    const present = this.beforeAction(() => this.tryOnCopy((copy) => copy.setLink(from, to, state)));
+    if (present !== this) return present.setLink(from, to, state);
+    this.catchUp();
     this.scheduler.setLink(from, to, state);
+    this.linkLog.record({ time: Math.max(Math.floor(this.now()), this.scheduler.now), steps: this.steps, from, to, state });
     this.flush();
     this.arm();
   }
@@ -247,9 +313,17 @@ export class Cluster {
     return this.scriptLines().join('\n') + '\n';
   }
 
-  /** The run so far as a scenario file (JSON text) for `kvsim run --scenario` or sharing. */
-  scenario() {
-    return scenarioJson(this.configText, this.seed, this.scriptLines());
+  /**
+   * The run so far as a scenario file (JSON text) for `kvsim run --scenario` or sharing; with
+   * `timeMs`, the moment to reopen it at. Throws for a run with links set by hand.
+   */
+  scenario(timeMs) {
+    if (this.linkLog.length) {
+      throw new Error(
+        'this run holds or releases a link by hand (as the read-repair demo does), which a scenario file cannot express: use the fault lines cut and heal instead',
+      );
+    }
+    return scenarioJson(this.configText, this.seed, this.scriptLines(), timeMs);
   }
 
   /** The trace's stable hash, as `kvsim run --hash` prints it. */
@@ -271,9 +345,27 @@ export class Cluster {
     this.pacer.free();
   }
 
-  // Virtual time for a new action: now, but never before the last event.
+  // Throws what `act` throws on a throwaway copy of the scheduler: checks an action, changing nothing.
+  tryOnCopy(act) {
+    const copy = this.scheduler.snapshot();
+    try {
+      act(copy);
+    } finally {
+      copy.free();
+    }
+  }
+
+  // Virtual time for a new action, once everything due by now is done: now, but after the last
+  // event even at the same µs. A replay (like kvsim) schedules every action up front, so an
+  // action tied with an event that went before it here would go first there.
   actionTime() {
-    return Math.max(Math.floor(this.now()), this.scheduler.now);
+    return Math.max(Math.floor(this.now()), this.scheduler.now + 1);
+  }
+
+  // Logs an action scheduled at `time`; a paused clock moves on to it (at most 1 µs).
+  logAction(time, line) {
+    this.actionLog.push({ time, line });
+    if (!this.playing) this.pausedAt = Math.max(this.pausedAt, time);
   }
 
   // Delivers every event due by now, in the scheduler's order.
@@ -282,21 +374,38 @@ export class Cluster {
     for (let due = this.scheduler.nextDue(); due !== undefined && due <= now; due = this.scheduler.nextDue()) {
       this.deliverNext();
     }
+    this.applyLinks(now);
     this.flush();
   }
 
+  // One step: pops the next input (something must be due), hands it to its node, keeps results.
   deliverNext() {
+    this.applyLinks(Infinity);
     const envelope = this.scheduler.pop();
-    if (envelope === undefined) return;
-    const node = this.nodes[envelope.node];
-    this.scheduler.absorb(node.handle(envelope));
+    if (envelope !== undefined) this.scheduler.absorb(this.nodes[envelope.node].handle(envelope));
+    this.steps += 1;
+    for (const result of this.scheduler.takeResults()) this.pendingResults.push({ ...result, step: this.steps });
+    if (this.steps % CHECKPOINT_EVERY === 0) this.history?.checkpoint(this);
   }
 
-  // Arms the pacer for the next due event, so it is delivered after its (scaled) delay.
+  // Sets the logged links not yet in effect that were set after the steps so far, once the clock
+  // has reached their time (or before the next step: they were set before it).
+  applyLinks(clock) {
+    this.linkLog.applyDue(this.steps, clock, (link) => {
+      this.scheduler.setLink(link.from, link.to, link.state);
+      this.linksChanged = true;
+      if (!this.playing) this.pausedAt = Math.max(this.pausedAt, link.time);
+    });
+  }
+
+  // Arms the pacer for the next due event (or logged link change), so it happens after its
+  // (scaled) delay.
   arm() {
     this.pacer.cancel();
     if (!this.playing) return;
-    const due = this.scheduler.nextDue();
+    const link = this.linkLog.next(this.steps)?.time;
+    const event = this.scheduler.nextDue();
+    const due = event === undefined || link < event ? link : event;
     if (due === undefined) return;
     const delayMs = Math.max(0, (due - this.now()) / 1000 / this.speed);
     this.pacer.arm(delayMs, () => {
@@ -307,10 +416,9 @@ export class Cluster {
 
   // Tells listeners what happened since the last flush and resolves waiting run() calls.
   flush() {
-    const length = this.scheduler.traceLength;
-    const trace = length > this.traceIndex ? this.scheduler.traceSince(this.traceIndex) : [];
-    this.traceIndex = length;
-    const results = this.scheduler.takeResults();
+    const { trace, results } = this.drain();
+    const links = this.linksChanged;
+    this.linksChanged = false;
     for (const result of results) {
       const resolve = this.waiters.get(result.request);
       if (resolve) {
@@ -318,6 +426,17 @@ export class Cluster {
         resolve(result);
       }
     }
-    if (trace.length || results.length) this.emit({ type: 'step', trace, results });
+    if (trace.length || results.length || links) this.emit({ type: 'step', trace, results, links });
+  }
+
+  /** The trace events and results not yet handed out (a restored cluster's first: all of its trace). */
+  drain() {
+    const length = this.scheduler.traceLength;
+    const trace = length > this.traceIndex ? this.scheduler.traceSince(this.traceIndex) : [];
+    this.traceIndex = length;
+    const results = this.pendingResults;
+    this.pendingResults = [];
+    for (const result of this.scheduler.takeResults()) results.push({ ...result, step: this.steps });
+    return { trace, results };
   }
 }

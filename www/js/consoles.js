@@ -1,6 +1,7 @@
 // The node consoles: typing a command (with history on the arrow keys and the default level),
 // echoing it, and printing every result on the console of the node that answered, in the
-// original's words. Results are also announced in the live region.
+// original's words. Results are also announced in the live region. After time travel the
+// consoles show what had been typed and answered up to the moment shown.
 
 import { el, seconds, followBottom } from './dom.js';
 
@@ -24,7 +25,8 @@ export class Consoles {
     this.parts = [];
     this.history = []; // per node: commands typed, oldest first; kept across resets
     session.subscribe((event) => {
-      if (event.type === 'step') for (const result of event.results) this.print(result);
+      if (event.type === 'step' && event.rebuild) this.rebuild(event.trace, event.results);
+      else if (event.type === 'step') for (const result of event.results) this.print(result);
     });
   }
 
@@ -57,22 +59,39 @@ export class Consoles {
 
   /** Echoes `command` on node `node`'s console and runs it; resolves with its first result. */
   submit(node, command) {
-    const cluster = this.session.cluster;
+    // In the past, the history forks first (for a node that exists), so the echo lands on the new panels.
+    const cluster = this.parts[node] ? this.session.present() : this.session.cluster;
     const part = this.parts[node];
     // The echo goes first (show-all answers at once) and reads no layout, so the time shown is
     // the time the command is typed at.
-    if (part) this.append(part, `[${seconds(cluster.now())}] n${node}> ${String(command).trim()}`, 'echo');
+    if (part) this.echo(part, cluster.now(), node, command);
     return cluster.run(node, command);
   }
 
-  print(result) {
+  echo(part, time, node, command) {
+    this.append(part, `[${seconds(time)}] n${node}> ${String(command).trim()}`, 'echo');
+  }
+
+  // Reprints, unannounced, the commands (from the trace) and results up to the moment shown.
+  rebuild(trace, results) {
+    const lines = [
+      ...trace.filter((e) => e.kind === 'command').map((e) => ({ time: e.time, command: e })),
+      ...results.map((result) => ({ time: result.time, result })),
+    ].sort((a, b) => a.time - b.time); // stable: a command before its results of the same time
+    for (const { command, result } of lines) {
+      if (result) this.print(result, { announce: false });
+      else if (this.parts[command.node]) this.echo(this.parts[command.node], command.time, command.node, command.text);
+    }
+  }
+
+  print(result, { announce = true } = {}) {
     const part = this.parts[result.node];
     if (!part) return;
     const prefix = `[${seconds(result.time)}] `;
     const text = result.text.split('\n').join(`\n${' '.repeat(prefix.length)}`);
     const kind = !result.ok ? 'error' : result.fields.result === 'repair' ? 'repair' : 'ok';
     this.append(part, prefix + text, kind);
-    this.announce(`n${result.node}: ${result.text.split('\n').join('; ')}`);
+    if (announce) this.announce(`n${result.node}: ${result.text.split('\n').join('; ')}`);
   }
 
   append(part, text, kind) {

@@ -1,5 +1,5 @@
-// The header controls: play/pause, step, speed (log scale), run until quiet, reset, the virtual
-// clock and the seed; space and `.` as keyboard shortcuts.
+// The header controls: play/pause, step back, step, speed (log scale), run until quiet, reset,
+// the virtual clock and the seed; space, `,` and `.` as keyboard shortcuts.
 
 import { byTestId, setText, seconds } from './dom.js';
 import { MIN_SPEED, MAX_SPEED } from './cluster.js';
@@ -17,6 +17,7 @@ export class Controls {
     this.speed.min = String(Math.log10(MIN_SPEED));
     this.speed.max = String(Math.log10(MAX_SPEED));
     this.play.addEventListener('click', () => this.togglePlay());
+    byTestId('step-back').addEventListener('click', () => this.session.stepBack());
     byTestId('step').addEventListener('click', () => this.session.cluster.step());
     byTestId('run-until-quiet').addEventListener('click', () => this.session.cluster.runUntilQuiet());
     byTestId('reset').addEventListener('click', () => this.session.reset());
@@ -36,7 +37,7 @@ export class Controls {
     else cluster.play();
   }
 
-  // Space and `.` work wherever they do not type text; space leaves buttons and sliders their
+  // Space, `,` and `.` work wherever they do not type text; space leaves buttons and sliders their
   // own meaning of it.
   onKey(e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -47,6 +48,9 @@ export class Controls {
     } else if (e.key === '.') {
       e.preventDefault();
       this.session.cluster.step();
+    } else if (e.key === ',') {
+      e.preventDefault();
+      this.session.stepBack();
     }
   }
 

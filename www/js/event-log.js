@@ -64,7 +64,8 @@ export class EventLog {
 
 /** One trace event as a line: time, from -> to (or the node), what, key=value, version. */
 function line(e) {
-  const where = e.from !== undefined ? `n${e.from} -> n${e.to}` : `n${e.node}`;
+  // A fault about no one node (cut, partition, heal, switches) is the cluster's.
+  const where = e.from !== undefined ? `n${e.from} -> n${e.to}` : e.node !== undefined ? `n${e.node}` : 'cluster';
   const what = e.msg ? `${e.kind} ${e.msg}` : e.kind;
   const parts = [];
   if (e.key !== undefined) parts.push(e.version ? `${e.key}=${e.value ?? '(deleted)'}` : e.kind === 'store' ? `${e.key} purged` : `key ${e.key}`);

@@ -14,7 +14,10 @@ import { Inspector } from './inspector.js';
 import { EventLog } from './event-log.js';
 import { Spacetime } from './spacetime.js';
 import { ConfigEditor } from './config-editor.js';
+import { FaultsPanel } from './faults-panel.js';
 import { Demo } from './demo.js';
+import { Timeline } from './timeline.js';
+import { Share } from './share.js';
 import { installApi } from './api.js';
 
 async function boot() {
@@ -36,14 +39,19 @@ async function boot() {
   new EventLog(session);
   const spacetime = new Spacetime(session);
   new ConfigEditor(session);
+  const faults = new FaultsPanel(session);
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
     parts = buildPanels(byTestId('node-grid'), session.cluster.config.addresses);
     consoles.attach(parts);
     stores.attach(parts);
+    faults.attach(parts);
   });
   const demo = new Demo(session, { consoles, inspector, hint, button: byTestId('demo-read-repair') });
   session.replace(PRESET_CONFIG, PRESET_SEED);
+  const timeline = new Timeline(session);
+  const share = new Share(session);
+  await share.openLink().catch(() => {}); // a shared link's scenario; its error is shown
 
   const frame = () => {
     requestAnimationFrame(frame); // first, so one bad frame cannot stop the animation
@@ -51,9 +59,10 @@ async function boot() {
     topology.draw(now);
     spacetime.draw(now);
     controls.tick(now);
+    timeline.tick(now);
   };
   requestAnimationFrame(frame);
-  return { session, consoles, demo, spacetime };
+  return { session, consoles, demo, spacetime, timeline, share };
 }
 
 const booted = boot();

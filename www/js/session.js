@@ -1,8 +1,17 @@
 // The page's one running cluster and what outlives a single Cluster object: the config text,
-// the seed, every result so far and the link states. Views subscribe here once; events of the
-// current cluster are forwarded, and {type: 'cluster'} tells them the cluster was replaced.
+// the seed, every result so far, the link states and the history (for time travel). Views
+// subscribe here once; events of the current cluster are forwarded, and {type: 'cluster'} tells
+// them the cluster was replaced. After travelling, {type: 'cluster'} is followed by one
+// {type: 'step', rebuild: true, trace, results} holding everything up to the moment shown.
+//
+// Time travel and forks (see timeline.js for the controls): travelling restores a moment of the
+// history, paused. Playing or stepping from there replays the recorded future (the run is
+// deterministic: the same things happen again) and is live again once it passes the end. Any new
+// action in the past (a command, a fault, a link change) forks: the actions after that moment
+// are dropped and the history continues from there ({type: 'fork', time}).
 
 import { Cluster, checkConfig } from './cluster.js';
+import { History } from './history.js';
 
 export class Session {
   constructor() {
@@ -10,6 +19,8 @@ export class Session {
     this.seed = 0;
     this.results = [];
     this.links = new Map(); // "from-to" -> 'hold' | 'drop'; absent means up
+    this.history = null;
+    this.playingWhenLeft = false; // whether the end was playing when we travelled away from it
     this.listeners = new Set();
   }
 
@@ -25,25 +36,139 @@ export class Session {
 
   /**
    * Replaces the cluster with one for `configText` (seed: the given one, else the config's).
-   * Throws ConfigError before touching anything when the config is bad. Play state and speed
-   * carry over; the first cluster starts playing.
+   * Throws ConfigError before touching anything when the config is bad. Play state (unless
+   * `playing` says) and speed carry over; the first cluster starts playing. A new history starts.
    */
-  replace(configText, seed) {
+  replace(configText, seed, { playing } = {}) {
     const chosenSeed = seed ?? checkConfig(configText).config.seed;
     const next = new Cluster(configText, chosenSeed);
     const previous = this.cluster;
-    const playing = previous ? previous.playing : true;
-    if (previous) {
-      next.setSpeed(previous.speed);
-      previous.dispose();
-    }
-    this.cluster = next;
+    if (previous) next.setSpeed(previous.speed);
+    this.history?.dispose();
+    this.history = new History();
+    next.history = this.history;
+    this.history.checkpoint(next);
     this.seed = chosenSeed;
     this.results = [];
     this.links.clear();
+    this.install(next);
+    if (playing ?? (previous ? previous.playing : true)) next.play();
+  }
+
+  /**
+   * Replaces the history with a checked scenario's ({config, seed, script, timeMs}, as
+   * parseScenario gives it) and shows the moment `timeMs`, or else the end of the run (as kvsim
+   * runs it: until quiet), paused. The end of the history is then the last line's moment (or
+   * `timeMs`, if later).
+   */
+  load({ config, seed, script, timeMs }) {
+    this.replace(config, seed, { playing: false });
+    const cluster = this.cluster;
+    const moment = timeMs === undefined ? undefined : Math.round(timeMs * 1000);
+    cluster.replay(script);
+    if (moment === undefined) cluster.runUntilQuiet();
+    else cluster.fastForward({ time: Math.max(moment, cluster.actionLog.at(-1)?.time ?? 0) });
+    cluster.flush();
+    this.travel({ time: moment ?? cluster.now() });
+  }
+
+  // Makes `next` the cluster and tells the views.
+  install(next) {
+    this.cluster?.dispose();
+    this.cluster = next;
+    next.beforeAction = (check) => this.present(check);
     next.subscribe((event) => this.onClusterEvent(event));
     this.emit({ type: 'cluster' });
-    if (playing) next.play();
+  }
+
+  /**
+   * Shows the moment `target` of the history, paused: {time} (µs; everything due by then has
+   * happened) or {steps} (exactly that many steps). Past the end means the end.
+   */
+  travel(target) {
+    const from = this.cluster;
+    if (!this.history.isPast(from)) this.playingWhenLeft = from.playing;
+    from.pause(); // delivers what is due by now: the end is a replayable moment
+    this.history.advance(from, []);
+    const { end } = this.history;
+    const pastEnd = target.steps !== undefined ? target.steps >= end.steps : target.time >= end.time;
+    this.show(this.restore(pastEnd ? end : target, from));
+  }
+
+  /** Goes back exactly one step (the state before the last one); false at the start. */
+  stepBack() {
+    if (this.cluster.steps === 0) return false;
+    this.travel({ steps: this.cluster.steps - 1 });
+    return true;
+  }
+
+  /** Back to the end of the history, playing again if it was playing when we travelled away. */
+  goLive() {
+    if (!this.history.isPast(this.cluster)) return;
+    this.travel(this.history.end);
+    if (this.playingWhenLeft) this.cluster.play();
+  }
+
+  /** {now, start, end (µs), live, events (steps so far), endEvents, forkedAt (µs or null)}. */
+  timeline() {
+    const { cluster, history } = this;
+    history.advance(cluster, []);
+    return {
+      now: cluster.now(),
+      start: 0,
+      end: history.end.time,
+      live: !history.isPast(cluster),
+      events: cluster.steps,
+      endEvents: history.end.steps,
+      forkedAt: history.forkedAt,
+    };
+  }
+
+  /**
+   * The cluster new actions go to. When the page shows the past, the history is forked there
+   * first (unless `check` throws for the action): the actions after this moment are dropped.
+   */
+  present(check = () => {}) {
+    const cluster = this.cluster;
+    if (!this.history.isPast(cluster)) return cluster;
+    check(); // throws for a bad action: nothing forks then
+    const playing = cluster.playing; // replaying the recorded future: the fork plays on
+    cluster.pause(); // what is due by now happens first: it is recorded history
+    if (!this.history.isPast(cluster)) {
+      if (playing) cluster.play();
+      return cluster; // that was the rest of the recorded future: nothing to drop
+    }
+    const { configText, seed, speed } = cluster;
+    const at = { steps: cluster.steps, time: cluster.now() };
+    const kept = {
+      configText,
+      seed,
+      speed,
+      actionLog: cluster.actionLog.filter((action) => action.time <= at.time),
+      linkLog: cluster.linkLog.kept(),
+    };
+    this.history.fork(at, kept.actionLog.length, kept.linkLog.length);
+    this.show(this.restore(at, kept));
+    this.emit({ type: 'fork', time: at.time });
+    if (playing) this.cluster.play();
+    return this.cluster;
+  }
+
+  // Makes `next`, restored to a moment, the cluster; the views rebuild from it.
+  show(next) {
+    this.install(next);
+    this.results = this.history.resultsUpTo(next.steps);
+    this.emit({ type: 'step', trace: next.drain().trace, results: this.results, rebuild: true });
+    this.refreshLinks();
+  }
+
+  // A cluster at `target`, from the nearest checkpoint and the logs of `source`.
+  restore(target, source) {
+    const base = this.history.base(target, source.actionLog.length, source.linkLog.length);
+    const cluster = Cluster.restore(base, source);
+    cluster.history = this.history;
+    cluster.fastForward(target);
+    return cluster;
   }
 
   /** A fresh cluster from the same config and seed. */
@@ -52,9 +177,12 @@ export class Session {
   }
 
   onClusterEvent(event) {
-    if (event.type === 'step') this.results.push(...event.results);
+    if (event.type === 'step') {
+      this.results.push(...event.results);
+      this.history.advance(this.cluster, event.results);
+    }
     this.emit(event);
-    if (event.type === 'step' && event.trace.some((e) => e.kind === 'fault')) this.refreshLinks();
+    if (event.type === 'step' && (event.links || event.trace.some((e) => e.kind === 'fault'))) this.refreshLinks();
   }
 
   /** Sets a link to 'up', 'hold' or 'drop' and remembers it for the topology. */

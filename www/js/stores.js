@@ -1,6 +1,6 @@
 // Each node's local store as a table. A row flashes when its version changes and says STALE
 // when another node holds a newer version of the key. Stores are read from the nodes only after
-// steps whose trace stored something.
+// steps whose trace stored something or applied a fault (a restart may lose a store).
 
 import { el, compareVersions, versionText, replay } from './dom.js';
 
@@ -13,17 +13,17 @@ export class Stores {
     this.rendered = []; // per node: key -> {tr, cells, signature}
     this.snapshot = { rows: [], newest: new Map() };
     session.subscribe((event) => {
-      if (event.type === 'step' && event.trace.some((e) => e.kind === 'store')) this.refresh();
+      if (event.type === 'step' && event.trace.some((e) => e.kind === 'store' || e.kind === 'fault')) this.refresh();
     });
   }
 
   attach(parts) {
     this.parts = parts;
     this.rendered = parts.map(() => new Map());
-    this.refresh();
+    this.refresh({ flash: false }); // fresh tables (a new cluster, or a moment travelled to): nothing changed
   }
 
-  refresh() {
+  refresh({ flash = true } = {}) {
     const cluster = this.session.cluster;
     const rows = this.parts.map((_, i) => cluster.store(i));
     const newest = new Map();
@@ -33,7 +33,7 @@ export class Stores {
     }
     const changed = [];
     rows.forEach((nodeRows, i) => this.render(i, nodeRows, newest, changed));
-    replay(changed, 'flash');
+    if (flash) replay(changed, 'flash');
     this.snapshot = { rows, newest };
     this.onChange(this.snapshot);
   }

@@ -1,8 +1,10 @@
 // The topology: the nodes on a ring and every message in flight as a dot on its link, drawn on
 // one canvas from the main animation frame. In-flight messages are fetched from the cluster only
 // after a step changed them; positions are interpolated from send and due time every frame.
+// Faults (cut and degraded links, down nodes) are drawn by topology-faults.js.
 
 import { el, versionText, seconds } from './dom.js';
+import { segment, drawFaultyLinks, drawDownMark } from './topology-faults.js';
 
 /**
  * One colour per message family, defined in the stylesheet (--read, --write, …) so the canvas,
@@ -37,13 +39,15 @@ export class Topology {
     this.coordinators = new Set();
     this.held = new Map(); // "from-to" -> messages held on that link
     this.released = new Map(); // message signature -> when its held link let it go (µs)
+    this.links = []; // cluster.links(): the links that are not plainly up
+    this.down = new Set(); // the nodes that are down
     this.hits = new Float32Array(0); // x, y per drawn message, for hover
     this.pointer = null;
     this.hovered = null;
     this.size = { width: 0, height: 0 };
     const css = getComputedStyle(document.documentElement);
     this.colors = Object.fromEntries(
-      ['read', 'write', 'search', 'hint', 'ae', 'repair', 'coordinator', 'held'].map((name) => [name, css.getPropertyValue(`--${name}`).trim()]),
+      ['read', 'write', 'search', 'hint', 'ae', 'repair', 'coordinator', 'held', 'degraded', 'down'].map((name) => [name, css.getPropertyValue(`--${name}`).trim()]),
     );
     buildLegend(legend);
     session.subscribe((event) => this.onEvent(event));
@@ -64,6 +68,7 @@ export class Topology {
       this.released.clear();
       this.coordinators = new Set(); // the new panels start unmarked
       this.dirty = true;
+      this.readFaults();
     } else if (event.type === 'step') {
       this.dirty = true;
       for (const e of event.trace) {
@@ -73,7 +78,14 @@ export class Topology {
       }
     } else if (event.type === 'links') {
       for (const link of this.held.keys()) if (this.session.links.get(link) !== 'hold') this.held.delete(link);
+      this.readFaults(); // every fault, crash and restart included, is followed by 'links'
     }
+  }
+
+  readFaults() {
+    const cluster = this.session.cluster;
+    this.links = cluster.links();
+    this.down = new Set(cluster.downNodes());
   }
 
   resize() {
@@ -124,7 +136,7 @@ export class Topology {
     const { ctx } = this;
     const { nodes, nodeRadius, addresses } = this.layout(cluster.size);
     ctx.clearRect(0, 0, this.size.width, this.size.height);
-    this.drawLinks(nodes);
+    this.drawLinks(nodes, nodeRadius);
     this.drawMessages(now, nodes, nodeRadius);
     this.drawNodes(nodes, nodeRadius, addresses ? cluster.config.addresses : null);
     this.updateTooltip();
@@ -141,7 +153,7 @@ export class Topology {
     this.onCoordinators(next);
   }
 
-  drawLinks(nodes) {
+  drawLinks(nodes, nodeRadius) {
     const { ctx } = this;
     ctx.lineWidth = 1;
     ctx.strokeStyle = '#d5dbe5';
@@ -153,33 +165,7 @@ export class Topology {
       }
     }
     ctx.stroke();
-    // Links that hold or drop messages: dashed, on their direction's side, with what they do.
-    ctx.save();
-    ctx.setLineDash([6, 4]);
-    ctx.lineWidth = 2;
-    ctx.strokeStyle = this.colors.held;
-    ctx.font = '600 12px system-ui, sans-serif';
-    ctx.textAlign = 'center';
-    for (const [link, state] of this.session.links) {
-      const [from, to] = link.split('-').map(Number);
-      if (!nodes[from] || !nodes[to] || from === to) continue;
-      const { ax, ay, bx, by, nx, ny } = segment(nodes[from], nodes[to], 0, 6);
-      ctx.beginPath();
-      ctx.moveTo(ax, ay);
-      ctx.lineTo(bx, by);
-      ctx.stroke();
-      const count = this.held.get(link) ?? 0;
-      const label = state === 'hold' ? `n${from}→n${to} holding ${count}` : `n${from}→n${to} dropping`;
-      // Near the sending end, where the held messages wait, clear of the crossing links.
-      const x = ax + (bx - ax) * 0.3 + nx * 14;
-      const y = ay + (by - ay) * 0.3 + ny * 14;
-      const width = ctx.measureText(label).width + 10;
-      ctx.fillStyle = '#ffffff';
-      ctx.fillRect(x - width / 2, y - 9, width, 18);
-      ctx.fillStyle = this.colors.held;
-      ctx.fillText(label, x, y + 4);
-    }
-    ctx.restore();
+    drawFaultyLinks(ctx, { nodes, nodeRadius, links: this.links, held: this.held, colors: this.colors });
   }
 
   drawMessages(now, nodes, nodeRadius) {
@@ -240,6 +226,7 @@ export class Topology {
     const { ctx } = this;
     const small = nodeRadius < 16;
     nodes.forEach((node, i) => {
+      const down = this.down.has(i);
       const coordinating = this.coordinators.has(i);
       if (coordinating) {
         ctx.beginPath();
@@ -251,12 +238,15 @@ export class Topology {
       }
       ctx.beginPath();
       ctx.arc(node.x, node.y, nodeRadius, 0, 2 * Math.PI);
-      ctx.fillStyle = coordinating ? '#fef3c7' : '#ffffff';
+      ctx.fillStyle = down ? '#e2e8f0' : coordinating ? '#fef3c7' : '#ffffff';
       ctx.fill();
       ctx.lineWidth = coordinating ? 3 : 1.5;
-      ctx.strokeStyle = coordinating ? this.colors.coordinator : '#334155';
+      ctx.strokeStyle = down ? this.colors.down : coordinating ? this.colors.coordinator : '#334155';
+      if (down) ctx.setLineDash([4, 3]);
       ctx.stroke();
-      ctx.fillStyle = '#0f172a';
+      ctx.setLineDash([]);
+      if (down) drawDownMark(ctx, node, nodeRadius, this.colors.held);
+      ctx.fillStyle = down ? '#64748b' : '#0f172a';
       ctx.font = `700 ${small ? 11 : 14}px system-ui, sans-serif`;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
@@ -312,25 +302,6 @@ function signature(m) {
   return `${m.from}-${m.to}-${m.msg ?? m.kind}-${m.sent}-${m.due}-${m.key}`;
 }
 
-/** The link a -> b shortened by `inset` at both ends and moved `side` px to its right. */
-function segment(a, b, inset, side) {
-  const dx = b.x - a.x;
-  const dy = b.y - a.y;
-  const length = Math.hypot(dx, dy) || 1;
-  const ux = dx / length;
-  const uy = dy / length;
-  const nx = -uy;
-  const ny = ux;
-  return {
-    ax: a.x + ux * inset + nx * side,
-    ay: a.y + uy * inset + ny * side,
-    bx: b.x - ux * inset + nx * side,
-    by: b.y - uy * inset + ny * side,
-    nx,
-    ny,
-  };
-}
-
 function clip(text) {
   return text.length > 24 ? `${text.slice(0, 23)}…` : text;
 }
@@ -348,5 +319,8 @@ function buildLegend(legend) {
     ),
     el('li', {}, swatch('coordinator'), 'coordinator'),
     el('li', {}, swatch('held'), 'held link'),
+    el('li', {}, swatch('cut'), 'cut link'),
+    el('li', {}, swatch('degraded'), 'lossy, duplicating or slow link'),
+    el('li', {}, swatch('down'), 'down node'),
   );
 }

@@ -1,0 +1,180 @@
+// The faults card and each node panel's fault controls. Every control builds one fault line
+// (README "Faults") and applies it with session.fault, the path window.playground.fault takes
+// too, so the action log, share links and time travel see it. A bad line shows the core's error as
+// text next to the control and changes nothing. What is active is read back from the core after
+// every change (faults-state.js), so the controls never disagree with the cluster.
+
+import { byTestId, el, setText } from './dom.js';
+import { readFaults, describeFaults, skewText } from './faults-state.js';
+
+export class FaultsPanel {
+  constructor(session) {
+    this.session = session;
+    this.error = byTestId('fault-error');
+    this.errorHome = this.error.nextElementSibling; // where the error waits when no control failed
+    this.active = byTestId('faults-active');
+    this.from = byTestId('fault-from');
+    this.to = byTestId('fault-to');
+    this.direction = byTestId('fault-direction');
+    this.partitionGroups = byTestId('fault-partition-groups');
+    this.line = byTestId('fault-line');
+    this.hints = byTestId('fault-hints');
+    this.antiEntropy = byTestId('fault-anti-entropy');
+    this.antiEntropyMs = byTestId('fault-anti-entropy-ms');
+    this.parts = []; // the node panels' parts, from buildPanels
+    this.size = 0; // nodes in the picker
+    this.shownActive = null;
+    this.refreshPending = false;
+    this.wireCard();
+    session.subscribe((event) => {
+      if (event.type === 'cluster') this.onCluster();
+      else if (event.type === 'links' || (event.type === 'step' && event.trace.some((e) => e.kind === 'fault'))) {
+        this.scheduleRefresh();
+      }
+    });
+  }
+
+  wireCard() {
+    // Each button's line, built from the input before it (if any); Enter in that input clicks it.
+    const actions = [
+      ['fault-cut', null, () => `cut ${this.link()}`],
+      ['fault-loss', 'fault-loss-p', (p) => `loss ${this.link()} ${p}`],
+      ['fault-dup', 'fault-dup-p', (p) => `dup ${this.link()} ${p}`],
+      ['fault-delay', 'fault-delay-ms', (ms) => `delay ${this.link()} ${ms}`],
+      ['fault-jitter', 'fault-jitter-ms', (ms) => `jitter ${this.link()} ${ms}`],
+      ['fault-partition', 'fault-partition-groups', (groups) => `partition ${groups}`],
+      ['fault-heal', null, () => 'heal'],
+      ['fault-line-apply', 'fault-line', (line) => line],
+    ];
+    for (const [buttonId, inputId, line] of actions) {
+      const button = byTestId(buttonId);
+      const input = inputId && byTestId(inputId);
+      button.addEventListener('click', () => {
+        if (this.apply(line(input?.value), button) && input === this.line) this.line.value = '';
+      });
+      input?.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') button.click();
+      });
+    }
+    this.direction.addEventListener('change', () => {
+      const every = this.direction.value === '*';
+      this.from.disabled = every;
+      this.to.disabled = every;
+    });
+    this.hints.addEventListener('change', () => this.apply(`hints ${this.hints.checked ? 'on' : 'off'}`, this.hints));
+    this.antiEntropy.addEventListener('change', () => this.applyAntiEntropy(this.antiEntropy));
+    this.antiEntropyMs.addEventListener('change', () => {
+      if (this.antiEntropy.checked) this.applyAntiEntropy(this.antiEntropyMs);
+    });
+  }
+
+  /** Wires the fault controls of freshly built node panels. */
+  attach(parts) {
+    this.parts = parts;
+    parts.forEach(({ faults }, i) => {
+      const { crash, restart, restartMode, skew } = faults;
+      crash.addEventListener('click', () => {
+        if (this.apply(`crash ${i}`, crash)) restart.focus(); // Crash is disabled while down
+      });
+      restart.addEventListener('click', () => this.apply(`restart ${i} ${restartMode.value}`, restart));
+      // The value follows the thumb; the fault is applied once, when it is let go.
+      skew.addEventListener('input', () => showSkew(faults, Number(skew.value)));
+      skew.addEventListener('change', () => this.apply(`skew ${i} ${skew.value}`, skew));
+    });
+    this.refresh();
+  }
+
+  /** Applies `line` now; on an error shows it next to `control` and returns false. */
+  apply(line, control) {
+    let ok = true;
+    try {
+      this.session.fault(line);
+      this.error.hidden = true;
+    } catch (error) {
+      ok = false;
+      control.closest('.fault-row, .node-faults').after(this.error);
+      this.error.textContent = error.message;
+      this.error.hidden = false;
+    }
+    this.refresh(); // also puts back a checkbox or slider whose line failed
+    return ok;
+  }
+
+  applyAntiEntropy(control) {
+    this.apply(this.antiEntropy.checked ? `anti-entropy ${this.antiEntropyMs.value}` : 'anti-entropy off', control);
+  }
+
+  /** The LINK of a fault line from the picker: `0-2`, `0>2` or `*`. */
+  link() {
+    const direction = this.direction.value;
+    return direction === '*' ? '*' : `${this.from.value}${direction}${this.to.value}`;
+  }
+
+  onCluster() {
+    const { size } = this.session.cluster;
+    // A cluster of another size (not the same one replayed, as by time travel): fresh choices.
+    if (size !== this.size) {
+      this.size = size;
+      fillNodes(this.from, size, 0);
+      fillNodes(this.to, size, 1);
+      // Half the nodes against the other half: `0,1 | 2,3`.
+      const half = Math.ceil(size / 2);
+      const group = (from, to) => Array.from({ length: to - from }, (_, k) => from + k).join(',');
+      this.partitionGroups.value = size > 1 ? `${group(0, half)} | ${group(half, size)}` : '';
+    }
+    this.errorHome.before(this.error);
+    this.error.hidden = true;
+    this.parts = []; // until attach() gets the new panels
+    this.refresh();
+  }
+
+  scheduleRefresh() {
+    if (this.refreshPending) return;
+    this.refreshPending = true;
+    requestAnimationFrame(() => {
+      this.refreshPending = false;
+      this.refresh();
+    });
+  }
+
+  refresh() {
+    const state = readFaults(this.session.cluster);
+    this.showActive(describeFaults(state));
+    this.hints.checked = state.hints;
+    this.antiEntropy.checked = state.antiEntropyMs !== null;
+    if (state.antiEntropyMs !== null && document.activeElement !== this.antiEntropyMs) {
+      this.antiEntropyMs.value = String(state.antiEntropyMs);
+    }
+    this.parts.forEach(({ panel, faults }, i) => {
+      const down = state.down.has(i);
+      panel.classList.toggle('is-down', down);
+      setText(faults.state, down ? 'DOWN' : 'up');
+      faults.crash.disabled = down;
+      // Not under the user's thumb or arrow keys: that value is on its way in.
+      if (document.activeElement !== faults.skew) faults.skew.value = String(state.skews[i]);
+      showSkew(faults, state.skews[i]);
+    });
+  }
+
+  showActive(lines) {
+    const text = lines.join('\n');
+    if (text === this.shownActive) return;
+    this.shownActive = text;
+    this.active.replaceChildren(
+      ...(lines.length
+        ? lines.map((line) => el('li', { text: line }))
+        : [el('li', { className: 'none', text: 'none: every node is up and every link plain' })]),
+    );
+  }
+}
+
+function showSkew({ skew, skewValue }, ms) {
+  setText(skewValue, skewText(ms));
+  skew.setAttribute('aria-valuetext', `clock ${skewText(ms)}`);
+}
+
+/** Options n0 … n(size-1) in `select`, `chosen` selected. */
+function fillNodes(select, size, chosen) {
+  select.replaceChildren(...Array.from({ length: size }, (_, i) => el('option', { value: String(i), text: `n${i}` })));
+  select.value = String(Math.min(chosen, size - 1));
+}

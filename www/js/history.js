@@ -1,0 +1,91 @@
+// One history of the page's cluster, for time travel: checkpoints (copies of the scheduler and of
+// every node, taken every CHECKPOINT_EVERY steps), every result with the step that produced it,
+// and the furthest point reached (`end`). A moment is restored by copying the nearest checkpoint
+// before it and replaying the action log from there at full speed (see Cluster.fastForward); the
+// run is deterministic, so the replay is the history itself.
+//
+// A step is one `scheduler.pop()` of the page's loop: what the Step button delivers.
+
+/** Steps between checkpoints: a restore replays fewer than this many (until thinned). */
+export const CHECKPOINT_EVERY = 200;
+/**
+ * Most checkpoints kept. Each holds a copy of the trace so far, so past this many every other one
+ * is dropped (the first stays): memory stays bounded and restores replay a little further.
+ */
+export const MAX_CHECKPOINTS = 16;
+
+export class History {
+  constructor() {
+    this.checkpoints = []; // by steps: {steps, time, lines, links, scheduler, nodes}
+    this.results = []; // every result of this history, oldest first, each with its `step`
+    this.end = { steps: 0, time: 0 }; // the furthest point reached
+    this.forkedAt = null; // virtual µs of the last fork, for the note
+  }
+
+  /** Keeps a checkpoint of `cluster` as it is now, unless one of that step is kept already. */
+  checkpoint(cluster) {
+    const at = this.checkpoints.findIndex((c) => c.steps >= cluster.steps);
+    if (at >= 0 && this.checkpoints[at].steps === cluster.steps) return;
+    const taken = cluster.checkpoint();
+    if (at < 0) this.checkpoints.push(taken);
+    else this.checkpoints.splice(at, 0, taken);
+    if (this.checkpoints.length > MAX_CHECKPOINTS) {
+      const dropped = this.checkpoints.filter((_, i) => i % 2 === 1);
+      for (const c of dropped) free(c);
+      this.checkpoints = this.checkpoints.filter((_, i) => i % 2 === 0);
+    }
+  }
+
+  /**
+   * The latest checkpoint a restore to `target` ({steps} or {time}) can start from, on a cluster
+   * whose logs hold `lines` script lines and `links` link changes: it must not be past the target,
+   * nor hold actions the logs no longer have (after a fork).
+   */
+  base(target, lines, links) {
+    const before = (c) => (target.steps !== undefined ? c.steps <= target.steps : c.time <= target.time);
+    return this.checkpoints.findLast((c) => before(c) && c.lines <= lines && c.links <= links);
+  }
+
+  /** Moves the end forward to where `cluster` is, if that is further; records its new results. */
+  advance(cluster, results) {
+    for (const result of results) if (result.step > this.end.steps) this.results.push(result);
+    if (!this.isPast(cluster)) this.end = { steps: cluster.steps, time: Math.max(this.end.time, cluster.now()) };
+  }
+
+  /**
+   * Whether `cluster` shows a moment before the end: fewer steps, or a link change set by hand
+   * still to come. (At the end's steps with an earlier clock, nothing is left to happen.)
+   */
+  isPast(cluster) {
+    return cluster.steps < this.end.steps || cluster.linkLog.pending;
+  }
+
+  /** The results up to step `steps`. */
+  resultsUpTo(steps) {
+    return this.results.filter((r) => r.step <= steps);
+  }
+
+  /**
+   * Drops what came after `steps`/`time`: a new history continues from there. Checkpoints that
+   * hold dropped actions (more than `lines` lines or `links` link changes) go too.
+   */
+  fork({ steps, time }, lines, links) {
+    const keep = (c) => c.steps <= steps && c.lines <= lines && c.links <= links;
+    for (const c of this.checkpoints.filter((c) => !keep(c))) free(c);
+    this.checkpoints = this.checkpoints.filter(keep);
+    this.results = this.resultsUpTo(steps);
+    this.end = { steps, time };
+    this.forkedAt = time;
+  }
+
+  /** Releases the checkpoints' wasm memory; the history is unusable afterwards. */
+  dispose() {
+    for (const c of this.checkpoints) free(c);
+    this.checkpoints = [];
+  }
+}
+
+function free(checkpoint) {
+  checkpoint.scheduler.free();
+  for (const node of checkpoint.nodes) node.free();
+}

@@ -1,0 +1,102 @@
+// Share and export: a link holding the whole scenario and the moment shown (scenario-link.js),
+// the scenario as a file for `kvsim run --scenario` (with the moment as `time_ms`), loading such
+// a file or opening such a link (replayed to the same state), and the trace as JSON lines or as a
+// ShiViz log. A bad file or link shows its error in `share-error` and changes nothing.
+
+import { parseScenario } from '../pkg/kvplayground.js';
+import { byTestId, el } from './dom.js';
+import { MAX_SCENARIO_BYTES, scenarioFragment, readFragment, formatMs } from './scenario-link.js';
+
+export class Share {
+  constructor(session) {
+    this.session = session;
+    this.error = byTestId('share-error');
+    this.urlField = byTestId('share-url');
+    const clicks = {
+      'share-link': () => this.showLink(),
+      'download-scenario': () => download('kv-scenario.json', this.scenarioFile(), 'application/json'),
+      'export-trace': () => download('kv-trace.jsonl', this.session.cluster.traceJsonLines(), 'application/x-ndjson'),
+      'export-shiviz': () => download('kv-shiviz.log', this.session.cluster.shivizLog(), 'text/plain'),
+    };
+    for (const [testId, action] of Object.entries(clicks)) {
+      byTestId(testId).addEventListener('click', () => this.report(action, 'Cannot share this run').catch(() => {}));
+    }
+    const file = byTestId('load-scenario');
+    file.addEventListener('change', () => {
+      const chosen = file.files[0];
+      file.value = ''; // so choosing the same file again loads it again
+      if (chosen) this.report(() => this.loadFile(chosen)).catch(() => {});
+    });
+    window.addEventListener('hashchange', () => this.openLink().catch(() => {}));
+  }
+
+  /** This page's address with the scenario and the moment shown after `#`. */
+  async url() {
+    const { cluster } = this.session;
+    const fragment = await scenarioFragment(cluster.scenario(), cluster.now() / 1000);
+    return location.href.split('#')[0] + fragment;
+  }
+
+  /** The scenario file's text, with the moment shown as `time_ms`. */
+  scenarioFile() {
+    const { cluster } = this.session;
+    return cluster.scenario(Number(formatMs(cluster.now() / 1000)));
+  }
+
+  /**
+   * Replaces the history with the scenario `json` (file text) and shows its moment (`timeMs`
+   * overrides the file's `time_ms`). Rejects with the problem, changing nothing.
+   */
+  async load(json, timeMs) {
+    if (json.length > MAX_SCENARIO_BYTES) throw new Error(`invalid scenario: the text is too long: at most ${MAX_SCENARIO_BYTES} bytes`);
+    const scenario = parseScenario(json); // throws naming the field; nothing has changed yet
+    this.session.load({ ...scenario, timeMs: timeMs ?? scenario.timeMs });
+  }
+
+  /** Opens the scenario in the page's address (on load and when the fragment changes), if any. */
+  openLink() {
+    return this.report(async () => {
+      const found = await readFragment(location.hash);
+      if (found) await this.load(found.json, found.timeMs);
+    });
+  }
+
+  async showLink() {
+    const url = await this.url();
+    this.urlField.value = url;
+    this.urlField.hidden = false;
+    this.urlField.select();
+    await navigator.clipboard?.writeText(url).catch(() => {}); // may be refused: the field shows it
+    return url;
+  }
+
+  async loadFile(file) {
+    if (file.size > MAX_SCENARIO_BYTES) throw new Error(`invalid scenario: ${file.name} is too large: at most ${MAX_SCENARIO_BYTES} bytes`);
+    await this.load(await file.text());
+  }
+
+  // Runs `action`, showing its error after `what` (or clearing the last one); resolves or rejects
+  // as it does.
+  async report(action, what = 'Nothing changed') {
+    try {
+      const value = await action();
+      this.error.hidden = true;
+      this.error.textContent = '';
+      return value;
+    } catch (e) {
+      this.error.textContent = `${what}: ${e.message}`;
+      this.error.hidden = false;
+      throw e;
+    }
+  }
+}
+
+// Saves `text` as a file called `name` (a blob: link with the download attribute).
+function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = el('a', { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -1,0 +1,30 @@
+// The wasm module: loaded once, before any cluster; and the config check, which needs no cluster.
+
+import init, { validateConfig } from '../pkg/kvplayground.js';
+
+let wasmReady = null;
+/** Loads the wasm module once. */
+export function loadWasm() {
+  wasmReady ??= init();
+  return wasmReady;
+}
+
+/** A config the core rejected: `field` names what is wrong (e.g. `avg_delays[1][0]`). */
+export class ConfigError extends Error {
+  constructor(field, message) {
+    super(`invalid config: ${field}: ${message}`);
+    this.field = field;
+    this.detail = message;
+  }
+}
+
+/** Validates config text; returns {config, replicationFactor, requestTimeoutUs} or throws ConfigError. */
+export function checkConfig(configText) {
+  const checked = validateConfig(configText);
+  if (!checked.ok) throw new ConfigError(checked.field, checked.message);
+  return {
+    config: checked.config,
+    replicationFactor: checked.replication_factor,
+    requestTimeoutUs: checked.request_timeout_us,
+  };
+}
