@@ -12,13 +12,27 @@ use crate::types::{NodeId, Time, MICROS_PER_MS};
 use std::fmt;
 
 /// The usage text shown with every fault error.
-pub const FAULT_USAGE: &str = "faults: crash N | restart N keep|lose | cut LINK | partition A,B | C,D | heal | \
+pub const FAULT_USAGE: &str = "faults: crash N | restart N keep|lose | cut LINK | hold LINK | partition A,B | C,D | \
+heal [LINK] | \
 loss LINK P | dup LINK P | delay LINK MS | jitter LINK MS | skew N MS | hints on|off | \
 anti-entropy MS|off   (LINK: A-B both ways, A>B one way, * every link; P from 0 to 1)";
 
 /// The words a fault line starts with.
-pub const FAULT_NAMES: [&str; 12] =
-    ["crash", "restart", "cut", "partition", "heal", "loss", "dup", "delay", "jitter", "skew", "hints", "anti-entropy"];
+pub const FAULT_NAMES: [&str; 13] = [
+    "crash",
+    "restart",
+    "cut",
+    "hold",
+    "partition",
+    "heal",
+    "loss",
+    "dup",
+    "delay",
+    "jitter",
+    "skew",
+    "hints",
+    "anti-entropy",
+];
 
 /// The links a fault applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,8 +99,10 @@ pub enum Fault {
     /// Messages between nodes of different groups are dropped until `heal`; every node is in
     /// exactly one group.
     Partition(Vec<Vec<NodeId>>),
-    /// Every cut link (and every held one) is up again.
-    Heal,
+    /// Messages on these links wait until the link is healed, then travel with a fresh delay.
+    Hold(Links),
+    /// These links (with no links: every link) are up again, cut or holding; held messages go.
+    Heal(Option<Links>),
     /// Each message on these links is lost with this probability.
     Loss { links: Links, probability: f64 },
     /// Each message on these links is delivered twice with this probability.
@@ -161,10 +177,15 @@ fn parse_words(line: &str, nodes: usize) -> Result<Fault, String> {
             expect(1, "cut LINK")?;
             Fault::Cut(Links::parse(args[0], nodes)?)
         }
-        "heal" => {
-            expect(0, "heal")?;
-            Fault::Heal
+        "hold" => {
+            expect(1, "hold LINK")?;
+            Fault::Hold(Links::parse(args[0], nodes)?)
         }
+        "heal" => match args[..] {
+            [] => Fault::Heal(None),
+            [link] => Fault::Heal(Some(Links::parse(link, nodes)?)),
+            _ => return Err(format!("`heal` takes 0 or 1 argument(s), {} given: expected `heal [LINK]`", args.len())),
+        },
         "loss" | "dup" => {
             expect(2, &format!("{name} LINK P"))?;
             let links = Links::parse(args[0], nodes)?;
@@ -290,7 +311,9 @@ impl fmt::Display for Fault {
                     groups.iter().map(|g| g.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(",")).collect();
                 write!(f, "partition {}", groups.join(" | "))
             }
-            Fault::Heal => f.write_str("heal"),
+            Fault::Hold(links) => write!(f, "hold {links}"),
+            Fault::Heal(None) => f.write_str("heal"),
+            Fault::Heal(Some(links)) => write!(f, "heal {links}"),
             Fault::Loss { links, probability } => write!(f, "loss {links} {probability}"),
             Fault::Duplicate { links, probability } => write!(f, "dup {links} {probability}"),
             Fault::Delay { links, extra } => write!(f, "delay {links} {}", format_ms(*extra as i64)),
@@ -319,6 +342,9 @@ mod tests {
             "partition 0,1 | 2,3",
             "partition 3 | 0,2,1",
             "heal",
+            "heal 0>2",
+            "hold 0>2",
+            "hold 1-3",
             "loss 0-2 0.3",
             "loss * 1",
             "dup 2>0 0.125",
@@ -354,7 +380,9 @@ mod tests {
             ("partition 0,1 | 2", "node 3 is in no group"),
             ("partition 0,1 | 1,2,3", "node 1 is listed twice"),
             ("partition 0,,1 | 2,3", "empty"),
-            ("heal now", "`heal` takes 0 argument(s)"),
+            ("heal now", "`now` is not a link"),
+            ("heal 0-1 2-3", "`heal` takes 0 or 1 argument(s), 2 given"),
+            ("hold", "expected `hold LINK`"),
             ("loss 0-1 1.5", "`1.5` is not a probability"),
             ("loss 0-1 NaN", "not a probability"),
             ("dup 0-1", "expected `dup LINK P`"),

@@ -229,58 +229,57 @@ impl Scheduler {
 
     /// Takes the next event and advances the clock to it. A command that does not parse (or is
     /// typed on a node that is down) is answered with an error result here, a fault is applied
-    /// here, a message to a node that is down is dropped here, and the next event is taken.
+    /// here, and a message to a node that is down is dropped here: those steps come out as
+    /// `Work::Done`, one event each, like any other.
     pub fn pop(&mut self) -> Option<Step> {
-        loop {
-            let (due, source) = self.next_source()?;
-            if source != Source::Directive {
-                self.processed += 1;
-                self.now = due;
+        let (due, source) = self.next_source()?;
+        if source != Source::Directive {
+            self.processed += 1;
+            self.now = due;
+        }
+        match source {
+            // A node change a fault asked for: part of that fault's event, due now.
+            Source::Directive => self.directives.pop_front(),
+            // A fault, or a command that fails at once, is a whole step done here: the
+            // driver gets `Work::Done`, so a caller stepping up to a time never runs past it.
+            Source::Action => {
+                let PendingAction { at, what, .. } = self.actions.pop_front()?;
+                Some(match what {
+                    Pending::Command { id, node, text } => self.start_command(at, id, node, text),
+                    Pending::Fault(fault) => {
+                        let node = fault.node().unwrap_or(0);
+                        self.apply_fault(fault);
+                        Step { time: at, node, work: Work::Done }
+                    }
+                })
             }
-            match source {
-                // A node change a fault asked for: part of that fault's event, due now.
-                Source::Directive => return self.directives.pop_front(),
-                Source::Action => {
-                    let PendingAction { at, what, .. } = self.actions.pop_front()?;
-                    let step = match what {
-                        Pending::Command { id, node, text } => self.start_command(at, id, node, text),
-                        Pending::Fault(fault) => {
-                            self.apply_fault(fault);
-                            None
-                        }
-                    };
-                    if step.is_some() {
-                        return step;
-                    }
+            Source::Timer => {
+                let t = self.timers.pop_front()?;
+                if let Timer::RequestTimeout { id } = t.timer {
+                    self.ending = Some(id);
+                    self.expiring = Some(id);
                 }
-                Source::Timer => {
-                    let t = self.timers.pop_front()?;
-                    if let Timer::RequestTimeout { id } = t.timer {
-                        self.ending = Some(id);
-                        self.expiring = Some(id);
-                    }
-                    return Some(Step { time: due, node: t.node, work: Work::Input(Input::Timer(t.timer)) });
+                Some(Step { time: due, node: t.node, work: Work::Input(Input::Timer(t.timer)) })
+            }
+            Source::Message => {
+                let entry = self.queue.pop()?;
+                self.free_slots.push(entry.slot);
+                let Deliver { from, to, msg, sent } = self.slab[entry.slot as usize].take()?;
+                self.background_in_flight -= usize::from(msg.kind().is_anti_entropy());
+                if self.down[to] {
+                    self.trace.record(|| TraceEvent {
+                        text: Some(DROP_NODE_DOWN.into()),
+                        ..TraceEvent::message(due, TraceKind::Drop, from, to, &msg, sent, Some(due))
+                    });
+                    return Some(Step { time: due, node: to, work: Work::Done });
                 }
-                Source::Message => {
-                    let entry = self.queue.pop()?;
-                    self.free_slots.push(entry.slot);
-                    let Deliver { from, to, msg, sent } = self.slab[entry.slot as usize].take()?;
-                    self.background_in_flight -= usize::from(msg.kind().is_anti_entropy());
-                    if self.down[to] {
-                        self.trace.record(|| TraceEvent {
-                            text: Some(DROP_NODE_DOWN.into()),
-                            ..TraceEvent::message(due, TraceKind::Drop, from, to, &msg, sent, Some(due))
-                        });
-                        continue;
-                    }
-                    self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
-                    return Some(Step { time: due, node: to, work: Work::Input(Input::Deliver { from, msg }) });
-                }
+                self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
+                Some(Step { time: due, node: to, work: Work::Input(Input::Deliver { from, msg }) })
             }
         }
     }
 
-    fn start_command(&mut self, at: Time, id: RequestId, node: NodeId, text: Rc<str>) -> Option<Step> {
+    fn start_command(&mut self, at: Time, id: RequestId, node: NodeId, text: Rc<str>) -> Step {
         self.trace.record(|| TraceEvent {
             node: Some(node),
             request: Some(id),
@@ -289,7 +288,7 @@ impl Scheduler {
         });
         if self.down[node] {
             self.push_result(node, Some(id), text, Outcome::Failed { error: format!("node {node} is down") });
-            return None;
+            return Step { time: at, node, work: Work::Done };
         }
         match Command::parse(&text) {
             Ok(command) => {
@@ -297,11 +296,11 @@ impl Scheduler {
                     self.ending = Some(id);
                 }
                 self.requests.insert(id, (node, text));
-                Some(Step { time: at, node, work: Work::Input(Input::Client { id, command }) })
+                Step { time: at, node, work: Work::Input(Input::Client { id, command }) }
             }
             Err(e) => {
                 self.push_result(node, Some(id), text, Outcome::Failed { error: e.to_string() });
-                None
+                Step { time: at, node, work: Work::Done }
             }
         }
     }

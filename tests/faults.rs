@@ -259,3 +259,23 @@ fn certain_loss_drops_every_message_on_the_link() {
     assert_eq!(lost.len(), 1);
     assert_eq!((lost[0].from, lost[0].to, lost[0].due), (Some(3), Some(2), None));
 }
+
+#[test]
+fn a_held_link_keeps_its_messages_until_that_link_heals() {
+    let k = key();
+    let mut sim = sim();
+    at(&mut sim, &format!("0 0 insert {k} hello ALL"));
+    at(&mut sim, "5000 hold 0>2");
+    at(&mut sim, &format!("5000 0 update {k} world QUORUM"));
+    at(&mut sim, "9000 heal 0>2");
+    sim.run_until(8 * S);
+    let value = |sim: &Simulation, node| stored(sim, node, &k).and_then(|e| e.value.map(|v| v.to_string()));
+    assert_eq!(value(&sim, 2).as_deref(), Some("hello"), "the update waits on the held link");
+    assert_eq!(value(&sim, 1).as_deref(), Some("world"));
+    assert!(sim.trace().events().iter().any(|e| e.kind == TraceKind::Hold && e.to == Some(2)));
+    sim.run_until_quiet();
+    assert_eq!(value(&sim, 2).as_deref(), Some("world"), "healing the one link released it");
+    let released =
+        sim.trace().events().iter().find(|e| e.kind == TraceKind::Send && e.text.as_deref() == Some("released"));
+    assert!(released.is_some_and(|e| e.time == 9 * S && e.to == Some(2)), "{released:?}");
+}

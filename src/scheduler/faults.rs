@@ -67,12 +67,20 @@ impl Scheduler {
                     }
                 }
             }
-            Fault::Heal => {
-                for from in 0..n {
-                    for to in 0..n {
-                        if self.link(from, to) != LinkState::Up {
-                            self.set_link(from, to, LinkState::Up);
-                        }
+            Fault::Hold(links) => {
+                for (from, to) in links.pairs(n) {
+                    self.set_link(from, to, LinkState::Hold);
+                }
+            }
+            Fault::Heal(links) => {
+                // Plain `heal` also restores a node's link to itself, which `*` leaves out.
+                let pairs = match links {
+                    Some(links) => links.pairs(n),
+                    None => (0..n).flat_map(|from| (0..n).map(move |to| (from, to))).collect(),
+                };
+                for (from, to) in pairs {
+                    if self.link(from, to) != LinkState::Up {
+                        self.set_link(from, to, LinkState::Up);
                     }
                 }
             }

@@ -15,6 +15,9 @@ pub struct Step {
 pub enum Work {
     /// Handle an input.
     Input(Input),
+    /// Nothing: the scheduler did the step itself (applied a fault, or answered a command that
+    /// failed at once).
+    Done,
     /// Come back after a crash, with the store kept or lost.
     Restart { keep_store: bool },
     /// Set the clock skew, in microseconds.
@@ -31,6 +34,7 @@ impl Step {
     pub fn run_on(self, node: &mut Node, out: &mut Vec<Output>) {
         match self.work {
             Work::Input(input) => node.handle(self.time, input, out),
+            Work::Done => {}
             Work::Restart { keep_store } => node.restart(self.time, keep_store, out),
             Work::SetClockSkew(skew) => node.set_clock_skew(skew),
             Work::SetHintedHandoff(on) => node.set_hinted_handoff(on),

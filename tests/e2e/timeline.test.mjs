@@ -104,7 +104,7 @@ async function playDemo(page) {
 }
 
 test('scrubbing back shows n2 stale before the repair, in the stores and the inspector; Live shows it repaired; screenshot', SLOW, () =>
-  withPlayground(async ({ page }) => {
+  withPlayground(async ({ page, context }) => {
     const trace = await playDemo(page);
     const updated = trace.find((e) => e.kind === 'store' && e.node === 0 && e.value === 'world').time;
     const repaired = trace.find((e) => e.kind === 'deliver' && e.msg === 'repair' && e.to === 2).time;
@@ -135,9 +135,13 @@ test('scrubbing back shows n2 stale before the repair, in the stores and the ins
     assert.deepEqual(await inspectorRow(page, 2), { value: 'world', state: 'newest' });
     assert.deepEqual(await traceEvents(page), trace, 'the replayed history is the one lived');
 
-    // The demo holds a link by hand, which no scenario line can say: sharing says so.
+    // The demo holds and heals its link with fault lines, so its run can be shared as it is.
     await page.getByTestId('share-link').click();
-    await waitForText(page, 'share-error', 'by hand');
+    const url = await eventually(async () => page.getByTestId('share-url').inputValue(), { message: 'a link in share-url' });
+    const other = await openPlayground(context, url);
+    assert.equal(await traceHash(other.page), await traceHash(page), 'the shared demo: same trace hash');
+    assert.deepEqual(await storeRows(other.page, 2), await storeRows(page, 2), "the shared demo: n2's store");
+    await other.assertClean();
   }),
 );
 

@@ -48,7 +48,7 @@ export class Demo {
       this.inspector.show(KEY);
       this.caption('Demo 1/5 — n0 inserts 5=hello at ALL: it writes to the key\'s replicas n0, n1 and n2 and waits for all three acks.');
       await run(0, `insert ${KEY} hello ALL`);
-      session.setLink(0, 2, 'hold');
+      session.fault('hold 0>2');
       this.caption('Demo 2/5 — the link n0→n2 now holds its messages (dashed red). n0 updates 5=world at QUORUM: n0 and n1 ack, n2 never hears of it.');
       await run(0, `update ${KEY} world QUORUM`);
       this.caption('Demo 3/5 — n2 still has hello: its store row says STALE. Now n3 reads 5 at ONE; n2 is n3\'s nearest replica…');
@@ -61,7 +61,7 @@ export class Demo {
       );
       const repair = await session.waitForResult((r) => r.request === get.request && r.fields.result === 'repair');
       this.caption(`Demo 5/5 — all replies are in: n3 saw n${repair.fields.repaired.join(', n')} behind and sent the newest version, the REPAIR (the big red ringed dot). Watch the STALE row turn newest.`);
-      session.setLink(0, 2, 'up');
+      session.fault('heal 0>2');
       await waitForConvergence(session);
       this.caption('Done — every replica of 5 holds world. The held update to n2 was released and changes nothing (same version). Now try your own commands.');
     } catch (e) {
