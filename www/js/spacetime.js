@@ -17,7 +17,7 @@ const ZOOM_STEP = 1.6;
 const LANE_HEIGHT = 46;
 const MAX_PLOT_HEIGHT = 380;
 const SCROLL_STEPS = 1000; // the range input's resolution
-const CLOCK_REPAINT_MS = 30; // ~30 repaints a second while only the clock moves
+const CLOCK_REPAINT_MS = 50; // ~20 repaints a second while only the clock moves
 const DEFAULT_DETAILS = 'Click an arrow or a marker to see its details.';
 // Canvas colours, from the stylesheets' custom properties (the topology's for message kinds).
 const COLOR_VARIABLES = {
