@@ -3,7 +3,8 @@
 #   target   rustup target wasm32-unknown-unknown
 #   bindgen  wasm-bindgen-cli at exactly the version of `wasm-bindgen` in Cargo.lock
 #   wasmpack wasm-pack
-#   apt      Debian packages: chromium, chromium-driver (for the browser tests)
+#   apt      Debian packages: nodejs and npm (wasm-opt runs on node) and python3 (the static
+#            server) if missing; chromium, chromium-driver (for the browser tests)
 #   npm      node_modules (npm ci): binaryen's wasm-opt, and playwright-core, which drives the
 #            system Chromium in the end-to-end tests
 #
@@ -66,14 +67,15 @@ fi
 
 # --- Debian packages -----------------------------------------------------------------------
 missing=()
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if ! $only_build; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 fi
-if $only_build; then
-  :
-elif [ ${#missing[@]} -eq 0 ]; then
-  say "chromium, chromedriver: present"
+if [ ${#missing[@]} -eq 0 ]; then
+  say "Debian packages (node, npm, python3$($only_build || echo ', chromium, chromedriver')): present"
 else
   say "installing Debian packages: ${missing[*]}"
   sudo=()

@@ -3,7 +3,7 @@
 //! says what and where; nothing panics, whatever the bytes.
 
 use kvplayground::action::TimedAction;
-use kvplayground::fault::FAULT_USAGE;
+use kvplayground::fault::{FAULT_NAMES, FAULT_USAGE};
 use kvplayground::scenario::Scenario;
 use kvplayground::{script, Config};
 use proptest::prelude::*;
@@ -94,38 +94,17 @@ fn malformed_fault_lines_in_a_script_are_reported_and_the_rest_runs() {
 /// Words fault lines are made of, so random lines reach deep paths.
 fn fault_word() -> impl Strategy<Value = String> {
     prop_oneof![
-        proptest::sample::select(vec![
-            "crash",
-            "restart",
-            "cut",
-            "hold",
-            "partition",
-            "heal",
-            "loss",
-            "dup",
-            "delay",
-            "jitter",
-            "skew",
-            "hints",
-            "anti-entropy",
-            "on",
-            "off",
-            "keep",
-            "lose",
-            "*",
-            "|",
-            ",",
-            "0-1",
-            "1>0",
-            "0,1",
-            "2,3",
-            "-5",
-            "0.5",
-            "1e9",
-            "NaN",
-            "n1",
-            "9",
-        ])
+        // Every fault name, and the argument words and shapes they take.
+        proptest::sample::select(
+            FAULT_NAMES
+                .iter()
+                .copied()
+                .chain([
+                    "on", "off", "keep", "lose", "*", "|", ",", "0-1", "1>0", "0,1", "2,3", "-5", "0.5", "1e9", "NaN",
+                    "n1", "9",
+                ])
+                .collect::<Vec<_>>()
+        )
         .prop_map(String::from),
         "[0-9a-z,|*>.-]{0,6}",
     ]
