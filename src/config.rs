@@ -21,7 +21,7 @@ pub const MIN_DEFAULT_TIMEOUT_S: f64 = 1.0;
 /// Longest request timeout or grace period accepted, in seconds (one day).
 pub const MAX_PERIOD_S: f64 = 86_400.0;
 /// Shortest anti-entropy period accepted, in seconds: shorter ones would flood the network.
-pub const MIN_ANTI_ENTROPY_PERIOD_S: f64 = 0.01;
+pub const MIN_ANTI_ENTROPY_PERIOD_S: f64 = crate::node::anti_entropy::MIN_PERIOD as f64 / MICROS_PER_S as f64;
 
 /// How a message's delay on a link is drawn from that link's average.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

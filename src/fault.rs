@@ -5,8 +5,7 @@
 //! line.
 
 use crate::command::truncate;
-use crate::config::{MAX_DELAY_S, MAX_PERIOD_S, MAX_SKEW_MS};
-use crate::node::anti_entropy::MIN_PERIOD;
+use crate::config::{MAX_DELAY_S, MAX_PERIOD_S, MAX_SKEW_MS, MIN_ANTI_ENTROPY_PERIOD_S};
 use crate::script::{parse_node, split_word};
 use crate::types::{NodeId, Time, MICROS_PER_MS};
 use std::fmt;
@@ -222,8 +221,7 @@ fn parse_words(line: &str, nodes: usize) -> Result<Fault, String> {
             if args[0] == "off" {
                 Fault::AntiEntropy(None)
             } else {
-                let min_ms = (MIN_PERIOD / MICROS_PER_MS) as f64;
-                let ms = parse_ms(args[0], min_ms, MAX_PERIOD_S * 1000.0)?;
+                let ms = parse_ms(args[0], MIN_ANTI_ENTROPY_PERIOD_S * 1000.0, MAX_PERIOD_S * 1000.0)?;
                 Fault::AntiEntropy(Some((ms * MICROS_PER_MS as f64).round() as Time))
             }
         }

@@ -87,19 +87,15 @@ impl Network {
         self.any_conditions = self.conditions.iter().any(|c| *c != LinkConditions::default());
     }
 
-    /// Whether any link has conditions; senders skip the draws below when none has.
-    pub fn has_conditions(&self) -> bool {
-        self.any_conditions
-    }
-
-    /// Draws whether a message sent on `from -> to` is lost (no draw on a link without loss).
+    /// Draws whether a message sent on `from -> to` is lost (no draw on a link without loss,
+    /// and no lookup at all while no link has conditions: the common, hot case).
     pub fn is_lost(&mut self, from: NodeId, to: NodeId) -> bool {
-        self.chance(self.conditions(from, to).loss)
+        self.any_conditions && self.chance(self.conditions(from, to).loss)
     }
 
     /// Draws whether a message sent on `from -> to` is duplicated.
     pub fn is_duplicated(&mut self, from: NodeId, to: NodeId) -> bool {
-        self.chance(self.conditions(from, to).duplicate)
+        self.any_conditions && self.chance(self.conditions(from, to).duplicate)
     }
 
     /// Draws the delay of one message on the link `from -> to`, in microseconds: the delay drawn

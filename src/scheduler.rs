@@ -66,6 +66,16 @@ enum Source {
 }
 
 /// A message held on a link until the link is set up again.
+/// A request that may still produce results: a get that answered waits to report its repair,
+/// and with hinted handoff a write that answered waits for every replica.
+#[derive(Clone, Debug)]
+struct OpenRequest {
+    node: NodeId,
+    text: Rc<str>,
+    /// Whether its client has had a result; a crash then ends it without another one.
+    answered: bool,
+}
+
 #[derive(Clone, Debug)]
 struct Held {
     from: NodeId,
@@ -96,8 +106,8 @@ pub struct Scheduler {
     /// Node changes faults asked for, handed out before anything else.
     directives: VecDeque<Step>,
     next_request: RequestId,
-    /// Node and text of every request that may still produce results.
-    requests: FxHashMap<RequestId, (NodeId, Rc<str>)>,
+    /// Every request that may still produce results.
+    requests: FxHashMap<RequestId, OpenRequest>,
     /// A request that ends with the step just popped (its deadline passed, or it was a
     /// `show-all`), forgotten once the step's outputs are absorbed.
     ending: Option<RequestId>,
@@ -295,7 +305,7 @@ impl Scheduler {
                 if command == Command::ShowAll {
                     self.ending = Some(id);
                 }
-                self.requests.insert(id, (node, text));
+                self.requests.insert(id, OpenRequest { node, text, answered: false });
                 Step { time: at, node, work: Work::Input(Input::Client { id, command }) }
             }
             Err(e) => {
@@ -319,7 +329,13 @@ impl Scheduler {
             match output {
                 Output::Send { to, msg } => self.send(node, to, msg, now),
                 Output::Reply { id, outcome } => {
-                    let text = self.requests.get(&id).map(|(_, t)| t.clone()).unwrap_or_else(|| Rc::from(""));
+                    let text = match self.requests.get_mut(&id) {
+                        Some(request) => {
+                            request.answered = true;
+                            request.text.clone()
+                        }
+                        None => Rc::from(""),
+                    };
                     self.push_result(node, Some(id), text, outcome);
                 }
                 // A node that is down has no timers; it sets them again when it restarts.
@@ -351,11 +367,6 @@ impl Scheduler {
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Message, now: Time) {
         match self.network.link(from, to) {
-            LinkState::Up if !self.network.has_conditions() => {
-                let due = now + self.network.sample_delay(from, to);
-                self.trace.record(|| TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due)));
-                self.push(due, Deliver { from, to, msg, sent: now });
-            }
             LinkState::Up if self.network.is_lost(from, to) => self.trace_drop(now, from, to, &msg, now, DROP_LOSS),
             LinkState::Up => {
                 let due = now + self.network.sample_delay(from, to);

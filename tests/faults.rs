@@ -279,3 +279,19 @@ fn a_held_link_keeps_its_messages_until_that_link_heals() {
         sim.trace().events().iter().find(|e| e.kind == TraceKind::Send && e.text.as_deref() == Some("released"));
     assert!(released.is_some_and(|e| e.time == 9 * S && e.to == Some(2)), "{released:?}");
 }
+
+#[test]
+fn a_crash_after_a_request_answered_gives_its_client_no_second_result() {
+    // n0's get at ONE answers from n0 at once but waits for n2 (cut off) to decide its repair;
+    // the crash ends it without an "abandoned" result after the value already returned.
+    let k = key();
+    let mut sim = sim();
+    at(&mut sim, &format!("0 0 insert {k} v ALL"));
+    at(&mut sim, "5000 cut 0-2");
+    let get = request(&mut sim, &format!("5000 0 get {k} ONE"));
+    at(&mut sim, "5500 crash 0");
+    sim.run_until_quiet();
+    let results: Vec<_> = sim.results().iter().filter(|r| r.request == Some(get)).collect();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(value_read(results[0]).as_deref(), Some("v"));
+}

@@ -12,11 +12,6 @@ use crate::types::NodeId;
 use std::collections::VecDeque;
 
 impl Scheduler {
-    /// Whether `node` crashed and has not restarted.
-    pub fn is_down(&self, node: NodeId) -> bool {
-        self.down.get(node).copied().unwrap_or(false)
-    }
-
     /// The nodes that are down, in order.
     pub fn down_nodes(&self) -> Vec<NodeId> {
         (0..self.nodes()).filter(|&n| self.down[n]).collect()
@@ -118,13 +113,15 @@ impl Scheduler {
         }
         self.timers = kept;
         // Sorted: the map's iteration order differs between 64-bit and wasm32.
-        let mut abandoned: Vec<RequestId> =
-            self.requests.iter().filter(|(_, (coordinator, _))| *coordinator == node).map(|(&id, _)| id).collect();
-        abandoned.sort_unstable();
-        for id in abandoned {
-            if let Some((_, text)) = self.requests.remove(&id) {
-                let error = format!("{text} abandoned: node {node} crashed before the request finished");
-                self.push_result(node, Some(id), text, Outcome::Failed { error });
+        let mut ended: Vec<RequestId> =
+            self.requests.iter().filter(|(_, request)| request.node == node).map(|(&id, _)| id).collect();
+        ended.sort_unstable();
+        for id in ended {
+            // A request that already answered its client (a get waiting to repair, a write
+            // waiting for hints) just ends; only an unanswered one reports the crash.
+            if let Some(request) = self.requests.remove(&id).filter(|request| !request.answered) {
+                let error = format!("{} abandoned: node {node} crashed before the request finished", request.text);
+                self.push_result(node, Some(id), request.text, Outcome::Failed { error });
             }
         }
     }
