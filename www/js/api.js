@@ -20,7 +20,10 @@
 //   playground.setSpeed(x)               Virtual seconds per wall second, 0.1 to 100.
 //   playground.runUntilQuiet()           Processes everything left at once.
 //   playground.reset()                   A fresh cluster from the same config and seed.
-//   playground.setLink(from, to, state)  state: 'up', 'hold' (keep messages until 'up') or 'drop'.
+//   playground.setLink(from, to, state)  state: 'up', 'hold' (keep messages until 'up') or 'drop':
+//                                        the fault line `heal`, `hold` or `cut` for `from>to`
+//                                        (see fault); returns its canonical line; throws for a
+//                                        bad state or node and changes nothing.
 //   playground.trace()                   The run's trace as JSON lines (as `kvsim run --trace`).
 //   playground.fault(line)               Applies a fault line now (`crash 2`, `restart 2 keep`,
 //                                        `cut 0-1`, `partition 0,1 | 2,3`, `heal`, `loss 0-2 0.3`,
@@ -56,8 +59,9 @@
 //                                        `time_ms` (else runs until quiet). Promise; rejects with
 //                                        the error (also shown in share-error), changes nothing.
 //   playground.traceHash()               The trace's hash, as `kvsim run --hash` prints it.
-//   playground.exportTrace()             The trace up to the moment shown, as JSON lines.
-//   playground.exportShiviz()            The same as a ShiViz log.
+//   playground.exportTrace()             The same function as trace() (the trace up to the moment
+//                                        shown, as JSON lines).
+//   playground.exportShiviz()            The same function as shiviz().
 //
 // Times are virtual microseconds (ResultView.time, sent, due, now) except where seconds are
 // named. The page's own controls, consoles and tables follow whatever these calls do.
@@ -70,6 +74,8 @@ export function installApi(booted) {
     return app;
   };
   const cluster = () => ready().session.cluster;
+  const trace = () => cluster().traceJsonLines();
+  const shiviz = () => cluster().shivizLog();
   window.playground = Object.freeze({
     ready: booted.then((started) => {
       app = started;
@@ -98,11 +104,11 @@ export function installApi(booted) {
     runUntilQuiet: () => cluster().runUntilQuiet(),
     reset: () => ready().session.reset(),
     setLink: (from, to, state) => ready().session.setLink(from, to, state),
-    trace: () => cluster().traceJsonLines(),
+    trace,
     fault: (line) => ready().session.fault(line),
     script: () => cluster().script(),
     scenario: () => cluster().scenario(),
-    shiviz: () => cluster().shivizLog(),
+    shiviz,
     demo: () => ready().demo.play(),
     results: () => [...ready().session.results],
     spacetime: () => ready().spacetime.summary(),
@@ -117,7 +123,7 @@ export function installApi(booted) {
     shareUrl: () => ready().share.url(),
     loadScenario: (jsonText) => ready().share.report(() => ready().share.load(String(jsonText))),
     traceHash: () => cluster().traceHash(),
-    exportTrace: () => cluster().traceJsonLines(),
-    exportShiviz: () => cluster().shivizLog(),
+    exportTrace: trace,
+    exportShiviz: shiviz,
   });
 }

@@ -2,13 +2,12 @@
 // gloo timer in wasm) that wakes us when the next message is due. Virtual time runs with the
 // wall clock, scaled by `speed`, while playing; every message crosses the JS event loop.
 //
-// Listeners get {type: 'step', trace, results, links} after events are processed (`links`: a
-// link set by hand changed), and {type: 'clock'} when play/pause/speed change.
+// Listeners get {type: 'step', trace, results} after events are processed, and {type: 'clock'}
+// when play/pause/speed change.
 //
 // Time travel: `checkpoint()` copies the wasm state, `Cluster.restore` starts a cluster from such a
-// copy with the whole action log (the actions after the copy are scheduled again, links set by
-// hand are set again when their moment comes), and `fastForward` replays to a moment without
-// pacing. Every result carries the `step` (scheduler pop) that produced it.
+// copy with the whole action log (the actions after the copy are scheduled again), and
+// `fastForward` replays to a moment without pacing. Every result carries the `step` (scheduler pop) that produced it.
 //
 // Faults go through the scheduler's queue like commands. Those that change a node (restart,
 // clock skew) come back out of `scheduler.pop()` as envelopes for that node, and
@@ -18,7 +17,6 @@
 import { KvNode, KvScheduler, Pacer, replicasOf, scenarioJson } from '../pkg/kvplayground.js';
 import { checkConfig } from './wasm.js';
 import { CHECKPOINT_EVERY } from './history.js';
-import { LinkLog } from './link-log.js';
 
 export { loadWasm, ConfigError, checkConfig } from './wasm.js';
 
@@ -29,11 +27,13 @@ export const MAX_SPEED = 100;
 
 export class Cluster {
   /**
-   * Throws ConfigError for a bad config; nothing is created then. With a `checkpoint` (see
-   * `checkpoint()`), the scheduler and nodes start as copies of its own.
+   * Throws ConfigError for a bad config; nothing is created then. `checked`: what
+   * checkConfig(configText) gave, if already known ({config, replicationFactor,
+   * requestTimeoutUs}): the config is not checked again. With a `checkpoint` (see `checkpoint()`),
+   * the scheduler and nodes start as copies of its own.
    */
-  constructor(configText, seed, checkpoint = null) {
-    const checked = checkConfig(configText);
+  constructor(configText, seed, { checked = checkConfig(configText), checkpoint = null } = {}) {
+    this.checked = checked;
     this.configText = JSON.stringify(checked.config);
     this.config = checked.config;
     this.replicationFactor = checked.replicationFactor;
@@ -56,11 +56,9 @@ export class Cluster {
     this.baseVirtual = 0;
     this.traceIndex = 0;
     this.actionLog = []; // {time (µs), line}: every command and fault, replays the run with kvsim
-    this.linkLog = new LinkLog(); // links set by hand
-    this.linksChanged = false; // since the last flush
     this.pendingResults = []; // taken after each pop, handed out at the next flush
     this.history = null; // a History that keeps checkpoints as the steps go by
-    // Called by every new action (run, fault, setLink) with a check that throws for a bad one:
+    // Called by every new action (run, fault) with a check that throws for a bad one:
     // returns the cluster to act on, which is another one when the session forks the history
     // because this one shows the past (after the check, so a bad action forks nothing).
     this.beforeAction = () => this;
@@ -69,15 +67,14 @@ export class Cluster {
   }
 
   /**
-   * A cluster starting from `checkpoint` with the logs of `source` (same config, seed, speed): the
-   * script lines after the checkpoint are scheduled again, and links set by hand are set again at
-   * their moments. Paused at the checkpoint's time.
+   * A cluster starting from `checkpoint` with the action log of `source` (same config, seed,
+   * speed): the script lines after the checkpoint are scheduled again. Paused at the checkpoint's
+   * time. `source.checked` is its checked config, not checked again.
    */
   static restore(checkpoint, source) {
-    const cluster = new Cluster(source.configText, source.seed, checkpoint);
+    const cluster = new Cluster(source.configText, source.seed, { checked: source.checked, checkpoint });
     cluster.speed = source.speed;
     cluster.actionLog = source.actionLog.slice();
-    cluster.linkLog = source.linkLog.copy(checkpoint.links);
     cluster.pausedAt = checkpoint.time;
     for (const { time, line } of cluster.actionLog.slice(checkpoint.lines)) cluster.scheduler.scheduleLine(time, line);
     return cluster;
@@ -89,7 +86,6 @@ export class Cluster {
       steps: this.steps,
       time: this.scheduler.now,
       lines: this.actionLog.length,
-      links: this.linkLog.applied,
       scheduler: this.scheduler.snapshot(),
       nodes: this.nodes.map((node) => node.snapshot()),
     };
@@ -103,14 +99,11 @@ export class Cluster {
   fastForward(target) {
     const more = (due) => (target.steps !== undefined ? this.steps < target.steps : due <= target.time);
     for (;;) {
-      // A link set by hand before the next step may release messages: set it before looking.
-      if (!(this.steps >= target.steps)) this.applyLinks(target.time ?? Infinity);
       const due = this.scheduler.nextDue();
       if (due === undefined || !more(due)) break;
       this.deliverNext();
     }
     this.pausedAt = Math.max(this.pausedAt, target.time ?? this.scheduler.now);
-    this.applyLinks(this.pausedAt);
   }
 
   get size() {
@@ -181,10 +174,10 @@ export class Cluster {
   }
 
   /**
-   * Applies a fault line now (e.g. `crash 2`, `restart 2 keep`, `cut 0-1`, `partition 0,1 | 2,3`,
-   * `heal`, `loss 0-2 0.3`, `skew 1 -500`; a `<node> <command>` line works too). Returns the
-   * canonical line as logged. Throws an Error naming the problem (with the usage) for a bad
-   * line; nothing changes then.
+   * Applies a fault line now (e.g. `crash 2`, `restart 2 keep`, `cut 0-1`, `hold 0>2`,
+   * `partition 0,1 | 2,3`, `heal`, `loss 0-2 0.3`, `skew 1 -500`; a `<node> <command>` line works
+   * too). Returns the canonical line as logged. Throws an Error naming the problem (with the
+   * usage) for a bad line; nothing changes then.
    */
   fault(line) {
     const present = this.beforeAction(() => this.tryOnCopy((copy) => copy.scheduleLine(this.now(), String(line))));
@@ -231,7 +224,6 @@ export class Cluster {
   /** Delivers exactly one event (the next due), moving the clock to it. False when nothing is left. */
   step() {
     if (this.playing) this.pause();
-    this.applyLinks(Infinity); // a link set by hand before the next step (it may release messages)
     const due = this.scheduler.nextDue();
     if (due === undefined) {
       this.flush();
@@ -246,19 +238,12 @@ export class Cluster {
   /** Processes everything left but background anti-entropy, however far in virtual time; the clock ends at the last event. */
   runUntilQuiet() {
     let last = this.now();
-    // Anti-entropy never runs out: stop when only it is left (and no logged link change is).
-    while (!this.scheduler.isQuiet || this.linkLog.pending) {
-      const link = this.linkLog.next(this.steps);
+    // Anti-entropy never runs out: stop when only it is left.
+    while (!this.scheduler.isQuiet) {
       const due = this.scheduler.nextDue();
-      if (link) {
-        last = Math.max(last, link.time);
-        this.applyLinks(Infinity);
-      } else if (due === undefined) {
-        break;
-      } else {
-        last = Math.max(last, due);
-        this.deliverNext();
-      }
+      if (due === undefined) break;
+      last = Math.max(last, due);
+      this.deliverNext();
     }
     if (this.playing) {
       this.baseVirtual = last;
@@ -267,21 +252,6 @@ export class Cluster {
       this.pausedAt = last;
     }
     this.flush();
-  }
-
-  /**
-   * Sets what a link does with new messages: 'up', 'hold' or 'drop'; logged in `linkLog` (no
-   * script line says it, so such a run has no scenario file). It acts after everything due by now;
-   * a replay sets it again after the same number of steps.
-   */
-  setLink(from, to, state) {
-    const present = this.beforeAction(() => this.tryOnCopy((copy) => copy.setLink(from, to, state)));
-    if (present !== this) return present.setLink(from, to, state);
-    this.catchUp();
-    this.scheduler.setLink(from, to, state);
-    this.linkLog.record({ time: Math.max(Math.floor(this.now()), this.scheduler.now), steps: this.steps, from, to, state });
-    this.flush();
-    this.arm();
   }
 
   /** Messages on their way: [{id, from, to, kind, key, value, version, request, sent, due}]. */
@@ -315,14 +285,9 @@ export class Cluster {
 
   /**
    * The run so far as a scenario file (JSON text) for `kvsim run --scenario` or sharing; with
-   * `timeMs`, the moment to reopen it at. Throws for a run with links set by hand.
+   * `timeMs`, the moment to reopen it at.
    */
   scenario(timeMs) {
-    if (this.linkLog.length) {
-      throw new Error(
-        'this run holds or releases a link by hand (as the read-repair demo does), which a scenario file cannot express: use the fault lines cut and heal instead',
-      );
-    }
     return scenarioJson(this.configText, this.seed, this.scriptLines(), timeMs);
   }
 
@@ -374,13 +339,11 @@ export class Cluster {
     for (let due = this.scheduler.nextDue(); due !== undefined && due <= now; due = this.scheduler.nextDue()) {
       this.deliverNext();
     }
-    this.applyLinks(now);
     this.flush();
   }
 
   // One step: pops the next input (something must be due), hands it to its node, keeps results.
   deliverNext() {
-    this.applyLinks(Infinity);
     const envelope = this.scheduler.pop();
     if (envelope !== undefined) this.scheduler.absorb(this.nodes[envelope.node].handle(envelope));
     this.steps += 1;
@@ -388,24 +351,11 @@ export class Cluster {
     if (this.steps % CHECKPOINT_EVERY === 0) this.history?.checkpoint(this);
   }
 
-  // Sets the logged links not yet in effect that were set after the steps so far, once the clock
-  // has reached their time (or before the next step: they were set before it).
-  applyLinks(clock) {
-    this.linkLog.applyDue(this.steps, clock, (link) => {
-      this.scheduler.setLink(link.from, link.to, link.state);
-      this.linksChanged = true;
-      if (!this.playing) this.pausedAt = Math.max(this.pausedAt, link.time);
-    });
-  }
-
-  // Arms the pacer for the next due event (or logged link change), so it happens after its
-  // (scaled) delay.
+  // Arms the pacer for the next due event, so it happens after its (scaled) delay.
   arm() {
     this.pacer.cancel();
     if (!this.playing) return;
-    const link = this.linkLog.next(this.steps)?.time;
-    const event = this.scheduler.nextDue();
-    const due = event === undefined || link < event ? link : event;
+    const due = this.scheduler.nextDue();
     if (due === undefined) return;
     const delayMs = Math.max(0, (due - this.now()) / 1000 / this.speed);
     this.pacer.arm(delayMs, () => {
@@ -417,8 +367,6 @@ export class Cluster {
   // Tells listeners what happened since the last flush and resolves waiting run() calls.
   flush() {
     const { trace, results } = this.drain();
-    const links = this.linksChanged;
-    this.linksChanged = false;
     for (const result of results) {
       const resolve = this.waiters.get(result.request);
       if (resolve) {
@@ -426,7 +374,7 @@ export class Cluster {
         resolve(result);
       }
     }
-    if (trace.length || results.length || links) this.emit({ type: 'step', trace, results, links });
+    if (trace.length || results.length) this.emit({ type: 'step', trace, results });
   }
 
   /** The trace events and results not yet handed out (a restored cluster's first: all of its trace). */

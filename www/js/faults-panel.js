@@ -28,9 +28,7 @@ export class FaultsPanel {
     this.wireCard();
     session.subscribe((event) => {
       if (event.type === 'cluster') this.onCluster();
-      else if (event.type === 'links' || (event.type === 'step' && event.trace.some((e) => e.kind === 'fault'))) {
-        this.scheduleRefresh();
-      }
+      else if (event.type === 'links') this.scheduleRefresh(); // the session's word after every fault
     });
   }
 

@@ -16,7 +16,7 @@ export const MAX_CHECKPOINTS = 16;
 
 export class History {
   constructor() {
-    this.checkpoints = []; // by steps: {steps, time, lines, links, scheduler, nodes}
+    this.checkpoints = []; // by steps: {steps, time, lines, scheduler, nodes}
     this.results = []; // every result of this history, oldest first, each with its `step`
     this.end = { steps: 0, time: 0 }; // the furthest point reached
     this.forkedAt = null; // virtual µs of the last fork, for the note
@@ -38,26 +38,29 @@ export class History {
 
   /**
    * The latest checkpoint a restore to `target` ({steps} or {time}) can start from, on a cluster
-   * whose logs hold `lines` script lines and `links` link changes: it must not be past the target,
-   * nor hold actions the logs no longer have (after a fork).
+   * whose action log holds `lines` script lines: it must not be past the target, nor hold actions
+   * the log no longer has (after a fork).
    */
-  base(target, lines, links) {
+  base(target, lines) {
     const before = (c) => (target.steps !== undefined ? c.steps <= target.steps : c.time <= target.time);
-    return this.checkpoints.findLast((c) => before(c) && c.lines <= lines && c.links <= links);
+    return this.checkpoints.findLast((c) => before(c) && c.lines <= lines);
   }
 
   /** Moves the end forward to where `cluster` is, if that is further; records its new results. */
   advance(cluster, results) {
     for (const result of results) if (result.step > this.end.steps) this.results.push(result);
-    if (!this.isPast(cluster)) this.end = { steps: cluster.steps, time: Math.max(this.end.time, cluster.now()) };
+    if (this.isPast(cluster)) return;
+    const time = Math.max(this.end.time, cluster.now());
+    // Called every frame: a new object only when the end moved.
+    if (cluster.steps !== this.end.steps || time !== this.end.time) this.end = { steps: cluster.steps, time };
   }
 
   /**
-   * Whether `cluster` shows a moment before the end: fewer steps, or a link change set by hand
-   * still to come. (At the end's steps with an earlier clock, nothing is left to happen.)
+   * Whether `cluster` shows a moment before the end: fewer steps. (At the end's steps with an
+   * earlier clock, nothing is left to happen.)
    */
   isPast(cluster) {
-    return cluster.steps < this.end.steps || cluster.linkLog.pending;
+    return cluster.steps < this.end.steps;
   }
 
   /** The results up to step `steps`. */
@@ -67,10 +70,10 @@ export class History {
 
   /**
    * Drops what came after `steps`/`time`: a new history continues from there. Checkpoints that
-   * hold dropped actions (more than `lines` lines or `links` link changes) go too.
+   * hold dropped actions (more than `lines` lines) go too.
    */
-  fork({ steps, time }, lines, links) {
-    const keep = (c) => c.steps <= steps && c.lines <= lines && c.links <= links;
+  fork({ steps, time }, lines) {
+    const keep = (c) => c.steps <= steps && c.lines <= lines;
     for (const c of this.checkpoints.filter((c) => !keep(c))) free(c);
     this.checkpoints = this.checkpoints.filter(keep);
     this.results = this.resultsUpTo(steps);

@@ -1,8 +1,9 @@
 // The page's one running cluster and what outlives a single Cluster object: the config text,
-// the seed, every result so far, the link states and the history (for time travel). Views
-// subscribe here once; events of the current cluster are forwarded, and {type: 'cluster'} tells
-// them the cluster was replaced. After travelling, {type: 'cluster'} is followed by one
-// {type: 'step', rebuild: true, trace, results} holding everything up to the moment shown.
+// the seed, every result so far and the history (for time travel). Views subscribe here once;
+// events of the current cluster are forwarded, and {type: 'cluster'} tells them the cluster was
+// replaced; {type: 'links'} follows every fault (the links, down nodes, … may have changed).
+// After travelling, {type: 'cluster'} is followed by one {type: 'step', rebuild: true, trace,
+// results} holding everything up to the moment shown.
 //
 // Time travel and forks (see timeline.js for the controls): travelling restores a moment of the
 // history, paused. Playing or stepping from there replays the recorded future (the run is
@@ -13,12 +14,14 @@
 import { Cluster, checkConfig } from './cluster.js';
 import { History } from './history.js';
 
+/** The fault line word for each state setLink takes. */
+const LINK_FAULTS = { up: 'heal', hold: 'hold', drop: 'cut' };
+
 export class Session {
   constructor() {
     this.cluster = null;
     this.seed = 0;
     this.results = [];
-    this.links = new Map(); // "from-to" -> 'hold' | 'drop'; absent means up
     this.history = null;
     this.playingWhenLeft = false; // whether the end was playing when we travelled away from it
     this.listeners = new Set();
@@ -40,8 +43,9 @@ export class Session {
    * `playing` says) and speed carry over; the first cluster starts playing. A new history starts.
    */
   replace(configText, seed, { playing } = {}) {
-    const chosenSeed = seed ?? checkConfig(configText).config.seed;
-    const next = new Cluster(configText, chosenSeed);
+    const checked = checkConfig(configText);
+    const chosenSeed = seed ?? checked.config.seed;
+    const next = new Cluster(configText, chosenSeed, { checked });
     const previous = this.cluster;
     if (previous) next.setSpeed(previous.speed);
     this.history?.dispose();
@@ -50,7 +54,6 @@ export class Session {
     this.history.checkpoint(next);
     this.seed = chosenSeed;
     this.results = [];
-    this.links.clear();
     this.install(next);
     if (playing ?? (previous ? previous.playing : true)) next.play();
   }
@@ -144,10 +147,10 @@ export class Session {
       configText,
       seed,
       speed,
+      checked: cluster.checked,
       actionLog: cluster.actionLog.filter((action) => action.time <= at.time),
-      linkLog: cluster.linkLog.kept(),
     };
-    this.history.fork(at, kept.actionLog.length, kept.linkLog.length);
+    this.history.fork(at, kept.actionLog.length);
     this.show(this.restore(at, kept));
     this.emit({ type: 'fork', time: at.time });
     if (playing) this.cluster.play();
@@ -164,7 +167,7 @@ export class Session {
 
   // A cluster at `target`, from the nearest checkpoint and the logs of `source`.
   restore(target, source) {
-    const base = this.history.base(target, source.actionLog.length, source.linkLog.length);
+    const base = this.history.base(target, source.actionLog.length);
     const cluster = Cluster.restore(base, source);
     cluster.history = this.history;
     cluster.fastForward(target);
@@ -182,13 +185,17 @@ export class Session {
       this.history.advance(this.cluster, event.results);
     }
     this.emit(event);
-    if (event.type === 'step' && (event.links || event.trace.some((e) => e.kind === 'fault'))) this.refreshLinks();
+    // Every fault step, typed now or replayed from the action log, changes what the views show.
+    if (event.type === 'step' && event.trace.some((e) => e.kind === 'fault')) this.refreshLinks();
   }
 
-  /** Sets a link to 'up', 'hold' or 'drop' and remembers it for the topology. */
+  /**
+   * Sets a link to 'up', 'hold' or 'drop': the fault line `heal`, `hold` or `cut` for `from>to`
+   * (see fault). Returns the canonical line; throws for a bad state or node, changing nothing.
+   */
   setLink(from, to, state) {
-    this.cluster.setLink(from, to, state);
-    this.refreshLinks();
+    if (!Object.hasOwn(LINK_FAULTS, state)) throw new RangeError(`link state ${state} must be up, hold or drop`);
+    return this.fault(`${LINK_FAULTS[state]} ${from}>${to}`);
   }
 
   /** Applies a fault line now (see Cluster.fault); throws for a bad line. */
@@ -196,12 +203,17 @@ export class Session {
     return this.cluster.fault(line);
   }
 
-  // Copies the cut and holding links from the core (faults change them too) and tells the views.
-  refreshLinks() {
-    this.links.clear();
-    for (const link of this.cluster.links()) {
-      if (link.state !== 'up') this.links.set(`${link.from}-${link.to}`, link.state);
+  /** The cut and holding links, read from the core: "from-to" -> 'hold' | 'drop'; absent means up. */
+  get links() {
+    const links = new Map();
+    for (const link of this.cluster?.links() ?? []) {
+      if (link.state !== 'up') links.set(`${link.from}-${link.to}`, link.state);
     }
+    return links;
+  }
+
+  // Tells the views that faults (links, down nodes, …) may have changed.
+  refreshLinks() {
     this.emit({ type: 'links' });
   }
 

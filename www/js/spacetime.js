@@ -21,10 +21,8 @@ const CLOCK_REPAINT_MS = 50; // ~20 repaints a second while only the clock moves
 const DEFAULT_DETAILS = 'Click an arrow or a marker to see its details.';
 // Canvas colours, from the stylesheets' custom properties (the topology's for message kinds).
 const COLOR_VARIABLES = {
-  read: '--read',
-  write: '--write',
-  search: '--search',
-  repair: '--repair',
+  // One per message family, from the topology's kind table, so a new kind cannot drift.
+  ...Object.fromEntries(Object.values(KINDS).map(({ family }) => [family, `--${family}`])),
   held: '--held',
   ink: '--ink',
   muted: '--muted',

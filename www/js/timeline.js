@@ -59,11 +59,12 @@ export class Timeline {
     const endMs = Math.ceil(end / 1000);
     if (this.slider.max !== String(endMs)) this.slider.max = String(endMs);
     // The thumb follows the clock, except under the pointer of someone dragging it.
-    if (this.wanted === null && !this.dragging) this.slider.value = String(Math.floor(now / 1000));
+    const value = String(Math.floor(now / 1000));
+    if (this.wanted === null && !this.dragging && this.slider.value !== value) this.slider.value = value;
     const text = `t = ${seconds(now)} s of ${seconds(end)} s · event ${events} of ${endEvents}`;
     setText(this.time, text);
     if (this.slider.getAttribute('aria-valuetext') !== text) this.slider.setAttribute('aria-valuetext', text);
-    this.live.disabled = live;
-    this.bar.classList.toggle('in-past', !live);
+    if (this.live.disabled !== live) this.live.disabled = live;
+    if (this.bar.classList.contains('in-past') !== !live) this.bar.classList.toggle('in-past', !live);
   }
 }

@@ -77,7 +77,8 @@ export class Topology {
         if (e.kind === 'send' && e.time > e.sent) this.released.set(signature(e), e.time);
       }
     } else if (event.type === 'links') {
-      for (const link of this.held.keys()) if (this.session.links.get(link) !== 'hold') this.held.delete(link);
+      const links = this.session.links; // built from the core on each read: read it once
+      for (const link of this.held.keys()) if (links.get(link) !== 'hold') this.held.delete(link);
       this.readFaults(); // every fault, crash and restart included, is followed by 'links'
     }
   }
