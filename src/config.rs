@@ -87,15 +87,28 @@ pub struct Config {
 impl Config {
     /// Parses and validates a config file's text.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
-        // The path names the field of a mistyped value (`seed`, `avg_delays[1][2]`), like the
-        // validation errors do; errors about the document as a whole name the file.
+        if !text.trim_start().starts_with('{') {
+            // serde would read a list as the fields in order; a config file is an object.
+            serde_json::from_str::<serde::de::IgnoredAny>(text)
+                .map_err(|e| ConfigError::new("config.json", e.to_string()))?;
+            return Err(ConfigError::not_an_object());
+        }
         let mut de = serde_json::Deserializer::from_str(text);
-        let config: Config = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let config = Config::read(&mut de)?;
+        de.end().map_err(|e| ConfigError::new("config.json", e.to_string()))?;
+        Ok(config)
+    }
+
+    /// Reads and validates a config from any serde source: JSON text natively, the browser's own
+    /// parsed object in wasm. The path names the field of a mistyped value (`seed`,
+    /// `avg_delays[1][2]`), like the validation errors do; errors about the document as a whole
+    /// name the file.
+    pub fn read<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Config, ConfigError> {
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." || path == "?" { "config.json".to_string() } else { path };
             ConfigError::new(field, e.into_inner().to_string())
         })?;
-        de.end().map_err(|e| ConfigError::new("config.json", e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -268,6 +281,14 @@ pub struct ConfigError {
 impl ConfigError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         ConfigError { field: field.into(), message: message.into() }
+    }
+
+    /// The document is JSON but not an object.
+    pub fn not_an_object() -> Self {
+        ConfigError::new(
+            "config.json",
+            r#"not a JSON object: a config looks like {"addresses": [...], "avg_delays": [[...]]}"#,
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! What a client sees: the outcome of a command, in data and in the original's words.
 
 use crate::message::RequestId;
-use crate::types::{format_time, Entry, Key, NodeId, Time};
+use crate::types::{format_time, Entry, Key, NodeId, Time, Version};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -164,59 +164,112 @@ impl ClientResult {
     }
 
     /// The flat JSON object `kvsim --json` prints.
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::json;
-        let mut obj = json!({
-            "time": self.time as f64 / 1e6,
-            "node": self.node,
-            "command": &*self.command,
-            "ok": self.outcome.is_ok(),
-        });
-        let map = obj.as_object_mut().expect("json! of an object literal is an object");
-        let live_value = |e: Option<&Entry>| e.and_then(|e| e.value.as_deref()).map(String::from);
+    pub fn to_json(&self) -> ResultJson {
+        let live_value = |e: &Entry| e.value.as_deref().map(String::from);
+        let mut json = ResultJson {
+            command: self.command.to_string(),
+            node: self.node,
+            ok: self.outcome.is_ok(),
+            time: self.time as f64 / 1e6,
+            ..ResultJson::default()
+        };
         match &self.outcome {
             Outcome::Value { entry, heard_from, .. } => {
-                map.insert("result".into(), json!("value"));
-                map.insert("value".into(), json!(live_value(entry.as_ref())));
-                map.insert("timestamp".into(), json!(entry.as_ref().map(|e| e.version)));
-                map.insert("heard_from".into(), json!(heard_from));
+                json.result = "value";
+                json.value = Some(entry.as_ref().and_then(live_value));
+                json.timestamp = Some(entry.as_ref().map(|e| e.version));
+                json.heard_from = Some(heard_from.clone());
             }
             Outcome::Written { op, entry, acked_by, .. } => {
-                map.insert("result".into(), json!(op));
-                map.insert("value".into(), json!(live_value(Some(entry))));
-                map.insert("timestamp".into(), json!(entry.version));
-                map.insert("acked_by".into(), json!(acked_by));
+                json.result = op.name();
+                json.value = Some(live_value(entry));
+                json.timestamp = Some(Some(entry.version));
+                json.acked_by = Some(acked_by.clone());
             }
             Outcome::Repaired { entry, repaired, .. } => {
-                map.insert("result".into(), json!("repair"));
-                map.insert("value".into(), json!(live_value(Some(entry))));
-                map.insert("timestamp".into(), json!(entry.version));
-                map.insert("repaired".into(), json!(repaired));
+                json.result = "repair";
+                json.value = Some(live_value(entry));
+                json.timestamp = Some(Some(entry.version));
+                json.repaired = Some(repaired.clone());
             }
             Outcome::Searched { replies, .. } => {
-                map.insert("result".into(), json!("search"));
-                let list: Vec<_> = replies
-                    .iter()
-                    .map(|r| {
-                        json!({"node": r.node, "value": live_value(r.entry.as_ref()), "replica": r.replica,
-                                    "answered": r.answered, "timestamp": r.entry.as_ref().map(|e| e.version)})
-                    })
-                    .collect();
-                map.insert("replies".into(), json!(list));
+                json.result = "search";
+                json.replies = Some(
+                    replies
+                        .iter()
+                        .map(|r| ReplyJson {
+                            answered: r.answered,
+                            node: r.node,
+                            replica: r.replica,
+                            timestamp: r.entry.as_ref().map(|e| e.version),
+                            value: r.entry.as_ref().and_then(live_value),
+                        })
+                        .collect(),
+                );
             }
             Outcome::Listed { entries } => {
-                map.insert("result".into(), json!("show-all"));
-                let list: Vec<_> = entries
-                    .iter()
-                    .map(|(k, e)| json!({"key": k, "value": live_value(Some(e)), "timestamp": e.version}))
-                    .collect();
-                map.insert("entries".into(), json!(list));
+                json.result = "show-all";
+                json.entries = Some(
+                    entries
+                        .iter()
+                        .map(|(key, e)| EntryJson { key: key.to_string(), timestamp: e.version, value: live_value(e) })
+                        .collect(),
+                );
             }
             Outcome::Failed { error } => {
-                map.insert("result".into(), json!("error"));
-                map.insert("error".into(), json!(error));
+                json.result = "error";
+                json.error = Some(error.clone());
             }
         }
-        obj
+        json
     }
+}
+
+/// A result as the flat JSON object `kvsim --json` prints (the page's `fields` too). Fields
+/// that do not apply to a result are absent; `value` and `timestamp` are `null` for "not
+/// found". In alphabetical order, as the output has always been.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ResultJson {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acked_by: Option<Vec<NodeId>>,
+    pub command: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<EntryJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heard_from: Option<Vec<NodeId>>,
+    pub node: NodeId,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repaired: Option<Vec<NodeId>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replies: Option<Vec<ReplyJson>>,
+    /// What kind of result: `value`, `insert`, `update`, `delete`, `repair`, `search`,
+    /// `show-all` or `error`.
+    pub result: &'static str,
+    /// Seconds.
+    pub time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Option<Version>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Option<String>>,
+}
+
+/// One node's answer in a `search` result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReplyJson {
+    pub answered: bool,
+    pub node: NodeId,
+    pub replica: bool,
+    pub timestamp: Option<Version>,
+    pub value: Option<String>,
+}
+
+/// One row of a `show-all` result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EntryJson {
+    pub key: String,
+    pub timestamp: Version,
+    pub value: Option<String>,
 }

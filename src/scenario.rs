@@ -17,7 +17,8 @@ use crate::action::{Action, TimedAction, MAX_TIME_MS};
 use crate::command::Command;
 use crate::config::Config;
 use crate::sim::Simulation;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// The scenario format this build reads and writes.
@@ -26,13 +27,108 @@ pub const SCENARIO_VERSION: u64 = 1;
 /// The file as JSON.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ScenarioFile {
+pub(crate) struct ScenarioFile {
     version: u64,
     config: Config,
     seed: u64,
     script: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     time_ms: Option<f64>,
+}
+
+/// What a scenario document says its version is, read alone before the rest (whose fields
+/// are skipped, whatever they hold).
+enum VersionProbe {
+    NotAnObject,
+    Missing,
+    Number(u64),
+    /// Anything else, as written: `"1"`, `1.5`, `null`.
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for VersionProbe {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct Document;
+        impl<'de> Visitor<'de> for Document {
+            type Value = VersionProbe;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON document")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<VersionProbe, A::Error> {
+                let mut version = VersionProbe::Missing;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "version" {
+                        version = map.next_value_seed(Version)?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(version)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<VersionProbe, A::Error> {
+                IgnoredAny.visit_seq(seq).map(|_| VersionProbe::NotAnObject)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::NotAnObject)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::NotAnObject)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::NotAnObject)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::NotAnObject)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::NotAnObject)
+            }
+            fn visit_unit<E>(self) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::NotAnObject)
+            }
+        }
+
+        struct Version;
+        impl<'de> Visitor<'de> for Version {
+            type Value = VersionProbe;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a version number")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::Number(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<VersionProbe, E> {
+                Ok(u64::try_from(v).map_or_else(|_| VersionProbe::Other(v.to_string()), VersionProbe::Number))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::Other(format!("{v:?}")))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::Other(format!("\"{v}\"")))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::Other(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<VersionProbe, E> {
+                Ok(VersionProbe::Other("null".into()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<VersionProbe, A::Error> {
+                IgnoredAny.visit_seq(seq).map(|_| VersionProbe::Other("a list".into()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<VersionProbe, A::Error> {
+                IgnoredAny.visit_map(map).map(|_| VersionProbe::Other("an object".into()))
+            }
+        }
+
+        impl<'de> DeserializeSeed<'de> for Version {
+            type Value = VersionProbe;
+            fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<VersionProbe, D::Error> {
+                de.deserialize_any(self)
+            }
+        }
+
+        de.deserialize_any(Document)
+    }
 }
 
 /// A parsed, validated scenario. The seed replaces the config's own `seed`.
@@ -54,7 +150,7 @@ pub struct ScenarioError {
 }
 
 impl ScenarioError {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
         ScenarioError { field: field.into(), message: message.into() }
     }
 }
@@ -70,22 +166,25 @@ impl std::error::Error for ScenarioError {}
 impl Scenario {
     /// Parses and validates a scenario file's text.
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
-        // The version first, so a file of another version is reported as such rather than as
-        // having fields this build does not know.
-        let document: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ScenarioError::new("scenario", e.to_string()))?;
-        match document.get("version") {
-            Some(v) if v.as_u64() == Some(SCENARIO_VERSION) => {}
-            Some(v) => {
-                return Err(ScenarioError::new(
-                    "version",
-                    format!("{v} is not supported: this build reads version {SCENARIO_VERSION}"),
-                ))
-            }
-            None if document.is_object() => {
+        let mut probe = serde_json::Deserializer::from_str(text);
+        let scenario = Scenario::read(&mut probe, &mut serde_json::Deserializer::from_str(text))?;
+        probe.end().map_err(|e| ScenarioError::new("scenario", e.to_string()))?;
+        Ok(scenario)
+    }
+
+    /// Reads and validates a scenario from two serde sources of the same document (JSON text
+    /// natively, the browser's own parsed object in wasm): the first for the version alone, so
+    /// a file of another version is reported as such rather than as having fields this build
+    /// does not know; the second for the rest.
+    pub fn read<'de, D: Deserializer<'de>>(probe: D, document: D) -> Result<Scenario, ScenarioError> {
+        match VersionProbe::deserialize(probe).map_err(|e| ScenarioError::new("scenario", e.to_string()))? {
+            VersionProbe::Number(SCENARIO_VERSION) => {}
+            VersionProbe::NotAnObject => return Err(ScenarioError::new("scenario", "not a JSON object")),
+            VersionProbe::Missing => {
                 return Err(ScenarioError::new("version", format!("missing: add \"version\": {SCENARIO_VERSION}")))
             }
-            None => return Err(ScenarioError::new("scenario", "not a JSON object")),
+            VersionProbe::Number(v) => return Err(unsupported(v.to_string())),
+            VersionProbe::Other(v) => return Err(unsupported(v)),
         }
         let file: ScenarioFile = serde_path_to_error::deserialize(document).map_err(|e| {
             let path = e.path().to_string();
@@ -113,14 +212,18 @@ impl Scenario {
 
     /// The scenario as its file's text (pretty JSON); parses back to an equal scenario.
     pub fn to_json(&self) -> String {
-        let file = ScenarioFile {
+        serde_json::to_string_pretty(&self.document()).expect("a scenario serialises")
+    }
+
+    /// The scenario as its file's document, for a serializer of another format.
+    pub fn document(&self) -> impl Serialize {
+        ScenarioFile {
             version: SCENARIO_VERSION,
             config: self.config.clone(),
             seed: self.seed,
             script: self.script.iter().map(TimedAction::to_string).collect(),
             time_ms: self.time_ms,
-        };
-        serde_json::to_string_pretty(&file).expect("a scenario serialises")
+        }
     }
 
     /// A simulation with every action of the script scheduled, not yet run.
@@ -139,6 +242,10 @@ impl Scenario {
         sim.run_until_quiet();
         sim
     }
+}
+
+fn unsupported(version: String) -> ScenarioError {
+    ScenarioError::new("version", format!("{version} is not supported: this build reads version {SCENARIO_VERSION}"))
 }
 
 /// One script line, commands included: a scenario is checked whole before it runs.

@@ -4,7 +4,7 @@
 use crate::message::{MessageKind, RequestId};
 use crate::network::{LinkConditions, LinkState};
 use crate::node::Node;
-use crate::outcome::ClientResult;
+use crate::outcome::{ClientResult, ResultJson};
 use crate::scheduler::{InFlight, Scheduler};
 use crate::types::{Key, NodeId, Time, Value, Version};
 use serde::Serialize;
@@ -70,7 +70,7 @@ pub struct ResultView {
     /// The result in the original's words (one or more lines).
     pub text: String,
     /// The same fields `kvsim run --json` prints.
-    pub fields: serde_json::Value,
+    pub fields: ResultJson,
 }
 
 impl ResultView {

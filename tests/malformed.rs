@@ -37,9 +37,9 @@ fn malformed_configs_are_errors_naming_the_field() {
         ("not json".into(), "config.json", "expected"),
         ("".into(), "config.json", "EOF"),
         ("{".into(), "config.json", "EOF"),
-        ("[]".into(), "config.json", "struct Config"),
-        ("null".into(), "config.json", "struct Config"),
-        ("42".into(), "config.json", "struct Config"),
+        ("[]".into(), "config.json", "not a JSON object"),
+        ("null".into(), "config.json", "not a JSON object"),
+        ("42".into(), "config.json", "not a JSON object"),
         (r#"{"addresses": ["a"], "avg_delays": [[NaN]]}"#.into(), "avg_delays[0][0]", "expected value"),
         (r#"{"addresses": ["a"], "avg_delays": [[0]]} trailing"#.into(), "config.json", "trailing characters"),
         // Missing, unknown and repeated fields.

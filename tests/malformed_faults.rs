@@ -45,7 +45,7 @@ fn malformed_scenarios_name_the_field() {
         (r#"{"version": 1.5}"#.into(), "version", "1.5 is not supported"),
         (r#"{"version": 1, "seed": 1, "script": []}"#.into(), "scenario", "missing field `config`"),
         (scenario_with(&[]).replace(r#""script":[]"#, r#""script":"0 0 get 5 ONE""#), "script", "invalid type"),
-        (scenario_with(&[]).replace(r#""seed":3"#, r#""seed":1e400"#), "scenario", "number out of range"),
+        (scenario_with(&[]).replace(r#""seed":3"#, r#""seed":1e400"#), "seed", "number out of range"),
         (scenario_with(&[]).replace(r#""seed":3"#, r#""seed":3.5"#), "seed", "invalid type"),
         (scenario_with(&[]).replace(r#""addresses""#, r#""adresses""#), "config.adresses", "unknown field"),
         (

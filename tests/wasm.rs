@@ -216,6 +216,51 @@ fn bad_configs_are_errors_naming_the_field() {
     assert_eq!(page_loop_trace(), GOLDEN);
 }
 
+/// The page reads JSON with the browser's own parser, kvsim with serde_json: every malformed
+/// config and scenario must get the same verdict (the same field) from both.
+#[wasm_bindgen_test]
+fn the_page_and_kvsim_name_the_same_field_for_malformed_files() {
+    let configs = [
+        "not json",
+        "null",
+        "[1, 2]",
+        r#"{"addresses": "a", "avg_delays": [[0]]}"#,
+        r#"{"addresses": ["a"], "avg_delays": [[0]], "colour": "red"}"#,
+        r#"{"addresses": ["a"], "avg_delays": [[0]], "seed": 1.5}"#,
+        r#"{"addresses": ["a"], "avg_delays": [[0]], "seed": -1}"#,
+        r#"{"addresses": ["a", "b"], "avg_delays": [[0, "x"], [0, 0]]}"#,
+        r#"{"addresses": ["a"], "avg_delays": [[0]], "replication_factor": 0}"#,
+        r#"{"avg_delays": [[0]]}"#,
+    ];
+    for text in configs {
+        let native = kvplayground::config::Config::from_json(text).expect_err(text);
+        let checked = ok(validate_config(text), "validateConfig");
+        assert_eq!(get(&checked, "field").as_string(), Some(native.field.clone()), "{text}: kvsim says {native}");
+    }
+    let file = |fields: &str| format!(r#"{{"version": 1, "config": {CONFIG}, "seed": 7, "script": []{fields}}}"#);
+    let scenarios = [
+        "null".to_string(),
+        "[1, 2]".to_string(),
+        r#"{"version": 1.5}"#.to_string(),
+        r#"{"version": "1"}"#.to_string(),
+        r#"{"version": 2}"#.to_string(),
+        r#"{"seed": 1}"#.to_string(),
+        file(r#", "colour": 1"#),
+        file(r#", "time_ms": "soon""#),
+        file("").replace(r#""seed": 7"#, r#""seed": 7.5"#),
+        file("").replace(r#""addresses""#, r#""colour": 1, "addresses""#),
+        file("").replace(r#""script": []"#, r#""script": "0 0 get 5 ONE""#),
+    ];
+    for text in &scenarios {
+        let native = kvplayground::scenario::Scenario::parse(text).expect_err(text);
+        let page = err(parse_scenario(text), "parseScenario");
+        assert!(
+            page.starts_with(&format!("invalid scenario: {}: ", native.field)),
+            "{text}: page says {page}, kvsim {native}"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 fn bad_arguments_are_errors_and_the_module_keeps_working() {
     // Node ids out of range.

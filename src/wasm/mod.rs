@@ -7,6 +7,7 @@
 //! as plain JSON-compatible objects. Every call that takes input from the page returns a
 //! `Result`; a panic, should one happen, is shown on the page instead of freezing it silently.
 
+mod json;
 mod node;
 mod pacer;
 mod runs;
@@ -45,7 +46,7 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
 
 /// Parses and validates a config; the error message names the field.
 fn parse_config(json: &str) -> Result<Config, JsError> {
-    Config::from_json(json).map_err(|e| JsError::new(&e.to_string()))
+    json::config(json).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// A whole-number seed from JS, which has no u64.
@@ -76,7 +77,7 @@ pub fn validate_config(json: &str) -> Result<JsValue, JsError> {
         Valid { ok: bool, config: Config, replication_factor: usize, request_timeout_us: crate::Time },
         Invalid { ok: bool, field: String, message: String },
     }
-    let checked = match Config::from_json(json) {
+    let checked = match json::config(json) {
         Ok(config) => Checked::Valid {
             ok: true,
             replication_factor: config.replication_factor(),

@@ -1,8 +1,7 @@
 //! Whole runs inside wasm: fast-forward and replay of a script or a scenario, scenario files,
 //! and the benchmark.
 
-use super::{parse_config, seed_from_js, to_js};
-use crate::scenario::Scenario;
+use super::{json, parse_config, seed_from_js, to_js};
 use crate::script;
 use crate::sim::Simulation;
 use crate::view::ResultView;
@@ -42,7 +41,7 @@ pub fn run_scenario(json: &str) -> Result<JsValue, JsError> {
         results: Vec<ResultView>,
         trace: String,
     }
-    let sim = Scenario::parse(json).map_err(|e| JsError::new(&e.to_string()))?.run();
+    let sim = json::scenario(json).map_err(|e| JsError::new(&e.to_string()))?.run();
     let results = sim.results().iter().map(ResultView::of).collect();
     to_js(&Run { trace_hash: sim.trace().hash_hex(), results, trace: sim.trace().to_json_lines() })
 }
@@ -57,19 +56,21 @@ pub fn scenario_json(
     lines: Vec<String>,
     time_ms: Option<f64>,
 ) -> Result<String, JsError> {
-    let config: serde_json::Value =
-        serde_json::from_str(config_json).map_err(|e| JsError::new(&format!("invalid config: {e}")))?;
-    let mut document = serde_json::json!({
-        "version": crate::scenario::SCENARIO_VERSION,
-        "config": config,
-        "seed": seed_from_js(seed)?,
-        "script": lines,
-    });
-    if let Some(ms) = time_ms {
-        document["time_ms"] = serde_json::json!(ms);
+    let config = json::parse(config_json).map_err(|e| JsError::new(&format!("invalid config: {e}")))?;
+    let mut fields = vec![
+        ("version", JsValue::from(crate::scenario::SCENARIO_VERSION as f64)),
+        ("config", config),
+        ("seed", JsValue::from(seed_from_js(seed)? as f64)),
+        ("script", lines.into_iter().map(JsValue::from).collect::<js_sys::Array>().into()),
+    ];
+    fields.extend(time_ms.map(|ms| ("time_ms", JsValue::from(ms))));
+    let document = js_sys::Object::new();
+    for (field, value) in fields {
+        js_sys::Reflect::set(&document, &field.into(), &value)
+            .map_err(|_| JsError::new("cannot build the scenario document"))?;
     }
-    let scenario = Scenario::parse(&document.to_string()).map_err(|e| JsError::new(&e.to_string()))?;
-    Ok(scenario.to_json())
+    let scenario = json::scenario_of(document.into()).map_err(|e| JsError::new(&e.to_string()))?;
+    json::stringify(&scenario.document(), true)
 }
 
 /// Largest seed a page can hold exactly (JS numbers).
@@ -98,14 +99,14 @@ pub fn parse_scenario(json: &str) -> Result<JsValue, JsError> {
             json.len()
         )));
     }
-    let scenario = Scenario::parse(json).map_err(|e| JsError::new(&e.to_string()))?;
+    let scenario = json::scenario(json).map_err(|e| JsError::new(&e.to_string()))?;
     if scenario.seed > MAX_JS_SEED {
         return Err(JsError::new(&format!(
             "invalid scenario: seed: {} is too large for the page: at most 2^53 - 1",
             scenario.seed
         )));
     }
-    let config = serde_json::to_string(&scenario.config).map_err(|e| JsError::new(&e.to_string()))?;
+    let config = json::stringify(&scenario.config, false)?;
     let script = scenario.script.iter().map(ToString::to_string).collect();
     to_js(&Parsed { config, seed: scenario.seed, script, time_ms: scenario.time_ms })
 }

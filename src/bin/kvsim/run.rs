@@ -71,7 +71,7 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(
 
 pub fn result_line(result: &ClientResult, json: bool) -> String {
     if json {
-        result.to_json().to_string()
+        serde_json::to_string(&result.to_json()).expect("results serialise")
     } else {
         result.to_text()
     }
