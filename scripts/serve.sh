@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Serves www/ on http://127.0.0.1:${PORT:-8000}/ with Python's static server (it sends .wasm as
-# application/wasm and .js as text/javascript, which the page's module imports need).
+# Serves www/ on http://127.0.0.1:${PORT:-8000}/ with Python's static server (scripts/serve.py).
 # Build the wasm package first: scripts/build-wasm.sh (scripts/play.sh does both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,4 +9,4 @@ if [ ! -f www/pkg/kvplayground_bg.wasm ]; then
   exit 1
 fi
 echo "serving www/ at http://127.0.0.1:$PORT/  (Ctrl-C stops it)"
-exec python3 -m http.server "$PORT" --bind 127.0.0.1 --directory www
+exec python3 scripts/serve.py "$PORT" www

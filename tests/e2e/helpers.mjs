@@ -18,13 +18,17 @@ export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const KVSIM = join(ROOT, 'target/release/kvsim');
 export const EXAMPLE_CONFIG = readFileSync(join(ROOT, 'examples/config.json'), 'utf8');
 
-/** Starts `python3 -m http.server` on a free port serving www/; resolves {url, close}. */
-export async function startServer({ needPage = true } = {}) {
+/**
+ * Starts scripts/serve.py on a free port serving www/; resolves {url, close}. `isolated` makes
+ * the page cross-origin isolated (finer frame timestamps, for the benchmark).
+ */
+export async function startServer({ needPage = true, isolated = false } = {}) {
   if (needPage && !existsSync(join(WWW, 'index.html'))) throw new Error('www/index.html does not exist');
   if (!existsSync(join(WWW, 'pkg/kvplayground_bg.wasm'))) {
     throw new Error('www/pkg is not built: run scripts/build-wasm.sh (scripts/test.sh does)');
   }
-  const child = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', WWW], {
+  const args = ['-u', join(ROOT, 'scripts/serve.py'), ...(isolated ? ['--isolated'] : []), '0', WWW];
+  const child = spawn('python3', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stop = () => child.kill();

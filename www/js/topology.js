@@ -35,7 +35,8 @@ export class Topology {
     this.tooltip = tooltip;
     this.onCoordinators = onCoordinators;
     this.messages = [];
-    this.dirty = true;
+    this.dirty = true; // the message list must be read again
+    this.painted = null; // the virtual time last painted; null: repaint whatever the time
     this.coordinators = new Set();
     this.held = new Map(); // "from-to" -> messages held on that link
     this.released = new Map(); // message signature -> when its held link let it go (µs)
@@ -55,14 +56,17 @@ export class Topology {
     canvas.addEventListener('pointermove', (e) => {
       const box = canvas.getBoundingClientRect();
       this.pointer = { x: e.clientX - box.left, y: e.clientY - box.top };
+      this.painted = null;
     });
     canvas.addEventListener('pointerleave', () => {
       this.pointer = null;
+      this.painted = null;
     });
     this.resize();
   }
 
   onEvent(event) {
+    this.painted = null;
     if (event.type === 'cluster') {
       this.held.clear();
       this.released.clear();
@@ -96,6 +100,7 @@ export class Topology {
     this.canvas.width = Math.round(box.width * dpr);
     this.canvas.height = Math.round(box.height * dpr);
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    this.painted = null;
   }
 
   /**
@@ -122,8 +127,10 @@ export class Topology {
     return { nodes, nodeRadius, addresses };
   }
 
-  /** Draws one frame at virtual time `now` (µs). */
+  /** Draws one frame at virtual time `now` (µs); nothing when nothing changed (paused, idle). */
   draw(now) {
+    if (now === this.painted) return;
+    this.painted = now;
     const cluster = this.session.cluster;
     if (this.dirty) {
       this.dirty = false;
