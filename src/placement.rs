@@ -42,11 +42,13 @@ impl Replicas {
     }
 
     pub fn contains(&self, node: NodeId) -> bool {
-        (node + self.n - self.first) % self.n < self.rf
+        // Distance clockwise from the first replica, without a division (this runs per reply).
+        let distance = if node >= self.first { node - self.first } else { node + self.n - self.first };
+        distance < self.rf
     }
 
     pub fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
-        (0..self.rf).map(move |i| (self.first + i) % self.n)
+        (self.first..self.first + self.rf).map(move |i| if i >= self.n { i - self.n } else { i })
     }
 }
 

@@ -28,7 +28,7 @@ use crate::outcome::{ClientResult, Outcome};
 use crate::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
 use crate::trace::{SEND_DUPLICATE, SEND_RELEASED};
 use crate::types::{NodeId, Time};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
 
@@ -96,9 +96,9 @@ pub struct Scheduler {
     /// script does not deepen the heap.
     actions: VecDeque<PendingAction>,
     /// Timers, sorted by `(at, seq)`. Request deadlines all have the same duration, so they
-    /// arrive in order; most are cancelled, and are skipped without counting as events.
+    /// arrive in order; most are moot by then (their request finished, see [`Self::is_live`])
+    /// and are skipped without counting as events.
     timers: VecDeque<PendingTimer>,
-    cancelled: FxHashSet<Timer>,
     network: Network,
     held: Vec<Held>,
     /// Nodes that crashed and have not restarted.
@@ -131,7 +131,6 @@ impl Scheduler {
             free_slots: Vec::new(),
             actions: VecDeque::new(),
             timers: VecDeque::new(),
-            cancelled: FxHashSet::default(),
             network: Network::new(config, seed),
             held: Vec::new(),
             down: vec![false; config.len()],
@@ -204,16 +203,25 @@ impl Scheduler {
         self.actions.is_empty()
             && self.directives.is_empty()
             && self.queue.len() == self.background_in_flight
-            && self.timers.iter().all(|t| t.timer.is_periodic() || self.cancelled.contains(&t.timer))
+            && self.timers.iter().all(|t| t.timer.is_periodic() || !self.is_live(t.timer))
     }
 
-    /// The earliest of the event sources, by `(due, seq)`, after dropping cancelled timers.
+    /// Whether a timer still has something to do: a request's deadline is moot once the request
+    /// has ended. Checking the open requests spares a set of cancelled timers.
+    fn is_live(&self, timer: Timer) -> bool {
+        match timer {
+            Timer::RequestTimeout { id } => self.requests.contains_key(&id),
+            Timer::HintRetry { .. } | Timer::AntiEntropy { .. } => true,
+        }
+    }
+
+    /// The earliest of the event sources, by `(due, seq)`, after dropping moot timers.
     fn next_source(&mut self) -> Option<(Time, Source)> {
         if !self.directives.is_empty() {
             return Some((self.now, Source::Directive));
         }
         while let Some(t) = self.timers.front() {
-            if !self.cancelled.remove(&t.timer) {
+            if self.is_live(t.timer) {
                 break;
             }
             self.timers.pop_front();
@@ -344,12 +352,8 @@ impl Scheduler {
                     let seq = self.next_seq();
                     insert_sorted(&mut self.timers, at, PendingTimer { at, seq, node, timer }, |t| t.at);
                 }
-                Output::CancelTimer { timer } => {
-                    // A request cancels its deadline after its last reply: nothing more will come.
-                    if let Timer::RequestTimeout { id } = timer {
-                        self.requests.remove(&id);
-                    }
-                    self.cancelled.insert(timer);
+                Output::Finished { id } => {
+                    self.requests.remove(&id);
                 }
                 Output::StoreChanged { key, entry } => self.trace.record(|| TraceEvent {
                     node: Some(node),
@@ -477,9 +481,9 @@ impl Scheduler {
         &self.results
     }
 
-    /// Removes and returns the results gathered so far.
-    pub fn take_results(&mut self) -> Vec<ClientResult> {
-        std::mem::take(&mut self.results)
+    /// Removes and returns the results gathered so far (the buffer is kept for the next ones).
+    pub fn take_results(&mut self) -> std::vec::Drain<'_, ClientResult> {
+        self.results.drain(..)
     }
 
     pub fn trace(&self) -> &Trace {

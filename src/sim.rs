@@ -103,7 +103,7 @@ impl Simulation {
         self.scheduler.results()
     }
 
-    pub fn take_results(&mut self) -> Vec<ClientResult> {
+    pub fn take_results(&mut self) -> std::vec::Drain<'_, ClientResult> {
         self.scheduler.take_results()
     }
 

@@ -186,7 +186,7 @@ impl Coordinator {
         };
         if finished {
             self.pending.remove(&id);
-            out.push(Output::CancelTimer { timer: Timer::RequestTimeout { id } });
+            out.push(Output::Finished { id });
         }
     }
 

@@ -69,9 +69,10 @@ pub enum Output {
         at: Time,
         timer: Timer,
     },
-    /// The timer is no longer needed (its request finished before the deadline).
-    CancelTimer {
-        timer: Timer,
+    /// Request `id` finished before its deadline: no more results will come, and its
+    /// `RequestTimeout` timer is moot (the only timer a node ever takes back).
+    Finished {
+        id: RequestId,
     },
     /// The local store changed: `entry` is the new version, or `None` when a tombstone was purged.
     StoreChanged {

@@ -9,7 +9,6 @@ use crate::network::LinkState;
 use crate::outcome::Outcome;
 use crate::trace::{TraceEvent, TraceKind};
 use crate::types::NodeId;
-use std::collections::VecDeque;
 
 impl Scheduler {
     /// The nodes that are down, in order.
@@ -103,15 +102,7 @@ impl Scheduler {
     /// clients, since the memory that tracked them is gone.
     fn crash(&mut self, node: NodeId) {
         self.down[node] = true;
-        let mut kept = VecDeque::with_capacity(self.timers.len());
-        for t in self.timers.drain(..) {
-            if t.node == node {
-                self.cancelled.remove(&t.timer);
-            } else {
-                kept.push_back(t);
-            }
-        }
-        self.timers = kept;
+        self.timers.retain(|t| t.node != node);
         // Sorted: the map's iteration order differs between 64-bit and wasm32.
         let mut ended: Vec<RequestId> =
             self.requests.iter().filter(|(_, request)| request.node == node).map(|(&id, _)| id).collect();

@@ -182,7 +182,7 @@ impl KvScheduler {
     /// Results since the last call: `[{time, node, command, ok, text, fields}]`.
     #[wasm_bindgen(js_name = takeResults)]
     pub fn take_results(&mut self) -> Result<JsValue, JsError> {
-        let views: Vec<_> = self.scheduler.take_results().iter().map(ResultView::of).collect();
+        let views: Vec<_> = self.scheduler.take_results().map(|r| ResultView::of(&r)).collect();
         to_js(&views)
     }
 
