@@ -123,7 +123,9 @@ impl Network {
             // Inverse transform; libm keeps `ln` bit-identical on every platform.
             DelayDistribution::Exponential => -avg * libm::log(1.0 - self.unit()),
         };
-        delay.round() as Time
+        // Round half up: `delay` is never negative, and unlike `f64::round` this needs no libm
+        // call (baseline x86-64 and wasm have no round-half-away instruction).
+        (delay + 0.5) as Time
     }
 
     /// A uniform sample in [0, 1) from the top 53 bits of the RNG (every f64 step equally likely).

@@ -16,7 +16,7 @@ pub struct Deliver {
 }
 
 /// A queue entry: when a message is due, and where it waits in the message slab. Ordered so
-/// that `BinaryHeap` (a max-heap) pops the earliest due time first, and among equal due times the
+/// that a max-heap pops the earliest due time first, and among equal due times the
 /// one scheduled first. Kept small because the heap moves entries on every push and pop.
 #[derive(Clone, Copy, Debug)]
 pub struct QueueEntry {
