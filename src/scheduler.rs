@@ -218,16 +218,11 @@ impl Scheduler {
         }
     }
 
-    /// The earliest of the event sources, by `(due, seq)`, after dropping moot timers.
+    /// The earliest of the event sources, by `(due, seq)`. Moot timers are dropped when they
+    /// would come first; until then they wait unchecked, which spares a lookup per event.
     fn next_source(&mut self) -> Option<(Time, Source)> {
         if !self.directives.is_empty() {
             return Some((self.now, Source::Directive));
-        }
-        while let Some(t) = self.timers.front() {
-            if self.is_live(t.timer) {
-                break;
-            }
-            self.timers.pop_front();
         }
         let mut best: Option<(Time, u64, Source)> = self.queue.peek().map(|e| (e.due, e.seq, Source::Message));
         if let Some(a) = self.actions.front() {
@@ -235,10 +230,15 @@ impl Scheduler {
                 best = Some((a.at, a.seq, Source::Action));
             }
         }
-        if let Some(t) = self.timers.front() {
-            if best.is_none_or(|(due, seq, _)| (t.at, t.seq) < (due, seq)) {
-                best = Some((t.at, t.seq, Source::Timer));
+        while let Some(t) = self.timers.front() {
+            if best.is_some_and(|(due, seq, _)| (due, seq) < (t.at, t.seq)) {
+                break;
             }
+            if self.is_live(t.timer) {
+                best = Some((t.at, t.seq, Source::Timer));
+                break;
+            }
+            self.timers.pop_front();
         }
         best.map(|(due, _, source)| (due, source))
     }

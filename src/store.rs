@@ -2,7 +2,7 @@
 
 use crate::types::{Entry, Key, Time, Version};
 use rustc_hash::FxHashMap;
-use std::collections::VecDeque;
+use std::collections::{hash_map, VecDeque};
 
 /// What applying a version did to the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,15 +48,17 @@ impl Store {
 
     /// Keeps the newer of the stored version and `entry` (last-write-wins).
     pub fn apply(&mut self, now: Time, key: &Key, entry: &Entry) -> Applied {
-        if let Some(current) = self.entries.get(key.as_ref()) {
-            if current.version >= entry.version {
-                return Applied::Kept;
+        // One hash of the key whether it is new or not (cloning a `Key` only counts a reference).
+        match self.entries.entry(key.clone()) {
+            hash_map::Entry::Occupied(current) if current.get().version >= entry.version => return Applied::Kept,
+            hash_map::Entry::Occupied(mut current) => *current.get_mut() = entry.clone(),
+            hash_map::Entry::Vacant(slot) => {
+                slot.insert(entry.clone());
             }
         }
         if entry.is_tombstone() {
             self.expiries.push_back((now + self.grace, key.clone(), entry.version));
         }
-        self.entries.insert(key.clone(), entry.clone());
         Applied::Changed
     }
 
