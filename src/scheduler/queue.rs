@@ -60,6 +60,10 @@ pub struct InFlight<'a> {
 /// Inserts `item` into a deque sorted by time, after the items due at the same time: O(1) when
 /// times only grow, as they do for scripts and for timers of one fixed duration.
 pub(super) fn insert_sorted<T>(deque: &mut VecDeque<T>, at: Time, item: T, time_of: impl Fn(&T) -> Time) {
-    let pos = deque.partition_point(|x| time_of(x) <= at);
-    deque.insert(pos, item);
+    if deque.back().is_none_or(|last| time_of(last) <= at) {
+        deque.push_back(item);
+    } else {
+        let pos = deque.partition_point(|x| time_of(x) <= at);
+        deque.insert(pos, item);
+    }
 }
