@@ -28,16 +28,18 @@ pub const MAX_HINTS: usize = 10_000;
 /// The retry period stops doubling at this multiple of the request timeout.
 pub const MAX_BACKOFF_FACTOR: Time = 16;
 
-/// The hints a coordinator keeps. Ordered maps, so resends go out in the same order natively
-/// and in wasm.
+/// The hints a coordinator keeps. An ordered map per replica, so resends go out in the same order
+/// natively and in wasm.
 #[derive(Clone, Debug, Default)]
 pub struct Hints {
     enabled: bool,
-    targets: BTreeMap<NodeId, TargetHints>,
+    /// Indexed by replica, grown on demand (a plain list: node ids are small and dense, and a
+    /// second map type would be compiled into the wasm for nothing).
+    targets: Vec<TargetHints>,
     count: usize,
 }
 
-/// The hints for one replica and its retry schedule.
+/// The hints for one replica and its retry schedule; the default when it has none.
 #[derive(Clone, Debug, Default)]
 struct TargetHints {
     hints: BTreeMap<Key, Hint>,
@@ -97,7 +99,10 @@ impl Hints {
         if !self.enabled || expires <= now {
             return;
         }
-        let t = self.targets.entry(target).or_default();
+        if self.targets.len() <= target {
+            self.targets.resize_with(target + 1, TargetHints::default);
+        }
+        let t = &mut self.targets[target];
         match t.hints.get_mut(&key) {
             Some(kept) if kept.entry.version >= entry.version => return,
             Some(kept) => *kept = Hint { entry: entry.clone(), expires },
@@ -116,20 +121,20 @@ impl Hints {
 
     /// `target` holds `version` of `key` or a newer one: drops the hint it answers.
     pub fn on_ack(&mut self, p: &NodeParams, target: NodeId, key: &Key, version: Version) {
-        let Some(t) = self.targets.get_mut(&target) else { return };
+        let Some(t) = self.targets.get_mut(target) else { return };
         if t.hints.get(key).is_some_and(|h| h.entry.version <= version) {
             t.hints.remove(key);
             self.count -= 1;
         }
         t.backoff = first_backoff(p);
         if t.hints.is_empty() {
-            self.targets.remove(&target);
+            *t = TargetHints::default();
         }
     }
 
     /// The retry timer for `target` fired: drops expired hints and resends the others.
     pub fn on_retry(&mut self, p: &NodeParams, now: Time, target: NodeId, out: &mut Vec<Output>) {
-        let Some(t) = self.targets.get_mut(&target) else { return };
+        let Some(t) = self.targets.get_mut(target) else { return };
         if t.retry_at != Some(now) {
             return;
         }
@@ -137,7 +142,7 @@ impl Hints {
         t.hints.retain(|_, h| h.expires > now);
         self.count -= before - t.hints.len();
         if t.hints.is_empty() {
-            self.targets.remove(&target);
+            *t = TargetHints::default();
             return;
         }
         for (key, hint) in &t.hints {
@@ -248,7 +253,7 @@ mod tests {
         assert_eq!(sent_hints(&out).len(), 1);
         out.clear();
         // The timer due at 3 s is rescheduled long after the lifetime by hand here.
-        hints.targets.get_mut(&1).unwrap().retry_at = Some(60 * S);
+        hints.targets[1].retry_at = Some(60 * S);
         hints.on_retry(&p, 60 * S, 1, &mut out);
         assert!(out.is_empty() && hints.is_empty(), "expired hints are dropped, not resent");
 
