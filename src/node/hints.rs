@@ -21,15 +21,14 @@
 use super::{NodeParams, Output, Timer};
 use crate::message::Message;
 use crate::types::{Entry, Key, NodeId, Time, Version, MICROS_PER_MS};
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 /// Most hints one node keeps.
 pub const MAX_HINTS: usize = 10_000;
 /// The retry period stops doubling at this multiple of the request timeout.
 pub const MAX_BACKOFF_FACTOR: Time = 16;
 
-/// The hints a coordinator keeps. An ordered map per replica, so resends go out in the same order
-/// natively and in wasm.
+/// The hints a coordinator keeps.
 #[derive(Clone, Debug, Default)]
 pub struct Hints {
     enabled: bool,
@@ -42,7 +41,8 @@ pub struct Hints {
 /// The hints for one replica and its retry schedule; the default when it has none.
 #[derive(Clone, Debug, Default)]
 struct TargetHints {
-    hints: BTreeMap<Key, Hint>,
+    /// Resent in key order: the map's own order differs natively and in wasm.
+    hints: FxHashMap<Key, Hint>,
     /// When the pending retry timer fires; a timer firing at another time belongs to an earlier
     /// schedule and is ignored.
     retry_at: Option<Time>,
@@ -145,9 +145,12 @@ impl Hints {
             *t = TargetHints::default();
             return;
         }
-        for (key, hint) in &t.hints {
-            out.push(Output::Send { to: target, msg: Message::Hint { key: key.clone(), entry: hint.entry.clone() } });
-        }
+        let mut resend: Vec<(Key, Entry)> = t.hints.iter().map(|(k, h)| (k.clone(), h.entry.clone())).collect();
+        // Keys are unique; the same sort as the store's listing, so the wasm carries one.
+        resend.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        out.extend(
+            resend.into_iter().map(|(key, entry)| Output::Send { to: target, msg: Message::Hint { key, entry } }),
+        );
         t.backoff = (t.backoff * 2).min(first_backoff(p) * MAX_BACKOFF_FACTOR);
         t.schedule(now, target, out);
     }
@@ -238,6 +241,26 @@ mod tests {
         // An ack of the older version does not drop the newer hint.
         hints.on_ack(&p, 1, &k, entry(5).version);
         assert_eq!(hints.len(), 1);
+    }
+
+    #[test]
+    fn resends_go_out_in_key_order() {
+        let p = params();
+        let mut hints = Hints::new(true);
+        let mut out = vec![];
+        for key in ["k2", "k10", "a", "k1"] {
+            hints.keep(&p, 0, 1, Rc::from(key), entry(1), 0, &mut out);
+        }
+        out.clear();
+        hints.on_retry(&p, S, 1, &mut out);
+        let keys: Vec<&str> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send { msg: Message::Hint { key, .. }, .. } => Some(key.as_ref()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(keys, ["a", "k1", "k10", "k2"]);
     }
 
     #[test]
