@@ -2,7 +2,7 @@
 //! typed on a node, or a fault. Both travel through the scheduler's one ordered queue.
 
 use crate::command::truncate;
-use crate::fault::{format_ms, Fault, FAULT_NAMES};
+use crate::fault::{format_ms, parse_finite, Fault, FAULT_NAMES};
 use crate::script::{parse_node, split_word};
 use crate::types::{NodeId, Time, MICROS_PER_MS};
 use std::fmt;
@@ -63,7 +63,7 @@ impl TimedAction {
     /// Parses a script line `<time_ms> <node> <command>` or `<time_ms> <fault>`.
     pub fn parse(line: &str, nodes: usize) -> Result<TimedAction, String> {
         let (time, rest) = split_word(line);
-        let ms: f64 = time.parse().ok().filter(|ms: &f64| ms.is_finite() && (0.0..=MAX_TIME_MS).contains(ms)).ok_or_else(|| {
+        let ms = parse_finite(time).filter(|ms| (0.0..=MAX_TIME_MS).contains(ms)).ok_or_else(|| {
             format!(
                 "`{}` is not a time: start the line with milliseconds from 0 to {MAX_TIME_MS} (expected `<time_ms> <node> <command>` or `<time_ms> <fault>`)",
                 truncate(time, 40)

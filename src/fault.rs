@@ -270,17 +270,24 @@ fn parse_switch(text: &str) -> Result<bool, String> {
 }
 
 fn parse_probability(text: &str) -> Result<f64, String> {
-    text.parse::<f64>()
-        .ok()
+    parse_finite(text)
         .filter(|p| (0.0..=1.0).contains(p))
         .ok_or_else(|| format!("`{}` is not a probability: use a number from 0 to 1", truncate(text, 40)))
 }
 
 fn parse_ms(text: &str, min: f64, max: f64) -> Result<f64, String> {
-    text.parse::<f64>()
-        .ok()
-        .filter(|ms| ms.is_finite() && (min..=max).contains(ms))
+    parse_finite(text)
+        .filter(|ms| (min..=max).contains(ms))
         .ok_or_else(|| format!("`{}` is not a time: use milliseconds from {min} to {max}", truncate(text, 40)))
+}
+
+/// A finite number as `f64::from_str` reads it (correctly rounded), or `None`. In wasm the
+/// browser reads it, so the module carries no float parser (its tables are large).
+pub fn parse_finite(text: &str) -> Option<f64> {
+    #[cfg(target_arch = "wasm32")]
+    return crate::wasm::parse_finite(text);
+    #[cfg(not(target_arch = "wasm32"))]
+    text.parse().ok().filter(|x: &f64| x.is_finite())
 }
 
 /// Microseconds as milliseconds, exactly and without trailing zeros: `1500000` is `1500`,

@@ -99,7 +99,8 @@ impl Store {
     /// Every entry, tombstones included, sorted by key.
     pub fn sorted(&self) -> Vec<(Key, Entry)> {
         let mut all: Vec<_> = self.entries.iter().map(|(k, e)| (k.clone(), e.clone())).collect();
-        all.sort_by(|a, b| a.0.cmp(&b.0));
+        // Keys are unique: the unstable sort (smaller code than the stable one) gives the same order.
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         all
     }
 }

@@ -25,8 +25,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use kvplayground::wasm::{
-    parse_scenario, replicas_of, run_scenario, scenario_json, validate_config, Envelope, KvNode, KvScheduler, Outputs,
-    Pacer, MAX_SCENARIO_BYTES,
+    parse_finite, parse_scenario, replicas_of, run_scenario, scenario_json, validate_config, Envelope, KvNode,
+    KvScheduler, Outputs, Pacer, MAX_SCENARIO_BYTES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -428,6 +428,56 @@ fn bad_fault_lines_are_errors_and_the_module_keeps_working() {
     let scheduled = ok(scheduler.schedule_line(0.0, "0 get 5 ONE"), "scheduleLine");
     assert_eq!(get(&scheduled, "request").as_f64(), Some(0.0));
     assert_eq!(page_loop_trace(), GOLDEN);
+}
+
+#[wasm_bindgen_test]
+fn the_browser_reads_numbers_in_lines_as_rust_does() {
+    let texts = [
+        "0",
+        "1",
+        "-0",
+        "+1",
+        "0.5",
+        ".5",
+        "5.",
+        "+.5",
+        "-2.5e-3",
+        "1E5",
+        "1e+5",
+        "007",
+        "0.1",
+        "0.3",
+        "2.2250738585072011e-308",
+        "9007199254740993",
+        "1.00000000000000011102230246251565404236316680908203125",
+        "123456789012345678901234567890e-20",
+        "1e-400",
+        "1e400",
+        "",
+        ".",
+        "e5",
+        "1e",
+        "1e+",
+        "1.2.3",
+        "1e5e3",
+        "+-1",
+        "--1",
+        "-",
+        "inf",
+        "-infinity",
+        "NaN",
+        "0x10",
+        " 1",
+        "1 ",
+        "1_0",
+        "Infinity",
+        "٣",
+    ];
+    for text in texts {
+        let native = text.parse::<f64>().ok().filter(|x| x.is_finite());
+        let page = parse_finite(text);
+        assert_eq!(page.map(f64::to_bits), native.map(f64::to_bits), "{text:?}: {page:?} != {native:?}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -21,26 +21,28 @@
 use super::{NodeParams, Output, Timer};
 use crate::message::Message;
 use crate::types::{Entry, Key, NodeId, Time, Version, MICROS_PER_MS};
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 /// Most hints one node keeps.
 pub const MAX_HINTS: usize = 10_000;
 /// The retry period stops doubling at this multiple of the request timeout.
 pub const MAX_BACKOFF_FACTOR: Time = 16;
 
-/// The hints a coordinator keeps. Ordered maps, so resends go out in the same order natively
-/// and in wasm.
+/// The hints a coordinator keeps.
 #[derive(Clone, Debug, Default)]
 pub struct Hints {
     enabled: bool,
-    targets: BTreeMap<NodeId, TargetHints>,
+    /// Indexed by replica, grown on demand (a plain list: node ids are small and dense, and a
+    /// second map type would be compiled into the wasm for nothing).
+    targets: Vec<TargetHints>,
     count: usize,
 }
 
-/// The hints for one replica and its retry schedule.
+/// The hints for one replica and its retry schedule; the default when it has none.
 #[derive(Clone, Debug, Default)]
 struct TargetHints {
-    hints: BTreeMap<Key, Hint>,
+    /// Resent in key order: the map's own order differs natively and in wasm.
+    hints: FxHashMap<Key, Hint>,
     /// When the pending retry timer fires; a timer firing at another time belongs to an earlier
     /// schedule and is ignored.
     retry_at: Option<Time>,
@@ -97,7 +99,10 @@ impl Hints {
         if !self.enabled || expires <= now {
             return;
         }
-        let t = self.targets.entry(target).or_default();
+        if self.targets.len() <= target {
+            self.targets.resize_with(target + 1, TargetHints::default);
+        }
+        let t = &mut self.targets[target];
         match t.hints.get_mut(&key) {
             Some(kept) if kept.entry.version >= entry.version => return,
             Some(kept) => *kept = Hint { entry: entry.clone(), expires },
@@ -116,20 +121,20 @@ impl Hints {
 
     /// `target` holds `version` of `key` or a newer one: drops the hint it answers.
     pub fn on_ack(&mut self, p: &NodeParams, target: NodeId, key: &Key, version: Version) {
-        let Some(t) = self.targets.get_mut(&target) else { return };
+        let Some(t) = self.targets.get_mut(target) else { return };
         if t.hints.get(key).is_some_and(|h| h.entry.version <= version) {
             t.hints.remove(key);
             self.count -= 1;
         }
         t.backoff = first_backoff(p);
         if t.hints.is_empty() {
-            self.targets.remove(&target);
+            *t = TargetHints::default();
         }
     }
 
     /// The retry timer for `target` fired: drops expired hints and resends the others.
     pub fn on_retry(&mut self, p: &NodeParams, now: Time, target: NodeId, out: &mut Vec<Output>) {
-        let Some(t) = self.targets.get_mut(&target) else { return };
+        let Some(t) = self.targets.get_mut(target) else { return };
         if t.retry_at != Some(now) {
             return;
         }
@@ -137,12 +142,15 @@ impl Hints {
         t.hints.retain(|_, h| h.expires > now);
         self.count -= before - t.hints.len();
         if t.hints.is_empty() {
-            self.targets.remove(&target);
+            *t = TargetHints::default();
             return;
         }
-        for (key, hint) in &t.hints {
-            out.push(Output::Send { to: target, msg: Message::Hint { key: key.clone(), entry: hint.entry.clone() } });
-        }
+        let mut resend: Vec<(Key, Entry)> = t.hints.iter().map(|(k, h)| (k.clone(), h.entry.clone())).collect();
+        // Keys are unique; the same sort as the store's listing, so the wasm carries one.
+        resend.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        out.extend(
+            resend.into_iter().map(|(key, entry)| Output::Send { to: target, msg: Message::Hint { key, entry } }),
+        );
         t.backoff = (t.backoff * 2).min(first_backoff(p) * MAX_BACKOFF_FACTOR);
         t.schedule(now, target, out);
     }
@@ -236,6 +244,26 @@ mod tests {
     }
 
     #[test]
+    fn resends_go_out_in_key_order() {
+        let p = params();
+        let mut hints = Hints::new(true);
+        let mut out = vec![];
+        for key in ["k2", "k10", "a", "k1"] {
+            hints.keep(&p, 0, 1, Rc::from(key), entry(1), 0, &mut out);
+        }
+        out.clear();
+        hints.on_retry(&p, S, 1, &mut out);
+        let keys: Vec<&str> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send { msg: Message::Hint { key, .. }, .. } => Some(key.as_ref()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(keys, ["a", "k1", "k10", "k2"]);
+    }
+
+    #[test]
     fn hints_expire_and_are_bounded() {
         let p = params();
         let mut hints = Hints::new(true);
@@ -248,7 +276,7 @@ mod tests {
         assert_eq!(sent_hints(&out).len(), 1);
         out.clear();
         // The timer due at 3 s is rescheduled long after the lifetime by hand here.
-        hints.targets.get_mut(&1).unwrap().retry_at = Some(60 * S);
+        hints.targets[1].retry_at = Some(60 * S);
         hints.on_retry(&p, 60 * S, 1, &mut out);
         assert!(out.is_empty() && hints.is_empty(), "expired hints are dropped, not resent");
 

@@ -49,6 +49,14 @@ fn parse_config(json: &str) -> Result<Config, JsError> {
     json::config(json).map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// [`crate::fault::parse_finite`] with the browser's `Number` (unary `+`). On texts of digits,
+/// signs, dots and `e` both grammars agree and both round correctly; the texts `Number` reads
+/// where Rust does not (the empty text, spaces, `0x10`, `Infinity`) are turned away first.
+pub fn parse_finite(text: &str) -> Option<f64> {
+    let decimal = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    decimal.then(|| JsValue::from_str(text).unchecked_into_f64()).filter(|x| x.is_finite())
+}
+
 /// A whole-number seed from JS, which has no u64.
 fn seed_from_js(seed: f64) -> Result<u64, JsError> {
     if seed.is_finite() && seed.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&seed) {
