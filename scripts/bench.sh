@@ -10,7 +10,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 echo "== native: cargo run --release -- bench"
 cargo run --release --quiet -- bench
 
-echo "== browser: setup, wasm build, tests/e2e/bench.mjs"
+echo "== browser: setup, wasm build, site build (dist/), tests/e2e/bench.mjs"
 ./scripts/setup.sh >/dev/null
 ./scripts/build-wasm.sh
+./scripts/build-site.sh
 node tests/e2e/bench.mjs

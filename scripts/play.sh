@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 echo "== setup: wasm target, wasm-bindgen-cli, wasm-pack (installs only what is missing)"
 ./scripts/setup.sh --build
 
-echo "== build: wasm-pack build --target web --out-dir www/pkg --release"
+echo "== build: wasm-pack build --target web --out-dir www/pkg --release, then the site in dist/"
 ./scripts/build-wasm.sh
+./scripts/build-site.sh
 
 echo "== serve: open http://127.0.0.1:${PORT:-8000}/ in a browser"
 exec ./scripts/serve.sh

@@ -36,11 +36,12 @@ stage "wasm tests: the facade in headless Chromium (tests/wasm.rs, wasm-bindgen-
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test wasm
 
-stage "build: the wasm package into www/pkg, and kvsim (release) for the end-to-end tests"
+stage "build: the wasm package into www/pkg, the site into dist/, and kvsim (release) for the end-to-end tests"
 ./scripts/build-wasm.sh
+./scripts/build-site.sh
 cargo build --release --quiet
 
-stage "end-to-end tests: the page in headless Chromium (node --test tests/e2e/)"
+stage "end-to-end tests: the page as served (dist/) in headless Chromium (node --test tests/e2e/)"
 node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
 stage_end=$((SECONDS - stage_start))

@@ -1,15 +1,16 @@
 // Browser benchmark (not a test; scripts/bench.sh runs it). Prints, in headless Chromium:
-//   1. sizes: www/pkg/*.wasm raw and gzipped, and the whole page (html, css, js, wasm) gzipped;
+//   1. sizes: the wasm raw and gzipped, and the whole page (html, css, js, wasm) gzipped, as served
+//      (dist/, JavaScript stripped of comments) and as written (www/);
 //   2. wasm events/s: benchStandard(100000) in the page beside `kvsim bench --json` (native);
 //   3. frame times: a 16-node cluster with 20 s delays and ~300 messages in flight, the
 //      requestAnimationFrame intervals over ~5 s (p50, p95, max).
-// Then all figures as one JSON line. Needs www/pkg built and the page in www/.
+// Then all figures as one JSON line. Needs the site built (scripts/build-wasm.sh, build-site.sh).
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, extname } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { WWW, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying } from './helpers.mjs';
+import { ROOT, WWW, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying } from './helpers.mjs';
 
 const OPERATIONS = 100_000;
 const FRAME_SECONDS = 5;
@@ -27,17 +28,24 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((
 
 // --- 1. sizes ------------------------------------------------------------------------------
 const wasmFiles = files(join(WWW, 'pkg')).filter((f) => f.endsWith('.wasm'));
-if (wasmFiles.length === 0) throw new Error('no www/pkg/*.wasm: run scripts/build-wasm.sh');
+if (wasmFiles.length === 0) throw new Error(`no ${WWW}/pkg/*.wasm: run scripts/build-wasm.sh and scripts/build-site.sh`);
 const wasm = wasmFiles.map((f) => ({ file: relative(WWW, f), bytes: statSync(f).size, gzip: gzipped(f) }));
-const pageFiles = files(WWW).filter((f) => ['.html', '.css', '.js', '.mjs', '.wasm'].includes(extname(f)));
-const page = {
-  files: pageFiles.length,
-  bytes: pageFiles.reduce((sum, f) => sum + statSync(f).size, 0),
-  gzip: pageFiles.reduce((sum, f) => sum + gzipped(f), 0),
-};
+// Every file a browser loads, each gzipped on its own as a static host serves it.
+function pageSize(dir) {
+  const pageFiles = files(dir).filter((f) => ['.html', '.css', '.js', '.mjs', '.wasm'].includes(extname(f)));
+  return {
+    files: pageFiles.length,
+    bytes: pageFiles.reduce((sum, f) => sum + statSync(f).size, 0),
+    gzip: pageFiles.reduce((sum, f) => sum + gzipped(f), 0),
+  };
+}
+const page = pageSize(WWW);
+const sources = pageSize(join(ROOT, 'www'));
 console.log('== sizes');
 for (const w of wasm) console.log(`${w.file}: ${w.bytes} bytes (${kb(w.bytes)}), gzipped ${w.gzip} bytes (${kb(w.gzip)})`);
-console.log(`whole page (${page.files} html/css/js/wasm files): ${kb(page.bytes)}, gzipped ${page.gzip} bytes (${kb(page.gzip)})`);
+for (const [name, p] of [[`as served (${relative(ROOT, WWW)}/)`, page], ['as written (www/)', sources]]) {
+  console.log(`whole page ${name}, ${p.files} html/css/js/wasm files: ${kb(p.bytes)}, gzipped ${p.gzip} bytes (${kb(p.gzip)})`);
+}
 
 // --- 2. events per second, wasm vs native --------------------------------------------------
 // Each side runs RUNS times and the median counts: one run is a fraction of a second, and this
@@ -57,7 +65,7 @@ const native = {
 // turns steady 16.67 ms frames into a p95 of 16.8).
 const server = await startServer({ isolated: true });
 const browser = await launchBrowser();
-const figures = { wasm, page };
+const figures = { wasm, page, page_sources: sources };
 try {
   const { page: tab, assertClean } = await openPlayground(browser.context, server.url);
   const wasmRuns = await tab.evaluate(

@@ -1,4 +1,4 @@
-// Shared by the end-to-end tests and the browser benchmark: a static server for www/ on a free
+// Shared by the end-to-end tests and the browser benchmark: a static server for dist/ on a free
 // port of 127.0.0.1 (the same Python server scripts/play.sh runs), the system's Chromium driven
 // by playwright-core (which never downloads a browser), and small helpers that read the page the
 // way a person would see it.
@@ -12,20 +12,21 @@ import { chromium } from 'playwright-core';
 import { before, after } from 'node:test';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// The served directory: www/ (KV_WWW overrides it, e.g. to test another build of the page).
-export const WWW = process.env.KV_WWW ? resolve(process.env.KV_WWW) : join(ROOT, 'www');
+// The served directory: dist/, the site as users get it (KV_WWW overrides it, e.g. KV_WWW=www to
+// test the sources as they are).
+export const WWW = process.env.KV_WWW ? resolve(process.env.KV_WWW) : join(ROOT, 'dist');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const KVSIM = join(ROOT, 'target/release/kvsim');
 export const EXAMPLE_CONFIG = readFileSync(join(ROOT, 'examples/config.json'), 'utf8');
 
 /**
- * Starts scripts/serve.py on a free port serving www/; resolves {url, close}. `isolated` makes
+ * Starts scripts/serve.py on a free port serving WWW; resolves {url, close}. `isolated` makes
  * the page cross-origin isolated (finer frame timestamps, for the benchmark).
  */
 export async function startServer({ needPage = true, isolated = false } = {}) {
-  if (needPage && !existsSync(join(WWW, 'index.html'))) throw new Error('www/index.html does not exist');
+  if (needPage && !existsSync(join(WWW, 'index.html'))) throw new Error(`${WWW}/index.html does not exist`);
   if (!existsSync(join(WWW, 'pkg/kvplayground_bg.wasm'))) {
-    throw new Error('www/pkg is not built: run scripts/build-wasm.sh (scripts/test.sh does)');
+    throw new Error(`${WWW}/pkg is not built: run scripts/build-wasm.sh and scripts/build-site.sh (scripts/test.sh does)`);
   }
   const args = ['-u', join(ROOT, 'scripts/serve.py'), ...(isolated ? ['--isolated'] : []), '0', WWW];
   const child = spawn('python3', args, {

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Assembles the site as it is served and hosted: dist/ = www/ (with the wasm package in www/pkg,
+# built by scripts/build-wasm.sh), its JavaScript stripped of comments and blank space
+# (scripts/strip-js.mjs; nothing renamed). www/ stays the source: edit there, then run this again
+# (or serve www/ itself while developing: scripts/serve.sh www).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -f www/pkg/kvplayground_bg.wasm ]; then
+  echo "www/pkg is not built yet: run scripts/build-wasm.sh first" >&2
+  exit 1
+fi
+rm -rf dist
+cp -r www dist
+node scripts/strip-js.mjs dist
