@@ -13,14 +13,13 @@ mod faults;
 mod queue;
 mod step;
 
-use queue::insert_sorted;
+use queue::{insert_sorted, Held, Pending, PendingAction, PendingTimer};
 pub use queue::{Deliver, InFlight, QueueEntry};
 pub use step::{Step, Work};
 
 use crate::action::{Action, TimedAction};
 use crate::command::Command;
 use crate::config::Config;
-use crate::fault::Fault;
 use crate::message::{Message, RequestId};
 use crate::network::{LinkConditions, LinkState, Network};
 use crate::node::{Input, Output, Timer};
@@ -33,29 +32,6 @@ use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-/// A command or fault waiting for its time.
-#[derive(Clone, Debug)]
-struct PendingAction {
-    at: Time,
-    seq: u64,
-    what: Pending,
-}
-
-#[derive(Clone, Debug)]
-enum Pending {
-    Command { id: RequestId, node: NodeId, text: Rc<str> },
-    Fault(Fault),
-}
-
-/// A timer waiting for its time.
-#[derive(Clone, Copy, Debug)]
-struct PendingTimer {
-    at: Time,
-    seq: u64,
-    node: NodeId,
-    timer: Timer,
-}
-
 /// Where the next event comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
@@ -66,7 +42,6 @@ enum Source {
     Directive,
 }
 
-/// A message held on a link until the link is set up again.
 /// A request that may still produce results: a get that answered waits to report its repair,
 /// and with hinted handoff a write that answered waits for every replica.
 #[derive(Clone, Debug)]
@@ -75,14 +50,6 @@ struct OpenRequest {
     text: Rc<str>,
     /// Whether its client has had a result; a crash then ends it without another one.
     answered: bool,
-}
-
-#[derive(Clone, Debug)]
-struct Held {
-    from: NodeId,
-    to: NodeId,
-    msg: Message,
-    sent: Time,
 }
 
 #[derive(Clone, Debug)]

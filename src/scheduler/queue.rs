@@ -1,10 +1,45 @@
 //! The scheduler's queue entries: messages on their way, ordered by `(due time, sequence
-//! number)`, and the sorted deques of actions and timers.
+//! number)`, the sorted deques of actions and timers, and messages held on a link.
 
-use crate::message::Message;
+use crate::fault::Fault;
+use crate::message::{Message, RequestId};
+use crate::node::Timer;
 use crate::types::{NodeId, Time};
 use std::cmp::Ordering;
 use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// A command or fault waiting for its time.
+#[derive(Clone, Debug)]
+pub(super) struct PendingAction {
+    pub at: Time,
+    pub seq: u64,
+    pub what: Pending,
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum Pending {
+    Command { id: RequestId, node: NodeId, text: Rc<str> },
+    Fault(Fault),
+}
+
+/// A timer waiting for its time.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct PendingTimer {
+    pub at: Time,
+    pub seq: u64,
+    pub node: NodeId,
+    pub timer: Timer,
+}
+
+/// A message held on a link until the link is set up again.
+#[derive(Clone, Debug)]
+pub(super) struct Held {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub msg: Message,
+    pub sent: Time,
+}
 
 /// A message on its way: due at `to` at the scheduled time.
 #[derive(Clone, Debug)]
