@@ -188,6 +188,20 @@ export async function typeCommand(page, i, command) {
   await input.press('Enter');
 }
 
+/** Drags a file holding `text` onto the element with `testId` and drops it, as a person would. */
+export async function dropFile(page, testId, name, text) {
+  await page.getByTestId(testId).evaluate(
+    (target, [fileName, fileText]) => {
+      const data = new DataTransfer();
+      data.items.add(new File([fileText], fileName, { type: 'application/json' }));
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
+      }
+    },
+    [name, text],
+  );
+}
+
 /** The visible text of an element by test id. */
 export async function textOf(page, testId) {
   return (await page.getByTestId(testId).innerText()).trim();

@@ -22,6 +22,7 @@ import {
   waitForText,
   storeRows,
   clockSeconds,
+  dropFile,
   ensurePlaying,
   ensureKvsim,
   jsonLines,
@@ -321,13 +322,7 @@ test('(c) a bad config shows an error naming the field; the running cluster keep
 
     // A file dropped on the drop zone: an unknown field.
     const unknown = JSON.stringify({ addresses: ['a:1'], avg_delays: [[0]], colour: 'red' });
-    await page.getByTestId('config-drop').evaluate((zone, text) => {
-      const data = new DataTransfer();
-      data.items.add(new File([text], 'unknown.json', { type: 'application/json' }));
-      for (const type of ['dragenter', 'dragover', 'drop']) {
-        zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
-      }
-    }, unknown);
+    await dropFile(page, 'config-drop', 'unknown.json', unknown);
     await loadedOrApplied(page, async () => (await textOf(page, 'config-error')).includes('colour'));
     await waitForText(page, 'config-error', 'colour');
 

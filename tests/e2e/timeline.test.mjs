@@ -24,6 +24,7 @@ import {
   waitForText,
   storeRows,
   nextFrames,
+  dropFile,
   ensureKvsim,
   jsonLines,
 } from './helpers.mjs';
@@ -258,6 +259,14 @@ test('the downloaded scenario runs headless to the same hash, and loads into ano
     assert.ok(await other.page.getByTestId('share-error').isHidden());
     await other.assertClean();
 
+    // Dropped on a page rather than chosen: read as a scenario, not as a config.
+    const dropped = await openPlayground(context, server.url);
+    await dropFile(dropped.page, 'node-grid', 'kv-scenario.json', readFileSync(scenario.path, 'utf8'));
+    await eventually(async () => (await traceHash(dropped.page)) === hash, { message: 'the page it was dropped on to reach the same hash' });
+    assert.ok(await dropped.page.getByTestId('config-error').isHidden(), 'not read as a config');
+    assert.ok(await dropped.page.getByTestId('share-error').isHidden());
+    await dropped.assertClean();
+
     const trace = readFileSync((await download(page, 'export-trace')).path, 'utf8');
     assert.deepEqual(Object.keys(JSON.parse(trace.split('\n')[0])).slice(0, 2), ['time', 'kind']);
     assert.equal(trace, await page.evaluate(() => window.playground.exportTrace()));
@@ -303,6 +312,11 @@ test('bad scenario files and links show an error and change nothing', SLOW, () =
       assert.match(await textOf(page, 'share-error'), /^Nothing changed: /);
       await unchanged(what);
     }
+    // Dropped on the page rather than chosen: the same error, and not read as a config.
+    await dropFile(page, 'node-grid', 'bad.json', JSON.stringify({ ...good, version: 2 }));
+    await showsError('a dropped file of another version', /version: 2 is not supported/);
+    assert.ok(await page.getByTestId('config-error').isHidden(), 'a scenario file is not read as a config');
+    await unchanged('a dropped scenario file');
     const links = [
       ['not base64', '#scenario=%%%&t=1', /damaged/],
       ['not deflate', '#scenario=aGVsbG8&t=1', /damaged/],

@@ -1,4 +1,4 @@
-// The config editor: load a config.json (file picker, or a file dropped anywhere on the page), or
+// The config editor: load a config.json (file picker, or a file dropped on the page: drops.js), or
 // edit its fields and Apply. An invalid config is reported next to the field it names and in the
 // general error area, and the running cluster is left alone; a valid one replaces the cluster.
 
@@ -23,7 +23,6 @@ export class ConfigEditor {
     this.error = byTestId('config-error');
     this.addressList = byTestId('config-addresses');
     this.grid = byTestId('config-delays');
-    this.drop = byTestId('config-drop');
     this.nodes.max = String(MAX_EDITOR_NODES);
     this.carried = {};
     this.shownConfig = null; // the cluster config the form was last filled from
@@ -39,7 +38,6 @@ export class ConfigEditor {
       if (file.files.length) this.loadFile(file.files[0]);
       file.value = ''; // so choosing the same file again loads it again
     });
-    this.watchDrops();
     session.subscribe((event) => {
       if (event.type === 'cluster' && session.cluster.configText !== this.shownConfig) this.revert();
     });
@@ -212,25 +210,6 @@ export class ConfigEditor {
       slot.hidden = true;
       slot.textContent = '';
     }
-  }
-
-  // A file dropped anywhere on the page is loaded; the drop zone lights up while one is dragged.
-  watchDrops() {
-    const carriesFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
-    document.addEventListener('dragover', (e) => {
-      if (!carriesFiles(e)) return;
-      e.preventDefault();
-      document.body.classList.add('dragging');
-    });
-    document.addEventListener('dragleave', (e) => {
-      if (e.relatedTarget === null) document.body.classList.remove('dragging');
-    });
-    document.addEventListener('drop', (e) => {
-      document.body.classList.remove('dragging');
-      if (!carriesFiles(e)) return;
-      e.preventDefault();
-      if (e.dataTransfer.files.length) this.loadFile(e.dataTransfer.files[0]);
-    });
   }
 }
 

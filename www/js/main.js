@@ -14,6 +14,7 @@ import { Inspector } from './inspector.js';
 import { EventLog } from './event-log.js';
 import { Spacetime } from './spacetime.js';
 import { ConfigEditor } from './config-editor.js';
+import { watchDrops } from './drops.js';
 import { FaultsPanel } from './faults-panel.js';
 import { Demo } from './demo.js';
 import { Timeline } from './timeline.js';
@@ -38,7 +39,7 @@ async function boot() {
   const stores = new Stores(session, (snapshot) => inspector.update(snapshot));
   new EventLog(session);
   const spacetime = new Spacetime(session);
-  new ConfigEditor(session);
+  const configEditor = new ConfigEditor(session);
   const faults = new FaultsPanel(session);
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
@@ -51,6 +52,10 @@ async function boot() {
   session.replace(PRESET_CONFIG, PRESET_SEED);
   const timeline = new Timeline(session);
   const share = new Share(session);
+  watchDrops({
+    config: (file) => configEditor.loadFile(file),
+    scenario: (file) => share.report(() => share.loadFile(file)).catch(() => {}), // shown in share-error
+  });
   await share.openLink().catch(() => {}); // a shared link's scenario; its error is shown
 
   const frame = () => {
