@@ -161,6 +161,47 @@ test('cut a link: listed as active, messages on it dropped in the trace; one-way
   }),
 );
 
+/** Presses Tab until the control with `testId` has the focus; fails if Tab never reaches it. */
+async function tabTo(page, testId, limit = 40) {
+  for (let i = 0; i < limit; i++) {
+    if ((await page.evaluate(() => document.activeElement?.dataset.testid)) === testId) return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`${testId} is not reachable with Tab (${limit} presses)`);
+}
+
+test('the faults card works from the keyboard alone: pick a link, cut it, partition, a repair switch, a fault line', SLOW, () =>
+  onPage(async ({ page }) => {
+    await page.getByTestId('fault-from').focus(); // the card's first control; Tab and arrows from here on
+    await page.keyboard.press('ArrowDown'); // from n1
+    await tabTo(page, 'fault-to');
+    await page.keyboard.press('End'); // to n3
+    await tabTo(page, 'fault-direction');
+    await page.keyboard.press('ArrowDown'); // one way
+    await tabTo(page, 'fault-cut');
+    await page.keyboard.press('Enter');
+    await waitForActive(page, 'n1 → n3: cut');
+
+    await tabTo(page, 'fault-partition-groups');
+    await page.keyboard.type('0,1 | 2,3');
+    await page.keyboard.press('Enter');
+    await waitForActive(page, 'n0 ↔ n2: cut');
+
+    await tabTo(page, 'fault-hints');
+    await page.keyboard.press('Space');
+    await waitForActive(page, 'hinted handoff on');
+
+    await tabTo(page, 'fault-line');
+    await page.keyboard.type('heal');
+    await page.keyboard.press('Enter');
+    await eventually(async () => !/cut/.test(await activeFaults(page)), { message: 'every cut link healed' });
+    assert.match(await activeFaults(page), /hinted handoff on/);
+    assert.equal(await page.getByTestId('fault-error').isVisible(), false);
+    const faults = (await trace(page)).filter((e) => e.kind === 'fault').map((e) => e.text);
+    assert.deepEqual(faults, ['cut 1>3', 'partition 0,1 | 2,3', 'hints on', 'heal']);
+  }),
+);
+
 test('a bad fault line shows its error as text next to the control and changes nothing', SLOW, () =>
   onPage(async ({ page, problems }) => {
     await playFast(page);
