@@ -280,8 +280,8 @@ mod tests {
         assert_eq!(viewed.time_ms, Some(1300.5));
         assert_eq!(Scenario::parse(&viewed.to_json()).unwrap(), viewed);
         assert_eq!(
-            viewed.run().trace().events(),
-            scenario.run().trace().events(),
+            viewed.run().trace().events().collect::<Vec<_>>(),
+            scenario.run().trace().events().collect::<Vec<_>>(),
             "the viewed moment changes nothing in the run"
         );
     }

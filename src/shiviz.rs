@@ -8,7 +8,7 @@
 //! What the network alone does (releasing a held message, dropping one on arrival) is no event.
 
 use crate::message::MessageKind;
-use crate::trace::{TraceEvent, TraceKind, DROP_LINK_CUT, DROP_LOSS, SEND_DUPLICATE, SEND_RELEASED};
+use crate::trace::{Trace, TraceEvent, TraceKind, DROP_LINK_CUT, DROP_LOSS, SEND_DUPLICATE, SEND_RELEASED};
 use crate::types::{format_time, Key, NodeId, Time, Version};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -25,13 +25,13 @@ fn message_key(e: &TraceEvent) -> MessageKey {
 }
 
 /// The trace as a ShiViz log.
-pub fn shiviz_log(events: &[TraceEvent]) -> String {
-    let nodes = events.iter().flat_map(|e| [e.node, e.from, e.to]).flatten().max().map_or(0, |n| n + 1);
+pub fn shiviz_log(trace: &Trace) -> String {
+    let nodes = trace.events().flat_map(|e| [e.node, e.from, e.to]).flatten().max().map_or(0, |n| n + 1);
     let mut log = Log { clocks: vec![vec![0; nodes]; nodes], out: String::new() };
     // The sender's clock of each message on its way, oldest first (identical messages are
     // interchangeable).
     let mut in_flight: FxHashMap<MessageKey, VecDeque<Vec<u64>>> = FxHashMap::default();
-    for e in events {
+    for e in trace.events() {
         let (from, to) = (e.from.unwrap_or(0), e.to.unwrap_or(0));
         let reason = e.text.as_deref();
         match e.kind {
@@ -152,7 +152,7 @@ mod tests {
         let coordinator = 1 - replica;
         sim.schedule(0, coordinator, "insert k v ALL").unwrap();
         sim.run_until_quiet();
-        let events = parse(&shiviz_log(sim.trace().events()));
+        let events = parse(&shiviz_log(sim.trace()));
         let (c, r) = (format!("n{coordinator}"), format!("n{replica}"));
         let hosts: Vec<&str> = events.iter().map(|(h, _)| h.as_str()).collect();
         // command, send write; deliver, store, send ack; deliver ack, reply.

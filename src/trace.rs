@@ -3,6 +3,7 @@
 use crate::message::{Message, MessageKind, RequestId};
 use crate::types::{Key, NodeId, Time, Value, Version};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -121,16 +122,23 @@ impl TraceEvent {
     }
 }
 
-/// The recorded events of a run; recording can be switched off for benchmarks.
+/// Events per sealed chunk of a trace.
+const CHUNK: usize = 1024;
+
+/// The recorded events of a run; recording can be switched off for benchmarks. Stored as sealed
+/// chunks of [`CHUNK`] events, shared between clones, and a tail: a clone (the page's checkpoints
+/// copy the scheduler every 200 steps) costs one pointer per chunk and at most a chunk of events,
+/// not the whole trace again.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     enabled: bool,
-    events: Vec<TraceEvent>,
+    sealed: Vec<Rc<[TraceEvent]>>,
+    tail: Vec<TraceEvent>,
 }
 
 impl Trace {
     pub fn new(enabled: bool) -> Trace {
-        Trace { enabled, events: Vec::new() }
+        Trace { enabled, sealed: Vec::new(), tail: Vec::new() }
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -140,18 +148,41 @@ impl Trace {
     /// Records the event `make` builds, building it only when recording is on.
     pub fn record(&mut self, make: impl FnOnce() -> TraceEvent) {
         if self.enabled {
-            self.events.push(make());
+            self.tail.push(make());
+            if self.tail.len() == CHUNK {
+                let full = std::mem::replace(&mut self.tail, Vec::with_capacity(CHUNK));
+                self.sealed.push(Rc::from(full));
+            }
         }
     }
 
-    pub fn events(&self) -> &[TraceEvent] {
-        &self.events
+    pub fn len(&self) -> usize {
+        self.sealed.len() * CHUNK + self.tail.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every event, oldest first.
+    pub fn events(&self) -> impl Iterator<Item = &TraceEvent> + Clone {
+        self.events_from(0)
+    }
+
+    /// The events from index `start` on (none when `start` is past the end).
+    pub fn events_from(&self, start: usize) -> impl Iterator<Item = &TraceEvent> + Clone {
+        let chunks = self.sealed.iter().map(|chunk| &chunk[..]).chain(std::iter::once(&self.tail[..]));
+        let (skip_chunks, skip_events) = (start / CHUNK, start % CHUNK);
+        chunks.skip(skip_chunks).enumerate().flat_map(move |(i, chunk)| {
+            let from = if i == 0 { skip_events.min(chunk.len()) } else { 0 };
+            chunk[from..].iter()
+        })
     }
 
     /// The trace as JSON lines.
     pub fn to_json_lines(&self) -> String {
         let mut out = String::new();
-        for event in &self.events {
+        for event in self.events() {
             out.push_str(&serde_json::to_string(event).expect("trace events serialise"));
             out.push('\n');
         }
@@ -165,5 +196,52 @@ impl Trace {
         let mut hasher = fnv::FnvHasher::default();
         hasher.write(self.to_json_lines().as_bytes());
         format!("{:016x}", hasher.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn traced(events: usize) -> Trace {
+        let mut trace = Trace::new(true);
+        for i in 0..events {
+            trace.record(|| TraceEvent::new(i as Time, TraceKind::Command));
+        }
+        trace
+    }
+
+    fn times<'a>(events: impl Iterator<Item = &'a TraceEvent>) -> Vec<Time> {
+        events.map(|e| e.time).collect()
+    }
+
+    #[test]
+    fn events_read_back_in_order_from_any_index_across_chunks() {
+        let n = 2 * CHUNK + 5;
+        let trace = traced(n);
+        assert_eq!(trace.len(), n);
+        for start in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, n - 1, n, n + 10] {
+            let expected: Vec<Time> = (start.min(n) as Time..n as Time).collect();
+            assert_eq!(times(trace.events_from(start)), expected, "from {start}");
+        }
+    }
+
+    #[test]
+    fn a_clone_shares_the_sealed_chunks_then_goes_its_own_way() {
+        let mut trace = traced(CHUNK + 3);
+        let mut copy = trace.clone();
+        assert!(Rc::ptr_eq(&trace.sealed[0], &copy.sealed[0]), "a sealed chunk is shared, not copied");
+        copy.record(|| TraceEvent::new(999, TraceKind::Reply));
+        trace.record(|| TraceEvent::new(7, TraceKind::Reply));
+        assert_eq!(times(copy.events_from(CHUNK + 3)), [999]);
+        assert_eq!(times(trace.events_from(CHUNK + 3)), [7]);
+        assert_eq!(times(trace.events().take(3)), [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_trace_switched_off_records_nothing() {
+        let mut trace = Trace::new(false);
+        trace.record(|| unreachable!("the event is not even built"));
+        assert!(trace.is_empty());
     }
 }

@@ -23,7 +23,7 @@ fn config(n: usize, extra: &str) -> Config {
 }
 
 fn sends(sim: &Simulation, msg: MessageKind, after: Time) -> Vec<&TraceEvent> {
-    let events = sim.trace().events().iter();
+    let events = sim.trace().events();
     events.filter(|e| e.kind == TraceKind::Send && e.msg == Some(msg) && e.time >= after).collect()
 }
 
@@ -127,7 +127,7 @@ fn a_deleted_key_is_never_revived_and_tombstones_wait_for_unreachable_peers() {
 
     isolate(&mut sim, n, 2, LinkState::Up);
     sim.run_until(40 * S);
-    let revived = sim.trace().events().iter().filter(|e| e.kind == TraceKind::Store && e.time > S);
+    let revived = sim.trace().events().filter(|e| e.kind == TraceKind::Store && e.time > S);
     assert!(revived.into_iter().all(|e| e.value.is_none()), "no store after the delete holds a value");
     for node in 0..n {
         assert_eq!(sim.nodes()[node].store().get("k"), None, "n{node} purged the tombstone in the end");
@@ -165,7 +165,7 @@ fn switched_off_nothing_changes() {
 fn switching_anti_entropy_at_run_time() {
     let mut sim = Simulation::new(&config(3, ""), 1);
     sim.run_until(10 * S);
-    assert!(sim.trace().events().is_empty(), "off by default");
+    assert!(sim.trace().is_empty(), "off by default");
     apply_now(&mut sim, "anti-entropy 1000");
     sim.run_until(20 * S);
     let rounds = sends(&sim, MessageKind::AeDigest, 0);

@@ -67,12 +67,7 @@ fn value_on(sim: &Simulation, node: NodeId, key: &str) -> Option<String> {
 }
 
 fn drops(sim: &Simulation, reason: &str) -> Vec<TraceEvent> {
-    sim.trace()
-        .events()
-        .iter()
-        .filter(|e| e.kind == TraceKind::Drop && e.text.as_deref() == Some(reason))
-        .cloned()
-        .collect()
+    sim.trace().events().filter(|e| e.kind == TraceKind::Drop && e.text.as_deref() == Some(reason)).cloned().collect()
 }
 
 #[test]
@@ -98,7 +93,7 @@ fn a_crashed_replica_fails_reads_at_all_and_not_at_one() {
     let down = drops(&sim, DROP_NODE_DOWN);
     assert_eq!(down.len(), 3);
     assert!(down.iter().all(|e| e.to == Some(2) && e.time == 6 * S && e.sent == Some(5 * S)));
-    let fault = sim.trace().events().iter().find(|e| e.kind == TraceKind::Fault).unwrap();
+    let fault = sim.trace().events().find(|e| e.kind == TraceKind::Fault).unwrap();
     assert_eq!((fault.time, fault.node, fault.text.as_deref()), (5 * S, Some(2), Some("crash 2")));
 }
 
@@ -121,7 +116,7 @@ fn a_crashed_node_refuses_commands_and_abandons_what_it_coordinated() {
     assert_eq!(value_read(first_result(&sim, later)).as_deref(), Some("v"));
     assert_eq!(drops(&sim, DROP_NODE_DOWN).len(), 3);
     assert_eq!(sim.results().iter().filter(|r| r.request == Some(write)).count(), 1, "no answer after the crash");
-    assert!(sim.trace().events().iter().all(|e| e.kind != TraceKind::Timeout), "its deadline was discarded");
+    assert!(sim.trace().events().all(|e| e.kind != TraceKind::Timeout), "its deadline was discarded");
     assert_eq!(sim.scheduler().down_nodes(), [3]);
 }
 
@@ -204,17 +199,12 @@ fn a_clock_behind_loses_a_later_write_and_the_trace_shows_both_versions() {
     let versions: Vec<_> = sim
         .trace()
         .events()
-        .iter()
         .filter(|e| e.kind == TraceKind::Send && e.msg == Some(kvplayground::message::MessageKind::Write))
         .map(|e| (e.time, e.value.as_deref().map(String::from), e.version.map(|v| (v.timestamp, v.node))))
         .collect();
     assert!(versions.contains(&(10 * S, Some("first".into()), Some((10 * S as i64, 0)))));
     assert!(versions.contains(&(12 * S, Some("second".into()), Some((7 * S as i64, 1)))));
-    assert!(sim
-        .trace()
-        .events()
-        .iter()
-        .any(|e| e.kind == TraceKind::Fault && e.text.as_deref() == Some("skew 1 -5000")));
+    assert!(sim.trace().events().any(|e| e.kind == TraceKind::Fault && e.text.as_deref() == Some("skew 1 -5000")));
 }
 
 #[test]
@@ -228,7 +218,6 @@ fn extra_delay_jitter_and_duplication_change_deliveries() {
     let delivered: Vec<_> = sim
         .trace()
         .events()
-        .iter()
         .filter(|e| e.kind == TraceKind::Deliver && e.from == Some(3))
         .map(|e| (e.to.unwrap(), e.time))
         .collect();
@@ -241,7 +230,7 @@ fn extra_delay_jitter_and_duplication_change_deliveries() {
     at(&mut jittered, "0 jitter * 300");
     request(&mut jittered, &format!("0 3 insert {k} v ALL"));
     jittered.run_until_quiet();
-    for e in jittered.trace().events().iter().filter(|e| e.kind == TraceKind::Send) {
+    for e in jittered.trace().events().filter(|e| e.kind == TraceKind::Send) {
         let delay = e.due.unwrap() - e.time;
         assert!((S..=S + 300_000).contains(&delay), "{delay}");
     }
@@ -272,11 +261,10 @@ fn a_held_link_keeps_its_messages_until_that_link_heals() {
     let value = |sim: &Simulation, node| stored(sim, node, &k).and_then(|e| e.value.map(|v| v.to_string()));
     assert_eq!(value(&sim, 2).as_deref(), Some("hello"), "the update waits on the held link");
     assert_eq!(value(&sim, 1).as_deref(), Some("world"));
-    assert!(sim.trace().events().iter().any(|e| e.kind == TraceKind::Hold && e.to == Some(2)));
+    assert!(sim.trace().events().any(|e| e.kind == TraceKind::Hold && e.to == Some(2)));
     sim.run_until_quiet();
     assert_eq!(value(&sim, 2).as_deref(), Some("world"), "healing the one link released it");
-    let released =
-        sim.trace().events().iter().find(|e| e.kind == TraceKind::Send && e.text.as_deref() == Some("released"));
+    let released = sim.trace().events().find(|e| e.kind == TraceKind::Send && e.text.as_deref() == Some("released"));
     assert!(released.is_some_and(|e| e.time == 9 * S && e.to == Some(2)), "{released:?}");
 }
 

@@ -32,7 +32,7 @@ fn value(sim: &Simulation, node: NodeId, key: &str) -> Option<String> {
 }
 
 fn sends(sim: &Simulation, msg: MessageKind) -> Vec<&TraceEvent> {
-    sim.trace().events().iter().filter(|e| e.kind == TraceKind::Send && e.msg == Some(msg)).collect()
+    sim.trace().events().filter(|e| e.kind == TraceKind::Send && e.msg == Some(msg)).collect()
 }
 
 fn hint_count(sim: &Simulation) -> usize {
@@ -58,20 +58,19 @@ fn a_write_missed_by_a_cut_off_replica_reaches_it_by_hint_after_the_link_comes_b
     let mut sim = write_while_n2_is_cut_off(true);
     assert_eq!(sim.nodes()[0].hint_count(), 1, "n0 keeps a hint for n2");
     // Hints went out at 1 s (the deadline) and 2 s, and were dropped; the next is at 4 s.
-    let tries: Vec<_> = sim.trace().events().iter().filter(|e| e.msg == Some(MessageKind::Hint)).collect();
+    let tries: Vec<_> = sim.trace().events().filter(|e| e.msg == Some(MessageKind::Hint)).collect();
     assert_eq!(
         tries.iter().map(|e| (e.kind, e.time)).collect::<Vec<_>>(),
         [(TraceKind::Drop, S), (TraceKind::Drop, 2 * S)]
     );
     assert!(
-        sim.trace().events().iter().any(|e| e.kind == TraceKind::Timeout && e.time == S),
+        sim.trace().events().any(|e| e.kind == TraceKind::Timeout && e.time == S),
         "the deadline that made the hint is in the trace"
     );
 
     sim.run_until_quiet();
     assert_eq!(value(&sim, 2, "k").as_deref(), Some("v"), "n2 got the write from the hint");
-    let stored_at =
-        sim.trace().events().iter().find(|e| e.kind == TraceKind::Store && e.node == Some(2)).map(|e| e.time);
+    let stored_at = sim.trace().events().find(|e| e.kind == TraceKind::Store && e.node == Some(2)).map(|e| e.time);
     assert_eq!(stored_at, Some(4100 * MS), "delivered by the retry at 4 s");
     assert_eq!(sends(&sim, MessageKind::HintAck).len(), 1);
     assert_eq!(hint_count(&sim), 0, "the acknowledged hint is dropped");
@@ -113,7 +112,7 @@ fn a_write_that_all_replicas_acknowledge_keeps_no_hint() {
     sim.schedule(0, 0, "insert k v ONE").unwrap();
     sim.run_until_quiet();
     assert!(sends(&sim, MessageKind::Hint).is_empty());
-    assert!(sim.trace().events().iter().all(|e| e.kind != TraceKind::Timeout), "the write ends with its last ack");
+    assert!(sim.trace().events().all(|e| e.kind != TraceKind::Timeout), "the write ends with its last ack");
     assert_eq!(sim.now(), 200 * MS);
 }
 
@@ -128,7 +127,7 @@ fn a_replica_that_never_comes_back_costs_a_bounded_number_of_retries() {
     sim.run_until_quiet();
     assert_eq!(hint_count(&sim), 0, "expired hints are dropped");
     assert!(sim.now() < 20 * S, "the run ends once the hints expire, at {}", sim.now());
-    let tries = sim.trace().events().iter().filter(|e| e.msg == Some(MessageKind::Hint)).count();
+    let tries = sim.trace().events().filter(|e| e.msg == Some(MessageKind::Hint)).count();
     // Per key: at 1 s, then retries at 2, 4 and 8 s (the next, at 16 s, finds them expired).
     assert_eq!(tries, 5 * 4);
 }

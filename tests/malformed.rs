@@ -330,7 +330,7 @@ fn a_malformed_command_on_a_cluster_fails_and_changes_nothing() {
     let mut sim = cluster();
     for (line, words) in malformed_commands() {
         let before = stores(&sim);
-        let events_before = sim.trace().events().len();
+        let events_before = sim.trace().len();
         let results_before = sim.results().len();
         let node = line.len() % 4;
         let id = sim.submit(node, &line).unwrap();
@@ -348,7 +348,7 @@ fn a_malformed_command_on_a_cluster_fails_and_changes_nothing() {
         }
         assert!(r.to_text().contains("Invalid command"));
         assert_eq!(stores(&sim), before, "{}: no store changed", short(&line));
-        let kinds: Vec<_> = sim.trace().events()[events_before..].iter().map(|e| e.kind).collect();
+        let kinds: Vec<_> = sim.trace().events_from(events_before).map(|e| e.kind).collect();
         assert_eq!(kinds, [TraceKind::Command, TraceKind::Reply], "{}: no message was sent", short(&line));
     }
     // The cluster still works.
@@ -654,7 +654,7 @@ proptest! {
     fn random_lines_on_a_cluster(line in command_line(), node in 0usize..4) {
         let mut sim = cluster();
         let before = stores(&sim);
-        let events_before = sim.trace().events().len();
+        let events_before = sim.trace().len();
         let id = sim.submit(node, &line).unwrap();
         sim.run_until_quiet();
         let results: Vec<_> = sim.results().iter().filter(|r| r.request == Some(id)).collect();
@@ -663,7 +663,7 @@ proptest! {
             prop_assert_eq!(results.len(), 1);
             prop_assert_eq!(&results[0].outcome, &Outcome::Failed { error: e.to_string() });
             prop_assert_eq!(stores(&sim), before);
-            prop_assert_eq!(sim.trace().events().len(), events_before + 2);
+            prop_assert_eq!(sim.trace().len(), events_before + 2);
         }
     }
 }

@@ -36,7 +36,7 @@ fn value(sim: &Simulation, node: NodeId, key: &str) -> Option<String> {
 }
 
 fn sent(sim: &Simulation, msg: MessageKind) -> usize {
-    sim.trace().events().iter().filter(|e| e.kind == TraceKind::Send && e.msg == Some(msg)).count()
+    sim.trace().events().filter(|e| e.kind == TraceKind::Send && e.msg == Some(msg)).count()
 }
 
 #[test]
@@ -46,7 +46,7 @@ fn a_hint_reaches_a_crashed_replica_after_it_restarts() {
     assert_eq!(value(&sim, 2, "k").as_deref(), Some("v"), "the hint delivered the write");
     assert_eq!(sent(&sim, MessageKind::Read), 0, "no read repaired it");
     let fault_lines: Vec<_> =
-        sim.trace().events().iter().filter(|e| e.kind == TraceKind::Fault).filter_map(|e| e.text.as_deref()).collect();
+        sim.trace().events().filter(|e| e.kind == TraceKind::Fault).filter_map(|e| e.text.as_deref()).collect();
     assert_eq!(fault_lines, ["hints on", "crash 2", "restart 2 keep"]);
 
     let without = run("", "0 crash 2\n100 0 insert k v ONE\n5000 restart 2 keep\n", None);
@@ -63,7 +63,6 @@ fn anti_entropy_refills_a_replica_that_restarts_with_an_empty_disk() {
     let rounds_from_n2_after_restart = sim
         .trace()
         .events()
-        .iter()
         .filter(|e| e.kind == TraceKind::Send && e.msg == Some(MessageKind::AeDigest))
         .filter(|e| e.from == Some(2) && e.time > 4 * S)
         .count();
@@ -78,7 +77,6 @@ fn switching_anti_entropy_on_by_line_while_a_node_is_down_takes_effect_when_it_r
     let digests_while_down = sim
         .trace()
         .events()
-        .iter()
         .filter(|e| e.kind == TraceKind::Send && e.msg == Some(MessageKind::AeDigest))
         .filter(|e| e.from == Some(2) && e.time < 3 * S)
         .count();

@@ -76,7 +76,7 @@ fn failed(r: &ClientResult) -> &str {
 }
 
 fn events(sim: &Simulation, kind: TraceKind) -> Vec<&TraceEvent> {
-    sim.trace().events().iter().filter(|e| e.kind == kind).collect()
+    sim.trace().events().filter(|e| e.kind == kind).collect()
 }
 
 fn sends_of(sim: &Simulation, msg: MessageKind) -> Vec<&TraceEvent> {
@@ -491,7 +491,7 @@ fn show_all_lists_the_local_store_without_sending_anything() {
     let empty = sim.schedule(0, 1, "show-all").unwrap();
     sim.run_until_quiet();
     let t = sim.now() + S;
-    let before = sim.trace().events().len();
+    let before = sim.trace().len();
     let id = sim.schedule(t, 1, "SHOW-ALL").unwrap();
     sim.run_until_quiet();
 
@@ -515,8 +515,7 @@ fn show_all_lists_the_local_store_without_sending_anything() {
     assert!(deleted.1.is_tombstone(), "show-all lists tombstones");
     assert!(r.outcome.describe().contains("<deleted>"));
 
-    let after = &sim.trace().events()[before..];
-    let kinds: Vec<_> = after.iter().map(|e| e.kind).collect();
+    let kinds: Vec<_> = sim.trace().events_from(before).map(|e| e.kind).collect();
     assert_eq!(kinds, [TraceKind::Command, TraceKind::Reply], "show-all sends no message");
 }
 

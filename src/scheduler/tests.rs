@@ -41,7 +41,7 @@ fn finished_requests_cancel_their_deadline_and_are_forgotten() {
     assert!(s.requests.is_empty(), "every request is forgotten once finished");
     // The run ends with the get's last reply (5 s + 2 hops), not at a deadline 8 s later.
     assert_eq!(s.now(), 7_000_000);
-    assert!(s.trace().events().iter().all(|e| e.kind != TraceKind::Timeout));
+    assert!(s.trace().events().all(|e| e.kind != TraceKind::Timeout));
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn held_messages_travel_when_the_link_comes_back_and_dropped_ones_never() {
     s.set_link(0, 2, LinkState::Drop);
     s.schedule_command(0, 0, "insert k v ONE").unwrap();
     drive(&mut s, &mut nodes);
-    let kinds = |kind| s.trace().events().iter().filter(|e| e.kind == kind).count();
+    let kinds = |kind| s.trace().events().filter(|e| e.kind == kind).count();
     assert_eq!((kinds(TraceKind::Hold), kinds(TraceKind::Drop)), (1, 1));
     assert!(nodes[1].store().get("k").is_none());
     s.set_link(0, 1, LinkState::Up);

@@ -189,14 +189,13 @@ impl KvScheduler {
     /// Number of trace events recorded so far.
     #[wasm_bindgen(getter, js_name = traceLength)]
     pub fn trace_length(&self) -> usize {
-        self.scheduler.trace().events().len()
+        self.scheduler.trace().len()
     }
 
     /// Trace events from index `start` on.
     #[wasm_bindgen(js_name = traceSince)]
     pub fn trace_since(&self, start: usize) -> Result<JsValue, JsError> {
-        let events = self.scheduler.trace().events();
-        to_js(&events[start.min(events.len())..])
+        to_js(&self.scheduler.trace().events_from(start).collect::<Vec<_>>())
     }
 
     /// The whole trace as JSON lines, the format of `kvsim run --trace`.
@@ -214,7 +213,7 @@ impl KvScheduler {
     /// The trace so far as a ShiViz log (paste with the regex in the README).
     #[wasm_bindgen(js_name = shivizLog)]
     pub fn shiviz_log(&self) -> String {
-        shiviz_log(self.scheduler.trace().events())
+        shiviz_log(self.scheduler.trace())
     }
 
     /// Events processed so far.

@@ -3,17 +3,20 @@
 //      (dist/, JavaScript stripped of comments) and as written (www/);
 //   2. wasm events/s: benchStandard(100000) in the page beside `kvsim bench --json` (native);
 //   3. frame times: a 16-node cluster with 20 s delays and ~300 messages in flight, the
-//      requestAnimationFrame intervals over ~5 s (p50, p95, max).
+//      requestAnimationFrame intervals over ~5 s (p50, p95, max);
+//   4. time travel: a scenario of 3,000 commands loaded (about 21,000 steps), the wasm memory it
+//      holds with its checkpoints, and the time of jumps to 10-75% of it.
 // Then all figures as one JSON line. Needs the site built (scripts/build-wasm.sh, build-site.sh).
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, extname } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, WWW, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying } from './helpers.mjs';
+import { ROOT, WWW, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying } from './helpers.mjs';
 
 const OPERATIONS = 100_000;
 const FRAME_SECONDS = 5;
+const TRAVEL_COMMANDS = 3_000;
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -139,6 +142,28 @@ try {
       ` (${stillInFlight} messages still in flight at the end)`,
   );
   figures.frames = frames;
+
+  // --- 4. time travel over a long history -------------------------------------------------
+  const script = Array.from({ length: TRAVEL_COMMANDS }, (_, i) =>
+    `${i * 50} ${i % 4} ${i % 2 ? `get k${i % 50} ONE` : `insert k${i % 50} v${i} QUORUM`}`,
+  );
+  const scenario = JSON.stringify({ version: 1, config: JSON.parse(EXAMPLE_CONFIG), seed: 1, script });
+  const travel = await tab.evaluate(async (text) => {
+    const started = performance.now();
+    await window.playground.loadScenario(text); // runs until quiet, keeping checkpoints
+    const loadMs = performance.now() - started;
+    const { memory } = await (await import('/pkg/kvplayground.js')).default();
+    const { end, endEvents } = window.playground.timeline();
+    const jumps = [];
+    for (const at of [0.25, 0.5, 0.75, 0.1]) jumps.push(await window.playground.travelTo(end * at));
+    return { steps: endEvents, load_ms: loadMs, wasm_memory_bytes: memory.buffer.byteLength, jump_ms: jumps };
+  }, scenario);
+  console.log(`== time travel (${TRAVEL_COMMANDS} commands on the example config, ${travel.steps} steps)`);
+  console.log(
+    `loaded in ${travel.load_ms.toFixed(0)} ms; wasm memory ${(travel.wasm_memory_bytes / 2 ** 20).toFixed(1)} MiB; ` +
+      `jumps to 25/50/75/10%: ${travel.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms`,
+  );
+  figures.time_travel = travel;
   await assertClean();
 } finally {
   await browser.close();

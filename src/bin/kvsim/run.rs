@@ -44,10 +44,10 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(
         // Periodic background work (anti-entropy) never runs out: stop when only it is left.
         let more = !sim.is_quiet() && sim.step();
         if output.trace {
-            for event in &sim.trace().events()[traced..] {
+            for event in sim.trace().events_from(traced) {
                 writeln!(out, "{}", serde_json::to_string(event).map_err(|e| e.to_string())?).map_err(fail)?;
             }
-            traced = sim.trace().events().len();
+            traced = sim.trace().len();
         }
         for result in sim.take_results() {
             writeln!(out, "{}", result_line(&result, json)).map_err(fail)?;
@@ -63,7 +63,7 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(
         writeln!(out, "{line}").map_err(fail)?;
     }
     if let Some(path) = &output.shiviz {
-        std::fs::write(path, shiviz_log(sim.trace().events()))
+        std::fs::write(path, shiviz_log(sim.trace()))
             .map_err(|e| format!("cannot write the ShiViz log {}: {e}", path.display()))?;
     }
     out.flush().map_err(fail)
