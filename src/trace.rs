@@ -132,7 +132,8 @@ const CHUNK: usize = 1024;
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     enabled: bool,
-    sealed: Vec<Rc<[TraceEvent]>>,
+    /// Full chunks, moved in whole (no copy) when the tail fills up.
+    sealed: Vec<Rc<Vec<TraceEvent>>>,
     tail: Vec<TraceEvent>,
 }
 
@@ -151,7 +152,7 @@ impl Trace {
             self.tail.push(make());
             if self.tail.len() == CHUNK {
                 let full = std::mem::replace(&mut self.tail, Vec::with_capacity(CHUNK));
-                self.sealed.push(Rc::from(full));
+                self.sealed.push(Rc::new(full));
             }
         }
     }

@@ -149,7 +149,11 @@ export class ConfigEditor {
   }
 
   async loadFile(file) {
-    const text = await file.text();
+    this.loadText(await file.text());
+  }
+
+  /** Loads a config.json's text: fills the form when it can show it, and applies it. */
+  loadText(text) {
     this.open(true);
     let parsed = null;
     try {

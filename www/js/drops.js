@@ -4,7 +4,7 @@
 
 import { MAX_SCENARIO_BYTES } from './scenario-link.js';
 
-/** Calls `config(file)` or `scenario(file)` for each file dropped on the page. */
+/** Reads each file dropped on the page once and hands its text to `config` or `scenario`. */
 export function watchDrops({ config, scenario }) {
   const carriesFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
   document.addEventListener('dragover', (e) => {
@@ -20,16 +20,18 @@ export function watchDrops({ config, scenario }) {
     if (!carriesFiles(e)) return;
     e.preventDefault();
     const file = e.dataTransfer.files[0];
-    if (file) ((await isScenario(file)) ? scenario : config)(file);
+    if (!file) return;
+    const text = await file.text();
+    (isScenario(text) ? scenario : config)(text);
   });
 }
 
-/** Whether `file` reads as a scenario: a config has no `version` (the core rejects unknown fields). */
-export async function isScenario(file) {
-  // A larger file is no valid scenario; it goes to the config reader, which says what is wrong.
-  if (file.size > MAX_SCENARIO_BYTES) return false;
+/** Whether `text` reads as a scenario: a config has no `version` (the core rejects unknown fields). */
+function isScenario(text) {
+  // A longer text is no valid scenario; it goes to the config reader, which says what is wrong.
+  if (text.length > MAX_SCENARIO_BYTES) return false;
   try {
-    const value = JSON.parse(await file.text());
+    const value = JSON.parse(text);
     return value !== null && typeof value === 'object' && !Array.isArray(value) && 'version' in value;
   } catch {
     return false;

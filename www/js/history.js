@@ -12,7 +12,7 @@ export const CHECKPOINT_EVERY = 200;
  * Most checkpoints kept; past this many every other one is dropped (the first stays): memory stays
  * bounded and restores replay a little further. A checkpoint shares the trace's sealed chunks
  * with the live cluster (src/trace.rs), so it holds the nodes, the queue and at most 1,024 trace
- * events of its own: 128 of them at 21,000 steps take 27 MiB of wasm memory in all.
+ * events of its own: with 128 of them, a history of 21,000 steps needs 27 MiB of wasm memory.
  */
 export const MAX_CHECKPOINTS = 128;
 

@@ -53,8 +53,8 @@ async function boot() {
   const timeline = new Timeline(session);
   const share = new Share(session);
   watchDrops({
-    config: (file) => configEditor.loadFile(file),
-    scenario: (file) => share.report(() => share.loadFile(file)).catch(() => {}), // shown in share-error
+    config: (text) => configEditor.loadText(text),
+    scenario: (text) => share.report(() => share.load(text)).catch(() => {}), // shown in share-error
   });
   await share.openLink().catch(() => {}); // a shared link's scenario; its error is shown
 
