@@ -148,11 +148,17 @@ impl Config {
         self.anti_entropy_period_s.map(seconds_to_micros)
     }
 
-    /// The largest difference between two nodes' clocks, in microseconds.
+    /// The largest difference between two nodes' clocks (or a clock and virtual time), in
+    /// microseconds.
     pub fn clock_skew_spread(&self) -> Time {
-        let skews = (0..self.len()).map(|node| self.clock_skew(node));
-        let (low, high) = skews.fold((0, 0), |(low, high), s| (low.min(s), high.max(s)));
+        let (low, high) = self.clock_skew_range();
         high.abs_diff(low)
+    }
+
+    /// The lowest and the highest clock skew, counting virtual time's own (0), in microseconds.
+    pub fn clock_skew_range(&self) -> (i64, i64) {
+        let skews = (0..self.len()).map(|node| self.clock_skew(node));
+        skews.fold((0, 0), |(low, high), s| (low.min(s), high.max(s)))
     }
 
     /// Node `node`'s clock skew in microseconds.

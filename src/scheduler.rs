@@ -73,6 +73,9 @@ pub struct Scheduler {
     held: Vec<Held>,
     /// Nodes that crashed and have not restarted.
     down: Vec<bool>,
+    /// The lowest and highest clock skew any node has had, config and `skew` faults included:
+    /// hints expire sooner as it widens (see `node::hints`).
+    skew_range: (i64, i64),
     /// Node changes faults asked for, handed out before anything else.
     directives: VecDeque<Step>,
     next_request: RequestId,
@@ -104,6 +107,7 @@ impl Scheduler {
             network: Network::new(config, seed),
             held: Vec::new(),
             down: vec![false; config.len()],
+            skew_range: config.clock_skew_range(),
             directives: VecDeque::new(),
             next_request: 0,
             requests: FxHashMap::default(),

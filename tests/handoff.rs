@@ -156,6 +156,36 @@ fn hints_cover_a_held_link_too_and_one_hint_per_replica_and_key() {
     assert_eq!(hint_count(&sim), 0);
 }
 
+#[test]
+fn a_hint_expires_in_time_even_when_a_clock_is_skewed_at_run_time() {
+    // Tombstones are purged 10 s after they are stored; hints expire 10 s minus the skew spread
+    // minus the 1 s request timeout after their write. The config has no skew, so 9 s, until
+    // n1's clock is set 5 s ahead: its delete at 0 s outranks n0's insert at 3 s.
+    let mut sim = Simulation::new(&config(r#", "hinted_handoff": true, "tombstone_grace_s": 10"#), 1);
+    apply_now(&mut sim, "skew 1 5000");
+    sim.schedule(0, 1, "delete k ALL").unwrap();
+    sim.run_until(2 * S);
+    assert!(entry(&sim, 2, "k").is_some_and(|e| e.is_tombstone()), "n2 holds the tombstone");
+
+    // n0's write at 3 s is older than the tombstone everywhere it arrives; n2 misses it, so n0
+    // keeps a hint for n2 until the link is back at 10.5 s, when n2's tombstone is due to be
+    // purged (at 10.1 s). Delivered then, the hint would revive the deleted key on n2.
+    sim.set_link(0, 2, LinkState::Drop);
+    sim.schedule(3 * S, 0, "insert k revived ONE").unwrap();
+    sim.run_until(10_500 * MS);
+    sim.set_link(0, 2, LinkState::Up);
+    sim.run_until_quiet();
+
+    assert_eq!(value(&sim, 2, "k"), None, "the hint expired before the tombstone could be purged");
+    let get = sim.schedule(sim.now(), 2, "get k ALL").unwrap();
+    sim.run_until_quiet();
+    let answer = sim.results().iter().find(|r| r.request == Some(get)).expect("the get answers");
+    assert!(
+        matches!(&answer.outcome, Outcome::Value { entry, .. } if entry.as_ref().is_none_or(|e| e.is_tombstone())),
+        "the deleted key stays deleted: {answer:?}"
+    );
+}
+
 /// Schedules a fault or switch line (`hints off`, `anti-entropy 1000`) now and applies it.
 fn apply_now(sim: &mut Simulation, line: &str) {
     let action = Action::parse(line, sim.nodes().len()).unwrap_or_else(|e| panic!("{line}: {e}"));

@@ -12,10 +12,12 @@
 //!   [`MAX_HINTS`] per node; misses beyond that are left to read repair and anti-entropy.
 //! - **Safe:** the replica applies a hint with last-write-wins like any write, so an old hint never
 //!   replaces a newer version or a newer tombstone. A hint expires `NodeParams::hint_lifetime`
-//!   after its write started (the tombstone grace period minus the config's clock skew spread
-//!   and the request timeout): a tombstone newer than the hint was written no earlier than the
-//!   hint's write minus the skew spread and is kept at least the grace period, so a hint is
-//!   always delivered before such a tombstone can be purged and cannot revive its key.
+//!   after its write started (the tombstone grace period minus the clock skew spread and the
+//!   request timeout): a tombstone newer than the hint was written no earlier than the hint's
+//!   write minus the skew spread and is kept at least the grace period, so a hint is always
+//!   delivered before such a tombstone can be purged and cannot revive its key. The spread is the
+//!   widest seen so far, run-time `skew` faults included, and a narrower lifetime applies to the
+//!   hints already kept.
 //! - **Memory only:** hints are lost when the coordinator's process crashes.
 
 use super::{NodeParams, Output, Timer};
@@ -52,7 +54,18 @@ struct TargetHints {
 #[derive(Clone, Debug)]
 struct Hint {
     entry: Entry,
-    expires: Time,
+    /// When the write started; the hint expires `hint_lifetime` later, as the lifetime is now.
+    started: Time,
+}
+
+impl Hint {
+    fn is_expired(&self, p: &NodeParams, now: Time) -> bool {
+        expired(p, self.started, now)
+    }
+}
+
+fn expired(p: &NodeParams, started: Time, now: Time) -> bool {
+    started.saturating_add(p.hint_lifetime) <= now
 }
 
 impl Hints {
@@ -95,8 +108,7 @@ impl Hints {
         started: Time,
         out: &mut Vec<Output>,
     ) {
-        let expires = started.saturating_add(p.hint_lifetime);
-        if !self.enabled || expires <= now {
+        if !self.enabled || expired(p, started, now) {
             return;
         }
         if self.targets.len() <= target {
@@ -105,11 +117,11 @@ impl Hints {
         let t = &mut self.targets[target];
         match t.hints.get_mut(&key) {
             Some(kept) if kept.entry.version >= entry.version => return,
-            Some(kept) => *kept = Hint { entry: entry.clone(), expires },
+            Some(kept) => *kept = Hint { entry: entry.clone(), started },
             None if self.count >= MAX_HINTS => return,
             None => {
                 self.count += 1;
-                t.hints.insert(key.clone(), Hint { entry: entry.clone(), expires });
+                t.hints.insert(key.clone(), Hint { entry: entry.clone(), started });
             }
         }
         out.push(Output::Send { to: target, msg: Message::Hint { key, entry } });
@@ -139,7 +151,7 @@ impl Hints {
             return;
         }
         let before = t.hints.len();
-        t.hints.retain(|_, h| h.expires > now);
+        t.hints.retain(|_, h| !h.is_expired(p, now));
         self.count -= before - t.hints.len();
         if t.hints.is_empty() {
             *t = TargetHints::default();

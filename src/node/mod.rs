@@ -91,8 +91,17 @@ pub struct NodeParams {
     /// Added to virtual time to get this node's clock, in microseconds.
     pub clock_skew: i64,
     pub tombstone_grace: Time,
-    /// How long after its write started a hint is kept (see [`hints`]).
+    /// How long after its write started a hint is kept (see [`hints`] and
+    /// [`NodeParams::set_skew_spread`]).
     pub hint_lifetime: Time,
+}
+
+impl NodeParams {
+    /// Sets the hint lifetime for clocks that differ by up to `spread` microseconds: the
+    /// tombstone grace period minus the spread and the request timeout (see [`hints`]).
+    pub fn set_skew_spread(&mut self, spread: Time) {
+        self.hint_lifetime = self.tombstone_grace.saturating_sub(spread).saturating_sub(self.request_timeout);
+    }
 }
 
 #[cfg(test)]
@@ -123,18 +132,16 @@ pub struct Node {
 
 impl Node {
     pub fn new(id: NodeId, config: &Config) -> Node {
-        let params = NodeParams {
+        let mut params = NodeParams {
             id,
             nodes: config.len(),
             replication_factor: config.replication_factor(),
             request_timeout: config.request_timeout(),
             clock_skew: config.clock_skew(id),
             tombstone_grace: config.tombstone_grace(),
-            hint_lifetime: config
-                .tombstone_grace()
-                .saturating_sub(config.clock_skew_spread())
-                .saturating_sub(config.request_timeout()),
+            hint_lifetime: 0,
         };
+        params.set_skew_spread(config.clock_skew_spread());
         Node {
             params,
             store: Store::new(config.tombstone_grace()),
@@ -182,6 +189,12 @@ impl Node {
     /// Sets this node's clock skew (microseconds; its clock is virtual time plus the skew).
     pub fn set_clock_skew(&mut self, skew: i64) {
         self.params.clock_skew = skew;
+    }
+
+    /// The cluster's clocks have differed by up to `spread` microseconds: hints expire sooner,
+    /// those already kept included (see [`hints`]).
+    pub fn set_skew_spread(&mut self, spread: Time) {
+        self.params.set_skew_spread(spread);
     }
 
     /// Comes back after a crash: what was in memory (the requests it coordinated) is gone; the

@@ -41,7 +41,17 @@ impl Scheduler {
                 self.directives.push_back(Step { time: now, node, work: Work::Restart { keep_store } });
             }
             Fault::Skew { node, skew } => {
-                self.directives.push_back(Step { time: now, node, work: Work::SetClockSkew(skew) })
+                self.directives.push_back(Step { time: now, node, work: Work::SetClockSkew(skew) });
+                let (low, high) = self.skew_range;
+                let widened = (low.min(skew), high.max(skew));
+                if widened != self.skew_range {
+                    self.skew_range = widened;
+                    let spread = widened.1.abs_diff(widened.0);
+                    // Every node, down ones too: like the switches below, a node's hint
+                    // lifetime is configuration and outlives a crash.
+                    let tell = |node| Step { time: now, node, work: Work::SetSkewSpread(spread) };
+                    self.directives.extend((0..n).map(tell));
+                }
             }
             Fault::Cut(links) => {
                 for (from, to) in links.pairs(n) {

@@ -22,6 +22,8 @@ pub enum Work {
     Restart { keep_store: bool },
     /// Set the clock skew, in microseconds.
     SetClockSkew(i64),
+    /// The widest spread of the cluster's clocks so far grew to this many microseconds.
+    SetSkewSpread(Time),
     /// Switch hinted handoff.
     SetHintedHandoff(bool),
     /// Switch anti-entropy: a round every this many microseconds, or off.
@@ -37,6 +39,7 @@ impl Step {
             Work::Done => {}
             Work::Restart { keep_store } => node.restart(self.time, keep_store, out),
             Work::SetClockSkew(skew) => node.set_clock_skew(skew),
+            Work::SetSkewSpread(spread) => node.set_skew_spread(spread),
             Work::SetHintedHandoff(on) => node.set_hinted_handoff(on),
             Work::SetAntiEntropy(period) => node.set_anti_entropy(self.time, period, out),
         }
