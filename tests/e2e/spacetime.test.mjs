@@ -10,12 +10,22 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, sharedPlayground, eventually, typeCommand, waitForText, nextFrames, ensurePlaying } from './helpers.mjs';
 import { SpacetimeModel, MAX_RECORDS } from '../../www/js/spacetime-model.js';
+import { stackLabels } from '../../www/js/spacetime-geometry.js';
 
 const SLOW = { timeout: 180_000 };
 
 // ---- the model, without a page ------------------------------------------------------------
 
 const message = (kind, time, fields) => ({ kind, time, from: 0, to: 1, msg: 'write', key: '5', request: 1, ...fields });
+
+test('labels of faults at one instant stack; labels apart stay on their line', () => {
+  const at = (x, y = 11) => ({ x, y, width: 60 });
+  // Three faults at one instant, one a little later (overlapping), one far away, and one whose
+  // own line (60) is too close to the fourth's (50): it moves down a line.
+  const baselines = stackLabels([at(100), at(100), at(100), at(130), at(300), at(100, 60)], 13);
+  assert.deepEqual(baselines, [11, 24, 37, 50, 11, 73]);
+  assert.deepEqual(stackLabels([], 13), []);
+});
 
 test('model: a send and its delivery make one arrow; other events are marks', () => {
   const model = new SpacetimeModel();
@@ -243,6 +253,9 @@ test('faults and kinds the page does not know yet are drawn and described, not f
       const hint = { from: 0, to: 2, msg: 'hint', key: 'h', value: 'x', version: { timestamp: 1e6, node: 0 } };
       model.addAll([
         { kind: 'fault', time: 1e6, text: 'partition 0,1 | 2,3' },
+        { kind: 'fault', time: 1e6, text: 'loss * 0.2' },
+        { kind: 'fault', time: 1e6, node: 0, text: 'skew 0 500' },
+        { kind: 'command', time: 1e6, node: 0, request: 7, text: 'get 5 ONE' },
         { kind: 'fault', time: 2e6, node: 1, text: 'crash 1' },
         { kind: 'send', time: 3e6, sent: 3e6, due: 5e6, ...hint },
         { kind: 'deliver', time: 5e6, sent: 3e6, due: 5e6, ...hint },
@@ -255,14 +268,18 @@ test('faults and kinds the page does not know yet are drawn and described, not f
       const colors = new Proxy({}, { get: () => '#888888' });
       const lanes = [0, 1, 2, 3].map((i) => ({ name: `n${i}`, address: `a:${i}` }));
       const visible = paint(canvas.getContext('2d'), { size: { width: 800, height: 220 }, f, model, now: 7e6, colors, lanes, highlight: [] });
-      const crash = markPoint(model.marks[1], f);
+      const crash = markPoint(model.marks[4], f);
+      canvas.dataset.testid = 'hand-made';
+      document.body.prepend(canvas);
       return {
         visible,
         picked: pick(model, f, 7e6, crash.x, crash.y)?.mark?.text,
         hint: describe({ message: model.messages[0] }),
-        handoff: describe({ mark: model.marks[2] }),
+        handoff: describe({ mark: model.marks[5] }),
       };
     });
+    // Three faults and a command at 1 s: their labels are stacked, not printed over each other.
+    await page.getByTestId('hand-made').screenshot({ path: join(ROOT, 'target/spacetime-faults.png') });
     assert.equal(drawn.visible, 1);
     assert.equal(drawn.picked, 'crash 1');
     assert.match(drawn.hint, /^hint\s+n0 → n2\nkey h = x/);

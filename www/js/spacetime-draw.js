@@ -3,10 +3,11 @@
 // batched into one path per colour and style, so a few thousand cost a few strokes.
 
 import { KINDS } from './topology.js';
-import { place, lastTimeOf, markPoint, SELF_ARC } from './spacetime-geometry.js';
+import { place, lastTimeOf, markPoint, stackLabels, SELF_ARC } from './spacetime-geometry.js';
 
 const FONT = 'system-ui, sans-serif';
 const MONO = 'ui-monospace, monospace';
+const SMALL_MONO = `11px ${MONO}`;
 // Command texts are written beside their marks only while this few are in view.
 const MAX_LABELS = 40;
 
@@ -66,7 +67,7 @@ function drawAxis(ctx, f, colors) {
   const magnitude = 10 ** Math.floor(Math.log10(minStep));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= minStep);
   const decimals = Math.max(0, Math.ceil(-Math.log10(step / 1e6)));
-  ctx.font = `11px ${MONO}`;
+  ctx.font = SMALL_MONO;
   ctx.textAlign = 'center';
   ctx.fillStyle = colors.muted;
   ctx.strokeStyle = colors.grid;
@@ -230,39 +231,63 @@ function drawMarks(ctx, f, model, colors) {
   ctx.fill(paths.reply);
   ctx.fillStyle = colors.ink;
   ctx.fill(paths.command);
-  for (const mark of wide) drawWideMark(ctx, f, mark, colors);
-  if (commands.length <= MAX_LABELS) drawCommandLabels(ctx, f, commands, colors);
+  const commandLabels = commands.length <= MAX_LABELS ? layOutCommandLabels(ctx, f, commands) : [];
+  drawWideMarks(ctx, f, wide, colors, commandLabels);
+  for (const { text, x, y } of commandLabels) label(ctx, text, x, y, colors.ink, SMALL_MONO);
 }
 
-/** A fault (or a mark of a kind this page does not know) as a dashed line over its lane or all. */
-function drawWideMark(ctx, f, mark, colors) {
-  const { x, lane } = markPoint(mark, f);
-  const top = lane === null ? f.top : f.y(lane) - f.laneHeight / 2;
-  const bottom = lane === null ? f.bottom : top + f.laneHeight;
-  const color = mark.kind === 'fault' ? colors.fault : colors.other;
-  ctx.strokeStyle = color;
+/**
+ * Faults (and marks of kinds this page does not know) as dashed lines over their lane or all
+ * lanes, each labelled; a label that would overlap another (faults at one instant) or one of
+ * `taken` (the command labels) goes a line lower.
+ */
+function drawWideMarks(ctx, f, marks, colors, taken) {
+  const font = `600 11px ${FONT}`;
+  ctx.font = font;
+  const items = marks.map((mark) => {
+    const { x, lane } = markPoint(mark, f);
+    const top = lane === null ? f.top : f.y(lane) - f.laneHeight / 2;
+    const bottom = lane === null ? f.bottom : top + f.laneHeight;
+    const text = clip(mark.text ?? mark.kind, 32);
+    const color = mark.kind === 'fault' ? colors.fault : colors.other;
+    return { x, top, bottom, text, color, width: ctx.measureText(text).width + 8 };
+  });
+  const baselines = stackLabels(
+    items.map(({ x, top, width }) => ({ x: x + 4, y: top + 11, width })),
+    13,
+    taken,
+  );
   ctx.lineWidth = 2;
   ctx.setLineDash([4, 3]);
-  ctx.beginPath();
-  ctx.moveTo(x, top);
-  ctx.lineTo(x, bottom);
-  ctx.stroke();
+  for (const { x, top, bottom, color } of items) {
+    ctx.strokeStyle = color;
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, bottom);
+    ctx.stroke();
+  }
   ctx.setLineDash([]);
-  label(ctx, clip(mark.text ?? mark.kind, 32), x + 4, top + 11, color, `600 11px ${FONT}`);
+  items.forEach(({ x, text, color }, i) => label(ctx, text, x + 4, baselines[i], color, font));
 }
 
-/** The typed command beside its mark, where it does not run into the previous one on its lane. */
-function drawCommandLabels(ctx, f, commands, colors) {
+/**
+ * Where the typed commands go beside their marks ({text, x, y (baseline), width}), skipping one
+ * that would run into the previous one on its lane.
+ */
+function layOutCommandLabels(ctx, f, commands) {
+  const labels = [];
   const freeFrom = new Map(); // lane -> x where the lane's last label ended
-  ctx.font = `11px ${MONO}`;
+  ctx.font = SMALL_MONO;
   for (const mark of commands) {
     const { x, y, lane } = markPoint(mark, f);
     const text = clip(mark.text ?? '', 24);
     const start = x + 7;
     if (start < (freeFrom.get(lane) ?? -Infinity)) continue;
-    label(ctx, text, start, y - 3, colors.ink, `11px ${MONO}`);
-    freeFrom.set(lane, start + ctx.measureText(text).width + 8);
+    const width = ctx.measureText(text).width + 8;
+    labels.push({ text, x: start, y: y - 3, width });
+    freeFrom.set(lane, start + width);
   }
+  return labels;
 }
 
 /** Text with a white halo, readable over arrows. */
@@ -326,10 +351,10 @@ function drawLaneLabels(ctx, f, lanes, colors) {
     const small = f.laneHeight < 34; // no room for the address under the name
     label(ctx, name, 10, small ? y + 4 : y - 3, colors.ink, `700 13px ${FONT}`);
     if (small) return;
-    ctx.font = `11px ${MONO}`;
+    ctx.font = SMALL_MONO;
     let text = address;
     while (text.length > 1 && ctx.measureText(text).width > width) text = `${text.slice(0, -2)}…`;
-    label(ctx, text, 10, y + 12, colors.muted, `11px ${MONO}`);
+    label(ctx, text, 10, y + 12, colors.muted, SMALL_MONO);
   });
 }
 
