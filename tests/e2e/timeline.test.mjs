@@ -125,6 +125,7 @@ test('scrubbing back shows n2 stale before the repair, in the stores and the ins
     assert.deepEqual(await inspectorRow(page, 0), { value: 'world', state: 'newest' });
     assert.ok(!(await textOf(page, 'event-log')).includes('deliver repair'), 'the event log ends before the repair');
     assert.equal(await page.evaluate(() => window.playground.state().playing), false, 'the past is paused');
+    assert.match(await textOf(page, 'hint'), /^Demo [2-5]\/5 — /, "the demo's caption of that moment");
     await page.screenshot({ path: join(ROOT, 'target/timeline.png'), fullPage: true });
 
     await page.getByTestId('timeline-live').click();
@@ -135,6 +136,11 @@ test('scrubbing back shows n2 stale before the repair, in the stores and the ins
     assert.equal((await key5(page, 2)).value, 'world', 'forward again: n2 is repaired');
     assert.deepEqual(await inspectorRow(page, 2), { value: 'world', state: 'newest' });
     assert.deepEqual(await traceEvents(page), trace, 'the replayed history is the one lived');
+    assert.match(await textOf(page, 'hint'), /^Done — /, "forward again: the demo's last caption");
+    await dragTimelineTo(page, 0);
+    assert.match(await textOf(page, 'hint'), /^Try: /, 'before the demo started: the hint it replaced');
+    await page.getByTestId('timeline-live').click();
+    await nextFrames(page);
 
     // The demo holds and heals its link with fault lines, so its run can be shared as it is.
     await page.getByTestId('share-link').click();

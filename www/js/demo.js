@@ -1,6 +1,6 @@
 // "Watch read repair": a scripted scenario on the 4-node preset that makes n2 stale, reads it at
 // ONE from n3 (getting the old value), and watches read repair fix n2. Each step is captioned in
-// the hint line.
+// the hint line, and travelling through the demo's history shows the caption of that moment.
 
 import { checkConfig } from './cluster.js';
 import { PRESET_CONFIG, PRESET_SEED } from './presets.js';
@@ -15,7 +15,13 @@ export class Demo {
     this.hint = hint;
     this.button = button;
     this.running = null;
+    // The last demo's captions with the virtual time each was shown at, in the history it ran in.
+    this.captions = null; // {history, before (the hint it replaced), shown: [{time, text}]}
     button.addEventListener('click', () => this.play().catch(() => {})); // failures are captioned
+    session.subscribe((event) => {
+      if (event.type === 'fork') this.forgetAfter(event.time);
+      else if (event.type === 'step' && event.rebuild) this.rewind();
+    });
   }
 
   /** Plays the scenario; resolves when n2 is repaired, rejects if the cluster is replaced meanwhile. */
@@ -29,6 +35,20 @@ export class Demo {
 
   caption(text) {
     this.hint.textContent = text;
+    this.captions?.shown.push({ time: this.session.cluster.now(), text });
+  }
+
+  // After a travel: the caption shown at the moment now shown (before the demo: the old hint).
+  rewind() {
+    const { captions, session } = this;
+    if (captions?.history !== session.history) return;
+    const now = session.cluster.now();
+    this.hint.textContent = captions.shown.findLast((c) => c.time <= now)?.text ?? captions.before;
+  }
+
+  // A fork drops the history after `time`, and with it the captions shown then.
+  forgetAfter(time) {
+    if (this.captions) this.captions.shown = this.captions.shown.filter((c) => c.time <= time);
   }
 
   async script() {
@@ -37,6 +57,7 @@ export class Demo {
     if (session.cluster.configText !== JSON.stringify(checkConfig(PRESET_CONFIG).config)) {
       session.replace(PRESET_CONFIG, PRESET_SEED);
     }
+    this.captions = { history: session.history, before: this.hint.textContent, shown: [] };
     // Every wait ends in a rejection if the cluster is replaced (reset, new config) meanwhile.
     const run = async (node, command) => {
       const result = await session.guard(this.consoles.submit(node, command));
@@ -65,7 +86,8 @@ export class Demo {
       await waitForConvergence(session);
       this.caption('Done — every replica of 5 holds world. The held update to n2 was released and changes nothing (same version). Now try your own commands.');
     } catch (e) {
-      this.caption(e.message.startsWith('stopped') ? `The demo ${e.message}.` : e.message);
+      // Not a moment of the history: not kept for travel.
+      this.hint.textContent = e.message.startsWith('stopped') ? `The demo ${e.message}.` : e.message;
       throw e;
     }
   }
