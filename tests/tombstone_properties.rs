@@ -1,11 +1,11 @@
-//! Property test: a key deleted at ALL stays deleted. Random clusters with hinted handoff on and
-//! a short tombstone grace period, random inserts and deletes, clocks skewed at run time (up to
+//! Property test: a key deleted at ALL stays deleted. Random clusters with hinted handoff on,
+//! anti-entropy on or off, and a short tombstone grace period, random inserts and deletes, clocks skewed at run time (up to
 //! 4 s either way) and links cut for a while: once every link is up and the run is quiet, a get
 //! at ALL of each key returns nothing, or a version newer than the newest delete acknowledged
 //! at ALL. Tombstones are purged during the run, so an old version that arrives late (a hint
 //! that outlived the tombstone it lost to) would show as a resurrected value.
 //!
-//! A case runs in tens of microseconds, so 4,096 run by default (`PROPTEST_CASES` overrides).
+//! A case runs in about a hundred microseconds, so 4,096 run by default (`PROPTEST_CASES` overrides).
 //! Before hints learned of run-time skew, about one run in five of 1,024 cases found a
 //! resurrection. Each generated `Case` carries its simulation seed, so proptest's report of a
 //! failing input names it; assertion messages repeat it.
@@ -30,6 +30,8 @@ struct Case {
     distribution: &'static str,
     /// Average delays in milliseconds, 0 to 100.
     delays_ms: Vec<Vec<u32>>,
+    /// A round every 2 s, or none.
+    anti_entropy: bool,
     /// `(time_ms, node, key, delete)`: an insert at ONE, or a delete at ALL.
     writes: Vec<(u32, usize, usize, bool)>,
     /// `(time_ms, fault line)`: skews, and cuts with the heal that ends them.
@@ -47,6 +49,7 @@ impl Case {
             "delay_distribution": self.distribution,
             "hinted_handoff": true,
             "tombstone_grace_s": GRACE_S,
+            "anti_entropy_period_s": self.anti_entropy.then_some(2),
         });
         Config::from_json(&json.to_string()).unwrap_or_else(|e| panic!("generated config is valid: {e}\n{json}"))
     }
@@ -67,15 +70,17 @@ fn case() -> impl Strategy<Value = Case> {
             1..=n,
             proptest::sample::select(vec!["uniform", "constant", "exponential"]),
             proptest::collection::vec(proptest::collection::vec(0u32..=100, n), n),
+            any::<bool>(),
             proptest::collection::vec(write, 1..30),
             proptest::collection::vec(prop_oneof![skew, cut], 0..10),
         )
-            .prop_map(|(seed, n, rf, distribution, delays_ms, writes, faults)| Case {
+            .prop_map(|(seed, n, rf, distribution, delays_ms, anti_entropy, writes, faults)| Case {
                 seed,
                 n,
                 rf,
                 distribution,
                 delays_ms,
+                anti_entropy,
                 writes,
                 faults: faults.into_iter().flatten().collect(),
             })
