@@ -1,16 +1,18 @@
 //! Property test: a key deleted at ALL stays deleted. Random clusters with hinted handoff on,
-//! anti-entropy on or off, and a short tombstone grace period, random inserts and deletes, clocks skewed at run time (up to
-//! 4 s either way) and links cut for a while: once every link is up and the run is quiet, a get
-//! at ALL of each key returns nothing, or a version newer than the newest delete acknowledged
-//! at ALL. Tombstones are purged during the run, so an old version that arrives late (a hint
-//! that outlived the tombstone it lost to) would show as a resurrected value.
+//! anti-entropy on or off and a short tombstone grace period; random inserts and deletes; clocks
+//! skewed at run time (up to 4 s either way), links cut and nodes crashed for a while (restarts
+//! keep the store). Once every link is up, every node runs and the run is quiet, a get at ALL of
+//! each key returns nothing, or a version newer than the newest delete acknowledged at ALL.
+//! Tombstones are purged during the run, so an old version that arrives late (a hint that
+//! outlived the tombstone it lost to) would show as a resurrected value.
 //!
-//! A case runs in about a hundred microseconds, so 4,096 run by default (`PROPTEST_CASES` overrides).
-//! Before hints learned of run-time skew, about one run in five of 1,024 cases found a
-//! resurrection. Each generated `Case` carries its simulation seed, so proptest's report of a
+//! A case runs in about a hundred microseconds, so 4,096 run by default (`PROPTEST_CASES`
+//! overrides). Before hints learned of run-time skew, about one run in five of 1,024 cases found
+//! a resurrection. Each generated `Case` carries its simulation seed, so proptest's report of a
 //! failing input names it; assertion messages repeat it.
 
 use kvplayground::action::TimedAction;
+use kvplayground::message::RequestId;
 use kvplayground::outcome::{Outcome, WriteOp};
 use kvplayground::{Config, Simulation, Time, Version};
 use proptest::prelude::*;
@@ -19,7 +21,7 @@ const MS: Time = 1_000;
 const S: Time = 1_000_000;
 const GRACE_S: Time = 20;
 const KEYS: [&str; 2] = ["a", "b"];
-/// Commands and faults happen before this; then every link is healed.
+/// Commands and faults happen before this; then every link is healed and every node restarted.
 const HEAL: Time = 60 * S;
 
 #[derive(Clone, Debug)]
@@ -34,7 +36,7 @@ struct Case {
     anti_entropy: bool,
     /// `(time_ms, node, key, delete)`: an insert at ONE, or a delete at ALL.
     writes: Vec<(u32, usize, usize, bool)>,
-    /// `(time_ms, fault line)`: skews, and cuts with the heal that ends them.
+    /// `(time_ms, fault line)`: skews; cuts and crashes with the heal or restart that ends them.
     faults: Vec<(u32, String)>,
 }
 
@@ -64,6 +66,9 @@ fn case() -> impl Strategy<Value = Case> {
             let link = format!("{a}-{}", (a + offset) % n);
             vec![(at, format!("cut {link}")), (at + lasts, format!("heal {link}"))]
         });
+        let crash = (0u32..40_000, 0..n, 1u32..30_000).prop_map(|(at, node, lasts)| {
+            vec![(at, format!("crash {node}")), (at + lasts, format!("restart {node} keep"))]
+        });
         (
             any::<u64>(),
             Just(n),
@@ -72,7 +77,7 @@ fn case() -> impl Strategy<Value = Case> {
             proptest::collection::vec(proptest::collection::vec(0u32..=100, n), n),
             any::<bool>(),
             proptest::collection::vec(write, 1..30),
-            proptest::collection::vec(prop_oneof![skew, cut], 0..10),
+            proptest::collection::vec(prop_oneof![skew, cut, crash], 0..10),
         )
             .prop_map(|(seed, n, rf, distribution, delays_ms, anti_entropy, writes, faults)| Case {
                 seed,
@@ -87,6 +92,37 @@ fn case() -> impl Strategy<Value = Case> {
     })
 }
 
+/// Schedules the fault line `line` at `at_ms`.
+fn fault(sim: &mut Simulation, n: usize, at_ms: Time, line: &str) {
+    let action = TimedAction::parse(&format!("{at_ms} {line}"), n).unwrap_or_else(|e| panic!("{line}: {e}"));
+    sim.schedule_action(action).unwrap();
+}
+
+/// Runs the case until quiet, with every fault ended at [`HEAL`]; returns the simulation and the
+/// request id and key of every delete.
+fn run(case: &Case) -> (Simulation, Vec<(RequestId, usize)>) {
+    let mut sim = Simulation::new(&case.config(), case.seed);
+    let mut deletes = Vec::new();
+    for &(at, node, key, delete) in &case.writes {
+        let command =
+            if delete { format!("delete {} ALL", KEYS[key]) } else { format!("insert {} v{at} ONE", KEYS[key]) };
+        let id = sim.schedule(at as Time * MS, node, &command).unwrap();
+        if delete {
+            deletes.push((id, key));
+        }
+    }
+    for (at, line) in &case.faults {
+        fault(&mut sim, case.n, *at as Time, line);
+    }
+    sim.run_until(HEAL);
+    fault(&mut sim, case.n, HEAL / MS, "heal");
+    for node in sim.scheduler().down_nodes() {
+        fault(&mut sim, case.n, HEAL / MS, &format!("restart {node} keep"));
+    }
+    sim.run_until_quiet();
+    (sim, deletes)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(4096),
@@ -97,23 +133,7 @@ proptest! {
     #[test]
     fn a_key_deleted_at_all_stays_deleted(case in case()) {
         let seed = case.seed;
-        let mut sim = Simulation::new(&case.config(), seed);
-        let mut deletes = Vec::new();
-        for &(at, node, key, delete) in &case.writes {
-            let command = if delete { format!("delete {} ALL", KEYS[key]) } else { format!("insert {} v{at} ONE", KEYS[key]) };
-            let id = sim.schedule(at as Time * MS, node, &command).unwrap();
-            if delete {
-                deletes.push((id, key));
-            }
-        }
-        for (at, line) in &case.faults {
-            let action = TimedAction::parse(&format!("{at} {line}"), case.n).unwrap_or_else(|e| panic!("{line}: {e}"));
-            sim.schedule_action(action).unwrap();
-        }
-        sim.run_until(HEAL);
-        sim.schedule_action(TimedAction::parse(&format!("{} heal", HEAL / MS), case.n).unwrap()).unwrap();
-        sim.run_until_quiet();
-
+        let (mut sim, deletes) = run(&case);
         // The newest version of each key that a delete at ALL wrote to every replica.
         let mut deleted: Vec<Option<Version>> = vec![None; KEYS.len()];
         for result in sim.results() {
@@ -129,7 +149,7 @@ proptest! {
         for (key, read) in reads.into_iter().enumerate() {
             let answer = sim.results().iter().find(|r| r.request == Some(read)).expect("the get answers");
             let Outcome::Value { entry, .. } = &answer.outcome else {
-                panic!("seed {seed}: every link is up, so the get at ALL succeeds: {answer:?}");
+                panic!("seed {seed}: every node runs and every link is up, so the get at ALL succeeds: {answer:?}");
             };
             if let (Some(entry), Some(deleted)) = (entry, deleted[key]) {
                 prop_assert!(
