@@ -81,7 +81,8 @@ pub enum Output {
     },
 }
 
-/// The fixed facts a node is started with.
+/// The facts a node runs by: set when it is created; faults change its clock skew and (through
+/// the skew spread) its hint lifetime.
 #[derive(Clone, Copy, Debug)]
 pub struct NodeParams {
     pub id: NodeId,

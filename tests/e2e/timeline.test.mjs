@@ -138,7 +138,7 @@ test('scrubbing back shows n2 stale before the repair, in the stores and the ins
     assert.deepEqual(await traceEvents(page), trace, 'the replayed history is the one lived');
     assert.match(await textOf(page, 'hint'), /^Done — /, "forward again: the demo's last caption");
     await dragTimelineTo(page, 0);
-    assert.match(await textOf(page, 'hint'), /^Try: /, 'before the demo started: the hint it replaced');
+    assert.match(await textOf(page, 'hint'), /^Demo 1\/5 — /, 'at the start: the first caption (no event came before it)');
     await page.getByTestId('timeline-live').click();
     await nextFrames(page);
 
@@ -149,6 +149,29 @@ test('scrubbing back shows n2 stale before the repair, in the stores and the ins
     assert.equal(await traceHash(other.page), await traceHash(page), 'the shared demo: same trace hash');
     assert.deepEqual(await storeRows(other.page, 2), await storeRows(page, 2), "the shared demo: n2's store");
     await other.assertClean();
+  }),
+);
+
+test("the demo's captions follow the history: travel, replay of the recorded future, a second demo", SLOW, () =>
+  withPlayground(async ({ page }) => {
+    const trace = await playDemo(page);
+    const firstEnd = trace.at(-1).time;
+    const hint = () => textOf(page, 'hint');
+    await dragTimelineTo(page, firstEnd / 2);
+    assert.match(await hint(), /^Demo [1-5]\/5 — /, 'in the past: the caption of that moment');
+    // Play replays the recorded future: the caption moves with it, up to the last one.
+    await page.getByTestId('play-pause').click();
+    await eventually(async () => (await timeline(page)).live, { message: 'the replay reaches the end' });
+    await eventually(async () => /^Done — /.test(await hint()), { message: 'the last caption at the end' });
+
+    // A second demo in the same history keeps the first one's captions for travel.
+    await page.evaluate(() => window.playground.demo());
+    await page.getByTestId('play-pause').click();
+    assert.ok((await timeline(page)).end > firstEnd, 'the second demo ran after the first');
+    await dragTimelineTo(page, firstEnd / 2);
+    assert.match(await hint(), /^Demo [1-5]\/5 — /, "the first demo's caption of that moment");
+    await dragTimelineTo(page, 0);
+    assert.match(await hint(), /^Demo 1\/5 — /, "at the start: the first demo's first caption");
   }),
 );
 

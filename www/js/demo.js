@@ -15,12 +15,13 @@ export class Demo {
     this.hint = hint;
     this.button = button;
     this.running = null;
-    // The last demo's captions with the virtual time each was shown at, in the history it ran in.
-    this.captions = null; // {history, before (the hint it replaced), shown: [{time, text}]}
+    // The demos' captions with the step each was shown at, in the history they ran in.
+    this.captions = null; // {history, before (the hint the first one replaced), shown: [{steps, text}]}
     button.addEventListener('click', () => this.play().catch(() => {})); // failures are captioned
     session.subscribe((event) => {
-      if (event.type === 'fork') this.forgetAfter(event.time);
-      else if (event.type === 'step' && event.rebuild) this.rewind();
+      if (event.type === 'fork') this.forgetAfter(session.cluster.steps);
+      // After a travel, and as the recorded future replays: the caption of the moment shown.
+      else if (event.type === 'step') this.rewind();
     });
   }
 
@@ -35,20 +36,20 @@ export class Demo {
 
   caption(text) {
     this.hint.textContent = text;
-    this.captions?.shown.push({ time: this.session.cluster.now(), text });
+    this.captions?.shown.push({ steps: this.session.cluster.steps, text });
   }
 
-  // After a travel: the caption shown at the moment now shown (before the demo: the old hint).
+  // The caption shown at the moment now shown (before the first demo: the hint it replaced).
   rewind() {
     const { captions, session } = this;
     if (captions?.history !== session.history) return;
-    const now = session.cluster.now();
-    this.hint.textContent = captions.shown.findLast((c) => c.time <= now)?.text ?? captions.before;
+    const { steps } = session.cluster;
+    this.hint.textContent = captions.shown.findLast((c) => c.steps <= steps)?.text ?? captions.before;
   }
 
-  // A fork drops the history after `time`, and with it the captions shown then.
-  forgetAfter(time) {
-    if (this.captions) this.captions.shown = this.captions.shown.filter((c) => c.time <= time);
+  // A fork drops the history after step `steps`, and with it the captions shown then.
+  forgetAfter(steps) {
+    if (this.captions) this.captions.shown = this.captions.shown.filter((c) => c.steps <= steps);
   }
 
   async script() {
@@ -57,7 +58,9 @@ export class Demo {
     if (session.cluster.configText !== JSON.stringify(checkConfig(PRESET_CONFIG).config)) {
       session.replace(PRESET_CONFIG, PRESET_SEED);
     }
-    this.captions = { history: session.history, before: this.hint.textContent, shown: [] };
+    if (this.captions?.history !== session.history) {
+      this.captions = { history: session.history, before: this.hint.textContent, shown: [] };
+    }
     // Every wait ends in a rejection if the cluster is replaced (reset, new config) meanwhile.
     const run = async (node, command) => {
       const result = await session.guard(this.consoles.submit(node, command));
@@ -86,8 +89,11 @@ export class Demo {
       await waitForConvergence(session);
       this.caption('Done — every replica of 5 holds world. The held update to n2 was released and changes nothing (same version). Now try your own commands.');
     } catch (e) {
-      // Not a moment of the history: not kept for travel.
-      this.hint.textContent = e.message.startsWith('stopped') ? `The demo ${e.message}.` : e.message;
+      const stopped = e.message.startsWith('stopped');
+      // Stopped by a travel or a fork (same history): the moment's caption says more. Otherwise
+      // the error, which is not a moment of the history and is not kept for travel.
+      if (stopped && this.captions?.history === session.history) this.rewind();
+      else this.hint.textContent = stopped ? `The demo ${e.message}.` : e.message;
       throw e;
     }
   }

@@ -8,7 +8,7 @@ import { place, lastTimeOf, markPoint, stackLabels, SELF_ARC } from './spacetime
 const FONT = 'system-ui, sans-serif';
 const MONO = 'ui-monospace, monospace';
 const SMALL_MONO = `11px ${MONO}`;
-// Command texts are written beside their marks only while this few are in view.
+// Command texts (and fault texts) are written beside their marks only while this few are in view.
 const MAX_LABELS = 40;
 
 const LOOKS = new Map();
@@ -238,8 +238,9 @@ function drawMarks(ctx, f, model, colors) {
 
 /**
  * Faults (and marks of kinds this page does not know) as dashed lines over their lane or all
- * lanes, each labelled; a label that would overlap another (faults at one instant) or one of
- * `taken` (the command labels) goes a line lower.
+ * lanes, labelled while at most MAX_LABELS are in view; a label that would overlap another
+ * (faults at one instant) or one of `taken` (the command labels) goes a line lower, and is left
+ * out if that is past its line's end.
  */
 function drawWideMarks(ctx, f, marks, colors, taken) {
   const font = `600 11px ${FONT}`;
@@ -252,8 +253,9 @@ function drawWideMarks(ctx, f, marks, colors, taken) {
     const color = mark.kind === 'fault' ? colors.fault : colors.other;
     return { x, top, bottom, text, color, width: ctx.measureText(text).width + 8 };
   });
+  const labelled = items.length <= MAX_LABELS ? items : [];
   const baselines = stackLabels(
-    items.map(({ x, top, width }) => ({ x: x + 4, y: top + 11, width })),
+    labelled.map(({ x, top, bottom, width }) => ({ x: x + 4, y: top + 11, width, limit: bottom - 2 })),
     13,
     taken,
   );
@@ -267,7 +269,9 @@ function drawWideMarks(ctx, f, marks, colors, taken) {
     ctx.stroke();
   }
   ctx.setLineDash([]);
-  items.forEach(({ x, text, color }, i) => label(ctx, text, x + 4, baselines[i], color, font));
+  labelled.forEach(({ x, text, color }, i) => {
+    if (baselines[i] !== null) label(ctx, text, x + 4, baselines[i], color, font);
+  });
 }
 
 /**
