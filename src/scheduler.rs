@@ -165,6 +165,12 @@ impl Scheduler {
         }
     }
 
+    /// Whether node changes a fault asked for (a restart, a clock skew, a switch) are waiting:
+    /// they are part of that fault's event, due now, and [`Scheduler::pop`] hands them out first.
+    pub fn has_directives(&self) -> bool {
+        !self.directives.is_empty()
+    }
+
     /// Due time of the next event, if any.
     pub fn next_due(&mut self) -> Option<Time> {
         self.next_source().map(|(due, _)| due)

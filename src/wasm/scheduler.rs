@@ -139,6 +139,13 @@ impl KvScheduler {
         self.scheduler.is_quiet()
     }
 
+    /// Whether node changes the last fault asked for are still to be handed out (by `pop`): they
+    /// belong to that fault's event.
+    #[wasm_bindgen(getter, js_name = hasDirectives)]
+    pub fn has_directives(&self) -> bool {
+        self.scheduler.has_directives()
+    }
+
     /// Takes the next input off the queue, or `undefined` when nothing is left.
     pub fn pop(&mut self) -> Option<Envelope> {
         self.scheduler.pop().map(|step| Envelope { step })

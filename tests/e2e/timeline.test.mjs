@@ -202,6 +202,26 @@ test('step back (`,` and the button) undoes exactly one event; step redoes it', 
   }),
 );
 
+test('a fault with the node changes it asks for is one event for Step and for Back', SLOW, () =>
+  withPlayground(async ({ page }) => {
+    await page.getByTestId('play-pause').click(); // pause
+    const before = await timeline(page);
+    const trace = await page.evaluate(() => window.playground.trace());
+    // A clock skew that widens the cluster's skew spread: the skewed node changes its clock and
+    // every node its hint lifetime, each a step of the loop after the fault's own.
+    await page.evaluate(() => window.playground.fault('skew 1 2000'));
+    const after = await timeline(page);
+    assert.ok(after.events >= before.events + 3, `the fault took several steps: ${before.events} -> ${after.events}`);
+
+    await page.getByTestId('step-back').click();
+    assert.equal((await timeline(page)).events, before.events, 'Back undoes the whole fault');
+    assert.equal(await page.evaluate(() => window.playground.trace()), trace);
+    await page.getByTestId('step').click();
+    assert.equal((await timeline(page)).events, after.events, 'Step redoes the whole fault');
+    assert.match(await page.evaluate(() => window.playground.trace()), /"text":"skew 1 2000"/);
+  }),
+);
+
 test('typing in the past forks the history: the later events are gone, the new command runs; screenshot', SLOW, () =>
   withPlayground(async ({ page }) => {
     const trace = await playDemo(page);

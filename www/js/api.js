@@ -15,8 +15,8 @@
 //                                        store: [{key, value|null, version}]}], inFlight: [{id,
 //                                        from, to, kind, key, value, version, request, sent, due}]}.
 //   playground.pause() / resume()        Stops / restarts virtual time.
-//   playground.step()                    Delivers exactly the next event (pausing); false when
-//                                        nothing is left.
+//   playground.step()                    Delivers exactly the next event (pausing; a fault with the
+//                                        node changes it asks for); false when nothing is left.
 //   playground.setSpeed(x)               Virtual seconds per wall second, 0.1 to 100.
 //   playground.runUntilQuiet()           Processes everything left at once.
 //   playground.reset()                   A fresh cluster from the same config and seed.
@@ -47,7 +47,7 @@
 //   playground.travelTo(timeUs)          Shows the moment `timeUs` of the history (everything due
 //                                        by then has happened), paused; past the end means the
 //                                        end. Returns the ms the travel took.
-//   playground.stepBack()                Goes back exactly one event (one step); false at 0.
+//   playground.stepBack()                Goes back exactly one event (as step() counts); false at 0.
 //   playground.live()                    Back to the latest moment (playing if it was).
 //   playground.timeline()                {now, start: 0, end, live, events (steps so far),
 //                                        endEvents, forkedAt (µs of the last fork, or null)}.

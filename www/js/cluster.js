@@ -221,7 +221,10 @@ export class Cluster {
     return this.scheduler.links();
   }
 
-  /** Delivers exactly one event (the next due), moving the clock to it. False when nothing is left. */
+  /**
+   * Delivers exactly one event (the next due), moving the clock to it; a fault's event includes
+   * the node changes it asks for (several steps). False when nothing is left.
+   */
   step() {
     if (this.playing) this.pause();
     const due = this.scheduler.nextDue();
@@ -230,9 +233,15 @@ export class Cluster {
       return false;
     }
     this.pausedAt = Math.max(this.pausedAt, due);
-    this.deliverNext();
+    do this.deliverNext();
+    while (this.scheduler.hasDirectives);
     this.flush();
     return true;
+  }
+
+  /** Whether the last step began an event that is not over (a fault's node changes wait). */
+  get midEvent() {
+    return this.scheduler.hasDirectives;
   }
 
   /** Processes everything left but background anti-entropy, however far in virtual time; the clock ends at the last event. */

@@ -98,10 +98,14 @@ export class Session {
     this.show(this.restore(pastEnd ? end : target, from));
   }
 
-  /** Goes back exactly one step (the state before the last one); false at the start. */
+  /**
+   * Goes back exactly one event (the state before the last one: a fault with the node changes
+   * it asked for is one event of several steps); false at the start.
+   */
   stepBack() {
     if (this.cluster.steps === 0) return false;
-    this.travel({ steps: this.cluster.steps - 1 });
+    do this.travel({ steps: this.cluster.steps - 1 });
+    while (this.cluster.midEvent && this.cluster.steps > 0);
     return true;
   }
 
