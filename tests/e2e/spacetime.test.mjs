@@ -25,8 +25,10 @@ test('labels of faults at one instant stack; labels apart stay on their line', (
   const baselines = stackLabels([at(100), at(100), at(100), at(130), at(300), at(100, 60)], 13);
   assert.deepEqual(baselines, [11, 24, 37, 50, 11, 73]);
   assert.deepEqual(stackLabels([], 13), []);
-  // Past its line's end (a lane's bottom), a label is left out; the next still finds its place.
+  // Pushed past its line's end (a lane's bottom), a label is left out; the next still finds its
+  // place; one on its own line is kept even in a lane too short for it.
   assert.deepEqual(stackLabels([at(0), { ...at(0), limit: 20 }, { ...at(0), limit: 30 }], 13), [11, null, 24]);
+  assert.deepEqual(stackLabels([{ ...at(0), limit: 5 }], 13), [11]);
 });
 
 test('model: a send and its delivery make one arrow; other events are marks', () => {

@@ -202,6 +202,20 @@ test('step back (`,` and the button) undoes exactly one event; step redoes it', 
   }),
 );
 
+test("a failed demo's error stays in the hint line while the cluster runs on", SLOW, () =>
+  withPlayground(async ({ page }) => {
+    await page.evaluate(() => {
+      window.playground.setSpeed(20);
+      document.querySelector('[data-testid="demo-read-repair"]').click();
+      window.playground.fault('crash 2'); // n2 is a replica of 5: the insert at ALL cannot succeed
+    });
+    await eventually(async () => /^The demo stopped: /.test(await textOf(page, 'hint')), { message: 'the error' });
+    await typeCommand(page, 3, 'get 5 ONE');
+    await waitForText(page, 'console-output-3', 'Get return');
+    assert.match(await textOf(page, 'hint'), /^The demo stopped: /, 'later events leave the error shown');
+  }),
+);
+
 test('a fault with the node changes it asks for is one event for Step and for Back', SLOW, () =>
   withPlayground(async ({ page }) => {
     await page.getByTestId('play-pause').click(); // pause

@@ -18,10 +18,16 @@ export class Demo {
     // The demos' captions with the step each was shown at, in the history they ran in.
     this.captions = null; // {history, before (the hint the first one replaced), shown: [{steps, text}]}
     button.addEventListener('click', () => this.play().catch(() => {})); // failures are captioned
+    this.inPast = false; // whether the last step shown was in the past (replaying the history)
     session.subscribe((event) => {
       if (event.type === 'fork') this.forgetAfter(session.cluster.steps);
-      // After a travel, and as the recorded future replays: the caption of the moment shown.
-      else if (event.type === 'step') this.rewind();
+      else if (event.type === 'step') {
+        // After a travel, and as the recorded future replays up to its end: the caption of the
+        // moment shown. Live, the demo (or its error) has the hint line.
+        const inPast = session.history.isPast(session.cluster);
+        if (event.rebuild || inPast || this.inPast) this.rewind();
+        this.inPast = inPast;
+      }
     });
   }
 

@@ -89,10 +89,7 @@ export class Session {
    * happened) or {steps} (exactly that many steps). Past the end means the end.
    */
   travel(target) {
-    const from = this.cluster;
-    if (!this.history.isPast(from)) this.playingWhenLeft = from.playing;
-    from.pause(); // delivers what is due by now: the end is a replayable moment
-    this.history.advance(from, []);
+    const from = this.leave();
     const { end } = this.history;
     const pastEnd = target.steps !== undefined ? target.steps >= end.steps : target.time >= end.time;
     this.show(this.restore(pastEnd ? end : target, from));
@@ -104,9 +101,25 @@ export class Session {
    */
   stepBack() {
     if (this.cluster.steps === 0) return false;
-    do this.travel({ steps: this.cluster.steps - 1 });
-    while (this.cluster.midEvent && this.cluster.steps > 0);
+    const from = this.leave();
+    // Probes step by step to the event's start; only the last is shown (views rebuild once).
+    let back = this.restore({ steps: from.steps - 1 }, from);
+    while (back.midEvent && back.steps > 0) {
+      const earlier = this.restore({ steps: back.steps - 1 }, from);
+      back.dispose();
+      back = earlier;
+    }
+    this.show(back);
     return true;
+  }
+
+  // Pauses the cluster shown, before travelling away from it, and returns it.
+  leave() {
+    const from = this.cluster;
+    if (!this.history.isPast(from)) this.playingWhenLeft = from.playing;
+    from.pause(); // delivers what is due by now: the end is a replayable moment
+    this.history.advance(from, []);
+    return from;
   }
 
   /** Back to the end of the history, playing again if it was playing when we travelled away. */

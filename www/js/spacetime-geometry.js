@@ -173,8 +173,8 @@ export function locate(model, f, now, match) {
  * Baselines for labels that should sit at `y` (baseline) from `x`, `width` px wide: each goes
  * on the first line at or below its `y`, `lineHeight` apart, where it overlaps no label placed
  * before it nor any of `taken` (labels already there, same shape), so faults at one instant
- * stack instead of printing over each other. A label that would go below its `limit` (baseline)
- * gets null: it is left out.
+ * stack instead of printing over each other. A label that would be pushed below its `limit`
+ * (baseline) gets null: it is left out (on its own line it is always kept).
  */
 export function stackLabels(labels, lineHeight, taken = []) {
   const placed = [...taken];
@@ -182,7 +182,7 @@ export function stackLabels(labels, lineHeight, taken = []) {
     let baseline = y;
     const clashes = (p) => p.x < x + width && x < p.x + p.width && Math.abs(p.y - baseline) < lineHeight;
     while (placed.some(clashes)) baseline += lineHeight;
-    if (baseline > limit) return null;
+    if (baseline > limit && baseline !== y) return null;
     placed.push({ x, y: baseline, width });
     return baseline;
   });
