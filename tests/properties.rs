@@ -12,6 +12,8 @@
 //! Every generated case carries the simulation seed in its `Cluster`, so proptest's report of the
 //! minimal failing input names the seed; assertion messages repeat it.
 
+mod support;
+
 use kvplayground::action::TimedAction;
 use kvplayground::command::{Command, Level};
 use kvplayground::message::RequestId;
@@ -19,43 +21,18 @@ use kvplayground::outcome::{ClientResult, Outcome};
 use kvplayground::placement::Replicas;
 use kvplayground::{Config, Entry, Simulation, Time};
 use proptest::prelude::*;
+use support::Cluster;
 
 const KEYS: [&str; 4] = ["k0", "k1", "k2", "k3"];
 const LEVELS: [&str; 7] = ["ONE", "QUORUM", "ALL", "1", "9", "one", "Quorum"];
 
-/// A random cluster. `seed` is the simulation seed: it is part of the input so it appears in
-/// proptest's failure report.
-#[derive(Clone, Debug)]
-struct Cluster {
-    seed: u64,
-    n: usize,
-    rf: usize,
-    distribution: &'static str,
-    /// Average delays in milliseconds (so seconds with up to three decimals), 0 to 2 s.
-    delays_ms: Vec<Vec<u32>>,
+/// The config the properties run with: the cluster's, with the seed in it too.
+fn cluster_config(c: &Cluster) -> Config {
+    c.config(serde_json::json!({ "seed": c.seed }))
 }
 
-impl Cluster {
-    fn json(&self) -> String {
-        let delays: Vec<Vec<f64>> =
-            self.delays_ms.iter().map(|row| row.iter().map(|&ms| ms as f64 / 1000.0).collect()).collect();
-        serde_json::json!({
-            "addresses": (0..self.n).map(|i| format!("10.0.0.{i}:15000")).collect::<Vec<_>>(),
-            "avg_delays": delays,
-            "replication_factor": self.rf,
-            "delay_distribution": self.distribution,
-            "seed": self.seed,
-        })
-        .to_string()
-    }
-
-    fn config(&self) -> Config {
-        Config::from_json(&self.json()).unwrap_or_else(|e| panic!("generated config is valid: {e}\n{}", self.json()))
-    }
-
-    fn replicas(&self, key: &str) -> Vec<usize> {
-        Replicas::of(key, self.n, self.rf).iter().collect()
-    }
+fn replicas(c: &Cluster, key: &str) -> Vec<usize> {
+    Replicas::of(key, c.n, c.rf).iter().collect()
 }
 
 #[derive(Clone, Debug)]
@@ -118,23 +95,9 @@ fn op(keys: usize) -> impl Strategy<Value = Op> {
     ]
 }
 
+/// 2 to 8 nodes, any replication factor and distribution, average delays up to 2 s.
 fn cluster() -> impl Strategy<Value = Cluster> {
-    (2usize..=8).prop_flat_map(|n| {
-        (
-            any::<u64>(),
-            Just(n),
-            1..=n,
-            proptest::sample::select(vec!["uniform", "constant", "exponential"]),
-            proptest::collection::vec(proptest::collection::vec(0u32..=2000, n), n),
-        )
-            .prop_map(|(seed, n, rf, distribution, delays_ms)| Cluster {
-                seed,
-                n,
-                rf,
-                distribution,
-                delays_ms,
-            })
-    })
+    support::clusters(2..=8, 8, &["uniform", "constant", "exponential"], 2000)
 }
 
 /// Steps on a grid of `grid` microseconds (1 us, 1 ms or 250 ms) and `slots` slots (a burst of 4
@@ -207,7 +170,7 @@ fn faulty_scenario() -> impl Strategy<Value = (Cluster, Vec<Step>, Vec<FaultSpec
 
 /// Runs the commands and faults to the end.
 fn run_with_faults(c: &Cluster, steps: &[Step], faults: &[FaultSpec], lose_store: bool) -> Simulation {
-    let mut sim = Simulation::new(&c.config(), c.seed);
+    let mut sim = Simulation::new(&cluster_config(c), c.seed);
     schedule(&mut sim, steps, 0, "");
     for f in faults {
         let line = format!("{} {}", f.at / 1000, f.line(c.n, lose_store));
@@ -248,7 +211,7 @@ fn schedule(sim: &mut Simulation, steps: &[Step], offset: Time, tag: &str) -> Ve
 }
 
 fn run(c: &Cluster, steps: &[Step]) -> Simulation {
-    let mut sim = Simulation::new(&c.config(), c.seed);
+    let mut sim = Simulation::new(&cluster_config(c), c.seed);
     schedule(&mut sim, steps, 0, "");
     sim.run_until_quiet();
     sim
@@ -259,7 +222,7 @@ fn entry(sim: &Simulation, node: usize, key: &str) -> Option<Entry> {
 }
 
 fn newest_among(sim: &Simulation, c: &Cluster, key: &str) -> Option<Entry> {
-    c.replicas(key).into_iter().filter_map(|r| entry(sim, r, key)).max_by_key(|e| e.version)
+    replicas(c, key).into_iter().filter_map(|r| entry(sim, r, key)).max_by_key(|e| e.version)
 }
 
 /// 64 cases per property (about half a second in debug); `PROPTEST_CASES=5000` for a deeper run.
@@ -280,7 +243,7 @@ proptest! {
         prop_assert!(a.trace().to_json_lines() == b.trace().to_json_lines(), "seed {}: traces differ", c.seed);
         prop_assert_eq!(a.results(), b.results(), "seed {}: results differ", c.seed);
 
-        let mut stepped = Simulation::new(&c.config(), c.seed);
+        let mut stepped = Simulation::new(&cluster_config(&c), c.seed);
         schedule(&mut stepped, &steps, 0, "");
         let mut t = 0;
         for inc in increments {
@@ -314,7 +277,7 @@ proptest! {
                 return Err(TestCaseError::fail(format!("seed {}: get {key} ALL failed without faults: {first:?}", c.seed)));
             };
             prop_assert_eq!(read, &newest_before[i], "seed {}: get {} ALL returns the newest version", c.seed, key);
-            let held: Vec<_> = c.replicas(key).into_iter().map(|r| (r, entry(&sim, r, key))).collect();
+            let held: Vec<_> = replicas(&c, key).into_iter().map(|r| (r, entry(&sim, r, key))).collect();
             for (node, e) in &held {
                 prop_assert_eq!(e, &newest_before[i], "seed {}: replica n{} of {} did not converge: {:?}", c.seed, node, key, held);
             }
@@ -334,7 +297,7 @@ proptest! {
             prop_assert!(newest.as_ref().is_some_and(|e| e.version >= written.version),
                 "seed {}: {:?} acknowledged {} but the newest replica holds {:?}", c.seed, r.command, written.version, newest);
             for &node in acked_by {
-                prop_assert!(c.replicas(key).contains(&node), "seed {}: n{} acked but is no replica of {}", c.seed, node, key);
+                prop_assert!(replicas(&c, key).contains(&node), "seed {}: n{} acked but is no replica of {}", c.seed, node, key);
                 let held = entry(&sim, node, key);
                 prop_assert!(held.as_ref().is_some_and(|e| e.version >= written.version),
                     "seed {}: n{} acked {:?} ({}) but holds {:?}", c.seed, node, r.command, written.version, held);
@@ -367,7 +330,7 @@ proptest! {
     ) {
         let key_name = KEYS[key];
         let (writer, reader) = (writer.index(c.n), reader.index(c.n));
-        let mut sim = Simulation::new(&c.config(), c.seed);
+        let mut sim = Simulation::new(&cluster_config(&c), c.seed);
         schedule(&mut sim, &before, 0, "b");
         sim.run_until_quiet();
 
@@ -434,7 +397,7 @@ proptest! {
                         "seed {}: {:?} was acknowledged at ALL ({}) but the read returns {:?}", c.seed, r.command, written.version, read);
                 }
             }
-            let held: Vec<_> = c.replicas(key).into_iter().map(|r| (r, entry(&sim, r, key))).collect();
+            let held: Vec<_> = replicas(&c, key).into_iter().map(|r| (r, entry(&sim, r, key))).collect();
             for (node, e) in &held {
                 prop_assert_eq!(e, read, "seed {}: replica n{} of {} did not converge: {:?}", c.seed, node, key, held);
             }

@@ -12,11 +12,14 @@
 //! carries its simulation seed, so proptest's report of a failing input names it; assertion
 //! messages repeat it.
 
+mod support;
+
 use kvplayground::action::TimedAction;
 use kvplayground::message::RequestId;
 use kvplayground::outcome::{Outcome, WriteOp};
 use kvplayground::{Config, Simulation, Time, Version};
 use proptest::prelude::*;
+use support::Cluster;
 
 const MS: Time = 1_000;
 const S: Time = 1_000_000;
@@ -27,12 +30,8 @@ const HEAL: Time = 60 * S;
 
 #[derive(Clone, Debug)]
 struct Case {
-    seed: u64,
-    n: usize,
-    rf: usize,
-    distribution: &'static str,
-    /// Average delays in milliseconds, 0 to 100.
-    delays_ms: Vec<Vec<u32>>,
+    /// Average delays up to 100 ms.
+    cluster: Cluster,
     /// A round every 2 s, or none.
     anti_entropy: bool,
     /// `(time_ms, node, key, delete)`: an insert at ONE, or a delete at ALL.
@@ -43,23 +42,17 @@ struct Case {
 
 impl Case {
     fn config(&self) -> Config {
-        let delays: Vec<Vec<f64>> =
-            self.delays_ms.iter().map(|row| row.iter().map(|&ms| ms as f64 / 1000.0).collect()).collect();
-        let json = serde_json::json!({
-            "addresses": (0..self.n).map(|i| format!("n{i}")).collect::<Vec<_>>(),
-            "avg_delays": delays,
-            "replication_factor": self.rf,
-            "delay_distribution": self.distribution,
+        self.cluster.config(serde_json::json!({
             "hinted_handoff": true,
             "tombstone_grace_s": GRACE_S,
             "anti_entropy_period_s": self.anti_entropy.then_some(2),
-        });
-        Config::from_json(&json.to_string()).unwrap_or_else(|e| panic!("generated config is valid: {e}\n{json}"))
+        }))
     }
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    (3usize..=5).prop_flat_map(|n| {
+    support::clusters(3..=5, 5, &["uniform", "constant", "exponential"], 100).prop_flat_map(|cluster| {
+        let n = cluster.n;
         let write = (0u32..40_000, 0..n, 0..KEYS.len(), proptest::bool::weighted(0.3));
         let skew =
             (0u32..40_000, 0..n, -4000i32..=4000).prop_map(|(at, node, ms)| vec![(at, format!("skew {node} {ms}"))]);
@@ -71,21 +64,13 @@ fn case() -> impl Strategy<Value = Case> {
             vec![(at, format!("crash {node}")), (at + lasts, format!("restart {node} keep"))]
         });
         (
-            any::<u64>(),
-            Just(n),
-            1..=n,
-            proptest::sample::select(vec!["uniform", "constant", "exponential"]),
-            proptest::collection::vec(proptest::collection::vec(0u32..=100, n), n),
+            Just(cluster),
             any::<bool>(),
             proptest::collection::vec(write, 1..30),
             proptest::collection::vec(prop_oneof![skew, cut, crash], 0..10),
         )
-            .prop_map(|(seed, n, rf, distribution, delays_ms, anti_entropy, writes, faults)| Case {
-                seed,
-                n,
-                rf,
-                distribution,
-                delays_ms,
+            .prop_map(|(cluster, anti_entropy, writes, faults)| Case {
+                cluster,
                 anti_entropy,
                 writes,
                 faults: faults.into_iter().flatten().collect(),
@@ -102,7 +87,8 @@ fn fault(sim: &mut Simulation, n: usize, at_ms: Time, line: &str) {
 /// Runs the case until quiet, with every fault ended at [`HEAL`]; returns the simulation and the
 /// request id and key of every delete.
 fn run(case: &Case) -> (Simulation, Vec<(RequestId, usize)>) {
-    let mut sim = Simulation::new(&case.config(), case.seed);
+    let (n, seed) = (case.cluster.n, case.cluster.seed);
+    let mut sim = Simulation::new(&case.config(), seed);
     let mut deletes = Vec::new();
     for &(at, node, key, delete) in &case.writes {
         let command =
@@ -113,12 +99,12 @@ fn run(case: &Case) -> (Simulation, Vec<(RequestId, usize)>) {
         }
     }
     for (at, line) in &case.faults {
-        fault(&mut sim, case.n, *at as Time, line);
+        fault(&mut sim, n, *at as Time, line);
     }
     sim.run_until(HEAL);
-    fault(&mut sim, case.n, HEAL / MS, "heal");
+    fault(&mut sim, n, HEAL / MS, "heal");
     for node in sim.scheduler().down_nodes() {
-        fault(&mut sim, case.n, HEAL / MS, &format!("restart {node} keep"));
+        fault(&mut sim, n, HEAL / MS, &format!("restart {node} keep"));
     }
     sim.run_until_quiet();
     (sim, deletes)
@@ -133,7 +119,7 @@ proptest! {
 
     #[test]
     fn a_key_deleted_at_all_stays_deleted(case in case()) {
-        let seed = case.seed;
+        let seed = case.cluster.seed;
         let (mut sim, deletes) = run(&case);
         // The newest version of each key that a delete at ALL wrote to every replica.
         let mut deleted: Vec<Option<Version>> = vec![None; KEYS.len()];
