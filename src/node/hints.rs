@@ -58,12 +58,7 @@ struct Hint {
     started: Time,
 }
 
-impl Hint {
-    fn is_expired(&self, p: &NodeParams, now: Time) -> bool {
-        expired(p, self.started, now)
-    }
-}
-
+/// Whether a hint for a write started at `started` has expired by `now`, by the current lifetime.
 fn expired(p: &NodeParams, started: Time, now: Time) -> bool {
     started.saturating_add(p.hint_lifetime) <= now
 }
@@ -151,7 +146,7 @@ impl Hints {
             return;
         }
         let before = t.hints.len();
-        t.hints.retain(|_, h| !h.is_expired(p, now));
+        t.hints.retain(|_, h| !expired(p, h.started, now));
         self.count -= before - t.hints.len();
         if t.hints.is_empty() {
             *t = TargetHints::default();

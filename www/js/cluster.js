@@ -234,7 +234,7 @@ export class Cluster {
     }
     this.pausedAt = Math.max(this.pausedAt, due);
     do this.deliverNext();
-    while (this.scheduler.hasDirectives);
+    while (this.midEvent);
     this.flush();
     return true;
   }

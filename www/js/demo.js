@@ -17,8 +17,8 @@ export class Demo {
     this.running = null;
     // The demos' captions with the step each was shown at, in the history they ran in.
     this.captions = null; // {history, before (the hint the first one replaced), shown: [{steps, text}]}
-    button.addEventListener('click', () => this.play().catch(() => {})); // failures are captioned
     this.inPast = false; // whether the last step shown was in the past (replaying the history)
+    button.addEventListener('click', () => this.play().catch(() => {})); // failures are captioned
     session.subscribe((event) => {
       if (event.type === 'fork') this.forgetAfter(session.cluster.steps);
       else if (event.type === 'step') {
