@@ -8,30 +8,15 @@
 //! The core reads no clock and no global randomness: a run is a function of
 //! `(config, seed, script)`.
 
-pub mod action;
-pub mod command;
-pub mod config;
-pub mod fault;
-pub mod message;
-pub mod network;
+pub mod lex;
+pub mod model;
 pub mod node;
-pub mod outcome;
-pub mod placement;
-pub mod scenario;
-pub mod scheduler;
-pub mod script;
-pub mod shiviz;
 pub mod sim;
-pub mod store;
-pub mod trace;
-pub mod types;
-pub mod view;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-pub mod workload;
 
-pub use command::{Command, CommandError, Level};
-pub use config::{Config, ConfigError};
-pub use outcome::{ClientResult, Outcome};
-pub use sim::Simulation;
-pub use types::{Entry, Key, NodeId, Time, Version};
+pub use model::command::{Command, CommandError, Level};
+pub use model::config::{Config, ConfigError};
+pub use model::outcome::{ClientResult, Outcome};
+pub use model::types::{Entry, Key, NodeId, Time, Version};
+pub use sim::simulation::Simulation;

@@ -8,8 +8,8 @@
 
 mod support;
 
-use kvplayground::network::LinkState;
-use kvplayground::placement::Replicas;
+use kvplayground::model::placement::Replicas;
+use kvplayground::sim::network::LinkState;
 use kvplayground::{Config, Simulation, Time};
 use proptest::prelude::*;
 use support::Cluster;

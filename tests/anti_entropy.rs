@@ -1,13 +1,13 @@
 //! Anti-entropy: nodes compare bucket hashes of the keys they share, exchange only what differs,
 //! and converge without reads; deleted keys stay deleted; switched off, nothing changes.
 
-use kvplayground::action::{Action, TimedAction};
-use kvplayground::message::MessageKind;
-use kvplayground::network::LinkState;
-use kvplayground::outcome::Outcome;
-use kvplayground::placement::Replicas;
-use kvplayground::trace::{TraceEvent, TraceKind};
-use kvplayground::{script, Config, NodeId, Simulation, Time};
+use kvplayground::model::message::MessageKind;
+use kvplayground::model::outcome::Outcome;
+use kvplayground::model::placement::Replicas;
+use kvplayground::sim::action::{Action, TimedAction};
+use kvplayground::sim::network::LinkState;
+use kvplayground::sim::trace::{TraceEvent, TraceKind};
+use kvplayground::{sim::script, Config, NodeId, Simulation, Time};
 
 const MS: Time = 1_000;
 const S: Time = 1_000_000;

@@ -170,7 +170,7 @@ fn a_scenario_runs_and_prints_the_hash_of_its_trace() {
     assert!(text.contains("Server #2 returned value: hello"), "n2 is stale after the partition:\n{text}");
     assert!(text.contains("Executing repair: sent world"), "{text}");
     let scenario = std::fs::read_to_string("examples/partition.scenario.json").unwrap();
-    let expected = kvplayground::scenario::Scenario::parse(&scenario).unwrap().run().trace().hash_hex();
+    let expected = kvplayground::sim::scenario::Scenario::parse(&scenario).unwrap().run().trace().hash_hex();
     assert_eq!(text.lines().last(), Some(format!("trace hash: {expected}").as_str()));
 
     let json = kvsim(&["run", "--scenario", "examples/partition.scenario.json", "--hash", "--json", "--trace"]);

@@ -5,11 +5,11 @@
 //! The cluster: four nodes, every link 1 s (a node's messages to itself are instant), request
 //! timeout 8 s. The key `k` is chosen to live on n0, n1 and n2; n3 coordinates most reads.
 
-use kvplayground::action::{Action, TimedAction};
-use kvplayground::fault::{Fault, Links};
-use kvplayground::outcome::{ClientResult, Outcome};
-use kvplayground::placement::Replicas;
-use kvplayground::trace::{TraceEvent, TraceKind, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
+use kvplayground::model::outcome::{ClientResult, Outcome};
+use kvplayground::model::placement::Replicas;
+use kvplayground::sim::action::{Action, TimedAction};
+use kvplayground::sim::fault::{Fault, Links};
+use kvplayground::sim::trace::{TraceEvent, TraceKind, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
 use kvplayground::{Config, Entry, NodeId, Simulation, Time};
 
 const S: Time = 1_000_000;
@@ -199,7 +199,7 @@ fn a_clock_behind_loses_a_later_write_and_the_trace_shows_both_versions() {
     let versions: Vec<_> = sim
         .trace()
         .events()
-        .filter(|e| e.kind == TraceKind::Send && e.msg == Some(kvplayground::message::MessageKind::Write))
+        .filter(|e| e.kind == TraceKind::Send && e.msg == Some(kvplayground::model::message::MessageKind::Write))
         .map(|e| (e.time, e.value.as_deref().map(String::from), e.version.map(|v| (v.timestamp, v.node))))
         .collect();
     assert!(versions.contains(&(10 * S, Some("first".into()), Some((10 * S as i64, 0)))));

@@ -14,8 +14,8 @@
 //! git diff tests/golden/
 //! ```
 
-use kvplayground::scenario::Scenario;
-use kvplayground::{script, Config, Simulation};
+use kvplayground::sim::scenario::Scenario;
+use kvplayground::{sim::script, Config, Simulation};
 use std::path::PathBuf;
 
 const SEED: u64 = 42;

@@ -5,11 +5,11 @@
 //! 1 s (the default's floor), so a hint is made 1 s after its write and retried 1 s, 2 s, 4 s
 //! ... later.
 
-use kvplayground::action::{Action, TimedAction};
-use kvplayground::message::MessageKind;
-use kvplayground::network::LinkState;
-use kvplayground::outcome::Outcome;
-use kvplayground::trace::{TraceEvent, TraceKind};
+use kvplayground::model::message::MessageKind;
+use kvplayground::model::outcome::Outcome;
+use kvplayground::sim::action::{Action, TimedAction};
+use kvplayground::sim::network::LinkState;
+use kvplayground::sim::trace::{TraceEvent, TraceKind};
 use kvplayground::{Config, Entry, NodeId, Simulation, Time};
 
 const MS: Time = 1_000;

@@ -2,13 +2,13 @@
 //! that names the problem (for configs, the field), a malformed command run on a cluster yields
 //! an `Outcome::Failed` result and changes nothing, and nothing panics, whatever the bytes.
 
-use kvplayground::action::Action;
-use kvplayground::command::{Command, Level, MAX_KEY_BYTES, MAX_VALUE_BYTES, USAGE};
-use kvplayground::config::MAX_NODES;
-use kvplayground::outcome::Outcome;
-use kvplayground::script::ScriptLine;
-use kvplayground::trace::TraceKind;
-use kvplayground::{script, Config, Key, NodeId, Simulation, Time};
+use kvplayground::model::command::{Command, Level, MAX_KEY_BYTES, MAX_VALUE_BYTES, USAGE};
+use kvplayground::model::config::MAX_NODES;
+use kvplayground::model::outcome::Outcome;
+use kvplayground::sim::action::Action;
+use kvplayground::sim::script::ScriptLine;
+use kvplayground::sim::trace::TraceKind;
+use kvplayground::{sim::script, Config, Key, NodeId, Simulation, Time};
 use proptest::prelude::*;
 
 fn matrix(n: usize, delay: f64) -> String {

@@ -2,10 +2,10 @@
 //! its file with the same trace hash; every malformed scenario or fault line gets an error that
 //! says what and where; nothing panics, whatever the bytes.
 
-use kvplayground::action::TimedAction;
-use kvplayground::fault::{FAULT_NAMES, FAULT_USAGE};
-use kvplayground::scenario::Scenario;
-use kvplayground::{script, Config};
+use kvplayground::sim::action::TimedAction;
+use kvplayground::sim::fault::{FAULT_NAMES, FAULT_USAGE};
+use kvplayground::sim::scenario::Scenario;
+use kvplayground::{sim::script, Config};
 use proptest::prelude::*;
 
 const CONFIG: &str = include_str!("../examples/config.json");

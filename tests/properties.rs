@@ -14,11 +14,11 @@
 
 mod support;
 
-use kvplayground::action::TimedAction;
-use kvplayground::command::{Command, Level};
-use kvplayground::message::RequestId;
-use kvplayground::outcome::{ClientResult, Outcome};
-use kvplayground::placement::Replicas;
+use kvplayground::model::command::{Command, Level};
+use kvplayground::model::message::RequestId;
+use kvplayground::model::outcome::{ClientResult, Outcome};
+use kvplayground::model::placement::Replicas;
+use kvplayground::sim::action::TimedAction;
 use kvplayground::{Config, Entry, Simulation, Time};
 use proptest::prelude::*;
 use support::Cluster;

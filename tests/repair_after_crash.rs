@@ -5,9 +5,9 @@
 //! Three nodes, every key on all three (RF 3), constant 0.1 s delays: the request timeout is
 //! 1 s (the default's floor).
 
-use kvplayground::message::MessageKind;
-use kvplayground::script;
-use kvplayground::trace::TraceKind;
+use kvplayground::model::message::MessageKind;
+use kvplayground::sim::script;
+use kvplayground::sim::trace::TraceKind;
 use kvplayground::{Config, NodeId, Simulation, Time};
 
 const S: Time = 1_000_000;

@@ -5,11 +5,11 @@
 //! Most scenarios use `"delay_distribution": "constant"`, so every message takes exactly its
 //! link's average delay and every time below can be computed by hand from the matrix.
 
-use kvplayground::message::MessageKind;
-use kvplayground::network::LinkState;
-use kvplayground::outcome::{ClientResult, Outcome, WriteOp};
-use kvplayground::placement::Replicas;
-use kvplayground::trace::{TraceEvent, TraceKind};
+use kvplayground::model::message::MessageKind;
+use kvplayground::model::outcome::{ClientResult, Outcome, WriteOp};
+use kvplayground::model::placement::Replicas;
+use kvplayground::sim::network::LinkState;
+use kvplayground::sim::trace::{TraceEvent, TraceKind};
 use kvplayground::{Config, Entry, NodeId, Simulation, Time};
 
 const MS: Time = 1_000;

@@ -14,9 +14,9 @@
 
 mod support;
 
-use kvplayground::action::TimedAction;
-use kvplayground::message::RequestId;
-use kvplayground::outcome::{Outcome, WriteOp};
+use kvplayground::model::message::RequestId;
+use kvplayground::model::outcome::{Outcome, WriteOp};
+use kvplayground::sim::action::TimedAction;
 use kvplayground::{Config, Simulation, Time, Version};
 use proptest::prelude::*;
 use support::Cluster;

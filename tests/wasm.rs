@@ -24,9 +24,10 @@
 //! same run as the original.
 #![cfg(target_arch = "wasm32")]
 
+use kvplayground::lex::parse_finite;
 use kvplayground::wasm::{
-    parse_finite, parse_scenario, replicas_of, run_scenario, scenario_json, validate_config, Envelope, KvNode,
-    KvScheduler, Outputs, Pacer, MAX_SCENARIO_BYTES,
+    parse_scenario, replicas_of, run_scenario, scenario_json, validate_config, Envelope, KvNode, KvScheduler, Outputs,
+    Pacer, MAX_SCENARIO_BYTES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -71,12 +72,12 @@ fn get(object: &JsValue, field: &str) -> JsValue {
 
 /// The script's lines as `(time µs, node, command)`, parsed the way `kvsim run` parses them.
 fn script_lines() -> Vec<(f64, usize, String)> {
-    let (lines, errors) = kvplayground::script::parse(SCRIPT, 4);
+    let (lines, errors) = kvplayground::sim::script::parse(SCRIPT, 4);
     assert!(errors.is_empty(), "{errors:?}");
     lines
         .into_iter()
         .map(|l| match l.action.action {
-            kvplayground::action::Action::Command { node, command } => (l.action.at as f64, node, command),
+            kvplayground::sim::action::Action::Command { node, command } => (l.action.at as f64, node, command),
             fault => panic!("the read-repair script has no faults: {fault}"),
         })
         .collect()
@@ -233,7 +234,7 @@ fn the_page_and_kvsim_name_the_same_field_for_malformed_files() {
         r#"{"avg_delays": [[0]]}"#,
     ];
     for text in configs {
-        let native = kvplayground::config::Config::from_json(text).expect_err(text);
+        let native = kvplayground::model::config::Config::from_json(text).expect_err(text);
         let checked = ok(validate_config(text), "validateConfig");
         assert_eq!(get(&checked, "field").as_string(), Some(native.field.clone()), "{text}: kvsim says {native}");
     }
@@ -252,7 +253,7 @@ fn the_page_and_kvsim_name_the_same_field_for_malformed_files() {
         file("").replace(r#""script": []"#, r#""script": "0 0 get 5 ONE""#),
     ];
     for text in &scenarios {
-        let native = kvplayground::scenario::Scenario::parse(text).expect_err(text);
+        let native = kvplayground::sim::scenario::Scenario::parse(text).expect_err(text);
         let page = err(parse_scenario(text), "parseScenario");
         assert!(
             page.starts_with(&format!("invalid scenario: {}: ", native.field)),
@@ -341,7 +342,7 @@ fn page_loop_with_lines(config: &str, seed: f64, lines: &[(f64, String)]) -> (Kv
 
 #[wasm_bindgen_test]
 fn faults_through_the_page_loop_give_the_native_trace() {
-    let (lines, errors) = kvplayground::script::parse(FAULTS_SCRIPT, 4);
+    let (lines, errors) = kvplayground::sim::script::parse(FAULTS_SCRIPT, 4);
     assert!(errors.is_empty(), "{errors:?}");
     let lines: Vec<_> = lines.iter().map(|l| (l.action.at as f64, l.action.action.to_string())).collect();
     let (scheduler, nodes) = page_loop_with_lines(CONFIG, SEED, &lines);

@@ -26,18 +26,16 @@
 //!   nodes that purged it at different times would hand it back and forth for ever.
 
 use super::{replica, NodeParams, Output, Timer};
-use crate::message::Message;
-use crate::placement::{key_hash, Replicas};
-use crate::store::Store;
-use crate::types::{Entry, Key, NodeId, Time, Version};
+use crate::model::config::MIN_ANTI_ENTROPY_PERIOD;
+use crate::model::message::Message;
+use crate::model::placement::{key_hash, Replicas};
+use crate::model::store::Store;
+use crate::model::types::{Entry, Key, NodeId, Time, Version};
 use rustc_hash::FxHashMap;
 use std::hash::Hasher;
 
 /// Key ranges compared per round.
 pub const BUCKETS: usize = 64;
-/// Shortest period accepted at run time (the config requires at least as much): shorter ones
-/// are raised to it.
-pub const MIN_PERIOD: Time = 10_000;
 
 #[derive(Clone, Debug)]
 pub struct AntiEntropy {
@@ -72,7 +70,7 @@ impl AntiEntropy {
     /// Switches anti-entropy to one round every `period` (`None`: off), the first one soon.
     pub fn set_period(&mut self, p: &NodeParams, now: Time, period: Option<Time>, out: &mut Vec<Output>) {
         self.epoch = self.epoch.wrapping_add(1);
-        self.period = period.map(|t| t.max(MIN_PERIOD));
+        self.period = period.map(|t| t.max(MIN_ANTI_ENTROPY_PERIOD));
         if let (Some(period), true) = (self.period, p.nodes > 1) {
             let stagger = period * (p.id as Time + 1) / p.nodes as Time;
             out.push(Output::SetTimer { at: now + stagger, timer: Timer::AntiEntropy { epoch: self.epoch } });

@@ -3,12 +3,12 @@
 
 use super::hints::Hints;
 use super::{NodeParams, Output, Timer};
-use crate::command::{Command, Level};
-use crate::message::{Message, RequestId};
-use crate::outcome::{Outcome, SearchReply, WriteOp};
-use crate::placement::Replicas;
-use crate::store::Store;
-use crate::types::{format_time, newest, Entry, Key, NodeId, Time, Value, Version};
+use crate::model::command::{Command, Level};
+use crate::model::message::{Message, RequestId};
+use crate::model::outcome::{Outcome, SearchReply, WriteOp};
+use crate::model::placement::Replicas;
+use crate::model::store::Store;
+use crate::model::types::{format_time, newest, Entry, Key, NodeId, Time, Value, Version};
 use rustc_hash::FxHashMap;
 
 /// The requests this node coordinates that still wait for replies.
@@ -284,7 +284,7 @@ impl WriteState {
         } else if self.replicas.len() - self.missing.len() < needed {
             let error = format!(
                 "update failed: key not found: {} hold(s) no value for `{}`, so {} ({needed} of {} replicas) cannot be reached; use insert to create a key",
-                crate::outcome::node_list(&self.missing), self.key, self.level, self.replicas.len()
+                crate::model::outcome::node_list(&self.missing), self.key, self.level, self.replicas.len()
             );
             Some(Outcome::Failed { error })
         } else {

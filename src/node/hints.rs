@@ -21,8 +21,8 @@
 //! - **Memory only:** hints are lost when the coordinator's process crashes.
 
 use super::{NodeParams, Output, Timer};
-use crate::message::Message;
-use crate::types::{Entry, Key, NodeId, Time, Version, MICROS_PER_MS};
+use crate::model::message::Message;
+use crate::model::types::{Entry, Key, NodeId, Time, Version, MICROS_PER_MS};
 use rustc_hash::FxHashMap;
 
 /// Most hints one node keeps.

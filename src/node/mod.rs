@@ -12,12 +12,12 @@ pub mod coordinator;
 pub mod hints;
 pub mod replica;
 
-use crate::command::Command;
-use crate::config::Config;
-use crate::message::{Message, RequestId};
-use crate::outcome::Outcome;
-use crate::store::Store;
-use crate::types::{Entry, Key, NodeId, Time};
+use crate::model::command::Command;
+use crate::model::config::Config;
+use crate::model::message::{Message, RequestId};
+use crate::model::outcome::Outcome;
+use crate::model::store::Store;
+use crate::model::types::{Entry, Key, NodeId, Time};
 use anti_entropy::AntiEntropy;
 use coordinator::Coordinator;
 
@@ -110,7 +110,7 @@ impl NodeParams {
     /// Node `id` of three, all replicas of every key: request timeout 1 s, tombstone grace
     /// 100 s, hint lifetime 50 s.
     pub(crate) fn for_tests(id: NodeId) -> NodeParams {
-        const S: Time = crate::types::MICROS_PER_S;
+        const S: Time = crate::model::types::MICROS_PER_S;
         NodeParams {
             id,
             nodes: 3,
@@ -164,7 +164,7 @@ impl Node {
     }
 
     /// Switches anti-entropy to a round every `period` microseconds (at least
-    /// [`anti_entropy::MIN_PERIOD`]), or off with `None`.
+    /// [`crate::model::config::MIN_ANTI_ENTROPY_PERIOD`]), or off with `None`.
     pub fn set_anti_entropy(&mut self, now: Time, period: Option<Time>, out: &mut Vec<Output>) {
         self.anti_entropy.set_period(&self.params, now, period, out);
     }

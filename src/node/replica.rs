@@ -1,9 +1,9 @@
 //! The replica role: apply versions to the local store and answer coordinators.
 
 use super::Output;
-use crate::message::Message;
-use crate::store::{Applied, Store};
-use crate::types::{Entry, Key, NodeId, Time};
+use crate::model::message::Message;
+use crate::model::store::{Applied, Store};
+use crate::model::types::{Entry, Key, NodeId, Time};
 
 /// Serves a message addressed to this node's store.
 pub fn serve(store: &mut Store, now: Time, from: NodeId, msg: Message, out: &mut Vec<Output>) {

@@ -2,8 +2,8 @@
 //! exactly as serde_json does natively (correctly rounded), and with it the wasm carries no JSON
 //! parser and no float printer of its own: about a sixth of the gzipped module.
 
-use crate::config::{Config, ConfigError};
-use crate::scenario::{Scenario, ScenarioError, ScenarioFile};
+use crate::model::config::{Config, ConfigError};
+use crate::sim::scenario::{Scenario, ScenarioError, ScenarioFile};
 use serde::de::{self, Error as _};
 use serde::{Deserialize, Serialize};
 use serde_wasm_bindgen::Deserializer;

@@ -12,13 +12,14 @@ mod node;
 mod pacer;
 mod runs;
 mod scheduler;
+mod view;
 
 pub use node::{KvNode, Outputs};
 pub use pacer::Pacer;
 pub use runs::{parse_scenario, run_scenario, scenario_json, MAX_SCENARIO_BYTES};
 pub use scheduler::{Envelope, KvScheduler};
 
-use crate::config::Config;
+use crate::model::config::Config;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -47,14 +48,6 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
 /// Parses and validates a config; the error message names the field.
 fn parse_config(json: &str) -> Result<Config, JsError> {
     json::config(json).map_err(|e| JsError::new(&e.to_string()))
-}
-
-/// [`crate::fault::parse_finite`] with the browser's `Number` (unary `+`). On texts of digits,
-/// signs, dots and `e` both grammars agree and both round correctly; the texts `Number` reads
-/// where Rust does not (the empty text, spaces, `0x10`, `Infinity`) are turned away first.
-pub fn parse_finite(text: &str) -> Option<f64> {
-    let decimal = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
-    decimal.then(|| JsValue::from_str(text).unchecked_into_f64()).filter(|x| x.is_finite())
 }
 
 /// A whole-number seed from JS, which has no u64.
@@ -101,5 +94,5 @@ pub fn validate_config(json: &str) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = replicasOf)]
 pub fn replicas_of(config_json: &str, key: &str) -> Result<Vec<usize>, JsError> {
     let config = parse_config(config_json)?;
-    Ok(crate::placement::Replicas::of(key, config.len(), config.replication_factor()).iter().collect())
+    Ok(crate::model::placement::Replicas::of(key, config.len(), config.replication_factor()).iter().collect())
 }

@@ -2,7 +2,7 @@
 
 use super::{parse_config, scheduler::Envelope, to_js};
 use crate::node::{Node, Output};
-use crate::view::store_rows;
+use crate::wasm::view::store_rows;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]

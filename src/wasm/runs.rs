@@ -2,10 +2,10 @@
 //! and the benchmark.
 
 use super::{json, parse_config, seed_from_js, to_js};
-use crate::script;
-use crate::sim::Simulation;
-use crate::view::ResultView;
-use crate::workload::Workload;
+use crate::sim::script;
+use crate::sim::simulation::Simulation;
+use crate::sim::workload::Workload;
+use crate::wasm::view::ResultView;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -58,7 +58,7 @@ pub fn scenario_json(
 ) -> Result<String, JsError> {
     let config = json::parse(config_json).map_err(|e| JsError::new(&format!("invalid config: {e}")))?;
     let mut fields = vec![
-        ("version", JsValue::from(crate::scenario::SCENARIO_VERSION as f64)),
+        ("version", JsValue::from(crate::sim::scenario::SCENARIO_VERSION as f64)),
         ("config", config),
         ("seed", JsValue::from(seed_from_js(seed)? as f64)),
         ("script", lines.into_iter().map(JsValue::from).collect::<js_sys::Array>().into()),

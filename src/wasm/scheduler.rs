@@ -1,12 +1,12 @@
 //! The seeded scheduler as a JS object: it decides the order and the delay of every message.
 
 use super::{node::Outputs, parse_config, seed_from_js, time_from_js, to_js};
-use crate::action::{Action, TimedAction};
-use crate::message::RequestId;
-use crate::network::LinkState;
-use crate::scheduler::{Scheduler, Step};
-use crate::shiviz::shiviz_log;
-use crate::view::{link_views, MessageView, ResultView};
+use crate::model::message::RequestId;
+use crate::sim::action::{Action, TimedAction};
+use crate::sim::network::LinkState;
+use crate::sim::scheduler::{Scheduler, Step};
+use crate::sim::shiviz::shiviz_log;
+use crate::wasm::view::{link_views, MessageView, ResultView};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 

@@ -1,8 +1,8 @@
 //! `kvsim bench`: simulated events per second on the standard workload, beside the rate of a
 //! bare binary-heap push and pop loop at the same queue depth (the engine's floor).
 
-use kvplayground::scheduler::QueueEntry;
-use kvplayground::workload::Workload;
+use kvplayground::sim::scheduler::QueueEntry;
+use kvplayground::sim::workload::Workload;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::time::Instant;

@@ -66,9 +66,9 @@ enum Mode {
     },
     /// Measure simulated events per second on the standard workload.
     Bench {
-        #[arg(long, default_value_t = kvplayground::workload::Workload::STANDARD.operations)]
+        #[arg(long, default_value_t = kvplayground::sim::workload::Workload::STANDARD.operations)]
         ops: usize,
-        #[arg(long, default_value_t = kvplayground::workload::Workload::STANDARD.nodes)]
+        #[arg(long, default_value_t = kvplayground::sim::workload::Workload::STANDARD.nodes)]
         nodes: usize,
         /// Print the figures as one JSON object.
         #[arg(long)]

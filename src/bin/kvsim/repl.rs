@@ -1,9 +1,9 @@
 //! `kvsim repl`: the original's four terminals in one. Virtual time follows the wall clock
 //! (scaled by `--speed`), so results arrive as the delays from the matrix pass.
 
-use kvplayground::action::{Action as ScriptAction, TimedAction};
-use kvplayground::fault::{Fault, FAULT_USAGE};
-use kvplayground::script::{parse_node, split_word};
+use kvplayground::lex::{parse_node, split_word};
+use kvplayground::sim::action::{Action as ScriptAction, TimedAction};
+use kvplayground::sim::fault::{Fault, FAULT_USAGE};
 use kvplayground::{Config, Simulation, Time};
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::sync::mpsc::{self, RecvTimeoutError};

@@ -1,9 +1,9 @@
 //! `kvsim run`: a script of timed commands and faults, or a scenario file; results printed as
 //! they happen.
 
-use kvplayground::scenario::Scenario;
-use kvplayground::script::{self, ScriptError};
-use kvplayground::shiviz::shiviz_log;
+use kvplayground::sim::scenario::Scenario;
+use kvplayground::sim::script::{self, ScriptError};
+use kvplayground::sim::shiviz::shiviz_log;
 use kvplayground::{ClientResult, Config, Simulation};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};

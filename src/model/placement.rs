@@ -4,7 +4,7 @@
 //! The hash is 64-bit FNV-1a over the key's UTF-8 bytes: defined by its spec, so it is the same on
 //! every platform and release (unlike `std`'s `DefaultHasher`).
 
-use crate::types::NodeId;
+use crate::model::types::NodeId;
 use std::hash::Hasher;
 
 /// The replica set of one key on a ring of `n` nodes.

@@ -1,14 +1,14 @@
 //! The headless simulation: the nodes and the scheduler composed in a loop.
 
-use crate::action::TimedAction;
-use crate::config::Config;
-use crate::message::RequestId;
-use crate::network::LinkState;
+use crate::model::config::Config;
+use crate::model::message::RequestId;
+use crate::model::outcome::ClientResult;
+use crate::model::types::{NodeId, Time};
 use crate::node::{Node, Output};
-use crate::outcome::ClientResult;
-use crate::scheduler::Scheduler;
-use crate::trace::Trace;
-use crate::types::{NodeId, Time};
+use crate::sim::action::TimedAction;
+use crate::sim::network::LinkState;
+use crate::sim::scheduler::Scheduler;
+use crate::sim::trace::Trace;
 
 #[derive(Clone, Debug)]
 pub struct Simulation {

@@ -1,8 +1,8 @@
 //! The standard benchmark workload: a random cluster and a stream of half gets, half inserts.
 
-use crate::config::{Config, DelayDistribution};
-use crate::sim::Simulation;
-use crate::types::{NodeId, Time};
+use crate::model::config::{Config, DelayDistribution};
+use crate::model::types::{NodeId, Time};
+use crate::sim::simulation::Simulation;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 

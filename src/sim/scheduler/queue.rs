@@ -1,10 +1,10 @@
 //! The scheduler's queue entries: messages on their way, ordered by `(due time, sequence
 //! number)`, the sorted deques of actions and timers, and messages held on a link.
 
-use crate::fault::Fault;
-use crate::message::{Message, RequestId};
+use crate::model::message::{Message, RequestId};
+use crate::model::types::{NodeId, Time};
 use crate::node::Timer;
-use crate::types::{NodeId, Time};
+use crate::sim::fault::Fault;
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::rc::Rc;

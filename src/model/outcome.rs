@@ -1,7 +1,7 @@
 //! What a client sees: the outcome of a command, in data and in the original's words.
 
-use crate::message::RequestId;
-use crate::types::{format_time, Entry, Key, NodeId, Time, Version};
+use crate::model::message::RequestId;
+use crate::model::types::{format_time, Entry, Key, NodeId, Time, Version};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::rc::Rc;

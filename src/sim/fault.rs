@@ -4,10 +4,9 @@
 //! fault parses from its script line (without the time) and prints back as the same canonical
 //! line.
 
-use crate::command::truncate;
-use crate::config::{MAX_DELAY_S, MAX_PERIOD_S, MAX_SKEW_MS, MIN_ANTI_ENTROPY_PERIOD_S};
-use crate::script::{parse_node, split_word};
-use crate::types::{NodeId, Time, MICROS_PER_MS};
+use crate::lex::{format_ms, parse_finite, parse_node, split_word, truncate};
+use crate::model::config::{MAX_DELAY_S, MAX_PERIOD_S, MAX_SKEW_MS, MIN_ANTI_ENTROPY_PERIOD_S};
+use crate::model::types::{NodeId, Time, MICROS_PER_MS};
 use std::fmt;
 
 /// The usage text shown with every fault error.
@@ -281,28 +280,6 @@ fn parse_ms(text: &str, min: f64, max: f64) -> Result<f64, String> {
         .ok_or_else(|| format!("`{}` is not a time: use milliseconds from {min} to {max}", truncate(text, 40)))
 }
 
-/// A finite number as `f64::from_str` reads it (correctly rounded), or `None`. In wasm the
-/// browser reads it, so the module carries no float parser (its tables are large).
-pub fn parse_finite(text: &str) -> Option<f64> {
-    #[cfg(target_arch = "wasm32")]
-    return crate::wasm::parse_finite(text);
-    #[cfg(not(target_arch = "wasm32"))]
-    text.parse().ok().filter(|x: &f64| x.is_finite())
-}
-
-/// Microseconds as milliseconds, exactly and without trailing zeros: `1500000` is `1500`,
-/// `-2500` is `-2.5`.
-pub fn format_ms(micros: i64) -> String {
-    let sign = if micros < 0 { "-" } else { "" };
-    let abs = micros.unsigned_abs();
-    let (ms, frac) = (abs / MICROS_PER_MS, abs % MICROS_PER_MS);
-    if frac == 0 {
-        format!("{sign}{ms}")
-    } else {
-        format!("{sign}{ms}.{}", format!("{frac:03}").trim_end_matches('0'))
-    }
-}
-
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -411,13 +388,5 @@ mod tests {
         assert_eq!(Links::Both(0, 2).pairs(3), vec![(0, 2), (2, 0)]);
         assert_eq!(Links::OneWay(2, 0).pairs(3), vec![(2, 0)]);
         assert_eq!(Links::Every.pairs(3), vec![(0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1)]);
-    }
-
-    #[test]
-    fn milliseconds_print_exactly() {
-        assert_eq!(format_ms(1_500_000), "1500");
-        assert_eq!(format_ms(1_500_500), "1500.5");
-        assert_eq!(format_ms(-2_500), "-2.5");
-        assert_eq!(format_ms(1), "0.001");
     }
 }

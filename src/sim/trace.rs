@@ -1,7 +1,7 @@
 //! The trace: every step of a run as a serialisable event, for viewers, checks and replays.
 
-use crate::message::{Message, MessageKind, RequestId};
-use crate::types::{Key, NodeId, Time, Value, Version};
+use crate::model::message::{Message, MessageKind, RequestId};
+use crate::model::types::{Key, NodeId, Time, Value, Version};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 

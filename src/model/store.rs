@@ -1,6 +1,6 @@
 //! One node's local store: `key => (value, timestamp)` with last-write-wins and tombstones.
 
-use crate::types::{Entry, Key, Time, Version};
+use crate::model::types::{Entry, Key, Time, Version};
 use rustc_hash::FxHashMap;
 use std::collections::{hash_map, VecDeque};
 

@@ -1,7 +1,7 @@
 //! Messages between nodes. Every message about one key names it, so the trace and the page can
 //! show it; anti-entropy messages cover many keys and name none.
 
-use crate::types::{Entry, Key, Version};
+use crate::model::types::{Entry, Key, Version};
 use serde::{Deserialize, Serialize};
 
 /// Identifies a client request cluster-wide; assigned by the driver that submits commands.

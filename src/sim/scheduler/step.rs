@@ -1,7 +1,7 @@
 //! What the scheduler hands a driver: the next thing one node must do.
 
+use crate::model::types::{NodeId, Time};
 use crate::node::{Input, Node, Output};
-use crate::types::{NodeId, Time};
 
 /// The next thing a node must do, as popped from the scheduler.
 #[derive(Clone, Debug)]

@@ -1,10 +1,9 @@
 //! What a script line, a scenario or the page asks for at a moment of virtual time: a command
 //! typed on a node, or a fault. Both travel through the scheduler's one ordered queue.
 
-use crate::command::truncate;
-use crate::fault::{format_ms, parse_finite, Fault, FAULT_NAMES};
-use crate::script::{parse_node, split_word};
-use crate::types::{NodeId, Time, MICROS_PER_MS};
+use crate::lex::{format_ms, parse_finite, parse_node, split_word, truncate};
+use crate::model::types::{NodeId, Time, MICROS_PER_MS};
+use crate::sim::fault::{Fault, FAULT_NAMES};
 use std::fmt;
 
 /// Longest action time accepted: one day of virtual time, in milliseconds.

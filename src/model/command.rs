@@ -1,6 +1,7 @@
 //! The original project's six commands: parsing, validation and the consistency levels.
 
-use crate::types::{Key, Value};
+use crate::lex::truncate;
+use crate::model::types::{Key, Value};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::rc::Rc;
@@ -199,14 +200,6 @@ fn printable(what: &str, text: &str) -> Result<(), CommandError> {
             c as u32
         ))),
         None => Ok(()),
-    }
-}
-
-/// Shortens user text quoted back in an error, on a character boundary.
-pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text.to_string(),
     }
 }
 

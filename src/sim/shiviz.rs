@@ -7,9 +7,9 @@
 //! deadline, a fault about it. A delivery first merges the clock the sender had when it sent.
 //! What the network alone does (releasing a held message, dropping one on arrival) is no event.
 
-use crate::message::MessageKind;
-use crate::trace::{Trace, TraceEvent, TraceKind, DROP_LINK_CUT, DROP_LOSS, SEND_DUPLICATE, SEND_RELEASED};
-use crate::types::{format_time, Key, NodeId, Time, Version};
+use crate::model::message::MessageKind;
+use crate::model::types::{format_time, Key, NodeId, Time, Version};
+use crate::sim::trace::{Trace, TraceEvent, TraceKind, DROP_LINK_CUT, DROP_LOSS, SEND_DUPLICATE, SEND_RELEASED};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -148,7 +148,7 @@ mod tests {
         .unwrap();
         let mut sim = Simulation::new(&config, 1);
         // Key 2's replica is whichever node it hashes to; write from the other one.
-        let replica = crate::placement::Replicas::of("k", 2, 1).iter().next().unwrap();
+        let replica = crate::model::placement::Replicas::of("k", 2, 1).iter().next().unwrap();
         let coordinator = 1 - replica;
         sim.schedule(0, coordinator, "insert k v ALL").unwrap();
         sim.run_until_quiet();

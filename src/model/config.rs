@@ -1,6 +1,6 @@
 //! The cluster config: the original project's `config.json` plus optional fields with defaults.
 
-use crate::types::{NodeId, Time, MICROS_PER_MS, MICROS_PER_S};
+use crate::model::types::{NodeId, Time, MICROS_PER_MS, MICROS_PER_S};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -20,8 +20,11 @@ pub const DEFAULT_TOMBSTONE_GRACE_S: f64 = 300.0;
 pub const MIN_DEFAULT_TIMEOUT_S: f64 = 1.0;
 /// Longest request timeout or grace period accepted, in seconds (one day).
 pub const MAX_PERIOD_S: f64 = 86_400.0;
-/// Shortest anti-entropy period accepted, in seconds: shorter ones would flood the network.
-pub const MIN_ANTI_ENTROPY_PERIOD_S: f64 = crate::node::anti_entropy::MIN_PERIOD as f64 / MICROS_PER_S as f64;
+/// Shortest anti-entropy period accepted, in microseconds: shorter ones would flood the
+/// network. A node raises a shorter one set at run time to it.
+pub const MIN_ANTI_ENTROPY_PERIOD: Time = 10_000;
+/// The same in seconds, as configs and fault lines give it.
+pub const MIN_ANTI_ENTROPY_PERIOD_S: f64 = MIN_ANTI_ENTROPY_PERIOD as f64 / MICROS_PER_S as f64;
 
 /// How a message's delay on a link is drawn from that link's average.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

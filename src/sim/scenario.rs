@@ -13,10 +13,10 @@
 //! Parsing is strict, unlike a script's: an unknown field, another version, or any line that is
 //! not a valid command or fault makes the whole file an error that names where it is.
 
-use crate::action::{Action, TimedAction, MAX_TIME_MS};
-use crate::command::Command;
-use crate::config::Config;
-use crate::sim::Simulation;
+use crate::model::command::Command;
+use crate::model::config::Config;
+use crate::sim::action::{Action, TimedAction, MAX_TIME_MS};
+use crate::sim::simulation::Simulation;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;

@@ -2,8 +2,8 @@
 //! state of each link (up, holding or dropping messages) and its injected conditions (loss,
 //! duplication, extra delay, jitter).
 
-use crate::config::{Config, DelayDistribution};
-use crate::types::{NodeId, Time};
+use crate::model::config::{Config, DelayDistribution};
+use crate::model::types::{NodeId, Time};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};

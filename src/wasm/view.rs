@@ -1,12 +1,12 @@
 //! Small, plain view structs for drivers that draw the cluster (the page): what is in flight,
 //! what each store holds, and each result, without exposing the core's internals.
 
-use crate::message::{MessageKind, RequestId};
-use crate::network::{LinkConditions, LinkState};
+use crate::model::message::{MessageKind, RequestId};
+use crate::model::outcome::{ClientResult, ResultJson};
+use crate::model::types::{Key, NodeId, Time, Value, Version};
 use crate::node::Node;
-use crate::outcome::{ClientResult, ResultJson};
-use crate::scheduler::{InFlight, Scheduler};
-use crate::types::{Key, NodeId, Time, Value, Version};
+use crate::sim::network::{LinkConditions, LinkState};
+use crate::sim::scheduler::{InFlight, Scheduler};
 use serde::Serialize;
 
 /// A message on its way, for animation: its position is interpolated from `sent` and `due`.

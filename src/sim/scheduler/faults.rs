@@ -3,12 +3,12 @@
 //! followed by what it caused (messages dropped, requests abandoned).
 
 use super::{Scheduler, Step, Work};
-use crate::fault::Fault;
-use crate::message::RequestId;
-use crate::network::LinkState;
-use crate::outcome::Outcome;
-use crate::trace::{TraceEvent, TraceKind};
-use crate::types::NodeId;
+use crate::model::message::RequestId;
+use crate::model::outcome::Outcome;
+use crate::model::types::NodeId;
+use crate::sim::fault::Fault;
+use crate::sim::network::LinkState;
+use crate::sim::trace::{TraceEvent, TraceKind};
 
 impl Scheduler {
     /// The nodes that are down, in order.

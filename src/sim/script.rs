@@ -1,9 +1,7 @@
 //! Scripts for `kvsim run`: one action per line, `<time_ms> <node> <command>` or
 //! `<time_ms> <fault>`; blank lines and `#` comments are skipped.
 
-use crate::action::TimedAction;
-use crate::command::truncate;
-use crate::types::NodeId;
+use crate::sim::action::TimedAction;
 
 /// A script line that parsed: its line number and what it asks for when.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,29 +40,10 @@ pub fn parse(text: &str, nodes: usize) -> (Vec<ScriptLine>, Vec<ScriptError>) {
     (lines, errors)
 }
 
-/// Splits off the first whitespace-separated word; returns it and the trimmed rest.
-pub fn split_word(text: &str) -> (&str, &str) {
-    let text = text.trim();
-    match text.find(char::is_whitespace) {
-        Some(i) => (&text[..i], text[i..].trim_start()),
-        None => (text, ""),
-    }
-}
-
-/// Parses a node number, `2` or `n2`, checking it is in the cluster.
-pub fn parse_node(text: &str, nodes: usize) -> Result<NodeId, String> {
-    let digits = text.strip_prefix('n').unwrap_or(text);
-    match digits.parse::<NodeId>() {
-        Ok(node) if node < nodes => Ok(node),
-        Ok(node) => Err(format!("there is no node {node}: nodes are numbered 0 to {}", nodes.saturating_sub(1))),
-        Err(_) => Err(format!("`{}` is not a node number: use 0 to {}", truncate(text, 40), nodes.saturating_sub(1))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::Action;
+    use crate::sim::action::Action;
 
     #[test]
     fn parses_lines_and_skips_comments() {

@@ -3,7 +3,7 @@
 //!
 //! It knows nothing of node internals: [`Scheduler::pop`] says which node gets which input next,
 //! the driver hands that input to the node, and [`Scheduler::absorb`] takes the node's outputs
-//! back. The headless [`crate::sim::Simulation`] and the browser page both drive it that way.
+//! back. The headless [`crate::sim::simulation::Simulation`] and the browser page both drive it that way.
 //!
 //! Faults are applied here too (see `faults.rs`), in the same `(time, seq)` order as commands.
 //! A fault that changes a node (a restart, a new clock skew) reaches it as a [`Step`] like any
@@ -17,16 +17,16 @@ use queue::{insert_sorted, Held, Pending, PendingAction, PendingTimer};
 pub use queue::{Deliver, InFlight, QueueEntry};
 pub use step::{Step, Work};
 
-use crate::action::{Action, TimedAction};
-use crate::command::Command;
-use crate::config::Config;
-use crate::message::{Message, RequestId};
-use crate::network::{LinkConditions, LinkState, Network};
+use crate::model::command::Command;
+use crate::model::config::Config;
+use crate::model::message::{Message, RequestId};
+use crate::model::outcome::{ClientResult, Outcome};
+use crate::model::types::{NodeId, Time};
 use crate::node::{Input, Output, Timer};
-use crate::outcome::{ClientResult, Outcome};
-use crate::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
-use crate::trace::{SEND_DUPLICATE, SEND_RELEASED};
-use crate::types::{NodeId, Time};
+use crate::sim::action::{Action, TimedAction};
+use crate::sim::network::{LinkConditions, LinkState, Network};
+use crate::sim::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
+use crate::sim::trace::{SEND_DUPLICATE, SEND_RELEASED};
 use dary_heap::QuaternaryHeap;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;

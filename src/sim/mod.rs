@@ -1,0 +1,16 @@
+//! The simulated world around the nodes: the seeded [`network`], [`fault`]s, timed
+//! [`action`]s (commands and faults) read from [`script`]s and [`scenario`] files, the
+//! [`scheduler`] that orders every event, the [`trace`] it records, the [`workload`] generator,
+//! the [`shiviz`] export, and the headless loop ([`simulation`]) that composes nodes and
+//! scheduler.
+
+pub mod action;
+pub mod fault;
+pub mod network;
+pub mod scenario;
+pub mod scheduler;
+pub mod script;
+pub mod shiviz;
+pub mod simulation;
+pub mod trace;
+pub mod workload;
