@@ -8,26 +8,26 @@
 //! (`wasm-pack test --headless --chrome -- --test wasm` does the same, but first builds every
 //! test target for wasm32, which the native-only ones do not survive.)
 //!
-//! The page's loop (pop an envelope from the scheduler, hand it to its node, absorb the node's
+//! The page's loop (pop a task from the scheduler, hand it to its node, absorb the node's
 //! outputs) must give the same trace as the native run for the same seed, byte for byte
 //! (`tests/golden/read-repair.trace.jsonl`, written by `tests/golden.rs`). Every call that takes
 //! input from the page must turn bad input into an `Err` (a JS exception), never a trap, and the
 //! module must keep working afterwards.
 //!
 //! Faults go through the same loop: `scheduleLine` queues them, and those that change a node come
-//! back out of `pop` as envelopes for it; the fault tour and the partition scenario must give
+//! back out of `pop` as tasks for it, and `faults()` reports what they broke; the fault tour and the partition scenario must give
 //! the native golden traces too (`tests/golden/faults.trace.jsonl`, `partition.trace.jsonl`).
 //!
-//! `runScript` and `benchStandard` are reached through the built package in the browser
-//! (`tests/e2e/facade.test.mjs`); `runScenario`, `scenarioJson` and `parseScenario` are tested
-//! here, and so are the snapshots the page's time travel restores: a copy driven on gives the
-//! same run as the original.
+//! `benchStandard` is reached through the built package in the browser
+//! (`tests/e2e/facade.test.mjs`); `scenarioJson` and `parseScenario` are tested here (a scenario
+//! replayed through the page's loop gives the core's own run), and so are the snapshots the
+//! page's time travel restores: a copy driven on gives the same run as the original.
 #![cfg(target_arch = "wasm32")]
 
 use kvplayground::lex::parse_finite;
 use kvplayground::wasm::{
-    parse_scenario, replicas_of, run_scenario, scenario_json, validate_config, Envelope, KvNode, KvScheduler, Outputs,
-    Pacer, MAX_SCENARIO_BYTES,
+    parse_scenario, replicas_of, scenario_json, validate_config, KvNode, KvScheduler, Outputs, Pacer, Task,
+    MAX_SCENARIO_BYTES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -94,9 +94,9 @@ fn cluster(config: &str, seed: f64) -> (KvScheduler, Vec<KvNode>) {
 
 /// One turn of the page's loop: pop, handle, absorb. False when nothing is left.
 fn deliver_next(scheduler: &mut KvScheduler, nodes: &mut [KvNode]) -> bool {
-    let Some(envelope) = scheduler.pop() else { return false };
-    let node = envelope.node();
-    let outputs = ok(nodes[node].handle(envelope), "KvNode::handle");
+    let Some(task) = scheduler.pop() else { return false };
+    let node = task.node();
+    let outputs = ok(nodes[node].handle(task), "KvNode::handle");
     assert_eq!(outputs.node(), node);
     ok(scheduler.absorb(outputs), "KvScheduler::absorb");
     true
@@ -283,7 +283,6 @@ fn bad_arguments_are_errors_and_the_module_keeps_working() {
     }
     for time in [-1.0, f64::NAN, f64::NEG_INFINITY, f64::INFINITY] {
         err(scheduler.schedule_command(time, 0, "get 5 ONE"), &format!("scheduleCommand at {time}"));
-        err(scheduler.advance_to(time), &format!("advanceTo {time}"));
     }
     let mut pacer = Pacer::new();
     for delay in [-1.0, f64::NAN] {
@@ -291,22 +290,21 @@ fn bad_arguments_are_errors_and_the_module_keeps_working() {
     }
     pacer.cancel();
 
-    // An envelope handed to the wrong node.
+    // A task handed to the wrong node.
     ok(scheduler.schedule_command(0.0, 0, "insert 5 hello ALL"), "scheduleCommand");
-    let envelope: Envelope = scheduler.pop().expect("the command is due");
-    assert_eq!(envelope.node(), 0);
-    assert_eq!(envelope.time(), 0.0);
-    let e = err(nodes[1].handle(envelope), "an envelope for n0 handed to n1");
+    let task: Task = scheduler.pop().expect("the command is due");
+    assert_eq!(task.node(), 0);
+    assert_eq!(task.time(), 0.0);
+    let e = err(nodes[1].handle(task), "a task for n0 handed to n1");
     assert!(e.contains("node 0") && e.contains("node 1"), "{e}");
 
     // Outputs of a node the scheduler does not have.
     let (mut small, _) = cluster(r#"{"addresses": ["a", "b"], "avg_delays": [[0, 1], [1, 0]]}"#, 1.0);
     let (mut big, mut big_nodes) = cluster(CONFIG, SEED);
     ok(big.schedule_command(0.0, 3, "get 5 ONE"), "scheduleCommand");
-    let envelope = big.pop().unwrap();
-    let outputs: Outputs = ok(big_nodes[3].handle(envelope), "handle");
+    let task = big.pop().unwrap();
+    let outputs: Outputs = ok(big_nodes[3].handle(task), "handle");
     assert_eq!(outputs.node(), 3);
-    assert_eq!(outputs.message_count(), 3, "a read to each replica");
     err(small.absorb(outputs), "outputs of n3 absorbed by a 2-node scheduler");
 
     // Commands that do not parse are answered with an error result, not an exception.
@@ -351,31 +349,60 @@ fn faults_through_the_page_loop_give_the_native_trace() {
         FAULTS_GOLDEN,
         "the fault tour in the browser differs from the native run"
     );
-    assert!(scheduler.down_nodes().is_empty(), "n2 restarted");
+    assert!(js_sys::Array::from(&get(&ok(scheduler.faults(), "faults"), "down")).length() == 0, "n2 restarted");
     // n2 restarted without its store, and read repair refilled it: the KvNode got the restart.
     let rows = js_sys::Array::from(&ok(nodes[2].store(), "store"));
     assert!(rows.length() >= 1);
 
-    let scenario: serde_json::Value = serde_json::from_str(PARTITION_SCENARIO).unwrap();
-    let config = scenario["config"].to_string();
-    let seed = scenario["seed"].as_f64().unwrap();
-    let lines: Vec<_> = scenario["script"]
-        .as_array()
-        .unwrap()
+    let scheduler = replay_scenario(PARTITION_SCENARIO);
+    assert_eq!(scheduler.trace_json_lines(), PARTITION_GOLDEN);
+    assert!(scheduler.shiviz_log().starts_with("n0 {\"n0\":1}\n"));
+}
+
+/// Replays a scenario file as the page does: `parseScenario`, then every timed line through
+/// `scheduleTimedLine` and the page's loop to the end.
+fn replay_scenario(text: &str) -> KvScheduler {
+    let parsed = ok(parse_scenario(text), "parseScenario");
+    let config = get(&parsed, "config").as_string().expect("config as text");
+    let (mut scheduler, mut nodes) = cluster(&config, get(&parsed, "seed").as_f64().expect("seed"));
+    for line in js_sys::Array::from(&get(&parsed, "script")).iter() {
+        let line = line.as_string().expect("script lines are text");
+        ok(scheduler.schedule_timed_line(&line), &format!("scheduleTimedLine {line}"));
+    }
+    while deliver_next(&mut scheduler, &mut nodes) {}
+    scheduler
+}
+
+#[wasm_bindgen_test]
+fn the_core_reports_its_fault_state() {
+    let (mut scheduler, mut nodes) = cluster(CONFIG, SEED);
+    for line in ["crash 2", "skew 1 -1500", "hints on", "anti-entropy 2000", "cut 0>1", "loss 2-3 0.5"] {
+        ok(scheduler.schedule_line(0.0, line), &format!("scheduleLine {line}"));
+    }
+    while deliver_next(&mut scheduler, &mut nodes) {}
+    let faults = ok(scheduler.faults(), "faults");
+    let numbers = |field: &str| -> Vec<f64> {
+        js_sys::Array::from(&get(&faults, field)).iter().map(|v| v.as_f64().expect("a number")).collect()
+    };
+    assert_eq!(numbers("down"), [2.0]);
+    assert_eq!(numbers("clock_skew_us"), [0.0, -1_500_000.0, 0.0, 0.0]);
+    assert_eq!(get(&faults, "hinted_handoff").as_bool(), Some(true));
+    assert_eq!(get(&faults, "anti_entropy_period_us").as_f64(), Some(2_000_000.0));
+    let links: Vec<(f64, f64, String, f64)> = js_sys::Array::from(&get(&faults, "links"))
         .iter()
-        .map(|line| {
-            let (ms, action) = line.as_str().unwrap().split_once(' ').unwrap();
-            (ms.parse::<f64>().unwrap() * 1000.0, action.to_string())
+        .map(|l| {
+            let n = |f| get(&l, f).as_f64().unwrap();
+            (n("from"), n("to"), get(&l, "state").as_string().unwrap(), n("loss"))
         })
         .collect();
-    let (scheduler, _) = page_loop_with_lines(&config, seed, &lines);
-    assert_eq!(scheduler.trace_json_lines(), PARTITION_GOLDEN);
-
-    let run = ok(run_scenario(PARTITION_SCENARIO), "runScenario");
-    assert_eq!(get(&run, "trace").as_string().unwrap(), PARTITION_GOLDEN);
-    assert_eq!(get(&run, "traceHash").as_string().unwrap(), scheduler.trace_hash());
-    assert!(js_sys::Array::from(&get(&run, "results")).length() > 0);
-    assert!(scheduler.shiviz_log().starts_with("n0 {\"n0\":1}\n"));
+    let expected = [(0.0, 1.0, "drop", 0.0), (2.0, 3.0, "up", 0.5), (3.0, 2.0, "up", 0.5)];
+    assert_eq!(links, expected.map(|(f, t, s, l)| (f, t, s.to_string(), l)));
+    ok(scheduler.schedule_line(0.0, "heal"), "heal");
+    ok(scheduler.schedule_line(0.0, "anti-entropy off"), "anti-entropy off");
+    while deliver_next(&mut scheduler, &mut nodes) {}
+    let faults = ok(scheduler.faults(), "faults");
+    assert_eq!(js_sys::Array::from(&get(&faults, "links")).length(), 2, "heal leaves the loss, which is no cut");
+    assert!(get(&faults, "anti_entropy_period_us").is_null());
 }
 
 #[wasm_bindgen_test]
@@ -388,15 +415,15 @@ fn scenarios_round_trip_through_the_facade() {
     let text = ok(scenario_json(CONFIG, 7.0, lines.clone(), None), "scenarioJson");
     let again = ok(scenario_json(CONFIG, 7.0, lines, None), "scenarioJson");
     assert_eq!(text, again);
-    let hash = get(&ok(run_scenario(&text), "runScenario"), "traceHash").as_string().unwrap();
-    assert_eq!(hash.len(), 16);
+    let core = kvplayground::sim::scenario::Scenario::parse(&text).expect("the core reads the page's scenario").run();
+    assert_eq!(replay_scenario(&text).trace_hash(), core.trace().hash_hex(), "the page replays the core's run");
 
     let e = err(scenario_json(CONFIG, 7.0, vec!["10 crash 9".into()], None), "scenarioJson with a bad line");
     assert!(e.contains("script[0]") && e.contains("no node 9"), "{e}");
     let e = err(scenario_json("{", 7.0, vec![], None), "scenarioJson with a bad config");
     assert!(e.contains("invalid config"), "{e}");
     for bad in ["", "{", "[]", r#"{"version": 2}"#, r#"{"version": 1, "config": {}, "seed": 1, "script": []}"#] {
-        let e = err(run_scenario(bad), &format!("runScenario({bad:?})"));
+        let e = err(parse_scenario(bad), &format!("parseScenario({bad:?})"));
         assert!(e.starts_with("invalid scenario"), "{e}");
     }
 }

@@ -70,10 +70,6 @@ impl Coordinator {
         Coordinator { hints: Hints::new(hinted_handoff), ..Coordinator::default() }
     }
 
-    pub fn is_pending(&self, id: RequestId) -> bool {
-        self.pending.contains_key(&id)
-    }
-
     /// Starts a client command at `now`.
     pub fn start(
         &mut self,

@@ -182,11 +182,6 @@ impl Node {
         &self.store
     }
 
-    /// This node's clock: virtual time plus its skew.
-    pub fn clock(&self, now: Time) -> i64 {
-        now as i64 + self.params.clock_skew
-    }
-
     /// Sets this node's clock skew (microseconds; its clock is virtual time plus the skew).
     pub fn set_clock_skew(&mut self, skew: i64) {
         self.params.clock_skew = skew;
@@ -210,11 +205,6 @@ impl Node {
         // rounds, so tombstones wait for fresh rounds before they are purged.
         self.anti_entropy = AntiEntropy::new(self.params.nodes, self.anti_entropy.period());
         self.start(now, out);
-    }
-
-    /// Whether request `id` (coordinated here) is still waiting for replies.
-    pub fn is_pending(&self, id: RequestId) -> bool {
-        self.coordinator.is_pending(id)
     }
 
     /// Handles one input at virtual time `now`, appending what the node wants done to `out`.

@@ -7,7 +7,7 @@ use crate::model::types::{NodeId, Time};
 use crate::node::{Node, Output};
 use crate::sim::action::TimedAction;
 use crate::sim::network::LinkState;
-use crate::sim::scheduler::Scheduler;
+use crate::sim::scheduler::{Ran, Scheduler};
 use crate::sim::trace::Trace;
 
 #[derive(Clone, Debug)]
@@ -33,7 +33,7 @@ impl Simulation {
         };
         for (id, node) in sim.nodes.iter_mut().enumerate() {
             node.start(0, &mut sim.outputs);
-            sim.scheduler.absorb(id, &mut sim.outputs);
+            sim.scheduler.absorb(Ran::start(id), &mut sim.outputs);
         }
         sim
     }
@@ -75,12 +75,22 @@ impl Simulation {
         self.scheduler.is_quiet()
     }
 
-    /// Processes the next event; `false` when there is none.
+    /// Processes the next event with all its tasks; `false` when there is none.
     pub fn step(&mut self) -> bool {
-        let Some(step) = self.scheduler.pop() else { return false };
-        let node = step.node;
-        step.run_on(&mut self.nodes[node], &mut self.outputs);
-        self.scheduler.absorb(node, &mut self.outputs);
+        if !self.run_task() {
+            return false;
+        }
+        while self.scheduler.has_directives() {
+            self.run_task();
+        }
+        true
+    }
+
+    fn run_task(&mut self) -> bool {
+        let Some(task) = self.scheduler.pop() else { return false };
+        let node = &mut self.nodes[task.node];
+        let ran = task.run_on(node, &mut self.outputs);
+        self.scheduler.absorb(ran, &mut self.outputs);
         true
     }
 

@@ -7,17 +7,19 @@
 //! as plain JSON-compatible objects. Every call that takes input from the page returns a
 //! `Result`; a panic, should one happen, is shown on the page instead of freezing it silently.
 
+mod bench;
 mod json;
 mod node;
 mod pacer;
-mod runs;
+mod scenario;
 mod scheduler;
 mod view;
 
+pub use bench::bench_standard;
 pub use node::{KvNode, Outputs};
 pub use pacer::Pacer;
-pub use runs::{parse_scenario, run_scenario, scenario_json, MAX_SCENARIO_BYTES};
-pub use scheduler::{Envelope, KvScheduler};
+pub use scenario::{parse_scenario, scenario_json, MAX_SCENARIO_BYTES};
+pub use scheduler::{KvScheduler, Task};
 
 use crate::model::config::Config;
 use serde::Serialize;

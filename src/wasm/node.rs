@@ -1,7 +1,8 @@
 //! One server as a JS object: its own store and coordinator, nothing shared.
 
-use super::{parse_config, scheduler::Envelope, to_js};
+use super::{parse_config, scheduler::Task, time_from_js, to_js};
 use crate::node::{Node, Output};
+use crate::sim::scheduler::Ran;
 use crate::wasm::view::store_rows;
 use wasm_bindgen::prelude::*;
 
@@ -10,11 +11,11 @@ pub struct KvNode {
     node: Node,
 }
 
-/// What a node produced for one input: messages to send, replies, timers. The page hands it to
+/// What a node produced for one task: messages to send, replies, timers. The page hands it to
 /// [`super::KvScheduler::absorb`].
 #[wasm_bindgen]
 pub struct Outputs {
-    pub(super) node: usize,
+    pub(super) ran: Ran,
     pub(super) outputs: Vec<Output>,
 }
 
@@ -23,13 +24,7 @@ impl Outputs {
     /// The node that produced these outputs.
     #[wasm_bindgen(getter)]
     pub fn node(&self) -> usize {
-        self.node
-    }
-
-    /// How many messages to send are among the outputs.
-    #[wasm_bindgen(getter, js_name = messageCount)]
-    pub fn message_count(&self) -> usize {
-        self.outputs.iter().filter(|o| matches!(o, Output::Send { .. })).count()
+        self.ran.node
     }
 }
 
@@ -54,19 +49,19 @@ impl KvNode {
     /// after creating the node and hand the outputs to the scheduler.
     pub fn start(&mut self, now: f64) -> Result<Outputs, JsError> {
         let mut outputs = Vec::new();
-        self.node.start(super::time_from_js(now)?, &mut outputs);
-        Ok(Outputs { node: self.node.id(), outputs })
+        self.node.start(time_from_js(now)?, &mut outputs);
+        Ok(Outputs { ran: Ran::start(self.node.id()), outputs })
     }
 
-    /// Handles an input popped from the scheduler; it must be addressed to this node.
-    pub fn handle(&mut self, envelope: Envelope) -> Result<Outputs, JsError> {
-        let step = envelope.into_step();
-        if step.node != self.node.id() {
-            return Err(JsError::new(&format!("this input is for node {}, not node {}", step.node, self.node.id())));
+    /// Does a task popped from the scheduler; it must be addressed to this node.
+    pub fn handle(&mut self, task: Task) -> Result<Outputs, JsError> {
+        let task = task.into_inner();
+        if task.node != self.node.id() {
+            return Err(JsError::new(&format!("this task is for node {}, not node {}", task.node, self.node.id())));
         }
         let mut outputs = Vec::new();
-        step.run_on(&mut self.node, &mut outputs);
-        Ok(Outputs { node: self.node.id(), outputs })
+        let ran = task.run_on(&mut self.node, &mut outputs);
+        Ok(Outputs { ran, outputs })
     }
 
     /// The local store: `[{key, value (null for a tombstone), version: {timestamp, node}}]`.
@@ -78,10 +73,5 @@ impl KvNode {
     /// handing it the same inputs as this one gives the same outputs.
     pub fn snapshot(&self) -> KvNode {
         KvNode { node: self.node.clone() }
-    }
-
-    /// This node's clock (virtual time plus its skew) at virtual time `now`, in microseconds.
-    pub fn clock(&self, now: f64) -> f64 {
-        self.node.clock(now.max(0.0) as crate::Time) as f64
     }
 }

@@ -4,36 +4,36 @@ use super::{node::Outputs, parse_config, seed_from_js, time_from_js, to_js};
 use crate::model::message::RequestId;
 use crate::sim::action::{Action, TimedAction};
 use crate::sim::network::LinkState;
-use crate::sim::scheduler::{Scheduler, Step};
+use crate::sim::scheduler::{self, Scheduler};
 use crate::sim::shiviz::shiviz_log;
-use crate::wasm::view::{link_views, MessageView, ResultView};
+use crate::wasm::view::{MessageView, ResultView};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-/// The next input for a node, popped from the scheduler; give it to that node's `handle`.
+/// The next thing a node must do, popped from the scheduler; give it to that node's `handle`.
 #[wasm_bindgen]
-pub struct Envelope {
-    step: Step,
+pub struct Task {
+    task: scheduler::Task,
 }
 
-impl Envelope {
-    pub(super) fn into_step(self) -> Step {
-        self.step
+impl Task {
+    pub(super) fn into_inner(self) -> scheduler::Task {
+        self.task
     }
 }
 
 #[wasm_bindgen]
-impl Envelope {
-    /// The node the input is for.
+impl Task {
+    /// The node the task is for.
     #[wasm_bindgen(getter)]
     pub fn node(&self) -> usize {
-        self.step.node
+        self.task.node
     }
 
-    /// Virtual time of the input, in microseconds.
+    /// Virtual time of the task, in microseconds.
     #[wasm_bindgen(getter)]
     pub fn time(&self) -> f64 {
-        self.step.time as f64
+        self.task.time as f64
     }
 }
 
@@ -112,25 +112,11 @@ impl KvScheduler {
         to_js(&Scheduled { request, line: canonical })
     }
 
-    /// The nodes that are down (crashed, not restarted), in order.
-    #[wasm_bindgen(js_name = downNodes)]
-    pub fn down_nodes(&self) -> Vec<usize> {
-        self.scheduler.down_nodes()
-    }
-
-    /// Links that are not plainly up: `[{from, to, state ("up", "hold", "drop"), loss,
-    /// duplicate, extra_delay_us, jitter_us}]`.
-    pub fn links(&self) -> Result<JsValue, JsError> {
-        to_js(&link_views(&self.scheduler))
-    }
-
-    /// Moves the clock forward to `t` without skipping anything due before it.
-    #[wasm_bindgen(js_name = advanceTo)]
-    pub fn advance_to(&mut self, t: f64) -> Result<(), JsError> {
-        let t = time_from_js(t)?;
-        let limit = self.scheduler.next_due().unwrap_or(t);
-        self.scheduler.advance_to(t.min(limit));
-        Ok(())
+    /// The fault state now: `{down: [node], links: [{from, to, state ("up", "hold", "drop"),
+    /// loss, duplicate, extra_delay_us, jitter_us}] (links not plainly up), clock_skew_us: [per
+    /// node], hinted_handoff, anti_entropy_period_us (null when off)}`.
+    pub fn faults(&self) -> Result<JsValue, JsError> {
+        to_js(&self.scheduler.faults())
     }
 
     /// Whether nothing is left but periodic background work (anti-entropy), which never ends.
@@ -139,26 +125,26 @@ impl KvScheduler {
         self.scheduler.is_quiet()
     }
 
-    /// Whether node changes the last fault asked for are still to be handed out (by `pop`): they
-    /// belong to that fault's event.
+    /// Whether tasks of the last event (node changes a fault asked for) are still to be handed
+    /// out by `pop`: a step takes them with their event.
     #[wasm_bindgen(getter, js_name = hasDirectives)]
     pub fn has_directives(&self) -> bool {
         self.scheduler.has_directives()
     }
 
-    /// Takes the next input off the queue, or `undefined` when nothing is left.
-    pub fn pop(&mut self) -> Option<Envelope> {
-        self.scheduler.pop().map(|step| Envelope { step })
+    /// Takes the next task off the queue, or `undefined` when nothing is left.
+    pub fn pop(&mut self) -> Option<Task> {
+        self.scheduler.pop().map(|task| Task { task })
     }
 
     /// Takes a node's outputs: schedules its messages with delays drawn for their links,
     /// records its replies and timers.
     pub fn absorb(&mut self, outputs: Outputs) -> Result<(), JsError> {
-        let Outputs { node, mut outputs } = outputs;
-        if node >= self.scheduler.nodes() {
-            return Err(JsError::new(&format!("there is no node {node}")));
+        let Outputs { ran, mut outputs } = outputs;
+        if ran.node >= self.scheduler.nodes() {
+            return Err(JsError::new(&format!("there is no node {}", ran.node)));
         }
-        self.scheduler.absorb(node, &mut outputs);
+        self.scheduler.absorb(ran, &mut outputs);
         Ok(())
     }
 

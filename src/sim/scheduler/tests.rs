@@ -8,10 +8,10 @@ const CONFIG: &str = r#"{"addresses": ["a", "b", "c"], "avg_delays": [[0, 1, 1],
 /// Runs the scheduler with real nodes until quiet.
 fn drive(s: &mut Scheduler, nodes: &mut [Node]) {
     let mut out = Vec::new();
-    while let Some(step) = s.pop() {
-        let node = step.node;
-        step.run_on(&mut nodes[node], &mut out);
-        s.absorb(node, &mut out);
+    while let Some(task) = s.pop() {
+        let node = &mut nodes[task.node];
+        let ran = task.run_on(node, &mut out);
+        s.absorb(ran, &mut out);
     }
 }
 

@@ -1,0 +1,70 @@
+//! Scenario files for the page: writing one from the page's run, and reading one to replay.
+
+use super::{json, seed_from_js, to_js};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// A scenario file (pretty JSON) from the page's config text, seed and script lines
+/// (`<time_ms> <action>`), and optionally the moment viewed (`time_ms`), checked as strictly as
+/// `runScenario` checks one.
+#[wasm_bindgen(js_name = scenarioJson)]
+pub fn scenario_json(
+    config_json: &str,
+    seed: f64,
+    lines: Vec<String>,
+    time_ms: Option<f64>,
+) -> Result<String, JsError> {
+    let config = json::parse(config_json).map_err(|e| JsError::new(&format!("invalid config: {e}")))?;
+    let mut fields = vec![
+        ("version", JsValue::from(crate::sim::scenario::SCENARIO_VERSION as f64)),
+        ("config", config),
+        ("seed", JsValue::from(seed_from_js(seed)? as f64)),
+        ("script", lines.into_iter().map(JsValue::from).collect::<js_sys::Array>().into()),
+    ];
+    fields.extend(time_ms.map(|ms| ("time_ms", JsValue::from(ms))));
+    let document = js_sys::Object::new();
+    for (field, value) in fields {
+        js_sys::Reflect::set(&document, &field.into(), &value)
+            .map_err(|_| JsError::new("cannot build the scenario document"))?;
+    }
+    let scenario = json::scenario_of(document.into()).map_err(|e| JsError::new(&e.to_string()))?;
+    json::stringify(&scenario.document(), true)
+}
+
+/// Largest seed a page can hold exactly (JS numbers).
+const MAX_JS_SEED: u64 = (1 << 53) - 1;
+
+/// Longest scenario text `parseScenario` reads: hostile input gets an error, not a stalled page.
+pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
+
+/// Parses and checks a scenario file without running it: `{config (JSON text, defaults filled
+/// in), seed, script (canonical timed lines), timeMs (or undefined)}`, for the page to replay.
+/// A bad file is an error naming where (`invalid scenario: script[3]: ...`).
+#[wasm_bindgen(js_name = parseScenario)]
+pub fn parse_scenario(json: &str) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Parsed {
+        config: String,
+        seed: u64,
+        script: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        time_ms: Option<f64>,
+    }
+    if json.len() > MAX_SCENARIO_BYTES {
+        return Err(JsError::new(&format!(
+            "invalid scenario: scenario: {} bytes is too long: at most {MAX_SCENARIO_BYTES}",
+            json.len()
+        )));
+    }
+    let scenario = json::scenario(json).map_err(|e| JsError::new(&e.to_string()))?;
+    if scenario.seed > MAX_JS_SEED {
+        return Err(JsError::new(&format!(
+            "invalid scenario: seed: {} is too large for the page: at most 2^53 - 1",
+            scenario.seed
+        )));
+    }
+    let config = json::stringify(&scenario.config, false)?;
+    let script = scenario.script.iter().map(ToString::to_string).collect();
+    to_js(&Parsed { config, seed: scenario.seed, script, time_ms: scenario.time_ms })
+}
