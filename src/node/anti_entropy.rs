@@ -25,7 +25,9 @@
 //!   creates a key on the receiving side; it still replaces an older live value. Otherwise two
 //!   nodes that purged it at different times would hand it back and forth for ever.
 
-use super::{replica, NodeParams, Output, Timer};
+use super::io::{Output, Timer};
+use super::params::NodeParams;
+use super::replica;
 use crate::model::config::MIN_ANTI_ENTROPY_PERIOD;
 use crate::model::message::Message;
 use crate::model::placement::{key_hash, Replicas};

@@ -2,7 +2,8 @@
 //! level, answer the client, run read repair, and keep hints for replicas that missed a write.
 
 use super::hints::Hints;
-use super::{NodeParams, Output, Timer};
+use super::io::{Output, Timer};
+use super::params::NodeParams;
 use crate::model::command::{Command, Level};
 use crate::model::message::{Message, RequestId};
 use crate::model::outcome::{Outcome, SearchReply, WriteOp};

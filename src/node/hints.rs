@@ -20,7 +20,8 @@
 //!   hints already kept.
 //! - **Memory only:** hints are lost when the coordinator's process crashes.
 
-use super::{NodeParams, Output, Timer};
+use super::io::{Output, Timer};
+use super::params::NodeParams;
 use crate::model::message::Message;
 use crate::model::types::{Entry, Key, NodeId, Time, Version, MICROS_PER_MS};
 use rustc_hash::FxHashMap;

@@ -10,118 +10,19 @@
 pub mod anti_entropy;
 pub mod coordinator;
 pub mod hints;
+pub mod io;
+pub mod params;
 pub mod replica;
 
-use crate::model::command::Command;
+pub use io::{Input, Output, Timer};
+pub use params::NodeParams;
+
 use crate::model::config::Config;
-use crate::model::message::{Message, RequestId};
-use crate::model::outcome::Outcome;
+use crate::model::message::Message;
 use crate::model::store::Store;
-use crate::model::types::{Entry, Key, NodeId, Time};
+use crate::model::types::{NodeId, Time};
 use anti_entropy::AntiEntropy;
 use coordinator::Coordinator;
-
-/// Something that happens to a node.
-#[derive(Clone, Debug)]
-pub enum Input {
-    /// A client typed `command` on this node; the driver names the request.
-    Client { id: RequestId, command: Command },
-    /// A message from another node (or this one) arrived.
-    Deliver { from: NodeId, msg: Message },
-    /// A timer this node set has fired.
-    Timer(Timer),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "timer", rename_all = "snake_case")]
-pub enum Timer {
-    /// The request's deadline: fail it if its level was not reached, repair with what came in,
-    /// keep hints for the replicas that did not acknowledge a write.
-    RequestTimeout { id: RequestId },
-    /// Resend the hints kept for replica `target`.
-    HintRetry { target: NodeId },
-    /// Start the next anti-entropy round (if `epoch` is still the current schedule).
-    AntiEntropy { epoch: u32 },
-}
-
-impl Timer {
-    /// A timer that recurs for as long as the node runs: it does not keep a run from being
-    /// quiet.
-    pub fn is_periodic(&self) -> bool {
-        matches!(self, Timer::AntiEntropy { .. })
-    }
-}
-
-/// Something a node asks its driver to do.
-#[derive(Clone, Debug)]
-pub enum Output {
-    Send {
-        to: NodeId,
-        msg: Message,
-    },
-    /// An answer for the client of request `id` (a request may answer more than once: a get
-    /// answers with its value, and later reports its read repair).
-    Reply {
-        id: RequestId,
-        outcome: Outcome,
-    },
-    SetTimer {
-        at: Time,
-        timer: Timer,
-    },
-    /// Request `id` finished before its deadline: no more results will come, and its
-    /// `RequestTimeout` timer is moot (the only timer a node ever takes back).
-    Finished {
-        id: RequestId,
-    },
-    /// The local store changed: `entry` is the new version, or `None` when a tombstone was purged.
-    StoreChanged {
-        key: Key,
-        entry: Option<Entry>,
-    },
-}
-
-/// The facts a node runs by: set when it is created; faults change its clock skew and (through
-/// the skew spread) its hint lifetime.
-#[derive(Clone, Copy, Debug)]
-pub struct NodeParams {
-    pub id: NodeId,
-    pub nodes: usize,
-    pub replication_factor: usize,
-    pub request_timeout: Time,
-    /// Added to virtual time to get this node's clock, in microseconds.
-    pub clock_skew: i64,
-    pub tombstone_grace: Time,
-    /// How long after its write started a hint is kept (see [`hints`] and
-    /// [`NodeParams::set_skew_spread`]).
-    pub hint_lifetime: Time,
-}
-
-impl NodeParams {
-    /// Sets the hint lifetime for clocks that differ by up to `spread` microseconds: the
-    /// tombstone grace period minus the spread and the request timeout (see [`hints`]).
-    pub fn set_skew_spread(&mut self, spread: Time) {
-        self.hint_lifetime = self.tombstone_grace.saturating_sub(spread).saturating_sub(self.request_timeout);
-    }
-}
-
-#[cfg(test)]
-impl NodeParams {
-    /// Node `id` of three, all replicas of every key: request timeout 1 s, tombstone grace
-    /// 100 s, hint lifetime 50 s.
-    pub(crate) fn for_tests(id: NodeId) -> NodeParams {
-        const S: Time = crate::model::types::MICROS_PER_S;
-        NodeParams {
-            id,
-            nodes: 3,
-            replication_factor: 3,
-            request_timeout: S,
-            clock_skew: 0,
-            tombstone_grace: 100 * S,
-            hint_lifetime: 50 * S,
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct Node {

@@ -1,6 +1,6 @@
 //! The replica role: apply versions to the local store and answer coordinators.
 
-use super::Output;
+use super::io::Output;
 use crate::model::message::Message;
 use crate::model::store::{Applied, Store};
 use crate::model::types::{Entry, Key, NodeId, Time};

@@ -124,7 +124,8 @@ fn local_description(e: &TraceEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Config, Simulation};
+    use crate::model::config::Config;
+    use crate::sim::simulation::Simulation;
 
     /// Parses the log back: `(host, clock)` per event.
     fn parse(log: &str) -> Vec<(String, serde_json::Map<String, serde_json::Value>)> {

@@ -1,7 +1,7 @@
 //! The benchmark in the browser: the standard workload of `kvsim bench`, timed with the page's
 //! clock.
 
-use super::to_js;
+use super::convert::to_js;
 use crate::sim::workload::Workload;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

@@ -2,6 +2,7 @@
 //! exactly as serde_json does natively (correctly rounded), and with it the wasm carries no JSON
 //! parser and no float printer of its own: about a sixth of the gzipped module.
 
+use super::convert::to_js;
 use crate::model::config::{Config, ConfigError};
 use crate::sim::scenario::{Scenario, ScenarioError, ScenarioFile};
 use serde::de::{self, Error as _};
@@ -91,9 +92,14 @@ fn declared_fields<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
 
 /// `value` as JSON text, indented by two spaces when `pretty` (serde_json's pretty layout).
 pub fn stringify<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<String, JsError> {
-    let value = super::to_js(value)?;
+    let value = to_js(value)?;
     let space = if pretty { JsValue::from(2) } else { JsValue::UNDEFINED };
     js_sys::JSON::stringify_with_replacer_and_space(&value, &JsValue::UNDEFINED, &space)
         .map(String::from)
         .map_err(|_| JsError::new("the value cannot be written as JSON"))
+}
+
+/// Parses and validates a config; the error message names the field.
+pub fn parse_config(json: &str) -> Result<Config, JsError> {
+    config(json).map_err(|e| JsError::new(&e.to_string()))
 }

@@ -8,20 +8,26 @@
 //! `Result`; a panic, should one happen, is shown on the page instead of freezing it silently.
 
 mod bench;
+mod convert;
 mod json;
 mod node;
 mod pacer;
 mod scenario;
 mod scheduler;
+mod task;
 mod view;
 
 pub use bench::bench_standard;
-pub use node::{KvNode, Outputs};
+pub use node::KvNode;
 pub use pacer::Pacer;
 pub use scenario::{parse_scenario, scenario_json, MAX_SCENARIO_BYTES};
-pub use scheduler::{KvScheduler, Task};
+pub use scheduler::KvScheduler;
+pub use task::{Outputs, Task};
 
 use crate::model::config::Config;
+use crate::model::types::Time;
+use convert::to_js;
+use json::parse_config;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -42,34 +48,6 @@ fn start() {
     }));
 }
 
-/// Converts a view to a plain JS value (objects, arrays, numbers; maps as objects).
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
-}
-
-/// Parses and validates a config; the error message names the field.
-fn parse_config(json: &str) -> Result<Config, JsError> {
-    json::config(json).map_err(|e| JsError::new(&e.to_string()))
-}
-
-/// A whole-number seed from JS, which has no u64.
-fn seed_from_js(seed: f64) -> Result<u64, JsError> {
-    if seed.is_finite() && seed.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&seed) {
-        Ok(seed as u64)
-    } else {
-        Err(JsError::new(&format!("seed {seed} must be a whole number from 0 to 2^53 - 1")))
-    }
-}
-
-/// A virtual time (microseconds) from JS.
-fn time_from_js(t: f64) -> Result<crate::Time, JsError> {
-    if t.is_finite() && (0.0..=9_007_199_254_740_991.0).contains(&t) {
-        Ok(t.round() as crate::Time)
-    } else {
-        Err(JsError::new(&format!("time {t} must be a number of microseconds from 0")))
-    }
-}
-
 /// Checks a config without starting anything: `{ok: true, config, replication_factor,
 /// request_timeout_us}` with defaults filled in, or `{ok: false, field, message}`.
 #[wasm_bindgen(js_name = validateConfig)]
@@ -77,7 +55,7 @@ pub fn validate_config(json: &str) -> Result<JsValue, JsError> {
     #[derive(Serialize)]
     #[serde(untagged)]
     enum Checked {
-        Valid { ok: bool, config: Config, replication_factor: usize, request_timeout_us: crate::Time },
+        Valid { ok: bool, config: Config, replication_factor: usize, request_timeout_us: Time },
         Invalid { ok: bool, field: String, message: String },
     }
     let checked = match json::config(json) {

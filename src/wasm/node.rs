@@ -1,31 +1,15 @@
 //! One server as a JS object: its own store and coordinator, nothing shared.
 
-use super::{parse_config, scheduler::Task, time_from_js, to_js};
-use crate::node::{Node, Output};
-use crate::sim::scheduler::Ran;
+use super::convert::{time_from_js, to_js};
+use super::json::parse_config;
+use super::task::{Outputs, Task};
+use crate::node::Node;
 use crate::wasm::view::store_rows;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 pub struct KvNode {
     node: Node,
-}
-
-/// What a node produced for one task: messages to send, replies, timers. The page hands it to
-/// [`super::KvScheduler::absorb`].
-#[wasm_bindgen]
-pub struct Outputs {
-    pub(super) ran: Ran,
-    pub(super) outputs: Vec<Output>,
-}
-
-#[wasm_bindgen]
-impl Outputs {
-    /// The node that produced these outputs.
-    #[wasm_bindgen(getter)]
-    pub fn node(&self) -> usize {
-        self.ran.node
-    }
 }
 
 #[wasm_bindgen]
@@ -50,7 +34,7 @@ impl KvNode {
     pub fn start(&mut self, now: f64) -> Result<Outputs, JsError> {
         let mut outputs = Vec::new();
         self.node.start(time_from_js(now)?, &mut outputs);
-        Ok(Outputs { ran: Ran::start(self.node.id()), outputs })
+        Ok(Outputs::started(self.node.id(), outputs))
     }
 
     /// Does a task popped from the scheduler; it must be addressed to this node.
@@ -61,7 +45,7 @@ impl KvNode {
         }
         let mut outputs = Vec::new();
         let ran = task.run_on(&mut self.node, &mut outputs);
-        Ok(Outputs { ran, outputs })
+        Ok(Outputs::of(ran, outputs))
     }
 
     /// The local store: `[{key, value (null for a tombstone), version: {timestamp, node}}]`.

@@ -1,6 +1,7 @@
 //! Scenario files for the page: writing one from the page's run, and reading one to replay.
 
-use super::{json, seed_from_js, to_js};
+use super::convert::{seed_from_js, to_js};
+use super::json;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 

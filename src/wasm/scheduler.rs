@@ -1,41 +1,16 @@
 //! The seeded scheduler as a JS object: it decides the order and the delay of every message.
 
-use super::{node::Outputs, parse_config, seed_from_js, time_from_js, to_js};
+use super::convert::{seed_from_js, time_from_js, to_js};
+use super::json::parse_config;
+use super::task::{Outputs, Task};
 use crate::model::message::RequestId;
 use crate::sim::action::{Action, TimedAction};
 use crate::sim::network::LinkState;
-use crate::sim::scheduler::{self, Scheduler};
+use crate::sim::scheduler::Scheduler;
 use crate::sim::shiviz::shiviz_log;
 use crate::wasm::view::{MessageView, ResultView};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-
-/// The next thing a node must do, popped from the scheduler; give it to that node's `handle`.
-#[wasm_bindgen]
-pub struct Task {
-    task: scheduler::Task,
-}
-
-impl Task {
-    pub(super) fn into_inner(self) -> scheduler::Task {
-        self.task
-    }
-}
-
-#[wasm_bindgen]
-impl Task {
-    /// The node the task is for.
-    #[wasm_bindgen(getter)]
-    pub fn node(&self) -> usize {
-        self.task.node
-    }
-
-    /// Virtual time of the task, in microseconds.
-    #[wasm_bindgen(getter)]
-    pub fn time(&self) -> f64 {
-        self.task.time as f64
-    }
-}
 
 /// What `scheduleLine` and `scheduleTimedLine` return.
 #[derive(Serialize)]
@@ -134,7 +109,7 @@ impl KvScheduler {
 
     /// Takes the next task off the queue, or `undefined` when nothing is left.
     pub fn pop(&mut self) -> Option<Task> {
-        self.scheduler.pop().map(|task| Task { task })
+        self.scheduler.pop().map(Task::new)
     }
 
     /// Takes a node's outputs: schedules its messages with delays drawn for their links,

@@ -1,18 +1,12 @@
-//! The scheduler's fault state and how faults change it: which nodes are down, what each link
-//! holds, each node's clock skew and the two repair switches. Each fault is traced as a `fault`
-//! event with its canonical line, followed by what it caused (messages dropped, requests
-//! abandoned). The state is reported whole by [`Scheduler::faults`], so a driver never has to
-//! fold fault lines itself.
+//! The scheduler's fault state: which nodes are down, the messages held on links, each node's
+//! clock skew and the two repair switches, and the node changes (directives) faults asked for.
+//! It is reported whole ([`FaultReport`]), so a driver never has to fold fault lines itself.
 
 use super::task::{Task, Work};
-use super::Scheduler;
 use crate::model::config::Config;
 use crate::model::message::Message;
-use crate::model::outcome::Outcome;
 use crate::model::types::{NodeId, Time};
-use crate::sim::fault::Fault;
-use crate::sim::network::{LinkConditions, LinkState};
-use crate::sim::trace::{TraceEvent, TraceKind};
+use crate::sim::network::{LinkConditions, LinkState, Network};
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -28,8 +22,8 @@ pub(super) struct Held {
 #[derive(Clone, Debug)]
 pub(super) struct FaultState {
     /// Nodes that crashed and have not restarted.
-    pub down: Vec<bool>,
-    pub held: Vec<Held>,
+    down: Vec<bool>,
+    held: Vec<Held>,
     /// Each node's clock skew now, in microseconds.
     skews: Vec<i64>,
     /// The lowest and highest clock skew any node has had, config and `skew` faults included:
@@ -38,7 +32,7 @@ pub(super) struct FaultState {
     hints: bool,
     anti_entropy: Option<Time>,
     /// Node changes faults asked for, handed out before anything else.
-    pub directives: VecDeque<Task>,
+    directives: VecDeque<Task>,
 }
 
 impl FaultState {
@@ -53,6 +47,114 @@ impl FaultState {
             directives: VecDeque::new(),
         }
     }
+
+    pub fn is_down(&self, node: NodeId) -> bool {
+        self.down[node]
+    }
+
+    pub fn crash(&mut self, node: NodeId) {
+        self.down[node] = true;
+    }
+
+    /// The node is up again and is asked to restart.
+    pub fn restart(&mut self, now: Time, node: NodeId, keep_store: bool) {
+        self.down[node] = false;
+        self.directives.push_back(Task::new(now, node, Work::Restart { keep_store }));
+    }
+
+    /// Sets a node's clock skew; when the cluster's spread of clocks widens, every node is told
+    /// (down ones too, like the switches below).
+    pub fn skew(&mut self, now: Time, node: NodeId, skew: i64) {
+        self.skews[node] = skew;
+        self.directives.push_back(Task::new(now, node, Work::SetClockSkew(skew)));
+        let (low, high) = self.skew_range;
+        let widened = (low.min(skew), high.max(skew));
+        if widened != self.skew_range {
+            self.skew_range = widened;
+            self.tell_all(now, Work::SetSkewSpread(widened.1.abs_diff(widened.0)));
+        }
+    }
+
+    pub fn hints(&mut self, now: Time, on: bool) {
+        self.hints = on;
+        self.tell_all(now, Work::SetHintedHandoff(on));
+    }
+
+    pub fn anti_entropy(&mut self, now: Time, period: Option<Time>) {
+        self.anti_entropy = period;
+        self.tell_all(now, Work::SetAntiEntropy(period));
+    }
+
+    /// Switches and skew spreads go to every node, down ones too: they are configuration, and a
+    /// node restarting later comes back with them (timers a down node sets are discarded).
+    fn tell_all(&mut self, now: Time, work: Work) {
+        self.directives.extend((0..self.down.len()).map(|node| Task::new(now, node, work.clone())));
+    }
+
+    pub fn has_directives(&self) -> bool {
+        !self.directives.is_empty()
+    }
+
+    pub fn next_directive(&mut self) -> Option<Task> {
+        self.directives.pop_front()
+    }
+
+    pub fn hold(&mut self, held: Held) {
+        self.held.push(held);
+    }
+
+    /// Takes the messages held on the link `from -> to`, in the order they were sent.
+    pub fn release(&mut self, from: NodeId, to: NodeId) -> Vec<Held> {
+        let (release, keep) = self.held.drain(..).partition(|h| h.from == from && h.to == to);
+        self.held = keep;
+        release
+    }
+
+    pub fn down_nodes(&self) -> Vec<NodeId> {
+        (0..self.down.len()).filter(|&n| self.down[n]).collect()
+    }
+
+    /// The whole state, with the links of `network` that are not plainly up.
+    pub fn report(&self, network: &Network) -> FaultReport {
+        let n = network.nodes();
+        let links = (0..n * n)
+            .map(|i| (i / n, i % n))
+            .filter_map(|(from, to)| {
+                let (state, c) = (network.link(from, to), network.conditions(from, to));
+                let healthy = state == LinkState::Up && c == LinkConditions::default();
+                (!healthy).then_some(LinkFault {
+                    from,
+                    to,
+                    state,
+                    loss: c.loss,
+                    duplicate: c.duplicate,
+                    extra_delay_us: c.extra_delay,
+                    jitter_us: c.jitter,
+                })
+            })
+            .collect();
+        FaultReport {
+            down: self.down_nodes(),
+            links,
+            clock_skew_us: self.skews.clone(),
+            hinted_handoff: self.hints,
+            anti_entropy_period_us: self.anti_entropy,
+        }
+    }
+}
+
+/// The directed links a partition into `groups` cuts: every link between two groups.
+pub(super) fn partition_links(groups: &[Vec<NodeId>], nodes: usize) -> Vec<(NodeId, NodeId)> {
+    let mut group_of = vec![0; nodes];
+    for (g, group) in groups.iter().enumerate() {
+        for &node in group {
+            group_of[node] = g;
+        }
+    }
+    (0..nodes)
+        .flat_map(|from| (0..nodes).map(move |to| (from, to)))
+        .filter(|&(a, b)| group_of[a] != group_of[b])
+        .collect()
 }
 
 /// What is broken in the cluster now, and how its repair switches are set.
@@ -79,145 +181,4 @@ pub struct LinkFault {
     pub duplicate: f64,
     pub extra_delay_us: Time,
     pub jitter_us: Time,
-}
-
-impl Scheduler {
-    /// The nodes that are down, in order.
-    pub fn down_nodes(&self) -> Vec<NodeId> {
-        (0..self.nodes()).filter(|&n| self.faults.down[n]).collect()
-    }
-
-    /// The fault state now: down nodes, faulty links, clock skews and the repair switches.
-    pub fn faults(&self) -> FaultReport {
-        let n = self.nodes();
-        let links = (0..n * n)
-            .map(|i| (i / n, i % n))
-            .filter_map(|(from, to)| {
-                let (state, c) = (self.network.link(from, to), self.network.conditions(from, to));
-                let healthy = state == LinkState::Up && c == LinkConditions::default();
-                (!healthy).then_some(LinkFault {
-                    from,
-                    to,
-                    state,
-                    loss: c.loss,
-                    duplicate: c.duplicate,
-                    extra_delay_us: c.extra_delay,
-                    jitter_us: c.jitter,
-                })
-            })
-            .collect();
-        FaultReport {
-            down: self.down_nodes(),
-            links,
-            clock_skew_us: self.faults.skews.clone(),
-            hinted_handoff: self.faults.hints,
-            anti_entropy_period_us: self.faults.anti_entropy,
-        }
-    }
-
-    /// Checks a fault built in code against this cluster the way the parser checks a typed one:
-    /// by parsing its canonical line, so there is one set of rules and messages.
-    pub(super) fn check_fault(&self, fault: &Fault) -> Result<(), String> {
-        Fault::parse(&fault.to_string(), self.nodes()).map(|_| ())
-    }
-
-    pub(super) fn apply_fault(&mut self, fault: Fault) {
-        let now = self.now;
-        self.trace.record(|| TraceEvent {
-            node: fault.node(),
-            text: Some(fault.to_string()),
-            ..TraceEvent::new(now, TraceKind::Fault)
-        });
-        let n = self.nodes();
-        // Switches and skew spreads go to every node, down ones too: they are configuration,
-        // and a node restarting later comes back with them (timers a down node sets are
-        // discarded, see `absorb`).
-        let tell_all = |work: Work| (0..n).map(move |node| Task::new(now, node, work.clone()));
-        match fault {
-            Fault::Crash { node } => self.crash(node),
-            Fault::Restart { node, keep_store } => {
-                // Restarting a running node reboots it: it crashes and comes back at once.
-                if !self.faults.down[node] {
-                    self.crash(node);
-                }
-                self.faults.down[node] = false;
-                self.faults.directives.push_back(Task::new(now, node, Work::Restart { keep_store }));
-            }
-            Fault::Skew { node, skew } => {
-                self.faults.skews[node] = skew;
-                self.faults.directives.push_back(Task::new(now, node, Work::SetClockSkew(skew)));
-                let (low, high) = self.faults.skew_range;
-                let widened = (low.min(skew), high.max(skew));
-                if widened != self.faults.skew_range {
-                    self.faults.skew_range = widened;
-                    let spread = widened.1.abs_diff(widened.0);
-                    self.faults.directives.extend(tell_all(Work::SetSkewSpread(spread)));
-                }
-            }
-            Fault::Cut(links) => {
-                for (from, to) in links.pairs(n) {
-                    self.set_link(from, to, LinkState::Drop);
-                }
-            }
-            Fault::Partition(groups) => {
-                let mut group_of = vec![0; n];
-                for (g, group) in groups.iter().enumerate() {
-                    for &node in group {
-                        group_of[node] = g;
-                    }
-                }
-                for from in 0..n {
-                    for to in (0..n).filter(|&to| group_of[to] != group_of[from]) {
-                        self.set_link(from, to, LinkState::Drop);
-                    }
-                }
-            }
-            Fault::Hold(links) => {
-                for (from, to) in links.pairs(n) {
-                    self.set_link(from, to, LinkState::Hold);
-                }
-            }
-            Fault::Heal(links) => {
-                // Plain `heal` also restores a node's link to itself, which `*` leaves out.
-                let pairs = match links {
-                    Some(links) => links.pairs(n),
-                    None => (0..n).flat_map(|from| (0..n).map(move |to| (from, to))).collect(),
-                };
-                for (from, to) in pairs {
-                    if self.link(from, to) != LinkState::Up {
-                        self.set_link(from, to, LinkState::Up);
-                    }
-                }
-            }
-            Fault::Loss { links, probability } => {
-                self.network.update_conditions(&links.pairs(n), |c| c.loss = probability)
-            }
-            Fault::Duplicate { links, probability } => {
-                self.network.update_conditions(&links.pairs(n), |c| c.duplicate = probability)
-            }
-            Fault::Delay { links, extra } => self.network.update_conditions(&links.pairs(n), |c| c.extra_delay = extra),
-            Fault::Jitter { links, max } => self.network.update_conditions(&links.pairs(n), |c| c.jitter = max),
-            Fault::Hints(on) => {
-                self.faults.hints = on;
-                self.faults.directives.extend(tell_all(Work::SetHintedHandoff(on)));
-            }
-            Fault::AntiEntropy(period) => {
-                self.faults.anti_entropy = period;
-                self.faults.directives.extend(tell_all(Work::SetAntiEntropy(period)));
-            }
-        }
-    }
-
-    /// The node stops: it gets no more inputs (messages to it are dropped on arrival), its
-    /// timers are discarded, and the requests it coordinated end now; those that had not
-    /// answered their client (a get waiting to repair, a write waiting for hints had) fail,
-    /// since the memory that tracked them is gone.
-    fn crash(&mut self, node: NodeId) {
-        self.faults.down[node] = true;
-        self.queue.drop_timers_of(node);
-        for (id, text) in self.requests.abandon(node) {
-            let error = format!("{text} abandoned: node {node} crashed before the request finished");
-            self.push_result(node, Some(id), text, Outcome::Failed { error });
-        }
-    }
 }

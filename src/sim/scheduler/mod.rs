@@ -1,5 +1,7 @@
 //! The discrete-event scheduler: the virtual clock, the [`queue`] of everything due, the seeded
-//! network, the [`faults`] state, the [`requests`] book and the trace.
+//! network, the [`faults`] state, the [`requests`] book and the trace. Each fault is traced as a
+//! `fault` event with its canonical line, followed by what it caused (messages dropped, requests
+//! abandoned).
 //!
 //! It knows nothing of node internals: [`Scheduler::pop`] hands out the next [`Task`] (which
 //! node gets which input), the driver runs it on that node, and [`Scheduler::absorb`] takes the
@@ -22,7 +24,7 @@ pub use faults::{FaultReport, LinkFault};
 pub use queue::{Deliver, InFlight};
 pub use task::{Ran, Task, Work};
 
-use faults::{FaultState, Held};
+use faults::{partition_links, FaultState, Held};
 use queue::{Pending, PendingAction, Queue, Source};
 use requests::RequestBook;
 use task::Closes;
@@ -34,6 +36,7 @@ use crate::model::outcome::{ClientResult, Outcome};
 use crate::model::types::{NodeId, Time};
 use crate::node::{Input, Output, Timer};
 use crate::sim::action::{Action, TimedAction};
+use crate::sim::fault::Fault;
 use crate::sim::network::{LinkState, Network};
 use crate::sim::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
 use crate::sim::trace::{SEND_DUPLICATE, SEND_RELEASED};
@@ -110,7 +113,7 @@ impl Scheduler {
     /// Whether tasks of the last event (node changes a fault asked for) are still to be handed
     /// out: [`Scheduler::pop`] hands them out first, and a step takes them with their event.
     pub fn has_directives(&self) -> bool {
-        !self.faults.directives.is_empty()
+        self.faults.has_directives()
     }
 
     /// Whether a timer still has something to do: a request's deadline is moot once the request
@@ -149,7 +152,7 @@ impl Scheduler {
     /// here, and a message to a node that is down is dropped here: those events come out as
     /// `Work::Done` tasks, one event each, like any other.
     pub fn pop(&mut self) -> Option<Task> {
-        if let Some(directive) = self.faults.directives.pop_front() {
+        if let Some(directive) = self.faults.next_directive() {
             return Some(directive);
         }
         let requests = &self.requests;
@@ -180,7 +183,7 @@ impl Scheduler {
             }
             Source::Message => {
                 let Deliver { from, to, msg, sent } = self.queue.pop_message()?;
-                if self.faults.down[to] {
+                if self.faults.is_down(to) {
                     self.trace.record(|| TraceEvent {
                         text: Some(DROP_NODE_DOWN.into()),
                         ..TraceEvent::message(due, TraceKind::Drop, from, to, &msg, sent, Some(due))
@@ -200,7 +203,7 @@ impl Scheduler {
             text: Some(text.to_string()),
             ..TraceEvent::new(at, TraceKind::Command)
         });
-        if self.faults.down[node] {
+        if self.faults.is_down(node) {
             self.push_result(node, Some(id), text, Outcome::Failed { error: format!("node {node} is down") });
             return Task::new(at, node, Work::Done);
         }
@@ -235,7 +238,7 @@ impl Scheduler {
                     self.push_result(node, Some(id), text, outcome);
                 }
                 // A node that is down has no timers; it sets them again when it restarts.
-                Output::SetTimer { .. } if self.faults.down[node] => {}
+                Output::SetTimer { .. } if self.faults.is_down(node) => {}
                 Output::SetTimer { at, timer } => self.queue.push_timer(at, node, timer),
                 Output::Finished { id } => self.requests.close(id),
                 Output::StoreChanged { key, entry } => self.trace.record(|| TraceEvent {
@@ -270,7 +273,7 @@ impl Scheduler {
             }
             LinkState::Hold => {
                 self.trace.record(|| TraceEvent::message(now, TraceKind::Hold, from, to, &msg, now, None));
-                self.faults.held.push(Held { from, to, msg, sent: now });
+                self.faults.hold(Held { from, to, msg, sent: now });
             }
             LinkState::Drop => self.trace_drop(now, from, to, &msg, now, DROP_LINK_CUT),
         }
@@ -283,6 +286,85 @@ impl Scheduler {
         });
     }
 
+    /// The nodes that are down, in order.
+    pub fn down_nodes(&self) -> Vec<NodeId> {
+        self.faults.down_nodes()
+    }
+
+    /// The fault state now: down nodes, faulty links, clock skews and the repair switches.
+    pub fn faults(&self) -> FaultReport {
+        self.faults.report(&self.network)
+    }
+
+    /// Checks a fault built in code against this cluster the way the parser checks a typed one:
+    /// by parsing its canonical line, so there is one set of rules and messages.
+    fn check_fault(&self, fault: &Fault) -> Result<(), String> {
+        Fault::parse(&fault.to_string(), self.nodes()).map(|_| ())
+    }
+
+    fn apply_fault(&mut self, fault: Fault) {
+        let now = self.now;
+        self.trace.record(|| TraceEvent {
+            node: fault.node(),
+            text: Some(fault.to_string()),
+            ..TraceEvent::new(now, TraceKind::Fault)
+        });
+        let n = self.nodes();
+        match fault {
+            Fault::Crash { node } => self.crash(node),
+            Fault::Restart { node, keep_store } => {
+                // Restarting a running node reboots it: it crashes and comes back at once.
+                if !self.faults.is_down(node) {
+                    self.crash(node);
+                }
+                self.faults.restart(now, node, keep_store);
+            }
+            Fault::Skew { node, skew } => self.faults.skew(now, node, skew),
+            Fault::Cut(links) => self.set_links(&links.pairs(n), LinkState::Drop),
+            Fault::Partition(groups) => self.set_links(&partition_links(&groups, n), LinkState::Drop),
+            Fault::Hold(links) => self.set_links(&links.pairs(n), LinkState::Hold),
+            Fault::Heal(links) => {
+                // Plain `heal` also restores a node's link to itself, which `*` leaves out.
+                let pairs = match links {
+                    Some(links) => links.pairs(n),
+                    None => (0..n).flat_map(|from| (0..n).map(move |to| (from, to))).collect(),
+                };
+                let broken: Vec<_> =
+                    pairs.into_iter().filter(|&(from, to)| self.link(from, to) != LinkState::Up).collect();
+                self.set_links(&broken, LinkState::Up);
+            }
+            Fault::Loss { links, probability } => {
+                self.network.update_conditions(&links.pairs(n), |c| c.loss = probability)
+            }
+            Fault::Duplicate { links, probability } => {
+                self.network.update_conditions(&links.pairs(n), |c| c.duplicate = probability)
+            }
+            Fault::Delay { links, extra } => self.network.update_conditions(&links.pairs(n), |c| c.extra_delay = extra),
+            Fault::Jitter { links, max } => self.network.update_conditions(&links.pairs(n), |c| c.jitter = max),
+            Fault::Hints(on) => self.faults.hints(now, on),
+            Fault::AntiEntropy(period) => self.faults.anti_entropy(now, period),
+        }
+    }
+
+    /// The node stops: it gets no more inputs (messages to it are dropped on arrival), its
+    /// timers are discarded, and the requests it coordinated end now; those that had not
+    /// answered their client (a get waiting to repair, a write waiting for hints had) fail,
+    /// since the memory that tracked them is gone.
+    fn crash(&mut self, node: NodeId) {
+        self.faults.crash(node);
+        self.queue.drop_timers_of(node);
+        for (id, text) in self.requests.abandon(node) {
+            let error = format!("{text} abandoned: node {node} crashed before the request finished");
+            self.push_result(node, Some(id), text, Outcome::Failed { error });
+        }
+    }
+
+    fn set_links(&mut self, pairs: &[(NodeId, NodeId)], state: LinkState) {
+        for &(from, to) in pairs {
+            self.set_link(from, to, state);
+        }
+    }
+
     /// Sets what the link `from -> to` does with new messages. Setting a holding link up
     /// releases what it held, each message with a fresh delay from now.
     pub fn set_link(&mut self, from: NodeId, to: NodeId, state: LinkState) {
@@ -290,10 +372,8 @@ impl Scheduler {
         if state == LinkState::Hold {
             return;
         }
-        let (release, keep): (Vec<_>, Vec<_>) = self.faults.held.drain(..).partition(|h| h.from == from && h.to == to);
-        self.faults.held = keep;
         let now = self.now;
-        for h in release {
+        for h in self.faults.release(from, to) {
             if state == LinkState::Up {
                 let due = now + self.network.sample_delay(from, to);
                 self.trace.record(|| TraceEvent {
