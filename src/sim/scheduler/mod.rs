@@ -116,6 +116,12 @@ impl Scheduler {
         self.faults.has_directives()
     }
 
+    /// The next task of the last event's node changes, if any: what [`Scheduler::pop`] hands
+    /// out first, for a driver that finishes an event before anything else.
+    pub fn pop_directive(&mut self) -> Option<Task> {
+        self.faults.next_directive()
+    }
+
     /// Whether a timer still has something to do: a request's deadline is moot once the request
     /// has ended. Checking the open requests spares a set of cancelled timers.
     fn is_live(requests: &RequestBook, timer: Timer) -> bool {
@@ -152,7 +158,7 @@ impl Scheduler {
     /// here, and a message to a node that is down is dropped here: those events come out as
     /// `Work::Done` tasks, one event each, like any other.
     pub fn pop(&mut self) -> Option<Task> {
-        if let Some(directive) = self.faults.next_directive() {
+        if let Some(directive) = self.pop_directive() {
             return Some(directive);
         }
         let requests = &self.requests;
