@@ -53,7 +53,7 @@ impl DelayDistribution {
 }
 
 /// A cluster config. `addresses` and `avg_delays` are the original's fields, unchanged; the rest
-/// are optional and documented in the README.
+/// are optional (docs/language.md lists them with defaults and limits).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {

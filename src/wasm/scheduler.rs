@@ -178,7 +178,7 @@ impl KvScheduler {
         self.scheduler.trace().hash_hex()
     }
 
-    /// The trace so far as a ShiViz log (paste with the regex in the README).
+    /// The trace so far as a ShiViz log (parse it with the regular expression in docs/language.md).
     #[wasm_bindgen(js_name = shivizLog)]
     pub fn shiviz_log(&self) -> String {
         shiviz_log(self.scheduler.trace())

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 const HELP: &str = "Type `<node> <command>` (e.g. `0 insert 5 hello ALL`), or `use N` and then plain commands.
 Commands: get KEY LEVEL | insert KEY VALUE LEVEL | update KEY VALUE LEVEL | delete KEY [LEVEL] | show-all | search KEY
-Faults apply at once, e.g. `crash 2`, `restart 2 keep`, `partition 0,1 | 2,3`, `heal` (see the README).
+Faults apply at once, e.g. `crash 2`, `restart 2 keep`, `partition 0,1 | 2,3`, `heal` (every fault: docs/language.md).
 Also: `wait` runs until every request has finished, `help`, `quit`.";
 
 /// Longest pause between two checks of the clock, so results print promptly.
