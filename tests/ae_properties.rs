@@ -8,14 +8,12 @@
 
 mod support;
 
-use kvplayground::model::placement::Replicas;
 use kvplayground::sim::network::LinkState;
 use kvplayground::{Config, Simulation, Time};
 use proptest::prelude::*;
-use support::Cluster;
+use support::clusters::{clusters, Cluster};
+use support::{MS, S};
 
-const MS: Time = 1_000;
-const S: Time = 1_000_000;
 /// Everything random happens before this; then every link is set up.
 const HEAL: Time = 6 * S;
 const PERIOD_S: Time = 1;
@@ -76,7 +74,7 @@ impl Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    support::clusters(2..=6, 3, &["uniform", "constant"], 299).prop_flat_map(|cluster| {
+    clusters(2..=6, 3, &["uniform", "constant"], 299).prop_flat_map(|cluster| {
         let n = cluster.n;
         let level = prop::sample::select(vec!["ONE", "QUORUM", "ALL"]);
         let write = (0u32..5000, 0..n, 0..3usize, 0..KEYS, level).prop_map(|(at, node, op, key, level)| {
@@ -100,9 +98,9 @@ proptest! {
     #[test]
     fn after_links_heal_and_full_rounds_every_replica_of_every_key_agrees(case in case()) {
         let sim = case.run();
-        let Cluster { seed, n, rf, .. } = case.cluster;
+        let seed = case.cluster.seed;
         for key in (0..KEYS).map(|k| format!("k{k}")) {
-            let replicas: Vec<_> = Replicas::of(&key, n, rf).iter().collect();
+            let replicas = case.cluster.replicas(&key);
             let first = sim.nodes()[replicas[0]].store().get(&key);
             for &r in &replicas {
                 prop_assert_eq!(

@@ -1,30 +1,21 @@
 //! Anti-entropy: nodes compare bucket hashes of the keys they share, exchange only what differs,
 //! and converge without reads; deleted keys stay deleted; switched off, nothing changes.
 
+mod support;
+
 use kvplayground::model::message::MessageKind;
 use kvplayground::model::outcome::Outcome;
 use kvplayground::model::placement::Replicas;
-use kvplayground::sim::action::{Action, TimedAction};
 use kvplayground::sim::network::LinkState;
 use kvplayground::sim::trace::{TraceEvent, TraceKind};
 use kvplayground::{sim::script, Config, NodeId, Simulation, Time};
+use serde_json::json;
+use support::run::{apply_now, sends};
+use support::{replicas, uniform_config, MS, S};
 
-const MS: Time = 1_000;
-const S: Time = 1_000_000;
-
-/// `n` nodes, RF 3, constant 50 ms delays.
-fn config(n: usize, extra: &str) -> Config {
-    let json = format!(
-        r#"{{"addresses": {:?}, "avg_delays": {:?}, "delay_distribution": "constant"{extra}}}"#,
-        (0..n).map(|i| format!("n{i}")).collect::<Vec<_>>(),
-        vec![vec![0.05; n]; n]
-    );
-    Config::from_json(&json).unwrap_or_else(|e| panic!("{e}\n{json}"))
-}
-
-fn sends(sim: &Simulation, msg: MessageKind, after: Time) -> Vec<&TraceEvent> {
-    let events = sim.trace().events();
-    events.filter(|e| e.kind == TraceKind::Send && e.msg == Some(msg) && e.time >= after).collect()
+/// The sends of messages of kind `msg` from time `since` on.
+fn sends_since(sim: &Simulation, msg: MessageKind, since: Time) -> Vec<&TraceEvent> {
+    sends(sim, msg).into_iter().filter(|e| e.time >= since).collect()
 }
 
 /// Cuts `node` off from every other node (both directions), or reconnects it.
@@ -39,10 +30,10 @@ fn isolate(sim: &mut Simulation, n: usize, node: NodeId, state: LinkState) {
 fn assert_replicas_agree(sim: &Simulation, keys: &[String], rf: usize) {
     let n = sim.nodes().len();
     for key in keys {
-        let replicas: Vec<_> = Replicas::of(key, n, rf).iter().collect();
-        let first = sim.nodes()[replicas[0]].store().get(key);
-        for &r in &replicas {
-            assert_eq!(sim.nodes()[r].store().get(key), first, "{key}: n{r} differs from n{}", replicas[0]);
+        let holders = replicas(key, n, rf);
+        let first = sim.nodes()[holders[0]].store().get(key);
+        for &r in &holders {
+            assert_eq!(sim.nodes()[r].store().get(key), first, "{key}: n{r} differs from n{}", holders[0]);
         }
     }
 }
@@ -56,7 +47,7 @@ fn numbers(event: &TraceEvent) -> Vec<usize> {
 #[test]
 fn replicas_converge_without_reads_after_a_partition_heals() {
     let n = 5;
-    let mut sim = Simulation::new(&config(n, r#", "anti_entropy_period_s": 1"#), 3);
+    let mut sim = Simulation::new(&uniform_config(n, 0.05, json!({"anti_entropy_period_s": 1})), 3);
     isolate(&mut sim, n, 4, LinkState::Drop);
     let keys: Vec<String> = (0..40).map(|i| format!("key{i}")).collect();
     for (i, key) in keys.iter().enumerate() {
@@ -71,14 +62,14 @@ fn replicas_converge_without_reads_after_a_partition_heals() {
     // Two full cycles: every node starts a round with every peer twice.
     sim.run_until(5 * S + 2 * (n as Time - 1) * S + S);
     assert_replicas_agree(&sim, &keys, 3);
-    assert!(sends(&sim, MessageKind::Read, 0).is_empty() && sends(&sim, MessageKind::Repair, 0).is_empty());
-    assert!(!sends(&sim, MessageKind::AeEntries, 5 * S).is_empty());
+    assert!(sends(&sim, MessageKind::Read).is_empty() && sends(&sim, MessageKind::Repair).is_empty());
+    assert!(!sends_since(&sim, MessageKind::AeEntries, 5 * S).is_empty());
 }
 
 #[test]
 fn only_the_differing_bucket_is_exchanged() {
     let n = 3;
-    let mut sim = Simulation::new(&config(n, r#", "anti_entropy_period_s": 5"#), 1);
+    let mut sim = Simulation::new(&uniform_config(n, 0.05, json!({"anti_entropy_period_s": 5})), 1);
     let keys: Vec<String> = (0..200).map(|i| format!("key{i}")).collect();
     for (i, key) in keys.iter().enumerate() {
         sim.schedule(i as Time * MS, i % n, &format!("insert {key} v ALL")).unwrap();
@@ -94,8 +85,8 @@ fn only_the_differing_bucket_is_exchanged() {
     // Rounds start at 1.67 s + 5 s k (n0), 3.33 s + 5 s k (n1), 5 s k (n2); each takes 0.1 s.
     sim.run_until(30 * S + 200 * MS);
     assert_replicas_agree(&sim, &keys, 3);
-    let diffs = sends(&sim, MessageKind::AeDiff, 1500 * MS);
-    assert_eq!(diffs.len(), sends(&sim, MessageKind::AeDigest, 1500 * MS).len(), "every digest is answered");
+    let diffs = sends_since(&sim, MessageKind::AeDiff, 1500 * MS);
+    assert_eq!(diffs.len(), sends_since(&sim, MessageKind::AeDigest, 1500 * MS).len(), "every digest is answered");
     for diff in &diffs {
         let (buckets, entries) = (numbers(diff)[1], numbers(diff)[2]);
         assert!(buckets <= 1, "at most the one bucket of key7 differs: {:?}", diff.text);
@@ -104,16 +95,17 @@ fn only_the_differing_bucket_is_exchanged() {
     }
     assert!(diffs.iter().any(|d| numbers(d)[1] == 1), "the stale bucket was found");
     // Only n0 and n1 hold the update n2 lacks; each sends it at most once, in one message.
-    let entries = sends(&sim, MessageKind::AeEntries, 1500 * MS);
+    let entries = sends_since(&sim, MessageKind::AeEntries, 1500 * MS);
     assert!((1..=2).contains(&entries.len()), "{entries:?}");
     assert!(entries.iter().all(|e| numbers(e)[1] == 1 && e.to == Some(2)), "{entries:?}");
-    assert_eq!(sends(&sim, MessageKind::AeAck, 1500 * MS).len(), entries.len());
+    assert_eq!(sends_since(&sim, MessageKind::AeAck, 1500 * MS).len(), entries.len());
 }
 
 #[test]
 fn a_deleted_key_is_never_revived_and_tombstones_wait_for_unreachable_peers() {
     let n = 3;
-    let mut sim = Simulation::new(&config(n, r#", "anti_entropy_period_s": 1, "tombstone_grace_s": 5"#), 1);
+    let mut sim =
+        Simulation::new(&uniform_config(n, 0.05, json!({"anti_entropy_period_s": 1, "tombstone_grace_s": 5})), 1);
     sim.schedule(0, 0, "insert k v ALL").unwrap();
     sim.run_until(S);
     isolate(&mut sim, n, 2, LinkState::Drop);
@@ -163,17 +155,17 @@ fn switched_off_nothing_changes() {
 
 #[test]
 fn switching_anti_entropy_at_run_time() {
-    let mut sim = Simulation::new(&config(3, ""), 1);
+    let mut sim = Simulation::new(&uniform_config(3, 0.05, json!({})), 1);
     sim.run_until(10 * S);
     assert!(sim.trace().is_empty(), "off by default");
     apply_now(&mut sim, "anti-entropy 1000");
     sim.run_until(20 * S);
-    let rounds = sends(&sim, MessageKind::AeDigest, 0);
+    let rounds = sends(&sim, MessageKind::AeDigest);
     assert_eq!(rounds.len(), 3 * 10, "one round per node per second");
     assert!(rounds.iter().all(|e| e.time > 10 * S));
     apply_now(&mut sim, "anti-entropy off");
     sim.run_until(40 * S);
-    assert!(sends(&sim, MessageKind::AeDigest, 20 * S + 1).is_empty(), "no round after switching off");
+    assert!(sends_since(&sim, MessageKind::AeDigest, 20 * S + 1).is_empty(), "no round after switching off");
     assert!(sim.is_quiet());
 }
 
@@ -200,11 +192,4 @@ fn same_seed_same_trace_with_both_features_on() {
     assert_eq!(run(7), run(7));
     assert_ne!(run(7), run(8));
     assert!(run(7).contains(r#""msg":"hint""#) && run(7).contains(r#""msg":"ae_entries""#));
-}
-
-/// Schedules a fault or switch line (`hints off`, `anti-entropy 1000`) now and applies it.
-fn apply_now(sim: &mut Simulation, line: &str) {
-    let action = Action::parse(line, sim.nodes().len()).unwrap_or_else(|e| panic!("{line}: {e}"));
-    sim.schedule_action(TimedAction { at: sim.now(), action }).unwrap();
-    sim.run_until(sim.now());
 }

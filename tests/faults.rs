@@ -5,14 +5,16 @@
 //! The cluster: four nodes, every link 1 s (a node's messages to itself are instant), request
 //! timeout 8 s. The key `k` is chosen to live on n0, n1 and n2; n3 coordinates most reads.
 
+mod support;
+
+use kvplayground::model::message::MessageKind;
 use kvplayground::model::outcome::{ClientResult, Outcome};
-use kvplayground::model::placement::Replicas;
 use kvplayground::sim::action::{Action, TimedAction};
 use kvplayground::sim::fault::{Fault, Links};
 use kvplayground::sim::trace::{TraceEvent, TraceKind, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
-use kvplayground::{Config, Entry, NodeId, Simulation, Time};
-
-const S: Time = 1_000_000;
+use kvplayground::{Config, Simulation};
+use support::run::{entry, results_of, sends, value};
+use support::{key_starting_at, S};
 
 const FOUR: &str = r#"{"addresses": ["a", "b", "c", "d"],
     "avg_delays": [[0, 1, 1, 1], [1, 0, 1, 1], [1, 1, 0, 1], [1, 1, 1, 0]],
@@ -20,10 +22,7 @@ const FOUR: &str = r#"{"addresses": ["a", "b", "c", "d"],
 
 /// A key whose replicas are n0, n1, n2.
 fn key() -> String {
-    (0..10_000)
-        .map(|i| format!("k{i}"))
-        .find(|k| Replicas::of(k, 4, 3).iter().collect::<Vec<_>>() == [0, 1, 2])
-        .expect("some small key lives on n0, n1, n2")
+    key_starting_at(0, 4, 3)
 }
 
 fn sim() -> Simulation {
@@ -56,14 +55,6 @@ fn error(r: &ClientResult) -> &str {
         Outcome::Failed { error } => error,
         other => panic!("expected a failure for {:?}, got {other:?}", r.command),
     }
-}
-
-fn stored(sim: &Simulation, node: NodeId, key: &str) -> Option<Entry> {
-    sim.nodes()[node].store().get(key).cloned()
-}
-
-fn value_on(sim: &Simulation, node: NodeId, key: &str) -> Option<String> {
-    stored(sim, node, key).and_then(|e| e.value.as_deref().map(String::from))
 }
 
 fn drops(sim: &Simulation, reason: &str) -> Vec<TraceEvent> {
@@ -115,7 +106,7 @@ fn a_crashed_node_refuses_commands_and_abandons_what_it_coordinated() {
     // The replicas stored the write anyway; their acks to n3 were dropped on arrival.
     assert_eq!(value_read(first_result(&sim, later)).as_deref(), Some("v"));
     assert_eq!(drops(&sim, DROP_NODE_DOWN).len(), 3);
-    assert_eq!(sim.results().iter().filter(|r| r.request == Some(write)).count(), 1, "no answer after the crash");
+    assert_eq!(results_of(&sim, write).len(), 1, "no answer after the crash");
     assert!(sim.trace().events().all(|e| e.kind != TraceKind::Timeout), "its deadline was discarded");
     assert_eq!(sim.scheduler().down_nodes(), [3]);
 }
@@ -129,7 +120,7 @@ fn restart_keeps_or_loses_the_store_and_read_repair_refills_it() {
         at(&mut sim, "5000 crash 1");
         at(&mut sim, &format!("6000 restart 1 {}", if keep { "keep" } else { "lose" }));
         sim.run_until(6 * S);
-        assert_eq!(stored(&sim, 1, &k).is_some(), keep, "keep = {keep}");
+        assert_eq!(entry(&sim, 1, &k).is_some(), keep, "keep = {keep}");
         assert!(sim.scheduler().down_nodes().is_empty());
 
         let read = request(&mut sim, &format!("7000 3 get {k} ALL"));
@@ -137,7 +128,7 @@ fn restart_keeps_or_loses_the_store_and_read_repair_refills_it() {
         assert_eq!(value_read(first_result(&sim, read)).as_deref(), Some("v"), "keep = {keep}");
         let repairs = sim.results().iter().filter(|r| matches!(r.outcome, Outcome::Repaired { .. })).count();
         assert_eq!(repairs, usize::from(!keep), "read repair only when the store was lost");
-        assert_eq!(value_on(&sim, 1, &k).as_deref(), Some("v"), "keep = {keep}: n1 holds the value again");
+        assert_eq!(value(&sim, 1, &k).as_deref(), Some("v"), "keep = {keep}: n1 holds the value again");
     }
 }
 
@@ -153,14 +144,14 @@ fn a_partition_makes_a_replica_stale_until_heal_and_a_read_at_all_repairs_it() {
     sim.run_until(20 * S);
     assert!(first_result(&sim, update).outcome.is_ok(), "n0 and n1 make a quorum");
     assert!(error(first_result(&sim, during)).contains("2 of 3 replicas answered"));
-    assert_eq!(value_on(&sim, 2, &k).as_deref(), Some("old"), "n2 missed the update");
+    assert_eq!(value(&sim, 2, &k).as_deref(), Some("old"), "n2 missed the update");
     assert!(!drops(&sim, DROP_LINK_CUT).is_empty());
 
     let read = request(&mut sim, &format!("21000 3 get {k} ALL"));
     sim.run_until_quiet();
     assert_eq!(value_read(first_result(&sim, read)).as_deref(), Some("new"));
     for node in [0, 1, 2] {
-        assert_eq!(value_on(&sim, node, &k).as_deref(), Some("new"), "n{node} converged");
+        assert_eq!(value(&sim, node, &k).as_deref(), Some("new"), "n{node} converged");
     }
 }
 
@@ -172,7 +163,7 @@ fn a_one_way_cut_drops_only_that_direction_and_heal_restores_it() {
     let write = request(&mut sim, &format!("0 3 insert {k} v ALL"));
     sim.run_until_quiet();
     assert!(error(first_result(&sim, write)).contains("2 of 3 replicas acknowledged"));
-    assert_eq!(stored(&sim, 0, &k), None);
+    assert_eq!(entry(&sim, 0, &k), None);
     assert!(drops(&sim, DROP_LINK_CUT).iter().all(|e| (e.from, e.to) == (Some(3), Some(0))));
 
     let (now, reverse) = (sim.now(), Fault::Cut(Links::OneWay(0, 3)));
@@ -196,10 +187,8 @@ fn a_clock_behind_loses_a_later_write_and_the_trace_shows_both_versions() {
     assert!(first_result(&sim, first).outcome.is_ok() && first_result(&sim, second).outcome.is_ok());
     assert_eq!(value_read(first_result(&sim, read)).as_deref(), Some("first"), "the later write lost");
     // Both writes travelled with their timestamps: n1's (typed later) is 5 s behind.
-    let versions: Vec<_> = sim
-        .trace()
-        .events()
-        .filter(|e| e.kind == TraceKind::Send && e.msg == Some(kvplayground::model::message::MessageKind::Write))
+    let versions: Vec<_> = sends(&sim, MessageKind::Write)
+        .into_iter()
         .map(|e| (e.time, e.value.as_deref().map(String::from), e.version.map(|v| (v.timestamp, v.node))))
         .collect();
     assert!(versions.contains(&(10 * S, Some("first".into()), Some((10 * S as i64, 0)))));
@@ -224,7 +213,7 @@ fn extra_delay_jitter_and_duplication_change_deliveries() {
     assert_eq!(delivered.iter().filter(|d| d.0 == 1).count(), 2, "n1 gets the write twice: {delivered:?}");
     assert!(delivered.contains(&(0, 1_500_000)), "n0's copy is 0.5 s late: {delivered:?}");
     assert!(first_result(&sim, write).outcome.is_ok());
-    assert_eq!(sim.results().iter().filter(|r| r.request == Some(write)).count(), 1, "a duplicate ack is ignored");
+    assert_eq!(results_of(&sim, write).len(), 1, "a duplicate ack is ignored");
 
     let mut jittered = self::sim();
     at(&mut jittered, "0 jitter * 300");
@@ -258,12 +247,11 @@ fn a_held_link_keeps_its_messages_until_that_link_heals() {
     at(&mut sim, &format!("5000 0 update {k} world QUORUM"));
     at(&mut sim, "9000 heal 0>2");
     sim.run_until(8 * S);
-    let value = |sim: &Simulation, node| stored(sim, node, &k).and_then(|e| e.value.map(|v| v.to_string()));
-    assert_eq!(value(&sim, 2).as_deref(), Some("hello"), "the update waits on the held link");
-    assert_eq!(value(&sim, 1).as_deref(), Some("world"));
+    assert_eq!(value(&sim, 2, &k).as_deref(), Some("hello"), "the update waits on the held link");
+    assert_eq!(value(&sim, 1, &k).as_deref(), Some("world"));
     assert!(sim.trace().events().any(|e| e.kind == TraceKind::Hold && e.to == Some(2)));
     sim.run_until_quiet();
-    assert_eq!(value(&sim, 2).as_deref(), Some("world"), "healing the one link released it");
+    assert_eq!(value(&sim, 2, &k).as_deref(), Some("world"), "healing the one link released it");
     let released = sim.trace().events().find(|e| e.kind == TraceKind::Send && e.text.as_deref() == Some("released"));
     assert!(released.is_some_and(|e| e.time == 9 * S && e.to == Some(2)), "{released:?}");
 }
@@ -279,7 +267,7 @@ fn a_crash_after_a_request_answered_gives_its_client_no_second_result() {
     let get = request(&mut sim, &format!("5000 0 get {k} ONE"));
     at(&mut sim, "5500 crash 0");
     sim.run_until_quiet();
-    let results: Vec<_> = sim.results().iter().filter(|r| r.request == Some(get)).collect();
+    let results = results_of(&sim, get);
     assert_eq!(results.len(), 1, "{results:?}");
     assert_eq!(value_read(results[0]).as_deref(), Some("v"));
 }

@@ -5,35 +5,16 @@
 //! 1 s (the default's floor), so a hint is made 1 s after its write and retried 1 s, 2 s, 4 s
 //! ... later.
 
+mod support;
+
 use kvplayground::model::message::MessageKind;
 use kvplayground::model::outcome::Outcome;
-use kvplayground::sim::action::{Action, TimedAction};
 use kvplayground::sim::network::LinkState;
-use kvplayground::sim::trace::{TraceEvent, TraceKind};
-use kvplayground::{Config, Entry, NodeId, Simulation, Time};
-
-const MS: Time = 1_000;
-const S: Time = 1_000_000;
-
-fn config(extra: &str) -> Config {
-    let json = format!(
-        r#"{{"addresses": ["a", "b", "c"], "avg_delays": [[0.1, 0.1, 0.1], [0.1, 0.1, 0.1], [0.1, 0.1, 0.1]],
-            "delay_distribution": "constant"{extra}}}"#
-    );
-    Config::from_json(&json).unwrap_or_else(|e| panic!("{e}\n{json}"))
-}
-
-fn entry(sim: &Simulation, node: NodeId, key: &str) -> Option<Entry> {
-    sim.nodes()[node].store().get(key).cloned()
-}
-
-fn value(sim: &Simulation, node: NodeId, key: &str) -> Option<String> {
-    entry(sim, node, key).and_then(|e| e.value.map(|v| v.to_string()))
-}
-
-fn sends(sim: &Simulation, msg: MessageKind) -> Vec<&TraceEvent> {
-    sim.trace().events().filter(|e| e.kind == TraceKind::Send && e.msg == Some(msg)).collect()
-}
+use kvplayground::sim::trace::TraceKind;
+use kvplayground::Simulation;
+use serde_json::json;
+use support::run::{apply_now, entry, sends, value};
+use support::{uniform_config, MS, S};
 
 fn hint_count(sim: &Simulation) -> usize {
     sim.nodes().iter().map(|n| n.hint_count()).sum()
@@ -42,7 +23,7 @@ fn hint_count(sim: &Simulation) -> usize {
 /// n0 inserts `k = v` at ONE while its link to n2 drops everything, then the link comes back
 /// at 2 s.
 fn write_while_n2_is_cut_off(hints: bool) -> Simulation {
-    let mut sim = Simulation::new(&config(&format!(r#", "hinted_handoff": {hints}"#)), 1);
+    let mut sim = Simulation::new(&uniform_config(3, 0.1, json!({"hinted_handoff": hints})), 1);
     sim.set_link(0, 2, LinkState::Drop);
     let id = sim.schedule(0, 0, "insert k v ONE").unwrap();
     sim.run_until(2 * S);
@@ -108,7 +89,7 @@ fn a_hint_never_overwrites_a_newer_version_or_revives_a_deleted_key() {
 
 #[test]
 fn a_write_that_all_replicas_acknowledge_keeps_no_hint() {
-    let mut sim = Simulation::new(&config(r#", "hinted_handoff": true"#), 1);
+    let mut sim = Simulation::new(&uniform_config(3, 0.1, json!({"hinted_handoff": true})), 1);
     sim.schedule(0, 0, "insert k v ONE").unwrap();
     sim.run_until_quiet();
     assert!(sends(&sim, MessageKind::Hint).is_empty());
@@ -119,7 +100,7 @@ fn a_write_that_all_replicas_acknowledge_keeps_no_hint() {
 #[test]
 fn a_replica_that_never_comes_back_costs_a_bounded_number_of_retries() {
     // Hints expire 10 s (grace) - 1 s (request timeout) after their write.
-    let mut sim = Simulation::new(&config(r#", "hinted_handoff": true, "tombstone_grace_s": 10"#), 1);
+    let mut sim = Simulation::new(&uniform_config(3, 0.1, json!({"hinted_handoff": true, "tombstone_grace_s": 10})), 1);
     sim.set_link(0, 2, LinkState::Drop);
     for i in 0..5 {
         sim.schedule(i * 10 * MS, 0, &format!("insert k{i} v ONE")).unwrap();
@@ -144,7 +125,7 @@ fn switching_hints_off_drops_them() {
 
 #[test]
 fn hints_cover_a_held_link_too_and_one_hint_per_replica_and_key() {
-    let mut sim = Simulation::new(&config(r#", "hinted_handoff": true"#), 1);
+    let mut sim = Simulation::new(&uniform_config(3, 0.1, json!({"hinted_handoff": true})), 1);
     sim.set_link(0, 2, LinkState::Hold);
     sim.schedule(0, 0, "insert k one ONE").unwrap();
     sim.schedule(100 * MS, 0, "update k two ONE").unwrap();
@@ -161,7 +142,7 @@ fn a_hint_expires_in_time_even_when_a_clock_is_skewed_at_run_time() {
     // Tombstones are purged 10 s after they are stored; hints expire 10 s minus the skew spread
     // minus the 1 s request timeout after their write. The config has no skew, so 9 s, until
     // n1's clock is set 5 s ahead: its delete at 0 s outranks n0's insert at 3 s.
-    let mut sim = Simulation::new(&config(r#", "hinted_handoff": true, "tombstone_grace_s": 10"#), 1);
+    let mut sim = Simulation::new(&uniform_config(3, 0.1, json!({"hinted_handoff": true, "tombstone_grace_s": 10})), 1);
     apply_now(&mut sim, "skew 1 5000");
     sim.schedule(0, 1, "delete k ALL").unwrap();
     sim.run_until(2 * S);
@@ -184,11 +165,4 @@ fn a_hint_expires_in_time_even_when_a_clock_is_skewed_at_run_time() {
         matches!(&answer.outcome, Outcome::Value { entry, .. } if entry.as_ref().is_none_or(|e| e.is_tombstone())),
         "the deleted key stays deleted: {answer:?}"
     );
-}
-
-/// Schedules a fault or switch line (`hints off`, `anti-entropy 1000`) now and applies it.
-fn apply_now(sim: &mut Simulation, line: &str) {
-    let action = Action::parse(line, sim.nodes().len()).unwrap_or_else(|e| panic!("{line}: {e}"));
-    sim.schedule_action(TimedAction { at: sim.now(), action }).unwrap();
-    sim.run_until(sim.now());
 }

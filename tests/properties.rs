@@ -17,11 +17,11 @@ mod support;
 use kvplayground::model::command::{Command, Level};
 use kvplayground::model::message::RequestId;
 use kvplayground::model::outcome::{ClientResult, Outcome};
-use kvplayground::model::placement::Replicas;
 use kvplayground::sim::action::TimedAction;
 use kvplayground::{Config, Entry, Simulation, Time};
 use proptest::prelude::*;
-use support::Cluster;
+use support::clusters::{clusters, proptest_config, Cluster};
+use support::run::entry;
 
 const KEYS: [&str; 4] = ["k0", "k1", "k2", "k3"];
 const LEVELS: [&str; 7] = ["ONE", "QUORUM", "ALL", "1", "9", "one", "Quorum"];
@@ -29,10 +29,6 @@ const LEVELS: [&str; 7] = ["ONE", "QUORUM", "ALL", "1", "9", "one", "Quorum"];
 /// The config the properties run with: the cluster's, with the seed in it too.
 fn cluster_config(c: &Cluster) -> Config {
     c.config(serde_json::json!({ "seed": c.seed }))
-}
-
-fn replicas(c: &Cluster, key: &str) -> Vec<usize> {
-    Replicas::of(key, c.n, c.rf).iter().collect()
 }
 
 #[derive(Clone, Debug)]
@@ -97,7 +93,7 @@ fn op(keys: usize) -> impl Strategy<Value = Op> {
 
 /// 2 to 8 nodes, any replication factor and distribution, average delays up to 2 s.
 fn cluster() -> impl Strategy<Value = Cluster> {
-    support::clusters(2..=8, 8, &["uniform", "constant", "exponential"], 2000)
+    clusters(2..=8, 8, &["uniform", "constant", "exponential"], 2000)
 }
 
 /// Steps on a grid of `grid` microseconds (1 us, 1 ms or 250 ms) and `slots` slots (a burst of 4
@@ -217,22 +213,13 @@ fn run(c: &Cluster, steps: &[Step]) -> Simulation {
     sim
 }
 
-fn entry(sim: &Simulation, node: usize, key: &str) -> Option<Entry> {
-    sim.nodes()[node].store().get(key).cloned()
-}
-
 fn newest_among(sim: &Simulation, c: &Cluster, key: &str) -> Option<Entry> {
-    replicas(c, key).into_iter().filter_map(|r| entry(sim, r, key)).max_by_key(|e| e.version)
+    c.replicas(key).into_iter().filter_map(|r| entry(sim, r, key)).max_by_key(|e| e.version)
 }
 
-/// 64 cases per property (about half a second in debug); `PROPTEST_CASES=5000` for a deeper run.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64);
-    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
-}
-
+// 64 cases per property (about half a second in debug); `PROPTEST_CASES=5000` for a deeper run.
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config(64))]
 
     /// (a) A run is a function of (config, seed, script): the same inputs give the same trace,
     /// results and stores, whether run to the end at once or in small increments.
@@ -277,7 +264,7 @@ proptest! {
                 return Err(TestCaseError::fail(format!("seed {}: get {key} ALL failed without faults: {first:?}", c.seed)));
             };
             prop_assert_eq!(read, &newest_before[i], "seed {}: get {} ALL returns the newest version", c.seed, key);
-            let held: Vec<_> = replicas(&c, key).into_iter().map(|r| (r, entry(&sim, r, key))).collect();
+            let held: Vec<_> = c.replicas(key).into_iter().map(|r| (r, entry(&sim, r, key))).collect();
             for (node, e) in &held {
                 prop_assert_eq!(e, &newest_before[i], "seed {}: replica n{} of {} did not converge: {:?}", c.seed, node, key, held);
             }
@@ -297,7 +284,7 @@ proptest! {
             prop_assert!(newest.as_ref().is_some_and(|e| e.version >= written.version),
                 "seed {}: {:?} acknowledged {} but the newest replica holds {:?}", c.seed, r.command, written.version, newest);
             for &node in acked_by {
-                prop_assert!(replicas(&c, key).contains(&node), "seed {}: n{} acked but is no replica of {}", c.seed, node, key);
+                prop_assert!(c.replicas(key).contains(&node), "seed {}: n{} acked but is no replica of {}", c.seed, node, key);
                 let held = entry(&sim, node, key);
                 prop_assert!(held.as_ref().is_some_and(|e| e.version >= written.version),
                     "seed {}: n{} acked {:?} ({}) but holds {:?}", c.seed, node, r.command, written.version, held);
@@ -397,7 +384,7 @@ proptest! {
                         "seed {}: {:?} was acknowledged at ALL ({}) but the read returns {:?}", c.seed, r.command, written.version, read);
                 }
             }
-            let held: Vec<_> = replicas(&c, key).into_iter().map(|r| (r, entry(&sim, r, key))).collect();
+            let held: Vec<_> = c.replicas(key).into_iter().map(|r| (r, entry(&sim, r, key))).collect();
             for (node, e) in &held {
                 prop_assert_eq!(e, read, "seed {}: replica n{} of {} did not converge: {:?}", c.seed, node, key, held);
             }

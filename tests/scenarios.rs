@@ -5,49 +5,21 @@
 //! Most scenarios use `"delay_distribution": "constant"`, so every message takes exactly its
 //! link's average delay and every time below can be computed by hand from the matrix.
 
+mod support;
+
 use kvplayground::model::message::MessageKind;
 use kvplayground::model::outcome::{ClientResult, Outcome, WriteOp};
-use kvplayground::model::placement::Replicas;
 use kvplayground::sim::network::LinkState;
-use kvplayground::sim::trace::{TraceEvent, TraceKind};
-use kvplayground::{Config, Entry, NodeId, Simulation, Time};
-
-const MS: Time = 1_000;
-const S: Time = 1_000_000;
-
-fn config(json: &str) -> Config {
-    Config::from_json(json).unwrap_or_else(|e| panic!("test config is valid: {e}\n{json}"))
-}
-
-/// A key whose replicas on `n` nodes with factor `rf` start at node `first`.
-fn key_starting_at(first: NodeId, n: usize, rf: usize) -> String {
-    (0..10_000)
-        .map(|i| format!("k{i}"))
-        .find(|k| Replicas::of(k, n, rf).iter().next() == Some(first))
-        .expect("some small key hashes to every node")
-}
-
-fn replicas(key: &str, n: usize, rf: usize) -> Vec<NodeId> {
-    Replicas::of(key, n, rf).iter().collect()
-}
-
-fn results_of(sim: &Simulation, id: u64) -> Vec<&ClientResult> {
-    sim.results().iter().filter(|r| r.request == Some(id)).collect()
-}
+use kvplayground::sim::trace::TraceKind;
+use kvplayground::{Entry, NodeId, Simulation, Time};
+use support::run::{entry, events, results_of, sends, value};
+use support::{key_starting_at, parse_config, replicas, MS, S};
 
 /// The one result of request `id` (a write, a search, a show-all, or a get without repair).
 fn only_result(sim: &Simulation, id: u64) -> &ClientResult {
     let all = results_of(sim, id);
     assert_eq!(all.len(), 1, "request {id} has exactly one result: {all:#?}");
     all[0]
-}
-
-fn entry(sim: &Simulation, node: NodeId, key: &str) -> Option<Entry> {
-    sim.nodes()[node].store().get(key).cloned()
-}
-
-fn value(sim: &Simulation, node: NodeId, key: &str) -> Option<String> {
-    entry(sim, node, key).and_then(|e| e.value.map(|v| v.to_string()))
 }
 
 fn written(r: &ClientResult) -> (&Entry, &[NodeId], WriteOp) {
@@ -75,14 +47,6 @@ fn failed(r: &ClientResult) -> &str {
     }
 }
 
-fn events(sim: &Simulation, kind: TraceKind) -> Vec<&TraceEvent> {
-    sim.trace().events().filter(|e| e.kind == kind).collect()
-}
-
-fn sends_of(sim: &Simulation, msg: MessageKind) -> Vec<&TraceEvent> {
-    events(sim, TraceKind::Send).into_iter().filter(|e| e.msg == Some(msg)).collect()
-}
-
 /// Four nodes; n3 is the coordinator of the level scenarios and is 0.1 s from n0, 0.5 s from n1
 /// and 1 s from n2 (both ways). Keys starting at n0 live on n0, n1, n2.
 const FAN: &str = r#"{"addresses": ["a:1", "b:1", "c:1", "d:1"],
@@ -97,7 +61,7 @@ const STORY: &str = r#"{"addresses": ["localhost:15000", "localhost:15001", "loc
 
 #[test]
 fn a_write_at_one_answers_after_the_first_ack_before_the_last_replica_stores_it() {
-    let c = config(FAN);
+    let c = parse_config(FAN);
     let key = key_starting_at(0, 4, 3);
     assert_eq!(replicas(&key, 4, 3), [0, 1, 2]);
     let mut sim = Simulation::new(&c, 1);
@@ -127,7 +91,7 @@ fn a_write_at_one_answers_after_the_first_ack_before_the_last_replica_stores_it(
 
 #[test]
 fn each_level_answers_after_its_number_of_acks() {
-    let c = config(FAN);
+    let c = parse_config(FAN);
     let key = key_starting_at(0, 4, 3);
     // Acks come back to n3 at 0.2 s (n0), 1 s (n1) and 2 s (n2).
     for (level, at, acked) in [
@@ -147,7 +111,7 @@ fn each_level_answers_after_its_number_of_acks() {
 
 #[test]
 fn all_waits_for_the_slowest_replica() {
-    let c = config(FAN);
+    let c = parse_config(FAN);
     let key = key_starting_at(0, 4, 3);
     let mut sim = Simulation::new(&c, 3);
     let id = sim.schedule(0, 3, &format!("insert {key} v ALL")).unwrap();
@@ -180,7 +144,7 @@ fn quorum_needs_a_majority_of_the_replicas() {
     // while floor(RF/2)+1 replicas are reachable and fails with one fewer.
     let expected_quorum = [(1, 1), (2, 2), (3, 2), (4, 3), (5, 3)];
     for (rf, quorum) in expected_quorum {
-        let c = config(&format!(
+        let c = parse_config(&format!(
             r#"{{"addresses": ["a", "b", "c", "d", "e"], "avg_delays": [[0,0.1,0.1,0.1,0.1],[0.1,0,0.1,0.1,0.1],
                [0.1,0.1,0,0.1,0.1],[0.1,0.1,0.1,0,0.1],[0.1,0.1,0.1,0.1,0]],
                "delay_distribution": "constant", "replication_factor": {rf}, "request_timeout_s": 1}}"#
@@ -228,7 +192,7 @@ fn quorum_needs_a_majority_of_the_replicas() {
 
 #[test]
 fn a_stale_read_at_one_returns_the_old_value_then_read_repair_converges() {
-    let c = config(STORY);
+    let c = parse_config(STORY);
     let key = key_starting_at(0, 4, 3);
     let mut sim = Simulation::new(&c, 42);
     sim.schedule(0, 0, &format!("insert {key} hello ALL")).unwrap();
@@ -268,7 +232,7 @@ fn a_stale_read_at_one_returns_the_old_value_then_read_repair_converges() {
         }
         other => panic!("expected a repair, got {other:?}"),
     }
-    let repairs = sends_of(&sim, MessageKind::Repair);
+    let repairs = sends(&sim, MessageKind::Repair);
     assert_eq!(repairs.len(), 1);
     assert_eq!((repairs[0].from, repairs[0].to, repairs[0].time), (Some(3), Some(2), 13 * S));
     assert_eq!(repairs[0].version, Some(new.version));
@@ -288,12 +252,12 @@ fn a_stale_read_at_one_returns_the_old_value_then_read_repair_converges() {
     }
     let again = only_result(&sim, again);
     assert_eq!(got_value(again).as_deref(), Some("world"));
-    assert_eq!(sends_of(&sim, MessageKind::Repair).len(), 1, "nothing left to repair");
+    assert_eq!(sends(&sim, MessageKind::Repair).len(), 1, "nothing left to repair");
 }
 
 #[test]
 fn read_repair_also_runs_after_a_read_at_all_and_a_quorum_read_sees_the_newest() {
-    let c = config(STORY);
+    let c = parse_config(STORY);
     let key = key_starting_at(0, 4, 3);
     let mut sim = Simulation::new(&c, 5);
     sim.schedule(0, 0, &format!("insert {key} old ALL")).unwrap();
@@ -312,7 +276,7 @@ fn read_repair_also_runs_after_a_read_at_all_and_a_quorum_read_sees_the_newest()
 
 #[test]
 fn delete_then_get_is_not_found_and_repair_spreads_the_tombstone() {
-    let c = config(STORY);
+    let c = parse_config(STORY);
     let key = key_starting_at(0, 4, 3);
     let mut sim = Simulation::new(&c, 42);
     sim.schedule(0, 0, &format!("insert {key} hello ALL")).unwrap();
@@ -375,7 +339,7 @@ fn delete_then_get_is_not_found_and_repair_spreads_the_tombstone() {
 
 #[test]
 fn update_of_a_missing_key_fails_and_creates_nothing() {
-    let c = config(FAN);
+    let c = parse_config(FAN);
     let key = key_starting_at(0, 4, 3);
     let mut sim = Simulation::new(&c, 2);
     // At ONE it fails once every replica said "missing" (n2's answer is back at 2 s); at ALL as
@@ -419,7 +383,7 @@ fn update_of_a_missing_key_fails_and_creates_nothing() {
 
 #[test]
 fn a_request_that_cannot_reach_its_level_fails_at_the_timeout_saying_how_many_answered() {
-    let c = config(
+    let c = parse_config(
         r#"{"addresses": ["a", "b", "c", "d"], "delay_distribution": "constant", "request_timeout_s": 2,
             "avg_delays": [[0, 0.1, 0.1, 0.1], [0.1, 0, 0.1, 0.1], [0.1, 0.1, 0, 0.1], [0.1, 0.1, 0.1, 0]]}"#,
     );
@@ -463,7 +427,7 @@ fn a_request_that_cannot_reach_its_level_fails_at_the_timeout_saying_how_many_an
 
 #[test]
 fn a_write_whose_acks_are_lost_fails_but_the_replicas_keep_it() {
-    let c = config(
+    let c = parse_config(
         r#"{"addresses": ["a", "b", "c"], "delay_distribution": "constant", "request_timeout_s": 1,
             "avg_delays": [[0, 0.1, 0.1], [0.1, 0, 0.1], [0.1, 0.1, 0]]}"#,
     );
@@ -481,7 +445,7 @@ fn a_write_whose_acks_are_lost_fails_but_the_replicas_keep_it() {
 
 #[test]
 fn show_all_lists_the_local_store_without_sending_anything() {
-    let c = config(FAN);
+    let c = parse_config(FAN);
     let mut sim = Simulation::new(&c, 8);
     let keys: Vec<String> = (0..4).map(|first| key_starting_at(first, 4, 3)).collect();
     for (i, key) in keys.iter().enumerate() {
@@ -521,7 +485,7 @@ fn show_all_lists_the_local_store_without_sending_anything() {
 
 #[test]
 fn search_asks_every_node_marks_the_replicas_and_repairs_nothing() {
-    let c = config(STORY);
+    let c = parse_config(STORY);
     let key = key_starting_at(0, 4, 3);
     let mut sim = Simulation::new(&c, 42);
     sim.schedule(0, 0, &format!("insert {key} hello ALL")).unwrap();
@@ -554,16 +518,16 @@ fn search_asks_every_node_marks_the_replicas_and_repairs_nothing() {
         "{text}"
     );
 
-    let searches: Vec<_> = sends_of(&sim, MessageKind::Search).into_iter().map(|e| e.to).collect();
+    let searches: Vec<_> = sends(&sim, MessageKind::Search).into_iter().map(|e| e.to).collect();
     assert_eq!(searches, [Some(0), Some(1), Some(2), Some(3)], "search asks every node, replica or not");
-    assert!(sends_of(&sim, MessageKind::Repair).is_empty(), "search does no repair");
+    assert!(sends(&sim, MessageKind::Repair).is_empty(), "search does no repair");
     assert_eq!(value(&sim, 2, &key).as_deref(), Some("hello"), "the stale replica stays stale");
 }
 
 #[test]
 fn last_write_wins_by_clock_so_a_node_behind_loses_to_an_earlier_write() {
     // n1's clock is 1 s ahead, n2's 0.5 s behind.
-    let c = config(
+    let c = parse_config(
         r#"{"addresses": ["a", "b", "c"], "delay_distribution": "constant", "clock_skew_ms": [0, 1000, -500],
             "avg_delays": [[0, 0.1, 0.1], [0.1, 0, 0.1], [0.1, 0.1, 0]]}"#,
     );
@@ -588,7 +552,7 @@ fn last_write_wins_by_clock_so_a_node_behind_loses_to_an_earlier_write() {
 
 #[test]
 fn tombstones_are_purged_after_the_grace_period() {
-    let c = config(
+    let c = parse_config(
         r#"{"addresses": ["a", "b", "c"], "delay_distribution": "constant", "tombstone_grace_s": 5,
             "avg_delays": [[0, 0.1, 0.1], [0.1, 0, 0.1], [0.1, 0.1, 0]]}"#,
     );
@@ -617,7 +581,7 @@ fn tombstones_are_purged_after_the_grace_period() {
     sim.run_until_quiet();
     let r = only_result(&sim, get);
     assert_eq!(got(r).0, None);
-    assert!(sends_of(&sim, MessageKind::Repair).is_empty());
+    assert!(sends(&sim, MessageKind::Repair).is_empty());
     for node in 0..3 {
         assert!(sim.nodes()[node].store().is_empty(), "n{node} purged the tombstone");
     }
@@ -627,7 +591,7 @@ fn tombstones_are_purged_after_the_grace_period() {
 fn two_writes_by_one_node_in_the_same_microsecond_are_ordered_and_replicas_converge() {
     // Random delays let the two writes reach replicas in different orders; both carry the same
     // coordinator and the same clock reading, so the version alone must still order them.
-    let c = config(r#"{"addresses": ["a", "b", "c"], "avg_delays": [[0, 1, 1], [1, 0, 1], [1, 1, 0]]}"#);
+    let c = parse_config(r#"{"addresses": ["a", "b", "c"], "avg_delays": [[0, 1, 1], [1, 0, 1], [1, 1, 0]]}"#);
     for seed in 0..40 {
         let mut sim = Simulation::new(&c, seed);
         let first = sim.schedule(0, 0, "insert k a ONE").unwrap();

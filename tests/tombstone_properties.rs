@@ -19,10 +19,9 @@ use kvplayground::model::outcome::{Outcome, WriteOp};
 use kvplayground::sim::action::TimedAction;
 use kvplayground::{Config, Simulation, Time, Version};
 use proptest::prelude::*;
-use support::Cluster;
+use support::clusters::{clusters, proptest_config, Cluster};
+use support::{MS, S};
 
-const MS: Time = 1_000;
-const S: Time = 1_000_000;
 const GRACE_S: Time = 20;
 const KEYS: [&str; 2] = ["a", "b"];
 /// Commands and faults happen before this; then every link is healed and every node restarted.
@@ -51,7 +50,7 @@ impl Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    support::clusters(3..=5, 5, &["uniform", "constant", "exponential"], 100).prop_flat_map(|cluster| {
+    clusters(3..=5, 5, &["uniform", "constant", "exponential"], 100).prop_flat_map(|cluster| {
         let n = cluster.n;
         let write = (0u32..40_000, 0..n, 0..KEYS.len(), proptest::bool::weighted(0.3));
         let skew =
@@ -111,11 +110,7 @@ fn run(case: &Case) -> (Simulation, Vec<(RequestId, usize)>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(4096),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(proptest_config(4096))]
 
     #[test]
     fn a_key_deleted_at_all_stays_deleted(case in case()) {

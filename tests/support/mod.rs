@@ -1,60 +1,51 @@
-//! What the property tests share: random clusters and their configs.
+//! What several integration tests share: time units, configs and key placement here; running
+//! and reading a simulation in [`run`]; the property tests' random clusters in [`clusters`].
 
-use kvplayground::Config;
-use proptest::prelude::*;
-use std::ops::RangeInclusive;
+// Every test binary that declares `mod support;` compiles all of it but uses only a part.
+#![allow(dead_code)]
 
-/// A random cluster. `seed` is the simulation seed: it is part of the input, so it appears in
-/// proptest's report of a failing case.
-#[derive(Clone, Debug)]
-pub struct Cluster {
-    pub seed: u64,
-    pub n: usize,
-    pub rf: usize,
-    pub distribution: &'static str,
-    /// Average delays in milliseconds (so seconds with up to three decimals).
-    pub delays_ms: Vec<Vec<u32>>,
+pub mod clusters;
+pub mod run;
+
+use kvplayground::model::placement::Replicas;
+use kvplayground::{Config, NodeId, Time};
+
+/// A millisecond and a second of virtual time, in microseconds.
+pub const MS: Time = 1_000;
+pub const S: Time = 1_000_000;
+
+/// Parses a test's config; a bad one panics with the error and the text.
+pub fn parse_config(json: &str) -> Config {
+    Config::from_json(json).unwrap_or_else(|e| panic!("test config is valid: {e}\n{json}"))
 }
 
-impl Cluster {
-    /// Its config: nodes `n0`, `n1`, ..., its delays, replication factor and distribution, and
-    /// the fields of `extra` (switches, grace period, ...).
-    pub fn config(&self, extra: serde_json::Value) -> Config {
-        let delays: Vec<Vec<f64>> =
-            self.delays_ms.iter().map(|row| row.iter().map(|&ms| ms as f64 / 1000.0).collect()).collect();
-        let mut json = serde_json::json!({
-            "addresses": (0..self.n).map(|i| format!("n{i}")).collect::<Vec<_>>(),
-            "avg_delays": delays,
-            "replication_factor": self.rf,
-            "delay_distribution": self.distribution,
-        });
-        json.as_object_mut().expect("an object").extend(extra.as_object().expect("extra fields are an object").clone());
-        Config::from_json(&json.to_string()).unwrap_or_else(|e| panic!("generated config is valid: {e}\n{json}"))
-    }
+/// The config `base` with the fields of `extra` (switches, grace period, ...) added or replaced.
+pub fn config_with(mut base: serde_json::Value, extra: serde_json::Value) -> Config {
+    let fields = extra.as_object().expect("extra fields are an object").clone();
+    base.as_object_mut().expect("a config is an object").extend(fields);
+    parse_config(&base.to_string())
 }
 
-/// Clusters of `nodes` nodes, a replication factor up to `max_rf` (and `n`), one of
-/// `distributions`, and average delays up to `max_delay_ms`.
-pub fn clusters(
-    nodes: RangeInclusive<usize>,
-    max_rf: usize,
-    distributions: &'static [&'static str],
-    max_delay_ms: u32,
-) -> impl Strategy<Value = Cluster> {
-    nodes.prop_flat_map(move |n| {
-        (
-            any::<u64>(),
-            Just(n),
-            1..=n.min(max_rf),
-            proptest::sample::select(distributions),
-            proptest::collection::vec(proptest::collection::vec(0..=max_delay_ms, n), n),
-        )
-            .prop_map(|(seed, n, rf, distribution, delays_ms)| Cluster {
-                seed,
-                n,
-                rf,
-                distribution,
-                delays_ms,
-            })
-    })
+/// `n` nodes `n0`, `n1`, ..., every delay (a node's to itself too) `delay_s` seconds, constant,
+/// and the fields of `extra`.
+pub fn uniform_config(n: usize, delay_s: f64, extra: serde_json::Value) -> Config {
+    let base = serde_json::json!({
+        "addresses": (0..n).map(|i| format!("n{i}")).collect::<Vec<_>>(),
+        "avg_delays": vec![vec![delay_s; n]; n],
+        "delay_distribution": "constant",
+    });
+    config_with(base, extra)
+}
+
+/// The replicas of `key` on `n` nodes with replication factor `rf`, first replica first.
+pub fn replicas(key: &str, n: usize, rf: usize) -> Vec<NodeId> {
+    Replicas::of(key, n, rf).iter().collect()
+}
+
+/// A key whose replicas on `n` nodes with factor `rf` start at node `first`.
+pub fn key_starting_at(first: NodeId, n: usize, rf: usize) -> String {
+    (0..10_000)
+        .map(|i| format!("k{i}"))
+        .find(|k| Replicas::of(k, n, rf).iter().next() == Some(first))
+        .expect("some small key hashes to every node")
 }
