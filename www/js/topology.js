@@ -3,28 +3,11 @@
 // after a step changed them; positions are interpolated from send and due time every frame.
 // Faults (cut and degraded links, down nodes) are drawn by topology-faults.js.
 
-import { el, versionText, seconds } from './dom.js';
+import { el, seconds } from './dom.js';
+import { KINDS, kindLabel } from './kinds.js';
+import { versionText } from './versions.js';
 import { segment, drawFaultyLinks, drawDownMark } from './topology-faults.js';
 
-/**
- * One colour per message family, defined in the stylesheet (--read, --write, …) so the canvas,
- * the legend and the event log agree; replies are hollow dots in their request's colour.
- */
-export const KINDS = {
-  read: { family: 'read', label: 'read' },
-  read_reply: { family: 'read', label: 'read reply', hollow: true },
-  write: { family: 'write', label: 'write' },
-  write_ack: { family: 'write', label: 'write ack', hollow: true },
-  search: { family: 'search', label: 'search' },
-  search_reply: { family: 'search', label: 'search reply', hollow: true },
-  hint: { family: 'hint', label: 'hint' },
-  hint_ack: { family: 'hint', label: 'hint ack', hollow: true },
-  ae_digest: { family: 'ae', label: 'anti-entropy digest' },
-  ae_diff: { family: 'ae', label: 'anti-entropy diff', hollow: true },
-  ae_entries: { family: 'ae', label: 'anti-entropy entries' },
-  ae_ack: { family: 'ae', label: 'anti-entropy ack', hollow: true },
-  repair: { family: 'repair', label: 'REPAIR', loud: true },
-};
 const HOVER_RADIUS = 10;
 
 export class Topology {
@@ -293,7 +276,7 @@ export class Topology {
       this.hovered = found;
       const value = found.version ? ` = ${found.value ?? '(deleted)'}` : '';
       this.tooltip.textContent = [
-        `${KINDS[found.kind]?.label ?? found.kind}  n${found.from} → n${found.to}`,
+        `${kindLabel(found.kind)}  n${found.from} → n${found.to}`,
         found.key === null ? 'the keys both nodes replicate' : `key ${found.key}${value}`,
         found.version ? `timestamp ${versionText(found.version)}` : 'no version',
         `sent ${seconds(found.sent)} s, due ${seconds(found.due)} s`,
