@@ -66,63 +66,62 @@
 // Times are virtual microseconds (ResultView.time, sent, due, now) except where seconds are
 // named. The page's own controls, consoles and tables follow whatever these calls do.
 
-/** Installs window.playground; `booted` resolves with {session, consoles, demo, spacetime, timeline, share}. */
+/** Installs window.playground; `booted` resolves with {session, demo, spacetime, timeline, share}. */
 export function installApi(booted) {
   let app = null;
   const ready = () => {
     if (!app) throw new Error('the playground is not ready yet: await playground.ready first');
     return app;
   };
-  const cluster = () => ready().session.cluster;
-  const trace = () => cluster().traceJsonLines();
-  const shiviz = () => cluster().shivizLog();
+  const session = () => ready().session;
+  const trace = () => session().driver.traceJsonLines();
+  const shiviz = () => session().driver.shivizLog();
   window.playground = Object.freeze({
     ready: booted.then((started) => {
       app = started;
     }),
     async loadConfig(config, { seed } = {}) {
-      ready().session.replace(typeof config === 'string' ? config : JSON.stringify(config), seed);
+      session().replace(typeof config === 'string' ? config : JSON.stringify(config), seed);
     },
-    run: (node, command) => ready().consoles.submit(node, command),
+    run: (node, command) => session().run(node, command),
     state() {
-      const { session } = ready();
-      const c = session.cluster;
+      const { driver, clock, seed } = session();
       return {
-        now: c.now(),
-        playing: c.playing,
-        speed: c.speed,
-        seed: session.seed,
-        config: c.config,
-        nodes: c.config.addresses.map((address, id) => ({ id, address, store: c.store(id) })),
-        inFlight: c.inFlight(),
+        now: clock.now(),
+        playing: clock.playing,
+        speed: clock.speed,
+        seed,
+        config: driver.config,
+        nodes: driver.config.addresses.map((address, id) => ({ id, address, store: driver.store(id) })),
+        inFlight: driver.inFlight(),
       };
     },
-    pause: () => cluster().pause(),
-    resume: () => cluster().play(),
-    step: () => cluster().step(),
-    setSpeed: (speed) => cluster().setSpeed(speed),
-    runUntilQuiet: () => cluster().runUntilQuiet(),
-    reset: () => ready().session.reset(),
-    setLink: (from, to, state) => ready().session.setLink(from, to, state),
+    pause: () => session().pause(),
+    resume: () => session().play(),
+    step: () => session().step(),
+    setSpeed: (speed) => session().setSpeed(speed),
+    runUntilQuiet: () => session().runUntilQuiet(),
+    reset: () => session().reset(),
+    setLink: (from, to, state) => session().setLink(from, to, state),
     trace,
-    fault: (line) => ready().session.fault(line),
-    script: () => cluster().script(),
-    scenario: () => cluster().scenario(),
+    fault: (line) => session().fault(line),
+    script: () => session().script(),
+    scenario: () => session().scenario(),
     shiviz,
     demo: () => ready().demo.play(),
-    results: () => [...ready().session.results],
+    results: () => [...session().results],
     spacetime: () => ready().spacetime.summary(),
     spacetimeArrow: (fields) => ready().spacetime.locate(fields),
     travelTo(timeUs) {
       if (!(timeUs >= 0)) throw new RangeError(`time ${timeUs} must be a number of microseconds from 0`);
       return ready().timeline.travelTo(timeUs);
     },
-    stepBack: () => ready().session.stepBack(),
-    live: () => ready().session.goLive(),
-    timeline: () => ready().session.timeline(),
+    stepBack: () => session().stepBack(),
+    live: () => session().goLive(),
+    timeline: () => session().timeline(),
     shareUrl: () => ready().share.url(),
     loadScenario: (jsonText) => ready().share.report(() => ready().share.load(String(jsonText))),
-    traceHash: () => cluster().traceHash(),
+    traceHash: () => session().driver.traceHash(),
     exportTrace: trace,
     exportShiviz: shiviz,
   });

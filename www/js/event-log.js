@@ -24,7 +24,7 @@ export class EventLog {
     for (const filter of [this.nodeFilter, this.kindFilter]) filter.addEventListener('change', () => this.rebuild());
     session.subscribe((event) => {
       if (event.type === 'step') this.add(event.trace);
-      else if (event.type === 'cluster') this.restart(session.cluster.size);
+      else if (event.type === 'cluster') this.restart(session.driver.size);
     });
   }
 

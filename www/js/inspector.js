@@ -41,7 +41,7 @@ export class Inspector {
       this.body.replaceChildren(el('tr', {}, el('td', { colspan: 4, className: 'muted', text: 'no key chosen' })));
       return;
     }
-    const replicas = this.session.cluster.replicasOf(key);
+    const replicas = this.session.driver.replicasOf(key);
     const newest = this.snapshot.newest.get(key);
     this.placement.textContent = `key ${key} lives on ${replicas.map((r) => `n${r}`).join(', ')}`;
     this.body.replaceChildren(

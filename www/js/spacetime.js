@@ -74,7 +74,7 @@ export class Spacetime {
   onEvent(event) {
     if (event.type === 'cluster') {
       this.model.clear();
-      this.lanes = this.session.cluster.config.addresses.map((address, i) => ({ name: `n${i}`, address }));
+      this.lanes = this.session.driver.config.addresses.map((address, i) => ({ name: `n${i}`, address }));
       this.canvas.parentElement.style.height = `${AXIS + 8 + Math.min(MAX_PLOT_HEIGHT, this.lanes.length * LANE_HEIGHT)}px`;
       this.from = 0;
       this.span = DEFAULT_SPAN;

@@ -25,8 +25,8 @@ export class Stores {
   }
 
   refresh({ flash = true } = {}) {
-    const cluster = this.session.cluster;
-    const rows = this.parts.map((_, i) => cluster.store(i));
+    const { driver } = this.session;
+    const rows = this.parts.map((_, i) => driver.store(i));
     const newest = newestVersions(rows);
     const changed = [];
     rows.forEach((nodeRows, i) => this.render(i, nodeRows, newest, changed));
