@@ -5,6 +5,7 @@
 import { checkConfig } from './wasm.js';
 import { PRESET_CONFIG, PRESET_SEED } from './presets.js';
 import { compareVersions } from './versions.js';
+import { guard, waitFor, waitForResult } from './waits.js';
 
 const KEY = '5';
 
@@ -69,7 +70,7 @@ export class Demo {
     }
     // Every wait ends in a rejection if the cluster is replaced (reset, new config) meanwhile.
     const run = async (node, command) => {
-      const result = await session.guard(session.run(node, command));
+      const result = await guard(session, session.run(node, command));
       if (!result.ok) throw new Error(`The demo stopped: ${result.text}`);
       return result;
     };
@@ -89,7 +90,7 @@ export class Demo {
           ? `Demo 4/5 — the read at ONE returned the old "hello": the first reply came from the stale n2. n3 keeps listening for the other replicas…`
           : `Demo 4/5 — the read at ONE returned "${answered}" from n${get.fields.heard_from.join(', n')}. n3 keeps listening for the other replicas…`,
       );
-      const repair = await session.waitForResult((r) => r.request === get.request && r.fields.result === 'repair');
+      const repair = await waitForResult(session, (r) => r.request === get.request && r.fields.result === 'repair');
       this.caption(`Demo 5/5 — all replies are in: n3 saw n${repair.fields.repaired.join(', n')} behind and sent the newest version, the REPAIR (the big red ringed dot). Watch the STALE row turn newest.`);
       session.act('heal 0>2');
       await waitForConvergence(session);
@@ -107,7 +108,7 @@ export class Demo {
 
 /** Resolves once every replica of KEY holds the same version (the repair has landed). */
 function waitForConvergence(session) {
-  return session.waitFor(() => {
+  return waitFor(session, () => {
     const { driver } = session;
     const versions = driver.replicasOf(KEY).map((node) => driver.store(node).find((row) => row.key === KEY)?.version);
     return versions.every((v) => v && compareVersions(v, versions[0]) === 0);

@@ -12,16 +12,15 @@ import { KvNode, KvScheduler, replicasOf } from './wasm.js';
 
 export class Driver {
   /**
-   * A cluster of `checked.config` (what checkConfig gave) seeded with `seed`; with a
+   * A cluster of `checked.config` (what checkConfig gave) seeded with `seed`; from a
    * `checkpoint` (see checkpoint()), the scheduler and nodes start as copies of its own.
-   * `onEvent(driver)` is called after every step (history.js takes checkpoints there).
    */
-  constructor(checked, seed, { checkpoint = null, onEvent = () => {} } = {}) {
+  constructor(checked, seed, checkpoint = null) {
     this.checked = checked;
     this.config = checked.config;
     this.configText = JSON.stringify(checked.config);
     this.seed = seed;
-    this.onEvent = onEvent;
+    this.onEvent = () => {}; // called after every step: history.js takes checkpoints there
     if (checkpoint) {
       this.scheduler = checkpoint.scheduler.snapshot();
       this.nodes = checkpoint.nodes.map((node) => node.snapshot());

@@ -56,7 +56,7 @@ export class History {
     const bySteps = target.steps !== undefined;
     // The latest checkpoint not past the target and holding no action the log has dropped.
     const base = this.checkpoints.findLast((c) => (bySteps ? c.steps <= target.steps : c.time <= target.time) && c.actions <= log.length);
-    const driver = new Driver(like.checked, like.seed, { checkpoint: base });
+    const driver = new Driver(like.checked, like.seed, base);
     for (const { time, line } of log.from(base.actions)) driver.schedule(time, line);
     this.watch(driver);
     if (bySteps) driver.runSteps(target.steps);

@@ -1,5 +1,6 @@
 // The page's one run: the driver (the wasm loop) paced by the clock, the action log, the history
-// for time travel, waiters for run() results, and exports. Views subscribe here once:
+// for time travel, waiters for run() results, and exports (waits.js waits on other things).
+// Views subscribe here once:
 //   {type: 'cluster'}          a new driver is shown (new config, reset, a moment travelled to)
 //   {type: 'step', trace, results, rebuild?}   events happened (rebuild: a moment shown anew)
 //   {type: 'action', time, request, line}      an action was scheduled (request: null for a fault)
@@ -308,40 +309,6 @@ export class Session {
     this.emit({ type: 'step', trace, results });
     // Every fault, typed now or replayed from the log, changes what the views show.
     if (trace.some((e) => e.kind === 'fault')) this.emit({ type: 'faults' });
-  }
-
-  /** `promise`, unless the driver is replaced before it settles: then a rejection. */
-  guard(promise) {
-    const driver = this.driver;
-    let stop;
-    const replaced = new Promise((_, reject) => {
-      stop = this.subscribe((event) => {
-        if (event.type === 'cluster' && this.driver !== driver) reject(new Error('stopped: the cluster was replaced'));
-      });
-    });
-    return Promise.race([promise, replaced]).finally(stop);
-  }
-
-  /** Resolves with the first result, so far or to come, that satisfies `test`, while the driver lives. */
-  waitForResult(test) {
-    return this.waitFor(() => this.results.find(test));
-  }
-
-  /** Resolves with `check()` once it is truthy, checked now and after every step. */
-  waitFor(check) {
-    const now = check();
-    if (now) return Promise.resolve(now);
-    return this.guard(
-      new Promise((resolve) => {
-        const stop = this.subscribe((event) => {
-          const value = event.type === 'step' && check();
-          if (value) {
-            stop();
-            resolve(value);
-          } else if (event.type === 'cluster') stop();
-        });
-      }),
-    );
   }
 
   /** The actions so far as a kvsim script. */

@@ -1,5 +1,5 @@
 // The one door to the wasm package (www/pkg, built by scripts/build-wasm.sh): no other module
-// imports ../pkg. Loads the module once, and checks configs and scenarios, which needs no cluster.
+// imports ../pkg. Loads the module once, and checks configs, which needs no cluster.
 
 import init, { KvNode, KvScheduler, Pacer, parseScenario, replicasOf, scenarioJson, validateConfig } from '../pkg/kvplayground.js';
 
