@@ -3,7 +3,7 @@
 // general error area, and the running cluster is left alone; a valid one replaces the cluster.
 
 import { el, byTestId } from './dom.js';
-import { ConfigError } from './cluster.js';
+import { ConfigError } from './wasm.js';
 
 const MAX_EDITOR_NODES = 32;
 const NEW_LINK_DELAY = 0.5;
@@ -39,7 +39,7 @@ export class ConfigEditor {
       file.value = ''; // so choosing the same file again loads it again
     });
     session.subscribe((event) => {
-      if (event.type === 'cluster' && session.cluster.configText !== this.shownConfig) this.revert();
+      if (event.type === 'cluster' && session.driver.configText !== this.shownConfig) this.revert();
     });
   }
 
@@ -50,11 +50,11 @@ export class ConfigEditor {
 
   /** Refills the form from the running cluster and clears any error. */
   revert() {
-    const { cluster } = this.session;
-    this.shownConfig = cluster.configText;
-    this.fill(cluster.config, this.session.seed);
-    this.rf.placeholder = `default ${cluster.replicationFactor}`;
-    this.timeout.placeholder = `default ${cluster.requestTimeoutUs / 1e6}`;
+    const { driver } = this.session;
+    this.shownConfig = driver.configText;
+    this.fill(driver.config, driver.seed);
+    this.rf.placeholder = `default ${driver.checked.replicationFactor}`;
+    this.timeout.placeholder = `default ${driver.checked.requestTimeoutUs / 1e6}`;
     this.clearErrors();
   }
 

@@ -1,7 +1,8 @@
 // The node consoles: typing a command (with history on the arrow keys and the default level),
-// echoing it, and printing every result on the console of the node that answered, in the
-// original's words. Results are also announced in the live region. After time travel the
-// consoles show what had been typed and answered up to the moment shown.
+// echoing every command acted on a node (typed here or not), and printing every result on the
+// console of the node that answered, in the original's words. Results are also announced in the
+// live region. After time travel the consoles show what had been typed and answered up to the
+// moment shown.
 
 import { el, seconds, followBottom } from './dom.js';
 
@@ -27,6 +28,7 @@ export class Consoles {
     session.subscribe((event) => {
       if (event.type === 'step' && event.rebuild) this.rebuild(event.trace, event.results);
       else if (event.type === 'step') for (const result of event.results) this.print(result);
+      else if (event.type === 'action' && event.request !== null) this.echoAction(event);
     });
   }
 
@@ -36,7 +38,7 @@ export class Consoles {
     this.live.replaceChildren();
     parts.forEach((part, i) => {
       part.scroll = followBottom(part.output);
-      this.append(part, `n${i} is up at ${this.session.cluster.config.addresses[i]}. Type a command below.`, 'note');
+      this.append(part, `n${i} is up at ${this.session.driver.config.addresses[i]}. Type a command below.`, 'note');
       this.history[i] ??= [];
       let cursor = this.history[i].length; // the entry the arrows show; length = the new line
       part.input.addEventListener('keydown', (e) => {
@@ -47,7 +49,7 @@ export class Consoles {
           if (!text) return;
           if (history.at(-1) !== text) history.push(text);
           cursor = history.length;
-          this.submit(i, text).catch(() => {}); // its result or error is printed when it arrives
+          this.session.run(i, text).catch(() => {}); // its result is printed when it arrives
         } else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
           e.preventDefault();
           cursor = Math.max(0, Math.min(history.length, cursor + (e.key === 'ArrowUp' ? -1 : 1)));
@@ -57,15 +59,12 @@ export class Consoles {
     });
   }
 
-  /** Echoes `command` on node `node`'s console and runs it; resolves with its first result. */
-  submit(node, command) {
-    // In the past, the history forks first (for a node that exists), so the echo lands on the new panels.
-    const cluster = this.parts[node] ? this.session.present() : this.session.cluster;
-    const part = this.parts[node];
-    // The echo goes first (show-all answers at once) and reads no layout, so the time shown is
-    // the time the command is typed at.
-    if (part) this.echo(part, cluster.now(), node, command);
-    return cluster.run(node, command);
+  // A command scheduled now (its canonical line `<node> <command>`): echoed before it runs (a
+  // show-all answers at once), after any fork, so it lands on the panels of the new history.
+  echoAction({ time, line }) {
+    const space = line.indexOf(' ');
+    const node = Number(line.slice(0, space));
+    if (this.parts[node]) this.echo(this.parts[node], time, node, line.slice(space + 1));
   }
 
   echo(part, time, node, command) {

@@ -2,7 +2,7 @@
 // the virtual clock and the seed; space, `,` and `.` as keyboard shortcuts.
 
 import { byTestId, setText, seconds } from './dom.js';
-import { MIN_SPEED, MAX_SPEED } from './cluster.js';
+import { MIN_SPEED, MAX_SPEED } from './clock.js';
 
 export class Controls {
   constructor(session) {
@@ -18,12 +18,12 @@ export class Controls {
     this.speed.max = String(Math.log10(MAX_SPEED));
     this.play.addEventListener('click', () => this.togglePlay());
     byTestId('step-back').addEventListener('click', () => this.session.stepBack());
-    byTestId('step').addEventListener('click', () => this.session.cluster.step());
-    byTestId('run-until-quiet').addEventListener('click', () => this.session.cluster.runUntilQuiet());
+    byTestId('step').addEventListener('click', () => this.session.step());
+    byTestId('run-until-quiet').addEventListener('click', () => this.session.runUntilQuiet());
     byTestId('reset').addEventListener('click', () => this.session.reset());
     this.speed.addEventListener('input', () => {
       const speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, 10 ** Number(this.speed.value)));
-      this.session.cluster.setSpeed(Number(speed.toPrecision(2)));
+      this.session.setSpeed(Number(speed.toPrecision(2)));
     });
     document.addEventListener('keydown', (e) => this.onKey(e));
     session.subscribe((event) => {
@@ -32,9 +32,8 @@ export class Controls {
   }
 
   togglePlay() {
-    const cluster = this.session.cluster;
-    if (cluster.playing) cluster.pause();
-    else cluster.play();
+    if (this.session.clock.playing) this.session.pause();
+    else this.session.play();
   }
 
   // Space, `,` and `.` work wherever they do not type text; space leaves buttons and sliders their
@@ -47,7 +46,7 @@ export class Controls {
       this.togglePlay();
     } else if (e.key === '.') {
       e.preventDefault();
-      this.session.cluster.step();
+      this.session.step();
     } else if (e.key === ',') {
       e.preventDefault();
       this.session.stepBack();
@@ -55,11 +54,11 @@ export class Controls {
   }
 
   sync() {
-    const cluster = this.session.cluster;
-    setText(this.playIcon, cluster.playing ? '❚❚' : '▶');
-    setText(this.playLabel, cluster.playing ? 'Pause' : 'Play');
-    if (document.activeElement !== this.speed) this.speed.value = String(Math.log10(cluster.speed));
-    setText(this.speedValue, `${cluster.speed}x`);
+    const { playing, speed } = this.session.clock;
+    setText(this.playIcon, playing ? '❚❚' : '▶');
+    setText(this.playLabel, playing ? 'Pause' : 'Play');
+    if (document.activeElement !== this.speed) this.speed.value = String(Math.log10(speed));
+    setText(this.speedValue, `${speed}x`);
     setText(this.seed, `seed ${this.session.seed}`);
   }
 

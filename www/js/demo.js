@@ -2,15 +2,16 @@
 // ONE from n3 (getting the old value), and watches read repair fix n2. Each step is captioned in
 // the hint line, and travelling through the demo's history shows the caption of that moment.
 
-import { checkConfig } from './cluster.js';
+import { checkConfig } from './wasm.js';
 import { PRESET_CONFIG, PRESET_SEED } from './presets.js';
+import { compareVersions } from './versions.js';
+import { guard, waitFor, waitForResult } from './waits.js';
 
 const KEY = '5';
 
 export class Demo {
-  constructor(session, { consoles, inspector, hint, button }) {
+  constructor(session, { inspector, hint, button }) {
     this.session = session;
-    this.consoles = consoles;
     this.inspector = inspector;
     this.hint = hint;
     this.button = button;
@@ -20,11 +21,11 @@ export class Demo {
     this.inPast = false; // whether the last step shown was in the past (replaying the history)
     button.addEventListener('click', () => this.play().catch(() => {})); // failures are captioned
     session.subscribe((event) => {
-      if (event.type === 'fork') this.forgetAfter(session.cluster.steps);
+      if (event.type === 'fork') this.forgetAfter(session.driver.steps);
       else if (event.type === 'step') {
         // After a travel, and as the recorded future replays up to its end: the caption of the
         // moment shown. Live, the demo (or its error) has the hint line.
-        const inPast = session.history.isPast(session.cluster);
+        const inPast = session.history.isPast(session.driver.steps);
         if (event.rebuild || inPast || this.inPast) this.rewind();
         this.inPast = inPast;
       }
@@ -42,14 +43,14 @@ export class Demo {
 
   caption(text) {
     this.hint.textContent = text;
-    this.captions?.shown.push({ steps: this.session.cluster.steps, text });
+    this.captions?.shown.push({ steps: this.session.driver.steps, text });
   }
 
   // The caption shown at the moment now shown (before the first demo: the hint it replaced).
   rewind() {
     const { captions, session } = this;
     if (captions?.history !== session.history) return;
-    const { steps } = session.cluster;
+    const { steps } = session.driver;
     this.hint.textContent = captions.shown.findLast((c) => c.steps <= steps)?.text ?? captions.before;
   }
 
@@ -61,7 +62,7 @@ export class Demo {
   async script() {
     this.button.disabled = true;
     const session = this.session;
-    if (session.cluster.configText !== JSON.stringify(checkConfig(PRESET_CONFIG).config)) {
+    if (session.driver.configText !== JSON.stringify(checkConfig(PRESET_CONFIG).config)) {
       session.replace(PRESET_CONFIG, PRESET_SEED);
     }
     if (this.captions?.history !== session.history) {
@@ -69,16 +70,16 @@ export class Demo {
     }
     // Every wait ends in a rejection if the cluster is replaced (reset, new config) meanwhile.
     const run = async (node, command) => {
-      const result = await session.guard(this.consoles.submit(node, command));
+      const result = await guard(session, session.run(node, command));
       if (!result.ok) throw new Error(`The demo stopped: ${result.text}`);
       return result;
     };
     try {
-      session.cluster.play();
+      session.play();
       this.inspector.show(KEY);
       this.caption('Demo 1/5 — n0 inserts 5=hello at ALL: it writes to the key\'s replicas n0, n1 and n2 and waits for all three acks.');
       await run(0, `insert ${KEY} hello ALL`);
-      session.fault('hold 0>2');
+      session.act('hold 0>2');
       this.caption('Demo 2/5 — the link n0→n2 now holds its messages (dashed red). n0 updates 5=world at QUORUM: n0 and n1 ack, n2 never hears of it.');
       await run(0, `update ${KEY} world QUORUM`);
       this.caption('Demo 3/5 — n2 still has hello: its store row says STALE. Now n3 reads 5 at ONE; n2 is n3\'s nearest replica…');
@@ -89,9 +90,9 @@ export class Demo {
           ? `Demo 4/5 — the read at ONE returned the old "hello": the first reply came from the stale n2. n3 keeps listening for the other replicas…`
           : `Demo 4/5 — the read at ONE returned "${answered}" from n${get.fields.heard_from.join(', n')}. n3 keeps listening for the other replicas…`,
       );
-      const repair = await session.waitForResult((r) => r.request === get.request && r.fields.result === 'repair');
+      const repair = await waitForResult(session, (r) => r.request === get.request && r.fields.result === 'repair');
       this.caption(`Demo 5/5 — all replies are in: n3 saw n${repair.fields.repaired.join(', n')} behind and sent the newest version, the REPAIR (the big red ringed dot). Watch the STALE row turn newest.`);
-      session.fault('heal 0>2');
+      session.act('heal 0>2');
       await waitForConvergence(session);
       this.caption('Done — every replica of 5 holds world. The held update to n2 was released and changes nothing (same version). Now try your own commands.');
     } catch (e) {
@@ -107,9 +108,9 @@ export class Demo {
 
 /** Resolves once every replica of KEY holds the same version (the repair has landed). */
 function waitForConvergence(session) {
-  return session.waitFor(() => {
-    const { cluster } = session;
-    const versions = cluster.replicasOf(KEY).map((node) => cluster.store(node).find((row) => row.key === KEY)?.version);
-    return versions.every((v) => v && v.timestamp === versions[0].timestamp && v.node === versions[0].node);
+  return waitFor(session, () => {
+    const { driver } = session;
+    const versions = driver.replicasOf(KEY).map((node) => driver.store(node).find((row) => row.key === KEY)?.version);
+    return versions.every((v) => v && compareVersions(v, versions[0]) === 0);
   });
 }

@@ -32,19 +32,6 @@ export function seconds(micros) {
   return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
 }
 
-/** A version as kvsim prints it: `10.000000@n0` (timestamps may be negative with clock skew). */
-export function versionText(version) {
-  if (!version) return '';
-  const abs = Math.abs(version.timestamp);
-  const sign = version.timestamp < 0 ? '-' : '';
-  return `${sign}${Math.floor(abs / 1e6)}.${String(abs % 1e6).padStart(6, '0')}@n${version.node}`;
-}
-
-/** Orders versions as the core does: timestamp, then coordinator id. */
-export function compareVersions(a, b) {
-  return a.timestamp - b.timestamp || a.node - b.node;
-}
-
 /** Restarts a CSS animation class on `nodes` (re-adding it alone would not replay it). */
 export function replay(nodes, className) {
   if (!nodes.length) return;

@@ -1,8 +1,9 @@
 // The event log: the trace as lines (newest at the bottom, the last MAX_EVENTS kept), filterable
 // by node and by kind. Lines are built from text nodes only.
 
-import { el, byTestId, seconds, versionText, followBottom } from './dom.js';
-import { KINDS } from './topology.js';
+import { el, byTestId, seconds, followBottom } from './dom.js';
+import { KINDS } from './kinds.js';
+import { versionText } from './versions.js';
 
 const MAX_EVENTS = 2000;
 // Trace events without a message, offered in the kind filter after the message kinds.
@@ -23,7 +24,7 @@ export class EventLog {
     for (const filter of [this.nodeFilter, this.kindFilter]) filter.addEventListener('change', () => this.rebuild());
     session.subscribe((event) => {
       if (event.type === 'step') this.add(event.trace);
-      else if (event.type === 'cluster') this.restart(session.cluster.size);
+      else if (event.type === 'cluster') this.restart(session.driver.size);
     });
   }
 

@@ -1,11 +1,11 @@
 // The faults card and each node panel's fault controls. Every control builds one fault line
-// (README "Faults") and applies it with session.fault, the path window.playground.fault takes
-// too, so the action log, share links and time travel see it. A bad line shows the core's error as
-// text next to the control and changes nothing. What is active is read back from the core after
-// every change (faults-state.js), so the controls never disagree with the cluster.
+// (README "Faults") and applies it with session.act, the one action path, so the action log,
+// share links and time travel see it. A bad line shows the core's error as text next to the
+// control and changes nothing. What is active is the core's own report (driver.faults()), read
+// after every change, so the controls never disagree with the cluster.
 
 import { byTestId, el, setText } from './dom.js';
-import { readFaults, describeFaults, skewText } from './faults-state.js';
+import { describeFaults, antiEntropyMs, skewText } from './fault-text.js';
 
 export class FaultsPanel {
   constructor(session) {
@@ -28,7 +28,7 @@ export class FaultsPanel {
     this.wireCard();
     session.subscribe((event) => {
       if (event.type === 'cluster') this.onCluster();
-      else if (event.type === 'links') this.scheduleRefresh(); // the session's word after every fault
+      else if (event.type === 'faults') this.scheduleRefresh(); // the session's word after every fault
     });
   }
 
@@ -86,7 +86,7 @@ export class FaultsPanel {
   apply(line, control) {
     let ok = true;
     try {
-      this.session.fault(line);
+      this.session.act(line);
       this.error.hidden = true;
     } catch (error) {
       ok = false;
@@ -109,7 +109,7 @@ export class FaultsPanel {
   }
 
   onCluster() {
-    const { size } = this.session.cluster;
+    const { size } = this.session.driver;
     // A cluster of another size (not the same one replayed, as by time travel): fresh choices.
     if (size !== this.size) {
       this.size = size;
@@ -136,21 +136,21 @@ export class FaultsPanel {
   }
 
   refresh() {
-    const state = readFaults(this.session.cluster);
+    const state = this.session.driver.faults();
     this.showActive(describeFaults(state));
-    this.hints.checked = state.hints;
-    this.antiEntropy.checked = state.antiEntropyMs !== null;
-    if (state.antiEntropyMs !== null && document.activeElement !== this.antiEntropyMs) {
-      this.antiEntropyMs.value = String(state.antiEntropyMs);
-    }
+    this.hints.checked = state.hinted_handoff;
+    const period = antiEntropyMs(state);
+    this.antiEntropy.checked = period !== null;
+    if (period !== null && document.activeElement !== this.antiEntropyMs) this.antiEntropyMs.value = String(period);
     this.parts.forEach(({ panel, faults }, i) => {
-      const down = state.down.has(i);
+      const down = state.down.includes(i);
+      const skewMs = state.clock_skew_us[i] / 1000;
       panel.classList.toggle('is-down', down);
       setText(faults.state, down ? 'DOWN' : 'up');
       faults.crash.disabled = down;
       // Not under the user's thumb or arrow keys: that value is on its way in.
-      if (document.activeElement !== faults.skew) faults.skew.value = String(state.skews[i]);
-      showSkew(faults, state.skews[i]);
+      if (document.activeElement !== faults.skew) faults.skew.value = String(skewMs);
+      showSkew(faults, skewMs);
     });
   }
 

@@ -1,68 +1,81 @@
-// One history of the page's cluster, for time travel: checkpoints (copies of the scheduler and of
+// One history of the page's run, for time travel: checkpoints (copies of the scheduler and of
 // every node, taken every CHECKPOINT_EVERY steps), every result with the step that produced it,
 // and the furthest point reached (`end`). A moment is restored by copying the nearest checkpoint
-// before it and replaying the action log from there at full speed (see Cluster.fastForward); the
-// run is deterministic, so the replay is the history itself.
-//
-// A step is one `scheduler.pop()` of the page's loop: what the Step button delivers.
+// before it and replaying the action log from there at full speed; the run is deterministic, so
+// the replay is the history itself. A step is one event with all its tasks (driver.js).
+
+import { Driver, freeCheckpoint } from './driver.js';
 
 /** Steps between checkpoints: a restore replays fewer than this many (until thinned). */
 export const CHECKPOINT_EVERY = 200;
 /**
  * Most checkpoints kept; past this many every other one is dropped (the first stays): memory stays
  * bounded and restores replay a little further. A checkpoint shares the trace's sealed chunks
- * with the live cluster (src/trace.rs), so it holds the nodes, the queue and at most 1,024 trace
- * events of its own: with 128 of them, a history of 21,000 steps needs 27 MiB of wasm memory.
+ * with the live scheduler (src/sim/trace.rs), so it holds the nodes, the queue and at most 1,024
+ * trace events of its own.
  */
 export const MAX_CHECKPOINTS = 128;
 
 export class History {
-  constructor() {
-    this.checkpoints = []; // by steps: {steps, time, lines, scheduler, nodes}
+  /** A history of `driver`'s run from its start (a checkpoint is taken now). */
+  constructor(driver) {
+    this.checkpoints = []; // by steps: {steps, time, actions, scheduler, nodes}
     this.results = []; // every result of this history, oldest first, each with its `step`
     this.end = { steps: 0, time: 0 }; // the furthest point reached
     this.forkedAt = null; // virtual µs of the last fork, for the note
+    this.watch(driver);
+    this.keep(driver);
   }
 
-  /** Keeps a checkpoint of `cluster` as it is now, unless one of that step is kept already. */
-  checkpoint(cluster) {
-    const at = this.checkpoints.findIndex((c) => c.steps >= cluster.steps);
-    if (at >= 0 && this.checkpoints[at].steps === cluster.steps) return;
-    const taken = cluster.checkpoint();
+  /** Takes a checkpoint of `driver` every CHECKPOINT_EVERY steps from now on. */
+  watch(driver) {
+    driver.onEvent = (d) => {
+      if (d.steps % CHECKPOINT_EVERY === 0) this.keep(d);
+    };
+  }
+
+  /** Keeps a checkpoint of `driver` as it is now, unless one of that step is kept already. */
+  keep(driver) {
+    const at = this.checkpoints.findIndex((c) => c.steps >= driver.steps);
+    if (at >= 0 && this.checkpoints[at].steps === driver.steps) return;
+    const taken = driver.checkpoint();
     if (at < 0) this.checkpoints.push(taken);
     else this.checkpoints.splice(at, 0, taken);
     if (this.checkpoints.length > MAX_CHECKPOINTS) {
-      const dropped = this.checkpoints.filter((_, i) => i % 2 === 1);
-      for (const c of dropped) free(c);
+      this.checkpoints.filter((_, i) => i % 2 === 1).forEach(freeCheckpoint);
       this.checkpoints = this.checkpoints.filter((_, i) => i % 2 === 0);
     }
   }
 
   /**
-   * The latest checkpoint a restore to `target` ({steps} or {time}) can start from, on a cluster
-   * whose action log holds `lines` script lines: it must not be past the target, nor hold actions
-   * the log no longer has (after a fork).
+   * A driver like `like` (config, seed) at `target`: {steps} (exactly that many steps) or {time}
+   * (everything due by then), with the actions of `log` (an ActionLog) scheduled. Returns
+   * {driver, time}: the virtual time to show (the target's, else the last event's).
    */
-  base(target, lines) {
-    const before = (c) => (target.steps !== undefined ? c.steps <= target.steps : c.time <= target.time);
-    return this.checkpoints.findLast((c) => before(c) && c.lines <= lines);
+  restore(target, log, like) {
+    const bySteps = target.steps !== undefined;
+    // The latest checkpoint not past the target and holding no action the log has dropped.
+    const base = this.checkpoints.findLast((c) => (bySteps ? c.steps <= target.steps : c.time <= target.time) && c.actions <= log.length);
+    const driver = new Driver(like.checked, like.seed, base);
+    for (const { time, line } of log.from(base.actions)) driver.schedule(time, line);
+    this.watch(driver);
+    if (bySteps) driver.runSteps(target.steps);
+    else driver.runUntil(target.time);
+    return { driver, time: Math.max(base.time, target.time ?? driver.now) };
   }
 
-  /** Moves the end forward to where `cluster` is, if that is further; records its new results. */
-  advance(cluster, results) {
+  /** Moves the end forward to (steps, time) if that is further; records the new `results`. */
+  advance(steps, time, results) {
     for (const result of results) if (result.step > this.end.steps) this.results.push(result);
-    if (this.isPast(cluster)) return;
-    const time = Math.max(this.end.time, cluster.now());
+    if (this.isPast(steps)) return;
+    const latest = Math.max(this.end.time, time);
     // Called every frame: a new object only when the end moved.
-    if (cluster.steps !== this.end.steps || time !== this.end.time) this.end = { steps: cluster.steps, time };
+    if (steps !== this.end.steps || latest !== this.end.time) this.end = { steps, time: latest };
   }
 
-  /**
-   * Whether `cluster` shows a moment before the end: fewer steps. (At the end's steps with an
-   * earlier clock, nothing is left to happen.)
-   */
-  isPast(cluster) {
-    return cluster.steps < this.end.steps;
+  /** Whether `steps` is a moment before the end. (At the end's steps with an earlier clock, nothing is left to happen.) */
+  isPast(steps) {
+    return steps < this.end.steps;
   }
 
   /** The results up to step `steps`. */
@@ -72,11 +85,11 @@ export class History {
 
   /**
    * Drops what came after `steps`/`time`: a new history continues from there. Checkpoints that
-   * hold dropped actions (more than `lines` lines) go too.
+   * hold dropped actions (more than `actions`) go too.
    */
-  fork({ steps, time }, lines) {
-    const keep = (c) => c.steps <= steps && c.lines <= lines;
-    for (const c of this.checkpoints.filter((c) => !keep(c))) free(c);
+  fork({ steps, time }, actions) {
+    const keep = (c) => c.steps <= steps && c.actions <= actions;
+    this.checkpoints.filter((c) => !keep(c)).forEach(freeCheckpoint);
     this.checkpoints = this.checkpoints.filter(keep);
     this.results = this.resultsUpTo(steps);
     this.end = { steps, time };
@@ -85,12 +98,7 @@ export class History {
 
   /** Releases the checkpoints' wasm memory; the history is unusable afterwards. */
   dispose() {
-    for (const c of this.checkpoints) free(c);
+    this.checkpoints.forEach(freeCheckpoint);
     this.checkpoints = [];
   }
-}
-
-function free(checkpoint) {
-  checkpoint.scheduler.free();
-  for (const node of checkpoint.nodes) node.free();
 }

@@ -1,7 +1,8 @@
 // The key inspector: one key's versions on each of its replicas side by side, marked newest,
 // STALE or missing, redrawn whenever a store changes (so repair can be watched arriving).
 
-import { el, byTestId, compareVersions, versionText } from './dom.js';
+import { el, byTestId } from './dom.js';
+import { versionText, replicaState } from './versions.js';
 
 export class Inspector {
   constructor(session) {
@@ -40,13 +41,13 @@ export class Inspector {
       this.body.replaceChildren(el('tr', {}, el('td', { colspan: 4, className: 'muted', text: 'no key chosen' })));
       return;
     }
-    const replicas = this.session.cluster.replicasOf(key);
+    const replicas = this.session.driver.replicasOf(key);
     const newest = this.snapshot.newest.get(key);
     this.placement.textContent = `key ${key} lives on ${replicas.map((r) => `n${r}`).join(', ')}`;
     this.body.replaceChildren(
       ...replicas.map((node) => {
         const row = this.snapshot.rows[node]?.find((r) => r.key === key);
-        const state = !row ? 'missing' : compareVersions(row.version, newest) < 0 ? 'STALE' : 'newest';
+        const state = replicaState(row, newest);
         const value = !row ? '—' : row.value ?? '(deleted)';
         return el(
           'tr',

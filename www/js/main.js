@@ -1,7 +1,7 @@
 // Bootstrap: loads the wasm, wires the views to one Session, opens the original's four-server
 // cluster playing at 1x, and runs the single animation loop.
 
-import { loadWasm } from './cluster.js';
+import { loadWasm } from './wasm.js';
 import { byTestId } from './dom.js';
 import { PRESET_CONFIG, PRESET_SEED, DEFAULT_HINT } from './presets.js';
 import { Session } from './session.js';
@@ -43,12 +43,12 @@ async function boot() {
   const faults = new FaultsPanel(session);
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
-    parts = buildPanels(byTestId('node-grid'), session.cluster.config.addresses);
+    parts = buildPanels(byTestId('node-grid'), session.driver.config.addresses);
     consoles.attach(parts);
     stores.attach(parts);
     faults.attach(parts);
   });
-  const demo = new Demo(session, { consoles, inspector, hint, button: byTestId('demo-read-repair') });
+  const demo = new Demo(session, { inspector, hint, button: byTestId('demo-read-repair') });
   session.replace(PRESET_CONFIG, PRESET_SEED);
   const timeline = new Timeline(session);
   const share = new Share(session);
@@ -60,14 +60,14 @@ async function boot() {
 
   const frame = () => {
     requestAnimationFrame(frame); // first, so one bad frame cannot stop the animation
-    const now = session.cluster.now();
+    const now = session.now();
     topology.draw(now);
     spacetime.draw(now);
     controls.tick(now);
     timeline.tick(now);
   };
   requestAnimationFrame(frame);
-  return { session, consoles, demo, spacetime, timeline, share };
+  return { session, demo, spacetime, timeline, share };
 }
 
 const booted = boot();

@@ -1,28 +1,39 @@
-// The page's one running cluster and what outlives a single Cluster object: the config text,
-// the seed, every result so far and the history (for time travel). Views subscribe here once;
-// events of the current cluster are forwarded, and {type: 'cluster'} tells them the cluster was
-// replaced; {type: 'links'} follows every fault (the links, down nodes, … may have changed).
-// After travelling, {type: 'cluster'} is followed by one {type: 'step', rebuild: true, trace,
-// results} holding everything up to the moment shown.
+// The page's one run: the driver (the wasm loop) paced by the clock, the action log, the history
+// for time travel, waiters for run() results, and exports (waits.js waits on other things).
+// Views subscribe here once:
+//   {type: 'cluster'}          a new driver is shown (new config, reset, a moment travelled to)
+//   {type: 'step', trace, results, rebuild?}   events happened (rebuild: a moment shown anew)
+//   {type: 'action', time, request, line}      an action was scheduled (request: null for a fault)
+//   {type: 'faults'}           the fault state may have changed: read driver.faults()
+//   {type: 'clock'}            play, pause or speed changed
+//   {type: 'fork', time}       an action in the past dropped the history after `time`
 //
-// Time travel and forks (see timeline.js for the controls): travelling restores a moment of the
-// history, paused. Playing or stepping from there replays the recorded future (the run is
-// deterministic: the same things happen again) and is live again once it passes the end. Any new
-// action in the past (a command, a fault, a link change) forks: the actions after that moment
-// are dropped and the history continues from there ({type: 'fork', time}).
+// Every action (a console, the faults card, the link picker, window.playground, the demo) goes
+// through act(line). When the moment shown is in the past, the action forks the history: the
+// actions after that moment are dropped and the run continues from there. Travelling restores a
+// moment, paused; playing or stepping from there replays the recorded future (the run is
+// deterministic) and is live again once it passes the end.
 
-import { Cluster, checkConfig } from './cluster.js';
+import { checkConfig, scenarioJson } from './wasm.js';
+import { Driver } from './driver.js';
+import { Clock } from './clock.js';
 import { History } from './history.js';
+import { ActionLog } from './action-log.js';
 
 /** The fault line word for each state setLink takes. */
 const LINK_FAULTS = { up: 'heal', hold: 'hold', drop: 'cut' };
 
 export class Session {
   constructor() {
-    this.cluster = null;
-    this.seed = 0;
-    this.results = [];
+    this.driver = null;
+    this.clock = new Clock(() => {
+      this.catchUp();
+      this.arm();
+    });
     this.history = null;
+    this.log = new ActionLog();
+    this.results = []; // every result up to the moment shown, oldest first
+    this.waiters = new Map(); // request id -> resolve, for run()
     this.playingWhenLeft = false; // whether the end was playing when we travelled away from it
     this.listeners = new Set();
   }
@@ -37,25 +48,36 @@ export class Session {
     for (const listener of [...this.listeners]) listener(event);
   }
 
+  get seed() {
+    return this.driver.seed;
+  }
+
+  /** Virtual time now, in µs. */
+  now() {
+    return this.clock.now();
+  }
+
   /**
-   * Replaces the cluster with one for `configText` (seed: the given one, else the config's).
-   * Throws ConfigError before touching anything when the config is bad. Play state (unless
-   * `playing` says) and speed carry over; the first cluster starts playing. A new history starts.
+   * Replaces the run with a fresh one of `configText` (seed: the given one, else the config's).
+   * Throws before touching anything when the config or seed is bad. The play state (unless
+   * `playing` says) and the speed carry over; the first run starts playing. A new history starts.
    */
   replace(configText, seed, { playing } = {}) {
     const checked = checkConfig(configText);
-    const chosenSeed = seed ?? checked.config.seed;
-    const next = new Cluster(configText, chosenSeed, { checked });
-    const previous = this.cluster;
-    if (previous) next.setSpeed(previous.speed);
+    const next = new Driver(checked, seed ?? checked.config.seed);
+    const play = playing ?? (this.driver ? this.clock.playing : true);
     this.history?.dispose();
-    this.history = new History();
-    next.history = this.history;
-    this.history.checkpoint(next);
-    this.seed = chosenSeed;
+    this.history = new History(next);
+    this.log = new ActionLog();
     this.results = [];
+    this.clock.stopAt(0);
     this.install(next);
-    if (playing ?? (previous ? previous.playing : true)) next.play();
+    if (play) this.play();
+  }
+
+  /** A fresh run from the same config and seed. */
+  reset() {
+    this.replace(this.driver.configText, this.seed);
   }
 
   /**
@@ -66,208 +88,236 @@ export class Session {
    */
   load({ config, seed, script, timeMs }) {
     this.replace(config, seed, { playing: false });
-    const cluster = this.cluster;
+    for (const [i, line] of script.entries()) {
+      try {
+        this.log.addTimed(this.driver.scheduleTimed(String(line)).line);
+      } catch (e) {
+        throw new Error(`line ${i + 1}: ${e.message}`);
+      }
+    }
+    this.catchUp();
     const moment = timeMs === undefined ? undefined : Math.round(timeMs * 1000);
-    cluster.replay(script);
-    if (moment === undefined) cluster.runUntilQuiet();
-    else cluster.fastForward({ time: Math.max(moment, cluster.actionLog.at(-1)?.time ?? 0) });
-    cluster.flush();
-    this.travel({ time: moment ?? cluster.now() });
-  }
-
-  // Makes `next` the cluster and tells the views.
-  install(next) {
-    this.cluster?.dispose();
-    this.cluster = next;
-    next.beforeAction = (check) => this.present(check);
-    next.subscribe((event) => this.onClusterEvent(event));
-    this.emit({ type: 'cluster' });
-  }
-
-  /**
-   * Shows the moment `target` of the history, paused: {time} (µs; everything due by then has
-   * happened) or {steps} (exactly that many steps). Past the end means the end.
-   */
-  travel(target) {
-    const from = this.leave();
-    const { end } = this.history;
-    const pastEnd = target.steps !== undefined ? target.steps >= end.steps : target.time >= end.time;
-    this.show(this.restore(pastEnd ? end : target, from));
-  }
-
-  /**
-   * Goes back exactly one event (the state before the last one: a fault with the node changes
-   * it asked for is one event of several steps); false at the start.
-   */
-  stepBack() {
-    if (this.cluster.steps === 0) return false;
-    const from = this.leave();
-    // Probes step by step to the event's start; only the last is shown (views rebuild once).
-    let back = this.restore({ steps: from.steps - 1 }, from);
-    while (back.midEvent && back.steps > 0) {
-      const earlier = this.restore({ steps: back.steps - 1 }, from);
-      back.dispose();
-      back = earlier;
+    if (moment === undefined) this.runUntilQuiet();
+    else {
+      const end = Math.max(moment, this.log.lastTime());
+      this.driver.runUntil(end);
+      this.clock.reach(end);
+      this.flush();
     }
-    this.show(back);
-    return true;
+    this.travel({ time: moment ?? this.now() });
   }
 
-  // Pauses the cluster shown, before travelling away from it, and returns it.
-  leave() {
-    const from = this.cluster;
-    if (!this.history.isPast(from)) this.playingWhenLeft = from.playing;
-    from.pause(); // delivers what is due by now: the end is a replayable moment
-    this.history.advance(from, []);
-    return from;
+  play() {
+    if (this.clock.playing) return;
+    this.clock.play();
+    this.arm();
+    this.emit({ type: 'clock' });
   }
 
-  /** Back to the end of the history, playing again if it was playing when we travelled away. */
-  goLive() {
-    if (!this.history.isPast(this.cluster)) return;
-    this.travel(this.history.end);
-    if (this.playingWhenLeft) this.cluster.play();
+  /** Pauses; what is due by the time shown happens first, so a paused moment is replayable. */
+  pause() {
+    if (!this.clock.playing) return;
+    this.clock.pause();
+    this.catchUp();
+    this.emit({ type: 'clock' });
   }
 
-  /** {now, start, end (µs), live, events (steps so far), endEvents, forkedAt (µs or null)}. */
-  timeline() {
-    const { cluster, history } = this;
-    history.advance(cluster, []);
-    return {
-      now: cluster.now(),
-      start: 0,
-      end: history.end.time,
-      live: !history.isPast(cluster),
-      events: cluster.steps,
-      endEvents: history.end.steps,
-      forkedAt: history.forkedAt,
-    };
+  setSpeed(speed) {
+    this.clock.setSpeed(speed);
+    this.arm();
+    this.emit({ type: 'clock' });
+  }
+
+  /** Processes exactly the next event (pausing), moving the clock to it; false when nothing is left. */
+  step() {
+    this.pause();
+    const due = this.driver.nextDue();
+    if (due !== undefined) {
+      this.clock.reach(due);
+      this.driver.step();
+    }
+    this.flush();
+    return due !== undefined;
+  }
+
+  /** Processes everything left but background anti-entropy; the clock ends at the last event. */
+  runUntilQuiet() {
+    const from = this.now();
+    const last = this.driver.runUntilQuiet();
+    this.clock.jump(Math.max(from, last ?? from));
+    this.flush();
+    this.arm();
   }
 
   /**
-   * The cluster new actions go to. When the page shows the past, the history is forked there
-   * first (unless `check` throws for the action): the actions after this moment are dropped.
+   * Applies a script action now: `<node> <command>` or a fault line (`crash 2`, `cut 0-1`,
+   * `skew 1 -500`, …, see README "Faults"). Returns what the core returned, {request (null for a
+   * fault), line (canonical, as logged)}. Throws an Error naming the problem for a bad line;
+   * nothing changes then (no fork either). `onScheduled(scheduled)` is called before the action
+   * can run (run() waits for its result there).
    */
-  present(check = () => {}) {
-    const cluster = this.cluster;
-    if (!this.history.isPast(cluster)) return cluster;
-    check(); // throws for a bad action: nothing forks then
-    const playing = cluster.playing; // replaying the recorded future: the fork plays on
-    cluster.pause(); // what is due by now happens first: it is recorded history
-    if (!this.history.isPast(cluster)) {
-      if (playing) cluster.play();
-      return cluster; // that was the rest of the recorded future: nothing to drop
+  act(line, { onScheduled } = {}) {
+    const text = String(line);
+    this.forkIfPast(() => this.driver.check(this.now(), text));
+    this.catchUp();
+    // Now, but after the last event even at the same µs: a replay (like kvsim) schedules every
+    // action up front, so an action tied with an event that went before it here would go first there.
+    const time = Math.max(Math.floor(this.now()), this.driver.now + 1);
+    const scheduled = this.driver.schedule(time, text);
+    this.log.add(time, scheduled.line);
+    this.clock.reach(time);
+    onScheduled?.(scheduled);
+    this.emit({ type: 'action', time, ...scheduled });
+    this.catchUp();
+    this.arm();
+    return scheduled;
+  }
+
+  /** Types `command` on `node` now (see act). Resolves with the command's first result. */
+  run(node, command) {
+    if (!Number.isInteger(node) || node < 0 || node >= this.driver.size) {
+      return Promise.reject(new RangeError(`there is no node ${node}: nodes are 0 to ${this.driver.size - 1}`));
     }
-    const { configText, seed, speed } = cluster;
-    const at = { steps: cluster.steps, time: cluster.now() };
-    const kept = {
-      configText,
-      seed,
-      speed,
-      checked: cluster.checked,
-      actionLog: cluster.actionLog.filter((action) => action.time <= at.time),
-    };
-    this.history.fork(at, kept.actionLog.length);
-    this.show(this.restore(at, kept));
-    this.emit({ type: 'fork', time: at.time });
-    if (playing) this.cluster.play();
-    return this.cluster;
+    // A throw in here (a bad line) rejects the promise.
+    return new Promise((resolve) => {
+      this.act(`${node} ${command}`, { onScheduled: ({ request }) => this.waiters.set(request, resolve) });
+    });
   }
 
-  // Makes `next`, restored to a moment, the cluster; the views rebuild from it.
-  show(next) {
-    this.install(next);
-    this.results = this.history.resultsUpTo(next.steps);
-    this.emit({ type: 'step', trace: next.drain().trace, results: this.results, rebuild: true });
-    this.refreshLinks();
-  }
-
-  // A cluster at `target`, from the nearest checkpoint and the logs of `source`.
-  restore(target, source) {
-    const base = this.history.base(target, source.actionLog.length);
-    const cluster = Cluster.restore(base, source);
-    cluster.history = this.history;
-    cluster.fastForward(target);
-    return cluster;
-  }
-
-  /** A fresh cluster from the same config and seed. */
-  reset() {
-    this.replace(this.cluster.configText, this.seed);
-  }
-
-  onClusterEvent(event) {
-    if (event.type === 'step') {
-      this.results.push(...event.results);
-      this.history.advance(this.cluster, event.results);
-    }
-    this.emit(event);
-    // Every fault step, typed now or replayed from the action log, changes what the views show.
-    if (event.type === 'step' && event.trace.some((e) => e.kind === 'fault')) this.refreshLinks();
+  /** Applies a fault line now (see act); returns its canonical line. */
+  fault(line) {
+    return this.act(line).line;
   }
 
   /**
-   * Sets a link to 'up', 'hold' or 'drop': the fault line `heal`, `hold` or `cut` for `from>to`
-   * (see fault). Returns the canonical line; throws for a bad state or node, changing nothing.
+   * Sets a link to 'up', 'hold' or 'drop': the fault line `heal`, `hold` or `cut` for `from>to`.
+   * Returns the canonical line; throws for a bad state or node, changing nothing.
    */
   setLink(from, to, state) {
     if (!Object.hasOwn(LINK_FAULTS, state)) throw new RangeError(`link state ${state} must be up, hold or drop`);
     return this.fault(`${LINK_FAULTS[state]} ${from}>${to}`);
   }
 
-  /** Applies a fault line now (see Cluster.fault); throws for a bad line. */
-  fault(line) {
-    return this.cluster.fault(line);
-  }
-
-  /** The cut and holding links, read from the core: "from-to" -> 'hold' | 'drop'; absent means up. */
-  get links() {
-    const links = new Map();
-    for (const link of this.cluster?.links() ?? []) {
-      if (link.state !== 'up') links.set(`${link.from}-${link.to}`, link.state);
-    }
-    return links;
-  }
-
-  // Tells the views that faults (links, down nodes, …) may have changed.
-  refreshLinks() {
-    this.emit({ type: 'links' });
-  }
-
-  /** `promise`, unless the cluster is replaced before it settles: then a rejection. */
-  guard(promise) {
-    const cluster = this.cluster;
-    let stop;
-    const replaced = new Promise((_, reject) => {
-      stop = this.subscribe((event) => {
-        if (event.type === 'cluster' && this.cluster !== cluster) reject(new Error('stopped: the cluster was replaced'));
-      });
-    });
-    return Promise.race([promise, replaced]).finally(stop);
+  // When the moment shown is in the past, forks the history there (unless `check` throws for the
+  // action): the actions after this moment are dropped.
+  forkIfPast(check) {
+    if (!this.history.isPast(this.driver.steps)) return;
+    check();
+    const playing = this.clock.playing; // replaying the recorded future: the fork plays on
+    this.pause(); // what is due by now happens first: it is recorded history
+    if (this.history.isPast(this.driver.steps)) {
+      const at = { steps: this.driver.steps, time: this.now() };
+      this.log = this.log.upTo(at.time);
+      this.history.fork(at, this.log.length);
+      this.show(this.history.restore(at, this.log, this.driver));
+      this.emit({ type: 'fork', time: at.time });
+    } // else that was the rest of the recorded future: nothing to drop
+    if (playing) this.play();
   }
 
   /**
-   * Resolves with the first result, so far or to come, that satisfies `test`; waits at most as
-   * long as the current cluster lives (request ids start again in a new one).
+   * Shows the moment `target` of the history, paused: {time} (µs; everything due by then has
+   * happened) or {steps} (exactly that many events). Past the end means the end.
    */
-  waitForResult(test) {
-    return this.waitFor(() => this.results.find(test));
+  travel(target) {
+    const from = this.leave();
+    const { end } = this.history;
+    const pastEnd = target.steps !== undefined ? target.steps >= end.steps : target.time >= end.time;
+    this.show(this.history.restore(pastEnd ? end : target, this.log, from));
   }
 
-  /** Resolves with `check()` once it is truthy, checked now and after every step. */
-  waitFor(check) {
-    const now = check();
-    if (now) return Promise.resolve(now);
-    return this.guard(
-      new Promise((resolve) => {
-        const stop = this.subscribe((event) => {
-          const value = event.type === 'step' && check();
-          if (value) {
-            stop();
-            resolve(value);
-          } else if (event.type === 'cluster') stop();
-        });
-      }),
-    );
+  /** Goes back exactly one event (a fault with the node changes it asked for is one); false at the start. */
+  stepBack() {
+    if (this.driver.steps === 0) return false;
+    const from = this.leave();
+    this.show(this.history.restore({ steps: from.steps - 1 }, this.log, from));
+    return true;
+  }
+
+  /** Back to the end of the history, playing again if it was playing when we travelled away. */
+  goLive() {
+    if (!this.history.isPast(this.driver.steps)) return;
+    this.travel(this.history.end);
+    if (this.playingWhenLeft) this.play();
+  }
+
+  /** {now, start, end (µs), live, events (steps so far), endEvents, forkedAt (µs or null)}. */
+  timeline() {
+    const { driver, history } = this;
+    const now = this.now();
+    history.advance(driver.steps, now, []);
+    return {
+      now,
+      start: 0,
+      end: history.end.time,
+      live: !history.isPast(driver.steps),
+      events: driver.steps,
+      endEvents: history.end.steps,
+      forkedAt: history.forkedAt,
+    };
+  }
+
+  // Pauses the moment shown, before travelling away from it, and returns its driver.
+  leave() {
+    if (!this.history.isPast(this.driver.steps)) this.playingWhenLeft = this.clock.playing;
+    this.pause(); // delivers what is due by now: the end is a replayable moment
+    this.history.advance(this.driver.steps, this.now(), []);
+    return this.driver;
+  }
+
+  // Shows a restored moment ({driver, time}, from History.restore), paused; the views rebuild.
+  show({ driver, time }) {
+    this.clock.stopAt(time);
+    this.install(driver);
+    this.results = this.history.resultsUpTo(driver.steps);
+    this.emit({ type: 'step', trace: driver.drain().trace, results: this.results, rebuild: true });
+    this.emit({ type: 'faults' });
+  }
+
+  // Makes `next` the driver and tells the views. Waiting run() calls of the old one never settle.
+  install(next) {
+    this.driver?.dispose();
+    this.driver = next;
+    this.waiters.clear();
+    this.emit({ type: 'cluster' });
+  }
+
+  // Processes every event due by now.
+  catchUp() {
+    this.driver.runUntil(this.now());
+    this.flush();
+  }
+
+  // Wakes us when the next event is due (while playing).
+  arm() {
+    this.clock.wakeAt(this.driver.nextDue());
+  }
+
+  // Records and hands out what happened since the last flush; resolves waiting run() calls.
+  flush() {
+    const { trace, results } = this.driver.drain();
+    if (!trace.length && !results.length) return;
+    this.results.push(...results);
+    this.history.advance(this.driver.steps, this.now(), results);
+    for (const result of results) {
+      const resolve = this.waiters.get(result.request);
+      if (resolve) {
+        this.waiters.delete(result.request);
+        resolve(result);
+      }
+    }
+    this.emit({ type: 'step', trace, results });
+    // Every fault, typed now or replayed from the log, changes what the views show.
+    if (trace.some((e) => e.kind === 'fault')) this.emit({ type: 'faults' });
+  }
+
+  /** The actions so far as a kvsim script. */
+  script() {
+    return this.log.scriptLines().join('\n') + '\n';
+  }
+
+  /** The run so far as a scenario file (JSON text); with `timeMs`, the moment to reopen it at. */
+  scenario(timeMs) {
+    return scenarioJson(this.driver.configText, this.seed, this.log.scriptLines(), timeMs);
   }
 }

@@ -3,7 +3,7 @@
 // a file or opening such a link (replayed to the same state), and the trace as JSON lines or as a
 // ShiViz log. A bad file or link shows its error in `share-error` and changes nothing.
 
-import { parseScenario } from '../pkg/kvplayground.js';
+import { parseScenario } from './wasm.js';
 import { byTestId, el } from './dom.js';
 import { MAX_SCENARIO_BYTES, scenarioFragment, readFragment, formatMs } from './scenario-link.js';
 
@@ -15,8 +15,8 @@ export class Share {
     const clicks = {
       'share-link': () => this.showLink(),
       'download-scenario': () => download('kv-scenario.json', this.scenarioFile(), 'application/json'),
-      'export-trace': () => download('kv-trace.jsonl', this.session.cluster.traceJsonLines(), 'application/x-ndjson'),
-      'export-shiviz': () => download('kv-shiviz.log', this.session.cluster.shivizLog(), 'text/plain'),
+      'export-trace': () => download('kv-trace.jsonl', this.session.driver.traceJsonLines(), 'application/x-ndjson'),
+      'export-shiviz': () => download('kv-shiviz.log', this.session.driver.shivizLog(), 'text/plain'),
     };
     for (const [testId, action] of Object.entries(clicks)) {
       byTestId(testId).addEventListener('click', () => this.report(action, 'Cannot share this run').catch(() => {}));
@@ -32,15 +32,15 @@ export class Share {
 
   /** This page's address with the scenario and the moment shown after `#`. */
   async url() {
-    const { cluster } = this.session;
-    const fragment = await scenarioFragment(cluster.scenario(), cluster.now() / 1000);
+    const { session } = this;
+    const fragment = await scenarioFragment(session.scenario(), session.now() / 1000);
     return location.href.split('#')[0] + fragment;
   }
 
   /** The scenario file's text, with the moment shown as `time_ms`. */
   scenarioFile() {
-    const { cluster } = this.session;
-    return cluster.scenario(Number(formatMs(cluster.now() / 1000)));
+    const { session } = this;
+    return session.scenario(Number(formatMs(session.now() / 1000)));
   }
 
   /**

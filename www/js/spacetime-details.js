@@ -1,8 +1,9 @@
 // The details of what was clicked on the space-time diagram, as plain text lines (shown with
 // textContent: keys and values are whatever users typed).
 
-import { KINDS } from './topology.js';
-import { seconds, versionText } from './dom.js';
+import { kindLabel } from './kinds.js';
+import { seconds } from './dom.js';
+import { versionText } from './versions.js';
 
 const at = (micros) => `${seconds(micros)} s`;
 
@@ -19,7 +20,7 @@ function describeMessage(r) {
   if (r.end !== null) times.push(r.dropped ? `DROPPED at ${at(r.end)}` : `delivered ${at(r.end)}`);
   else if (r.due !== null) times.push('in flight');
   return [
-    `${KINDS[r.msg]?.label ?? r.msg}  n${r.from} → n${r.to}${request}`,
+    `${kindLabel(r.msg)}  n${r.from} → n${r.to}${request}`,
     `key ${r.key}${r.version ? ` = ${r.value ?? '(deleted)'}` : ''}`,
     r.version ? `version ${versionText(r.version)}` : 'no version',
     times.join(', '),
@@ -30,7 +31,7 @@ function describeMark(e) {
   const where = e.node !== undefined ? ` on n${e.node}` : e.from !== undefined ? ` n${e.from} → n${e.to}` : '';
   const request = e.request !== undefined && e.request !== null ? `  ·  request ${e.request}` : '';
   const lines = [`${e.kind}${where} at ${at(e.time)}${request}`];
-  if (e.msg !== undefined) lines.push(`message ${KINDS[e.msg]?.label ?? e.msg}`);
+  if (e.msg !== undefined) lines.push(`message ${kindLabel(e.msg)}`);
   if (e.key !== undefined) {
     if (e.version) lines.push(`key ${e.key} = ${e.value ?? '(deleted)'}`, `version ${versionText(e.version)}`);
     else lines.push(e.kind === 'store' ? `key ${e.key}: its tombstone purged` : `key ${e.key}`);

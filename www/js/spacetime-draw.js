@@ -2,7 +2,7 @@
 // "now" line and the lane labels. Only what lies in the visible window is visited; arrows are
 // batched into one path per colour and style, so a few thousand cost a few strokes.
 
-import { KINDS } from './topology.js';
+import { KINDS } from './kinds.js';
 import { place, lastTimeOf, markPoint, stackLabels, SELF_ARC } from './spacetime-geometry.js';
 
 const FONT = 'system-ui, sans-serif';

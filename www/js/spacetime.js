@@ -4,7 +4,7 @@
 // redraws from the main animation frame only when something changed or time moved.
 
 import { byTestId, el, setText, seconds } from './dom.js';
-import { KINDS } from './topology.js';
+import { KINDS } from './kinds.js';
 import { SpacetimeModel, MAX_RECORDS } from './spacetime-model.js';
 import { frame, pick, locate, AXIS } from './spacetime-geometry.js';
 import { paint } from './spacetime-draw.js';
@@ -19,9 +19,9 @@ const MAX_PLOT_HEIGHT = 380;
 const SCROLL_STEPS = 1000; // the range input's resolution
 const CLOCK_REPAINT_MS = 50; // ~20 repaints a second while only the clock moves
 const DEFAULT_DETAILS = 'Click an arrow or a marker to see its details.';
-// Canvas colours, from the stylesheets' custom properties (the topology's for message kinds).
+// Canvas colours, from the stylesheets' custom properties (kinds.js's families for message kinds).
 const COLOR_VARIABLES = {
-  // One per message family, from the topology's kind table, so a new kind cannot drift.
+  // One per message family, from the kind table, so a new kind cannot drift.
   ...Object.fromEntries(Object.values(KINDS).map(({ family }) => [family, `--${family}`])),
   held: '--held',
   ink: '--ink',
@@ -74,7 +74,7 @@ export class Spacetime {
   onEvent(event) {
     if (event.type === 'cluster') {
       this.model.clear();
-      this.lanes = this.session.cluster.config.addresses.map((address, i) => ({ name: `n${i}`, address }));
+      this.lanes = this.session.driver.config.addresses.map((address, i) => ({ name: `n${i}`, address }));
       this.canvas.parentElement.style.height = `${AXIS + 8 + Math.min(MAX_PLOT_HEIGHT, this.lanes.length * LANE_HEIGHT)}px`;
       this.from = 0;
       this.span = DEFAULT_SPAN;
@@ -279,7 +279,7 @@ function sameItem(a, b) {
   return a === b || (a && b && a.message === b.message && a.mark === b.mark);
 }
 
-/** The diagram's legend: the topology's colours for message kinds, then the diagram's marks. */
+/** The diagram's legend: the message kinds' colours (kinds.js), then the diagram's marks. */
 function buildLegend(legend) {
   const families = [...new Map(Object.values(KINDS).map((k) => [k.family, k])).values()];
   const item = (symbol, text, className) => el('li', { className }, el('span', { className: `st-key ${symbol}`, 'aria-hidden': 'true' }), text);

@@ -2,7 +2,8 @@
 // when another node holds a newer version of the key. Stores are read from the nodes only after
 // steps whose trace stored something or applied a fault (a restart may lose a store).
 
-import { el, compareVersions, versionText, replay } from './dom.js';
+import { el, replay } from './dom.js';
+import { versionText, newestVersions, replicaState } from './versions.js';
 
 export class Stores {
   /** `onChange(snapshot)` is told after every refresh: {rows: per node, newest: key -> version}. */
@@ -24,13 +25,9 @@ export class Stores {
   }
 
   refresh({ flash = true } = {}) {
-    const cluster = this.session.cluster;
-    const rows = this.parts.map((_, i) => cluster.store(i));
-    const newest = new Map();
-    for (const row of rows.flat()) {
-      const best = newest.get(row.key);
-      if (!best || compareVersions(row.version, best) > 0) newest.set(row.key, row.version);
-    }
+    const { driver } = this.session;
+    const rows = this.parts.map((_, i) => driver.store(i));
+    const newest = newestVersions(rows);
     const changed = [];
     rows.forEach((nodeRows, i) => this.render(i, nodeRows, newest, changed));
     if (flash) replay(changed, 'flash');
@@ -62,7 +59,7 @@ export class Stores {
         entry.cells.timestamp.textContent = versionText(row.version);
         changed.push(entry.tr);
       }
-      const stale = compareVersions(row.version, newest.get(row.key)) < 0;
+      const stale = replicaState(row, newest.get(row.key)) === 'STALE';
       entry.cells.state.textContent = stale ? 'STALE' : 'newest';
       entry.tr.classList.toggle('stale', stale);
       // Moved only when out of place: moving a row would restart its flash.

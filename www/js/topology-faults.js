@@ -3,7 +3,7 @@
 // lossy, duplicating or slow links dotted amber with what they do, and down nodes greyed, marked
 // ✕ and labelled "down". Also the link geometry the message dots use.
 
-import { linkEntries } from './faults-state.js';
+import { linkEntries } from './fault-text.js';
 
 /** The link a -> b shortened by `inset` at both ends and moved `side` px to its right. */
 export function segment(a, b, inset, side) {
@@ -25,7 +25,7 @@ export function segment(a, b, inset, side) {
 }
 
 /**
- * Draws every link that is not plainly up. `links`: cluster.links(); `held`: "from-to" -> how
+ * Draws every link that is not plainly up. `links`: driver.faults().links; `held`: "from-to" -> how
  * many messages that link holds; `colors`: {held, degraded}.
  */
 export function drawFaultyLinks(ctx, { nodes, nodeRadius, links, held, colors }) {

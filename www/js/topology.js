@@ -1,30 +1,14 @@
 // The topology: the nodes on a ring and every message in flight as a dot on its link, drawn on
-// one canvas from the main animation frame. In-flight messages are fetched from the cluster only
+// one canvas from the main animation frame. In-flight messages are fetched from the driver only
 // after a step changed them; positions are interpolated from send and due time every frame.
-// Faults (cut and degraded links, down nodes) are drawn by topology-faults.js.
+// Faults (cut and degraded links, down nodes), as the core reports them, are drawn by
+// topology-faults.js.
 
-import { el, versionText, seconds } from './dom.js';
+import { el, seconds } from './dom.js';
+import { KINDS, kindLabel } from './kinds.js';
+import { versionText } from './versions.js';
 import { segment, drawFaultyLinks, drawDownMark } from './topology-faults.js';
 
-/**
- * One colour per message family, defined in the stylesheet (--read, --write, …) so the canvas,
- * the legend and the event log agree; replies are hollow dots in their request's colour.
- */
-export const KINDS = {
-  read: { family: 'read', label: 'read' },
-  read_reply: { family: 'read', label: 'read reply', hollow: true },
-  write: { family: 'write', label: 'write' },
-  write_ack: { family: 'write', label: 'write ack', hollow: true },
-  search: { family: 'search', label: 'search' },
-  search_reply: { family: 'search', label: 'search reply', hollow: true },
-  hint: { family: 'hint', label: 'hint' },
-  hint_ack: { family: 'hint', label: 'hint ack', hollow: true },
-  ae_digest: { family: 'ae', label: 'anti-entropy digest' },
-  ae_diff: { family: 'ae', label: 'anti-entropy diff', hollow: true },
-  ae_entries: { family: 'ae', label: 'anti-entropy entries' },
-  ae_ack: { family: 'ae', label: 'anti-entropy ack', hollow: true },
-  repair: { family: 'repair', label: 'REPAIR', loud: true },
-};
 const HOVER_RADIUS = 10;
 
 export class Topology {
@@ -40,7 +24,7 @@ export class Topology {
     this.coordinators = new Set();
     this.held = new Map(); // "from-to" -> messages held on that link
     this.released = new Map(); // message signature -> when its held link let it go (µs)
-    this.links = []; // cluster.links(): the links that are not plainly up
+    this.links = []; // the links that are not plainly up, from driver.faults()
     this.down = new Set(); // the nodes that are down
     this.hits = new Float32Array(0); // x, y per drawn message, for hover
     this.pointer = null;
@@ -80,17 +64,17 @@ export class Topology {
         // A released message keeps its first send time; it starts moving when released.
         if (e.kind === 'send' && e.time > e.sent) this.released.set(signature(e), e.time);
       }
-    } else if (event.type === 'links') {
-      const links = this.session.links; // built from the core on each read: read it once
-      for (const link of this.held.keys()) if (links.get(link) !== 'hold') this.held.delete(link);
-      this.readFaults(); // every fault, crash and restart included, is followed by 'links'
+    } else if (event.type === 'faults') {
+      this.readFaults();
+      const holding = new Set(this.links.filter((l) => l.state === 'hold').map((l) => `${l.from}-${l.to}`));
+      for (const link of this.held.keys()) if (!holding.has(link)) this.held.delete(link);
     }
   }
 
   readFaults() {
-    const cluster = this.session.cluster;
-    this.links = cluster.links();
-    this.down = new Set(cluster.downNodes());
+    const { links, down } = this.session.driver.faults();
+    this.links = links;
+    this.down = new Set(down);
   }
 
   resize() {
@@ -131,10 +115,10 @@ export class Topology {
   draw(now) {
     if (now === this.painted) return;
     this.painted = now;
-    const cluster = this.session.cluster;
+    const driver = this.session.driver;
     if (this.dirty) {
       this.dirty = false;
-      this.messages = cluster.inFlight();
+      this.messages = driver.inFlight();
       if (this.released.size) {
         const live = new Set(this.messages.map(signature));
         for (const key of this.released.keys()) if (!live.has(key)) this.released.delete(key);
@@ -142,11 +126,11 @@ export class Topology {
       this.updateCoordinators();
     }
     const { ctx } = this;
-    const { nodes, nodeRadius, addresses } = this.layout(cluster.size);
+    const { nodes, nodeRadius, addresses } = this.layout(driver.size);
     ctx.clearRect(0, 0, this.size.width, this.size.height);
     this.drawLinks(nodes, nodeRadius);
     this.drawMessages(now, nodes, nodeRadius);
-    this.drawNodes(nodes, nodeRadius, addresses ? cluster.config.addresses : null);
+    this.drawNodes(nodes, nodeRadius, addresses ? driver.config.addresses : null);
     this.updateTooltip();
   }
 
@@ -293,7 +277,7 @@ export class Topology {
       this.hovered = found;
       const value = found.version ? ` = ${found.value ?? '(deleted)'}` : '';
       this.tooltip.textContent = [
-        `${KINDS[found.kind]?.label ?? found.kind}  n${found.from} → n${found.to}`,
+        `${kindLabel(found.kind)}  n${found.from} → n${found.to}`,
         found.key === null ? 'the keys both nodes replicate' : `key ${found.key}${value}`,
         found.version ? `timestamp ${versionText(found.version)}` : 'no version',
         `sent ${seconds(found.sent)} s, due ${seconds(found.due)} s`,

@@ -1,6 +1,9 @@
-// The wasm module: loaded once, before any cluster; and the config check, which needs no cluster.
+// The one door to the wasm package (www/pkg, built by scripts/build-wasm.sh): no other module
+// imports ../pkg. Loads the module once, and checks configs, which needs no cluster.
 
-import init, { validateConfig } from '../pkg/kvplayground.js';
+import init, { KvNode, KvScheduler, Pacer, parseScenario, replicasOf, scenarioJson, validateConfig } from '../pkg/kvplayground.js';
+
+export { KvNode, KvScheduler, Pacer, parseScenario, replicasOf, scenarioJson };
 
 let wasmReady = null;
 /** Loads the wasm module once. */

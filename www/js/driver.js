@@ -1,0 +1,193 @@
+// The wasm loop, the twin of the Rust `Simulation` (src/sim/simulation.rs): one KvNode instance
+// per server and the seeded KvScheduler. The scheduler pops a task, the task's node handles it,
+// the scheduler absorbs the node's outputs, so every message crosses the JS event loop. Knows
+// nothing of wall-clock time (clock.js) nor of the action log and time travel (session.js).
+//
+// A step is one event (an action, a message delivered, a timer) with all its tasks: a fault that
+// changes nodes (restart, clock skew, switches) hands out its follow-up tasks at once, while
+// `scheduler.hasDirectives` is true. `steps` counts events (`scheduler.processed`), and every
+// result carries the `step` that produced it.
+
+import { KvNode, KvScheduler, replicasOf } from './wasm.js';
+
+export class Driver {
+  /**
+   * A cluster of `checked.config` (what checkConfig gave) seeded with `seed`; from a
+   * `checkpoint` (see checkpoint()), the scheduler and nodes start as copies of its own.
+   */
+  constructor(checked, seed, checkpoint = null) {
+    this.checked = checked;
+    this.config = checked.config;
+    this.configText = JSON.stringify(checked.config);
+    this.seed = seed;
+    this.onEvent = () => {}; // called after every step: history.js takes checkpoints there
+    if (checkpoint) {
+      this.scheduler = checkpoint.scheduler.snapshot();
+      this.nodes = checkpoint.nodes.map((node) => node.snapshot());
+    } else {
+      this.scheduler = new KvScheduler(this.configText, seed);
+      this.nodes = this.config.addresses.map((_, i) => new KvNode(this.configText, i));
+      for (const node of this.nodes) this.scheduler.absorb(node.start(0)); // periodic timers
+    }
+    this.actions = checkpoint?.actions ?? 0; // actions scheduled so far: a prefix of the action log
+    this.traceIndex = 0; // trace events handed out by drain()
+    this.results = []; // taken after each task, handed out by drain()
+  }
+
+  get size() {
+    return this.nodes.length;
+  }
+
+  /** Events processed so far. */
+  get steps() {
+    return this.scheduler.processed;
+  }
+
+  /** Virtual time of the last event, in µs. */
+  get now() {
+    return this.scheduler.now;
+  }
+
+  /** Due time of the next event (µs), or undefined when nothing is left. */
+  nextDue() {
+    return this.scheduler.nextDue();
+  }
+
+  /** Schedules a script action (`<node> <command>` or a fault) at `time` (µs); returns the core's {request, line}. */
+  schedule(time, line) {
+    const scheduled = this.scheduler.scheduleLine(time, line);
+    this.actions += 1;
+    return scheduled;
+  }
+
+  /** Schedules a timed script line (`<time_ms> …`); returns the core's {request, line}. */
+  scheduleTimed(line) {
+    const scheduled = this.scheduler.scheduleTimedLine(line);
+    this.actions += 1;
+    return scheduled;
+  }
+
+  /** Throws what schedule(time, line) would throw, changing nothing (it tries on a copy). */
+  check(time, line) {
+    const copy = this.scheduler.snapshot();
+    try {
+      copy.scheduleLine(time, line);
+    } finally {
+      copy.free();
+    }
+  }
+
+  /** Processes the next event with all its tasks; false when nothing is left. */
+  step() {
+    if (!this.runTask()) return false;
+    while (this.scheduler.hasDirectives) this.runTask();
+    this.onEvent(this);
+    return true;
+  }
+
+  /** Processes every event due by `time` (µs). */
+  runUntil(time) {
+    for (let due = this.nextDue(); due !== undefined && due <= time; due = this.nextDue()) this.step();
+  }
+
+  /** Processes events until `steps` of them are done in all, or nothing is left. */
+  runSteps(steps) {
+    while (this.steps < steps && this.step());
+  }
+
+  /**
+   * Processes everything left but background anti-entropy, which never runs out; returns the
+   * time of the last event processed, or undefined when there was none.
+   */
+  runUntilQuiet() {
+    let last;
+    while (!this.scheduler.isQuiet) {
+      const due = this.nextDue();
+      if (due === undefined) break;
+      last = due;
+      this.step();
+    }
+    return last;
+  }
+
+  // One task: popped, handed to its node, its outputs back to the scheduler, its results kept.
+  runTask() {
+    const task = this.scheduler.pop();
+    if (task === undefined) return false;
+    this.scheduler.absorb(this.nodes[task.node].handle(task));
+    const step = this.steps;
+    for (const result of this.scheduler.takeResults()) this.results.push({ ...result, step });
+    return true;
+  }
+
+  /** The trace events and results not yet handed out (a new driver's first: all of its trace). */
+  drain() {
+    const length = this.scheduler.traceLength;
+    const trace = length > this.traceIndex ? this.scheduler.traceSince(this.traceIndex) : [];
+    this.traceIndex = length;
+    const results = this.results;
+    this.results = [];
+    return { trace, results };
+  }
+
+  /**
+   * The core's fault state: {down: [node], links: [{from, to, state, loss, duplicate,
+   * extra_delay_us, jitter_us}] (links not plainly up), clock_skew_us: [per node],
+   * hinted_handoff, anti_entropy_period_us (null: off)}.
+   */
+  faults() {
+    return this.scheduler.faults();
+  }
+
+  /** Messages on their way: [{id, from, to, kind, key, value, version, request, sent, due}]. */
+  inFlight() {
+    return this.scheduler.inFlight();
+  }
+
+  /** A node's store: [{key, value (null = tombstone), version: {timestamp, node}}]. */
+  store(node) {
+    return this.nodes[node].store();
+  }
+
+  replicasOf(key) {
+    return Array.from(replicasOf(this.configText, key));
+  }
+
+  /** The run as JSON lines, as `kvsim run --trace` prints it. */
+  traceJsonLines() {
+    return this.scheduler.traceJsonLines();
+  }
+
+  /** The trace's stable hash, as `kvsim run --hash` prints it. */
+  traceHash() {
+    return this.scheduler.traceHash();
+  }
+
+  /** The run as a ShiViz log (vector clocks); paste it into ShiViz with the README's regex. */
+  shivizLog() {
+    return this.scheduler.shivizLog();
+  }
+
+  /** A copy of the wasm state to start another Driver from (free it with freeCheckpoint). */
+  checkpoint() {
+    return {
+      steps: this.steps,
+      time: this.now,
+      actions: this.actions,
+      scheduler: this.scheduler.snapshot(),
+      nodes: this.nodes.map((node) => node.snapshot()),
+    };
+  }
+
+  /** Releases the wasm objects; the driver is unusable afterwards. */
+  dispose() {
+    for (const node of this.nodes) node.free();
+    this.scheduler.free();
+  }
+}
+
+/** Releases a checkpoint's wasm copies. */
+export function freeCheckpoint(checkpoint) {
+  checkpoint.scheduler.free();
+  for (const node of checkpoint.nodes) node.free();
+}
