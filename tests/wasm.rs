@@ -170,12 +170,12 @@ fn held_link_makes_a_stale_replica_that_read_repair_fixes() {
     let (mut scheduler, mut nodes) = cluster(CONFIG, SEED);
     ok(scheduler.schedule_command(0.0, 0, "insert 5 hello ALL"), "scheduleCommand");
     while deliver_next(&mut scheduler, &mut nodes) {}
-    ok(scheduler.set_link(0, 2, "hold"), "setLink hold");
+    ok(scheduler.schedule_line(scheduler.now(), "hold 0>2"), "scheduleLine hold");
     ok(scheduler.schedule_command(scheduler.now(), 0, "update 5 world QUORUM"), "scheduleCommand");
     while deliver_next(&mut scheduler, &mut nodes) {}
     let value_on = |node: &KvNode| get(&js_sys::Array::from(&ok(node.store(), "store")).get(0), "value").as_string();
     assert_eq!(value_on(&nodes[2]).as_deref(), Some("hello"), "n2 is stale while the link holds");
-    ok(scheduler.set_link(0, 2, "up"), "setLink up");
+    ok(scheduler.schedule_line(scheduler.now(), "heal 0>2"), "scheduleLine heal");
     ok(scheduler.schedule_command(scheduler.now(), 3, "get 5 ALL"), "scheduleCommand");
     while deliver_next(&mut scheduler, &mut nodes) {}
     for node in &nodes[..3] {
@@ -269,13 +269,6 @@ fn bad_arguments_are_errors_and_the_module_keeps_working() {
     assert!(e.contains("no node 4"), "{e}");
     let (mut scheduler, mut nodes) = cluster(CONFIG, SEED);
     err(scheduler.schedule_command(0.0, 4, "get 5 ONE"), "scheduleCommand on node 4");
-    err(scheduler.set_link(0, 9, "up"), "setLink to node 9");
-    err(scheduler.set_link(9, 0, "up"), "setLink from node 9");
-
-    // A link state that does not exist.
-    let e = err(scheduler.set_link(0, 1, "sideways"), "setLink(0, 1, sideways)");
-    assert!(e.contains("sideways"), "{e}");
-    err(scheduler.set_link(0, 1, ""), "setLink(0, 1, '')");
 
     // Seeds and times that are not whole non-negative numbers.
     for seed in [-1.0, f64::NAN, f64::INFINITY, 0.5, 1e300] {

@@ -5,7 +5,6 @@ use super::json::parse_config;
 use super::task::{Outputs, Task};
 use crate::model::message::RequestId;
 use crate::sim::action::{Action, TimedAction};
-use crate::sim::network::LinkState;
 use crate::sim::scheduler::Scheduler;
 use crate::sim::shiviz::shiviz_log;
 use crate::wasm::view::{MessageView, ResultView};
@@ -120,23 +119,6 @@ impl KvScheduler {
             return Err(JsError::new(&format!("there is no node {}", ran.node)));
         }
         self.scheduler.absorb(ran, &mut outputs);
-        Ok(())
-    }
-
-    /// Sets what the link `from -> to` does with new messages: "up", "hold" or "drop".
-    #[wasm_bindgen(js_name = setLink)]
-    pub fn set_link(&mut self, from: usize, to: usize, state: &str) -> Result<(), JsError> {
-        let n = self.scheduler.nodes();
-        if from >= n || to >= n {
-            return Err(JsError::new(&format!("link {from} -> {to} does not exist: nodes are 0 to {}", n - 1)));
-        }
-        let state = match state {
-            "up" => LinkState::Up,
-            "hold" => LinkState::Hold,
-            "drop" => LinkState::Drop,
-            other => return Err(JsError::new(&format!("`{other}` is not a link state: use up, hold or drop"))),
-        };
-        self.scheduler.set_link(from, to, state);
         Ok(())
     }
 

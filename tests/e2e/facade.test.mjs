@@ -130,7 +130,6 @@ test('bad input to the exports throws a JS error with a message, and the module 
       misrouted: attempt(misrouted),
       zeroOps: attempt(() => benchStandard(0)),
       badNode: attempt(() => new KvNode(config, 9)),
-      badLink: attempt(() => new KvScheduler(config, 1).setLink(0, 1, 'sideways')),
       nanTime: attempt(() => new KvScheduler(config, 1).scheduleCommand(NaN, 0, 'get 5 ONE')),
     };
   }, EXAMPLE_CONFIG);

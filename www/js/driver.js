@@ -163,7 +163,7 @@ export class Driver {
     return this.scheduler.traceHash();
   }
 
-  /** The run as a ShiViz log (vector clocks); paste it into ShiViz with the README's regex. */
+  /** The run as a ShiViz log (vector clocks); parse it with the regular expression in docs/language.md. */
   shivizLog() {
     return this.scheduler.shivizLog();
   }

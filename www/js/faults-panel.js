@@ -1,5 +1,5 @@
 // The faults card and each node panel's fault controls. Every control builds one fault line
-// (README "Faults") and applies it with session.act, the one action path, so the action log,
+// (docs/language.md, "Fault lines") and applies it with session.act, the one action path, so the action log,
 // share links and time travel see it. A bad line shows the core's error as text next to the
 // control and changes nothing. What is active is the core's own report (driver.faults()), read
 // after every change, so the controls never disagree with the cluster.

@@ -151,7 +151,7 @@ export class Session {
 
   /**
    * Applies a script action now: `<node> <command>` or a fault line (`crash 2`, `cut 0-1`,
-   * `skew 1 -500`, …, see README "Faults"). Returns what the core returned, {request (null for a
+   * `skew 1 -500`, …, see docs/language.md, "Fault lines"). Returns what the core returned, {request (null for a
    * fault), line (canonical, as logged)}. Throws an Error naming the problem for a bad line;
    * nothing changes then (no fork either). `onScheduled(scheduled)` is called before the action
    * can run (run() waits for its result there).
