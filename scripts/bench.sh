@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks: prints figures, asserts nothing.
-#   1. native: kvsim bench (events/s with the trace off and on, beside a bare heap loop);
+#   1. native: kvsim bench (events/s with the trace off and on);
 #   2. browser (headless Chromium): wasm size, wasm events/s beside native, frame times with
 #      ~300 messages in flight (tests/e2e/bench.mjs).
 set -euo pipefail
