@@ -210,3 +210,38 @@ fn shiviz_writes_a_log_with_vector_clocks() {
     assert!(text.contains("lost (link cut)"));
     std::fs::remove_file(log).ok();
 }
+
+#[test]
+fn history_is_written_as_jepsen_edn() {
+    let path = temp_file("history.edn", "");
+    let out = kvsim(&[&["run"], &EXAMPLE[..], &["--history", path.to_str().unwrap()]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let history = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = history.lines().collect();
+    // Four operations (search is none), each invoked and completed.
+    assert_eq!(lines.len(), 8, "{history}");
+    assert_eq!(lines.iter().filter(|l| l.contains(":type :invoke")).count(), 4, "{history}");
+    assert!(lines.iter().all(|l| l.starts_with("{:process ") && l.ends_with('}')), "{history}");
+    // The stale read: n3's get at ONE completes with the old value after the update was ok.
+    let update_ok = lines.iter().position(|l| l.contains(":type :ok, :f :update")).expect("the update completes");
+    let stale = lines.iter().position(|l| l.contains(r#":type :ok, :f :get, :key "5", :value "hello""#));
+    assert!(stale.is_some_and(|s| s > update_ok), "{history}");
+
+    let crashed = temp_file("crash.kvs", "0 crash 2\n10 2 insert 5 v ALL\n20 0 insert 5 v ALL\n");
+    let out = kvsim(&[
+        "run",
+        "--config",
+        "examples/config.json",
+        "--script",
+        crashed.to_str().unwrap(),
+        "--history",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let history = std::fs::read_to_string(&path).unwrap();
+    assert!(history.contains(r#"{:process 2, :type :fail, :f :insert, :key "5""#), "typed on a down node: {history}");
+    assert!(
+        history.contains(r#"{:process 0, :type :info, :f :insert, :key "5""#),
+        "ALL without n2 (a replica of 5) fails but may have taken effect: {history}"
+    );
+}

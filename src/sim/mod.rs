@@ -1,11 +1,12 @@
 //! The simulated world around the nodes: the seeded [`network`], [`fault`]s, timed
 //! [`action`]s (commands and faults) read from [`script`]s and [`scenario`] files, the
-//! [`scheduler`] that orders every event, the [`trace`] it records, the [`workload`] generator,
+//! [`scheduler`] that orders every event, the [`trace`] and the client [`history`] it records, the [`workload`] generator,
 //! the [`shiviz`] export, and the headless loop ([`simulation`]) that composes nodes and
 //! scheduler.
 
 pub mod action;
 pub mod fault;
+pub mod history;
 pub mod network;
 pub mod scenario;
 pub mod scheduler;

@@ -6,6 +6,7 @@ use crate::model::outcome::ClientResult;
 use crate::model::types::{NodeId, Time};
 use crate::node::{Node, Output};
 use crate::sim::action::TimedAction;
+use crate::sim::history::History;
 use crate::sim::network::LinkState;
 use crate::sim::scheduler::{Ran, Scheduler};
 use crate::sim::trace::Trace;
@@ -121,6 +122,15 @@ impl Simulation {
 
     pub fn take_results(&mut self) -> std::vec::Drain<'_, ClientResult> {
         self.scheduler.take_results()
+    }
+
+    /// Records the history of client operations from now on (see [`History`]).
+    pub fn record_history(&mut self) {
+        self.scheduler.record_history();
+    }
+
+    pub fn history(&self) -> Option<&History> {
+        self.scheduler.history()
     }
 
     pub fn trace(&self) -> &Trace {

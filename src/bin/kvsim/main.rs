@@ -52,6 +52,10 @@ enum Mode {
         /// Also write the trace as a ShiViz log (vector clocks) to FILE.
         #[arg(long, value_name = "FILE")]
         shiviz: Option<PathBuf>,
+        /// Also write the history of client operations to FILE as a Jepsen EDN history, one map
+        /// per line (invocations and completions), for Knossos, Elle, porcupine or `kvsim check`.
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
     },
     /// Type commands into the cluster as in the original's terminals: `<node> <command>`,
     /// or `use N` and then plain commands.
@@ -79,8 +83,8 @@ enum Mode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Mode::Run { config, script, scenario, seed, json, trace, hash, shiviz } => {
-            let output = run::Output { json, trace, hash, shiviz };
+        Mode::Run { config, script, scenario, seed, json, trace, hash, shiviz, history } => {
+            let output = run::Output { json, trace, hash, shiviz, history };
             match (scenario, config, script) {
                 (Some(scenario), _, _) => run::run_scenario(&scenario, &output),
                 (None, Some(config), Some(script)) => {

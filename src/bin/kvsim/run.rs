@@ -14,6 +14,7 @@ pub struct Output {
     pub trace: bool,
     pub hash: bool,
     pub shiviz: Option<PathBuf>,
+    pub history: Option<PathBuf>,
 }
 
 pub fn run_script(config: &Config, script_path: &Path, seed: u64, output: &Output) -> Result<(), String> {
@@ -39,6 +40,9 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(
     for error in errors {
         writeln!(out, "{}", script_error_line(error, json)).map_err(fail)?;
     }
+    if output.history.is_some() {
+        sim.record_history();
+    }
     let mut traced = 0;
     loop {
         // Periodic background work (anti-entropy) never runs out: stop when only it is left.
@@ -61,6 +65,10 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(
         let line =
             if json { serde_json::json!({ "trace_hash": hash }).to_string() } else { format!("trace hash: {hash}") };
         writeln!(out, "{line}").map_err(fail)?;
+    }
+    if let (Some(path), Some(history)) = (&output.history, sim.history()) {
+        std::fs::write(path, history.to_edn())
+            .map_err(|e| format!("cannot write the history {}: {e}", path.display()))?;
     }
     if let Some(path) = &output.shiviz {
         std::fs::write(path, shiviz_log(sim.trace()))

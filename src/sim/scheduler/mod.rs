@@ -37,6 +37,7 @@ use crate::model::types::{NodeId, Time};
 use crate::node::{Input, Output, Timer};
 use crate::sim::action::{Action, TimedAction};
 use crate::sim::fault::Fault;
+use crate::sim::history::History;
 use crate::sim::network::{LinkState, Network};
 use crate::sim::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
 use crate::sim::trace::{SEND_DUPLICATE, SEND_RELEASED};
@@ -50,6 +51,8 @@ pub struct Scheduler {
     faults: FaultState,
     requests: RequestBook,
     trace: Trace,
+    /// The client operations, when asked for ([`Scheduler::record_history`]).
+    history: Option<History>,
     /// Events processed so far.
     processed: u64,
 }
@@ -63,8 +66,19 @@ impl Scheduler {
             faults: FaultState::new(config),
             requests: RequestBook::default(),
             trace: Trace::new(record_trace),
+            history: None,
             processed: 0,
         }
+    }
+
+    /// Records the history of client operations from now on (see [`History`]).
+    pub fn record_history(&mut self) {
+        self.history.get_or_insert_with(History::default);
+    }
+
+    /// The history of client operations, if it is recorded.
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_ref()
     }
 
     pub fn now(&self) -> Time {
@@ -210,11 +224,17 @@ impl Scheduler {
             ..TraceEvent::new(at, TraceKind::Command)
         });
         if self.faults.is_down(node) {
+            if let (Some(history), Ok(command)) = (&mut self.history, Command::parse(&text)) {
+                history.invoke(at, node, id, &command, true);
+            }
             self.push_result(node, Some(id), text, Outcome::Failed { error: format!("node {node} is down") });
             return Task::new(at, node, Work::Done);
         }
         match Command::parse(&text) {
             Ok(command) => {
+                if let Some(history) = &mut self.history {
+                    history.invoke(at, node, id, &command, false);
+                }
                 let closes = if command == Command::ShowAll { Closes::Request(id) } else { Closes::Nothing };
                 self.requests.open(id, node, text);
                 Task { closes, ..Task::new(at, node, Work::Input(Input::Client { id, command })) }
@@ -405,6 +425,9 @@ impl Scheduler {
             text: Some(outcome.describe()),
             ..TraceEvent::new(time, TraceKind::Reply)
         });
+        if let (Some(history), Some(id)) = (&mut self.history, request) {
+            history.complete(time, id, &outcome);
+        }
         self.requests.push_result(ClientResult { time, node, request, command, outcome });
     }
 

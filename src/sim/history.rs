@@ -1,0 +1,268 @@
+//! The history of client operations, as Jepsen records one: each `get`, `insert`, `update` and
+//! `delete` typed on a node (its *process*) is invoked at one moment and completes at a later one
+//! with `ok`, `fail` (it certainly had no effect) or `info` (it may or may not have taken
+//! effect). Checkers read it (`kvsim run --history` writes it as EDN, one map per line).
+//!
+//! What counts as `fail`: a get that did not reach its level (reads change nothing), and any
+//! operation typed on a node that was down. A write that did not reach its level, timed out, or
+//! was abandoned by a crash is `info`: some replicas may hold it. An update that failed with "key
+//! not found" is `info` too, since replicas that held the key applied it (docs/semantics.md).
+//! `show-all` and `search`, which name no single register, and lines that do not parse, are not
+//! operations.
+
+use crate::model::command::{Command, Level};
+use crate::model::message::RequestId;
+use crate::model::outcome::Outcome;
+use crate::model::types::{Key, NodeId, Time, Value, Version};
+use rustc_hash::FxHashMap;
+use std::fmt::Write as _;
+
+/// What an operation does (Jepsen's `:f`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    Get,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl Function {
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Get => "get",
+            Function::Insert => "insert",
+            Function::Update => "update",
+            Function::Delete => "delete",
+        }
+    }
+}
+
+/// How an operation completed (Jepsen's `:type` of its completion).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Completion {
+    Ok,
+    Fail,
+    Info,
+}
+
+impl Completion {
+    pub fn name(self) -> &'static str {
+        match self {
+            Completion::Ok => "ok",
+            Completion::Fail => "fail",
+            Completion::Info => "info",
+        }
+    }
+}
+
+/// One client operation, from its invocation to its completion (if it has completed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operation {
+    /// The node the command was typed on.
+    pub process: NodeId,
+    pub request: RequestId,
+    pub function: Function,
+    pub key: Key,
+    pub level: Level,
+    /// The value written (insert, update), or, once an ok get completed, the value it read
+    /// (`None`: not found).
+    pub value: Option<Value>,
+    pub invoked: Time,
+    /// When and how it completed; `None` while it is still running.
+    pub completed: Option<(Time, Completion)>,
+    /// The version an ok operation read or wrote.
+    pub version: Option<Version>,
+    /// Why it failed, for `fail` and `info`.
+    pub error: Option<String>,
+}
+
+/// The operations of a run, in order of invocation, and its lines in the order they happened.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    operations: Vec<Operation>,
+    /// Index of each operation still running, by request.
+    running: FxHashMap<RequestId, usize>,
+    /// `(operation, is_completion)` in the order they happened.
+    lines: Vec<(usize, bool)>,
+}
+
+impl History {
+    /// Records a command typed on `process` at `at`; those that are not operations are ignored.
+    /// A command typed on a node that is down completes at once with `fail`.
+    pub fn invoke(&mut self, at: Time, process: NodeId, request: RequestId, command: &Command, node_down: bool) {
+        let (function, key, value, level) = match command {
+            Command::Get { key, level } => (Function::Get, key, None, level),
+            Command::Insert { key, value, level } => (Function::Insert, key, Some(value.clone()), level),
+            Command::Update { key, value, level } => (Function::Update, key, Some(value.clone()), level),
+            Command::Delete { key, level } => (Function::Delete, key, None, level),
+            Command::ShowAll | Command::Search { .. } => return,
+        };
+        let index = self.operations.len();
+        self.operations.push(Operation {
+            process,
+            request,
+            function,
+            key: key.clone(),
+            level: *level,
+            value,
+            invoked: at,
+            completed: None,
+            version: None,
+            error: None,
+        });
+        self.lines.push((index, false));
+        if node_down {
+            self.finish(index, at, Completion::Fail, None, Some(format!("node {process} is down")));
+        } else {
+            self.running.insert(request, index);
+        }
+    }
+
+    /// Completes request `request`'s operation with the first result its client got; later
+    /// results (a get's repair report) and requests that are not operations are ignored.
+    pub fn complete(&mut self, at: Time, request: RequestId, outcome: &Outcome) {
+        let Some(index) = self.running.remove(&request) else { return };
+        let is_read = self.operations[index].function == Function::Get;
+        match outcome {
+            Outcome::Value { entry, .. } => {
+                let op = &mut self.operations[index];
+                op.value = entry.as_ref().and_then(|e| e.value.clone());
+                self.finish(index, at, Completion::Ok, entry.as_ref().map(|e| e.version), None);
+            }
+            Outcome::Written { entry, .. } => self.finish(index, at, Completion::Ok, Some(entry.version), None),
+            Outcome::Failed { error } => {
+                let completion = if is_read { Completion::Fail } else { Completion::Info };
+                self.finish(index, at, completion, None, Some(error.clone()));
+            }
+            // A get reports its repair after its value; the other outcomes answer no operation.
+            Outcome::Repaired { .. } | Outcome::Searched { .. } | Outcome::Listed { .. } => {}
+        }
+    }
+
+    fn finish(
+        &mut self,
+        index: usize,
+        at: Time,
+        completion: Completion,
+        version: Option<Version>,
+        error: Option<String>,
+    ) {
+        let op = &mut self.operations[index];
+        op.completed = Some((at, completion));
+        op.version = version;
+        op.error = error;
+        self.lines.push((index, true));
+    }
+
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+
+    /// The history as Jepsen EDN, one map per line in the order things happened: an `:invoke`
+    /// line per operation and, once it completed, its `:ok`, `:fail` or `:info` line. Times are
+    /// virtual microseconds; `:level`, `:version` and `:error` are ours (readers ignore keys they
+    /// do not know). Operations still running have no completion line: checkers read them as
+    /// `info`.
+    pub fn to_edn(&self) -> String {
+        let mut out = String::new();
+        for &(index, is_completion) in &self.lines {
+            let op = &self.operations[index];
+            let (kind, time) = match (is_completion, op.completed) {
+                (true, Some((at, completion))) => (completion.name(), at),
+                _ => ("invoke", op.invoked),
+            };
+            // A get asks with no value; its completion carries what it read.
+            let value = if op.function == Function::Get && !is_completion { None } else { op.value.as_deref() };
+            let _ = write!(
+                out,
+                "{{:process {}, :type :{kind}, :f :{}, :key {}, :value {}, :time {time}, :level :{}",
+                op.process,
+                op.function.name(),
+                edn_string(&op.key),
+                value.map_or_else(|| "nil".to_string(), edn_string),
+                op.level.to_string().to_lowercase(),
+            );
+            if is_completion {
+                if let Some(version) = op.version {
+                    let _ = write!(out, ", :version {}", edn_string(&version.to_string()));
+                }
+                if let Some(error) = &op.error {
+                    let _ = write!(out, ", :error {}", edn_string(error));
+                }
+            }
+            out.push_str("}\n");
+        }
+        out
+    }
+}
+
+/// `text` as an EDN string literal.
+fn edn_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::types::Entry;
+    use std::rc::Rc;
+
+    fn command(line: &str) -> Command {
+        Command::parse(line).unwrap()
+    }
+
+    fn written(timestamp: i64) -> Outcome {
+        let entry = Entry { value: Some(Rc::from("v")), version: Version { timestamp, node: 0 } };
+        Outcome::Written { key: Rc::from("k"), op: crate::model::outcome::WriteOp::Insert, entry, acked_by: vec![0] }
+    }
+
+    #[test]
+    fn operations_complete_with_jepsen_types_and_print_as_edn() {
+        let mut h = History::default();
+        h.invoke(10, 2, 0, &command("insert k v QUORUM"), false);
+        h.invoke(12, 1, 1, &command("get k ONE"), false);
+        h.invoke(13, 3, 2, &command("show-all"), false);
+        h.invoke(14, 3, 3, &command("delete k"), true);
+        h.complete(20, 0, &written(10));
+        h.complete(21, 1, &Outcome::Failed { error: "get k ONE failed: timeout".into() });
+        h.complete(22, 1, &written(11)); // a second result: ignored
+        let types: Vec<_> = h.operations().iter().map(|op| op.completed.map(|(_, c)| c)).collect();
+        assert_eq!(types, [Some(Completion::Ok), Some(Completion::Fail), Some(Completion::Fail)]);
+        let edn = h.to_edn();
+        let lines: Vec<&str> = edn.lines().collect();
+        assert_eq!(lines.len(), 6, "{edn}");
+        assert_eq!(
+            lines[0],
+            r#"{:process 2, :type :invoke, :f :insert, :key "k", :value "v", :time 10, :level :quorum}"#
+        );
+        assert_eq!(lines[1], r#"{:process 1, :type :invoke, :f :get, :key "k", :value nil, :time 12, :level :one}"#);
+        assert!(lines[3].contains(":type :fail") && lines[3].contains(r#":error "node 3 is down""#), "{}", lines[3]);
+        assert!(lines[4].contains(":type :ok") && lines[4].contains(r#":version "0.000010@n0""#), "{}", lines[4]);
+    }
+
+    #[test]
+    fn a_failed_write_may_have_taken_effect() {
+        let mut h = History::default();
+        h.invoke(0, 0, 7, &command("update k v ALL"), false);
+        h.complete(5, 7, &Outcome::Failed { error: "update k ALL failed".into() });
+        assert_eq!(h.operations()[0].completed, Some((5, Completion::Info)));
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        assert_eq!(edn_string(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+}
