@@ -1,8 +1,9 @@
 //! A Dynamo-style replicated key-value store as a deterministic, sans-IO core.
 //!
 //! The course project's servers become pure state machines ([`node::Node`]) that take
-//! `(now, input)` and return outputs; a discrete-event [`sim::Simulation`] composes them with a
-//! seeded [`network::Network`]. The same code runs natively (the `kvsim` runner, tests,
+//! `(now, input)` and return outputs; a discrete-event [`Simulation`] composes them with a
+//! seeded [`sim::network::Network`]. The floors of the crate, and the rule between them, are in
+//! `docs/design.md`. The same code runs natively (the `kvsim` runner, tests,
 //! benchmarks) and in WebAssembly (the browser playground).
 //!
 //! The core reads no clock and no global randomness: a run is a function of

@@ -108,7 +108,7 @@ fn a_crashed_node_refuses_commands_and_abandons_what_it_coordinated() {
     assert_eq!(drops(&sim, DROP_NODE_DOWN).len(), 3);
     assert_eq!(results_of(&sim, write).len(), 1, "no answer after the crash");
     assert!(sim.trace().events().all(|e| e.kind != TraceKind::Timeout), "its deadline was discarded");
-    assert_eq!(sim.scheduler().down_nodes(), [3]);
+    assert_eq!(sim.scheduler().faults().down, [3]);
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn restart_keeps_or_loses_the_store_and_read_repair_refills_it() {
         at(&mut sim, &format!("6000 restart 1 {}", if keep { "keep" } else { "lose" }));
         sim.run_until(6 * S);
         assert_eq!(entry(&sim, 1, &k).is_some(), keep, "keep = {keep}");
-        assert!(sim.scheduler().down_nodes().is_empty());
+        assert!(sim.scheduler().faults().down.is_empty());
 
         let read = request(&mut sim, &format!("7000 3 get {k} ALL"));
         sim.run_until_quiet();

@@ -43,8 +43,45 @@ fn read_tree(dir: &Path, root: &Path, files: &mut Vec<File>) {
     }
 }
 
+/// The text without `//` comments (those inside string literals are kept) and without the
+/// contents of string literals, so neither can hide or fake a path.
 fn strip_comments(text: &str) -> String {
-    text.lines().map(|line| line.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n")
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped, mut in_comment) = (false, false, false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_comment {
+            if c == '\n' {
+                in_comment = false;
+                out.push(c);
+            }
+        } else if in_string {
+            if c == '"' && !escaped {
+                in_string = false;
+                out.push(c);
+            }
+            escaped = c == '\\' && !escaped;
+        } else if c == '/' && chars.peek() == Some(&'/') {
+            in_comment = true;
+        } else if c == '\'' {
+            // A char literal (`'"'`, `'\\n'`) is dropped; a lifetime (`'a`) is kept.
+            let mut ahead = chars.clone();
+            let literal = match ahead.next() {
+                Some('\\') => ahead.position(|c| c == '\'').is_some(),
+                Some(_) => ahead.next() == Some('\''),
+                None => false,
+            };
+            if literal {
+                chars = ahead;
+            } else {
+                out.push(c);
+            }
+        } else {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Expands one `use` tree (`a::{b, c::{d, e}}`, `a::b as c`, `a::*`) into its paths.
@@ -85,51 +122,85 @@ fn is_ident(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Every path a file names: its `use` trees, and `crate::`/`super::` paths written inline. In an
-/// inline module (`mod tests { ... }`, always last in our files) `super` is the file itself.
-fn paths_in(text: &str) -> Vec<Vec<String>> {
-    let inline = text.match_indices("mod ").find(|(at, _)| {
-        let rest = &text[at + 4..];
-        let name_end = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len());
-        name_end > 0 && rest[name_end..].trim_start().starts_with('{')
-    });
-    let Some((at, _)) = inline else { return paths_in_module(text) };
-    let mut paths = paths_in_module(&text[..at]);
-    for mut path in paths_in_module(&text[at..]) {
-        if path.first().is_some_and(|s| s == "super") {
-            path[0] = "self".into();
-        }
-        paths.push(path);
-    }
-    paths
-}
-
-fn paths_in_module(text: &str) -> Vec<Vec<String>> {
-    let mut paths = Vec::new();
-    let mut rest = String::new();
-    for statement in text.split_inclusive(';') {
-        let trimmed = statement.trim_start();
-        let body = ["use ", "pub use ", "pub(crate) use ", "pub(super) use "].iter().find_map(|p| {
-            let at = trimmed.rfind(p)?;
-            let before = trimmed[..at].trim_end();
-            (before.is_empty() || before.ends_with(['{', '}', ']', ';'])).then(|| &trimmed[at + p.len()..])
-        });
-        match body {
-            Some(tree) => paths.extend(expand(tree.trim_end_matches(';'))),
-            None => rest.push_str(statement),
-        }
-    }
-    for anchor in ["crate::", "super::"] {
-        for (at, _) in rest.match_indices(anchor) {
+/// Every path a file names: its `use` trees, and paths written inline that start with `crate::`,
+/// `super::`, `self::` or a child module's name. Inside an inline module (`mod tests { ... }`)
+/// `super` is the file itself.
+fn paths_in(text: &str, children: &BTreeSet<String>) -> Vec<Vec<String>> {
+    let inline = inline_modules(text);
+    let (uses, rest) = split_uses(text);
+    let mut found: Vec<(usize, Vec<String>)> =
+        uses.into_iter().flat_map(|(at, tree)| expand(tree).into_iter().map(move |p| (at, p))).collect();
+    let anchors = ["crate", "super", "self"].into_iter().map(String::from).chain(children.iter().cloned());
+    for anchor in anchors {
+        for (at, _) in rest.match_indices(&format!("{anchor}::")) {
             if rest[..at].chars().next_back().is_some_and(|c| is_ident(c) || c == ':') {
                 continue;
             }
             let tail = &rest[at..];
             let end = tail.find(|c: char| !(is_ident(c) || c == ':')).unwrap_or(tail.len());
-            paths.push(tail[..end].split("::").filter(|s| !s.is_empty()).map(String::from).collect());
+            found.push((at, tail[..end].split("::").filter(|s| !s.is_empty()).map(String::from).collect()));
         }
     }
-    paths
+    found
+        .into_iter()
+        .map(|(at, mut path)| {
+            if inline.iter().any(|r| r.contains(&at)) && path.first().is_some_and(|s| s == "super") {
+                path[0] = "self".into();
+            }
+            path
+        })
+        .collect()
+}
+
+/// The `use` trees of a text with their offsets, and the rest of the text with each `use`
+/// statement blanked out (offsets kept).
+fn split_uses(text: &str) -> (Vec<(usize, &str)>, String) {
+    let mut uses = Vec::new();
+    let mut rest = text.to_string();
+    for (at, _) in text.match_indices("use ") {
+        if text[..at].chars().next_back().is_some_and(is_ident) {
+            continue;
+        }
+        let before = text[..at].trim_end();
+        let before = ["pub(crate)", "pub(super)", "pub"].iter().find_map(|v| before.strip_suffix(v)).unwrap_or(before);
+        if !(before.trim_end().is_empty() || before.trim_end().ends_with(['{', '}', ']', ';'])) {
+            continue;
+        }
+        let end = text[at..].find(';').map_or(text.len(), |e| at + e);
+        uses.push((at, &text[at + 4..end]));
+        rest.replace_range(at..end, &" ".repeat(end - at));
+    }
+    (uses, rest)
+}
+
+/// The byte ranges of the bodies of inline modules (`mod name { ... }`).
+fn inline_modules(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    for (at, _) in text.match_indices("mod ") {
+        if text[..at].chars().next_back().is_some_and(is_ident) {
+            continue;
+        }
+        let rest = &text[at + 4..];
+        let name_end = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len());
+        let after = rest[name_end..].trim_start();
+        if name_end == 0 || !after.starts_with('{') {
+            continue;
+        }
+        let open = text.len() - after.len();
+        let mut depth = 0;
+        for (i, c) in text[open..].char_indices() {
+            depth += match c {
+                '{' => 1,
+                '}' => -1,
+                _ => 0,
+            };
+            if depth == 0 {
+                ranges.push(open..open + i);
+                break;
+            }
+        }
+    }
+    ranges
 }
 
 /// The module a path leads to, from the crate root: `None` for paths outside the crate.
@@ -167,7 +238,7 @@ fn graph() -> BTreeMap<Vec<String>, BTreeMap<Vec<String>, String>> {
             .map(|m| m.last().unwrap().clone())
             .collect();
         let targets: &mut BTreeMap<_, _> = edges.entry(file.module.clone()).or_default();
-        for path in paths_in(&file.text) {
+        for path in paths_in(&file.text, &children) {
             let Some(target) = absolute(file, &children, &path) else { continue };
             // The longest prefix that is a file; the crate root itself only re-exports.
             let found = (1..=target.len()).rev().map(|k| target[..k].to_vec()).find(|m| modules.contains(m));
@@ -195,7 +266,10 @@ fn name(module: &[String]) -> String {
 fn no_file_imports_from_a_floor_above_its_own_or_from_the_crate_root() {
     let mut wrong = Vec::new();
     for (from, targets) in graph() {
-        let Some(own) = floor(&from) else { continue };
+        let Some(own) = floor(&from) else {
+            wrong.push(format!("{} is on no floor: add it to FLOORS here and to docs/design.md", name(&from)));
+            continue;
+        };
         for (to, written) in targets {
             match floor(&to) {
                 Some(theirs) if theirs > own => {
@@ -251,10 +325,28 @@ fn find_loops(graph: &Graph) -> Vec<Vec<Vec<String>>> {
 
 #[test]
 fn the_reader_expands_use_trees_and_finds_loops() {
-    let text = "use crate::a::{b, c::{d, E as F}, self};\nfn f() { super::g::h(); x::crate::y(); }\n\
-        mod tests { use super::*; }";
-    let joined: Vec<String> = paths_in(text).iter().map(|p| p.join("::")).collect();
-    assert_eq!(joined, ["crate::a::b", "crate::a::c::d", "crate::a::c::E", "crate::a", "super::g::h", "self::*"]);
+    let text = strip_comments(
+        "use crate::a::{b, c::{d, E as F}, self};\nfn f() { super::g::h(); x::crate::y(); } // crate::not\n\
+         fn g() -> &'static str { let q = '\"'; \"crate::in_a_string // still\" }\n\
+         fn h(_: crate::k::L) { use crate::m::N; child::run(); }\n\
+         mod tests { use super::*; }\nfn i() { super::j::k(); }",
+    );
+    let children: BTreeSet<String> = ["child".to_string()].into();
+    let mut joined: Vec<String> = paths_in(&text, &children).iter().map(|p| p.join("::")).collect();
+    joined.sort();
+    let expected = [
+        "child::run",
+        "crate::a",
+        "crate::a::b",
+        "crate::a::c::E",
+        "crate::a::c::d",
+        "crate::k::L",
+        "crate::m::N",
+        "self::*",
+        "super::g::h",
+        "super::j::k",
+    ];
+    assert_eq!(joined, expected);
     let m = |s: &str| vec![s.to_string()];
     let graph: Graph = [(m("a"), vec![m("b")]), (m("b"), vec![m("c")]), (m("c"), vec![m("a")]), (m("d"), vec![m("a")])]
         .into_iter()

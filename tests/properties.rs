@@ -182,7 +182,7 @@ fn run_with_faults(c: &Cluster, steps: &[Step], faults: &[FaultSpec], lose_store
 fn heal_and_read_all(sim: &mut Simulation, n: usize, reader: usize) -> Vec<RequestId> {
     let now_ms = sim.now() / 1000 + 1;
     let mut lines: Vec<String> = ["heal", "loss * 0", "dup * 0", "delay * 0", "jitter * 0"].map(String::from).to_vec();
-    lines.extend(sim.scheduler().down_nodes().into_iter().map(|node| format!("restart {node} keep")));
+    lines.extend(sim.scheduler().faults().down.into_iter().map(|node| format!("restart {node} keep")));
     for line in lines {
         sim.schedule_action(TimedAction::parse(&format!("{now_ms} {line}"), n).unwrap()).unwrap();
     }

@@ -102,7 +102,7 @@ fn run(case: &Case) -> (Simulation, Vec<(RequestId, usize)>) {
     }
     sim.run_until(HEAL);
     fault(&mut sim, n, HEAL / MS, "heal");
-    for node in sim.scheduler().down_nodes() {
+    for node in sim.scheduler().faults().down {
         fault(&mut sim, n, HEAL / MS, &format!("restart {node} keep"));
     }
     sim.run_until_quiet();

@@ -299,6 +299,13 @@ fn bad_arguments_are_errors_and_the_module_keeps_working() {
     let outputs: Outputs = ok(big_nodes[3].handle(task), "handle");
     assert_eq!(outputs.node(), 3);
     err(small.absorb(outputs), "outputs of n3 absorbed by a 2-node scheduler");
+    // Outputs of a node the small cluster has, sending to one it has not.
+    ok(big.schedule_command(0.0, 1, "get 5 ALL"), "scheduleCommand");
+    let task = big.pop().unwrap();
+    let outputs: Outputs = ok(big_nodes[1].handle(task), "handle");
+    assert_eq!(outputs.node(), 1);
+    let e = err(small.absorb(outputs), "reads to n2 and n3 absorbed by a 2-node scheduler");
+    assert!(e.contains("no node 2") || e.contains("no node 3"), "{e}");
 
     // Commands that do not parse are answered with an error result, not an exception.
     let two = r#"{"addresses": ["a", "b"], "avg_delays": [[0, 1], [1, 0]]}"#;

@@ -84,6 +84,7 @@ impl Coordinator {
         let pending = match command {
             Command::ShowAll => {
                 out.push(Output::Reply { id, outcome: Outcome::Listed { entries: store.sorted() } });
+                out.push(Output::Finished { id });
                 return;
             }
             Command::Get { key, level } => {

@@ -53,8 +53,9 @@ pub enum Output {
         at: Time,
         timer: Timer,
     },
-    /// Request `id` finished before its deadline: no more results will come, and its
-    /// `RequestTimeout` timer is moot (the only timer a node ever takes back).
+    /// Request `id` finished before its deadline (show-all at once): no more results will come,
+    /// and its `RequestTimeout` timer, if it set one, is moot (the only timer a node ever takes
+    /// back).
     Finished {
         id: RequestId,
     },

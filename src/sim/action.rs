@@ -36,7 +36,14 @@ impl Action {
         })?;
         let command = rest.trim();
         if command.is_empty() {
-            return Err("no command after the node number (expected `<time_ms> <node> <command>`)".into());
+            return Err("no command after the node number (expected `<node> <command>`, e.g. `0 get 5 ONE`)".into());
+        }
+        // A script holds one action per line: a line break would smuggle in another action.
+        if let Some(c) = command.chars().find(|c| c.is_control()) {
+            return Err(format!(
+                "the command contains the control character U+{:04X}: type one command per line",
+                c as u32
+            ));
         }
         Ok(Action::Command { node, command: command.to_string() })
     }
@@ -99,5 +106,13 @@ mod tests {
         assert!(e.contains("`explode` is not a node number") && e.contains("crash, restart"), "{e}");
         let e = Action::parse("7 get 5 ONE", 4).unwrap_err();
         assert!(e.contains("there is no node 7") && !e.contains("crash"), "{e}");
+    }
+
+    #[test]
+    fn an_action_is_one_line() {
+        let e = Action::parse("0 get 5 ONE\n1 crash 2", 4).unwrap_err();
+        assert!(e.contains("U+000A") && e.contains("one command per line"), "{e}");
+        let e = Action::parse("0   ", 4).unwrap_err();
+        assert!(e.contains("no command after the node number"), "{e}");
     }
 }

@@ -72,7 +72,7 @@ impl Simulation {
     }
 
     /// Whether nothing is left to do but periodic timers (see [`Scheduler::is_quiet`]).
-    pub fn is_quiet(&mut self) -> bool {
+    pub fn is_quiet(&self) -> bool {
         self.scheduler.is_quiet()
     }
 

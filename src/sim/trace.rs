@@ -126,7 +126,7 @@ impl TraceEvent {
 const CHUNK: usize = 1024;
 
 /// The recorded events of a run; recording can be switched off for benchmarks. Stored as sealed
-/// chunks of [`CHUNK`] events, shared between clones, and a tail: a clone (the page's checkpoints
+/// chunks of `CHUNK` events, shared between clones, and a tail: a clone (the page's checkpoints
 /// copy the scheduler every 200 steps) costs one pointer per chunk and at most a chunk of events,
 /// not the whole trace again.
 #[derive(Clone, Debug, Default)]

@@ -1,7 +1,7 @@
 //! The WebAssembly facade: the only part of the crate the page sees.
 //!
-//! The page creates one [`KvNode`] per server and one [`KvScheduler`]; it pops the next input
-//! from the scheduler, hands it to the receiving node, and hands the node's outputs back to the
+//! The page creates one [`KvNode`] per server and one [`KvScheduler`]; it pops the next [`Task`]
+//! from the scheduler, hands it to its node, and hands the node's [`Outputs`] back to the
 //! scheduler. A [`Pacer`] (a gloo timer) wakes the page when the next message is due, so every
 //! message crosses the JS event loop with the delay drawn for its link. Views cross the boundary
 //! as plain JSON-compatible objects. Every call that takes input from the page returns a

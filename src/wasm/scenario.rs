@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 /// A scenario file (pretty JSON) from the page's config text, seed and script lines
 /// (`<time_ms> <action>`), and optionally the moment viewed (`time_ms`), checked as strictly as
-/// `runScenario` checks one.
+/// `parseScenario` and `kvsim run --scenario` check one.
 #[wasm_bindgen(js_name = scenarioJson)]
 pub fn scenario_json(
     config_json: &str,

@@ -4,6 +4,7 @@ use super::convert::{seed_from_js, time_from_js, to_js};
 use super::json::parse_config;
 use super::task::{Outputs, Task};
 use crate::model::message::RequestId;
+use crate::node::Output;
 use crate::sim::action::{Action, TimedAction};
 use crate::sim::scheduler::Scheduler;
 use crate::sim::shiviz::shiviz_log;
@@ -95,7 +96,7 @@ impl KvScheduler {
 
     /// Whether nothing is left but periodic background work (anti-entropy), which never ends.
     #[wasm_bindgen(getter, js_name = isQuiet)]
-    pub fn is_quiet(&mut self) -> bool {
+    pub fn is_quiet(&self) -> bool {
         self.scheduler.is_quiet()
     }
 
@@ -115,8 +116,15 @@ impl KvScheduler {
     /// records its replies and timers.
     pub fn absorb(&mut self, outputs: Outputs) -> Result<(), JsError> {
         let Outputs { ran, mut outputs } = outputs;
-        if ran.node >= self.scheduler.nodes() {
-            return Err(JsError::new(&format!("there is no node {}", ran.node)));
+        let n = self.scheduler.nodes();
+        let stranger = outputs.iter().find_map(|o| match o {
+            Output::Send { to, .. } if *to >= n => Some(*to),
+            _ => None,
+        });
+        if let Some(node) = stranger.or((ran.node >= n).then_some(ran.node)) {
+            return Err(JsError::new(&format!(
+                "there is no node {node} in this cluster of {n}: these outputs come from another cluster"
+            )));
         }
         self.scheduler.absorb(ran, &mut outputs);
         Ok(())

@@ -1,5 +1,5 @@
-//! The discrete-event scheduler: the virtual clock, the [`queue`] of everything due, the seeded
-//! network, the [`faults`] state, the [`requests`] book and the trace. Each fault is traced as a
+//! The discrete-event scheduler: the virtual clock, the queue of everything due (`queue.rs`), the
+//! seeded network, the fault state (`faults.rs`), the request book (`requests.rs`) and the trace. Each fault is traced as a
 //! `fault` event with its canonical line, followed by what it caused (messages dropped, requests
 //! abandoned).
 //!
@@ -27,7 +27,6 @@ pub use task::{Ran, Task, Work};
 use faults::{partition_links, FaultState, Held};
 use queue::{Pending, PendingAction, Queue, Source};
 use requests::RequestBook;
-use task::Closes;
 
 use crate::model::command::Command;
 use crate::model::config::Config;
@@ -132,7 +131,7 @@ impl Scheduler {
 
     /// The next task of the last event's node changes, if any: what [`Scheduler::pop`] hands
     /// out first, for a driver that finishes an event before anything else.
-    pub fn pop_directive(&mut self) -> Option<Task> {
+    pub(crate) fn pop_directive(&mut self) -> Option<Task> {
         self.faults.next_directive()
     }
 
@@ -157,7 +156,7 @@ impl Scheduler {
     /// Whether nothing is left to do but background work: no action waiting, no message in
     /// flight but anti-entropy's, and no timer but periodic ones (anti-entropy rounds), which
     /// never run out.
-    pub fn is_quiet(&mut self) -> bool {
+    pub fn is_quiet(&self) -> bool {
         let requests = &self.requests;
         !self.has_directives() && self.queue.is_quiet(|timer| Self::is_live(requests, timer))
     }
@@ -197,7 +196,7 @@ impl Scheduler {
                 let t = self.queue.pop_timer()?;
                 let mut task = Task::new(due, t.node, Work::Input(Input::Timer(t.timer)));
                 if let Timer::RequestTimeout { id } = t.timer {
-                    task.closes = Closes::Deadline(id);
+                    task.expires = Some(id);
                 }
                 Some(task)
             }
@@ -235,9 +234,8 @@ impl Scheduler {
                 if let Some(history) = &mut self.history {
                     history.invoke(at, node, id, &command, false);
                 }
-                let closes = if command == Command::ShowAll { Closes::Request(id) } else { Closes::Nothing };
                 self.requests.open(id, node, text);
-                Task { closes, ..Task::new(at, node, Work::Input(Input::Client { id, command })) }
+                Task::new(at, node, Work::Input(Input::Client { id, command }))
             }
             Err(e) => {
                 self.push_result(node, Some(id), text, Outcome::Failed { error: e.to_string() });
@@ -249,7 +247,7 @@ impl Scheduler {
     /// Takes the outputs a node produced for the task that gave `ran`.
     pub fn absorb(&mut self, ran: Ran, outputs: &mut Vec<Output>) {
         let (node, now) = (ran.node, self.now);
-        if let (Closes::Deadline(id), false) = (ran.closes, outputs.is_empty()) {
+        if let (Some(id), false) = (ran.expires, outputs.is_empty()) {
             self.trace.record(|| TraceEvent {
                 node: Some(node),
                 request: Some(id),
@@ -276,7 +274,7 @@ impl Scheduler {
                 }),
             }
         }
-        if let Closes::Request(id) | Closes::Deadline(id) = ran.closes {
+        if let Some(id) = ran.expires {
             self.requests.close(id);
         }
     }
@@ -310,11 +308,6 @@ impl Scheduler {
             text: Some(reason.into()),
             ..TraceEvent::message(now, TraceKind::Drop, from, to, msg, sent, None)
         });
-    }
-
-    /// The nodes that are down, in order.
-    pub fn down_nodes(&self) -> Vec<NodeId> {
-        self.faults.down_nodes()
     }
 
     /// The fault state now: down nodes, faulty links, clock skews and the repair switches.

@@ -12,8 +12,8 @@ pub struct Task {
     pub time: Time,
     pub node: NodeId,
     pub work: Work,
-    /// What the scheduler closes once this task's outputs are absorbed.
-    pub(super) closes: Closes,
+    /// The request whose deadline this task is: it closes once the outputs are absorbed.
+    pub(super) expires: Option<RequestId>,
 }
 
 #[derive(Clone, Debug)]
@@ -35,34 +35,24 @@ pub enum Work {
     SetAntiEntropy(Option<Time>),
 }
 
-/// A request that ends with a task, whatever the node answers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) enum Closes {
-    #[default]
-    Nothing,
-    /// A request answered in one go (`show-all`).
-    Request(RequestId),
-    /// The request's deadline passed; a timeout that did something is traced.
-    Deadline(RequestId),
-}
-
-/// A task that ran: whose outputs the scheduler absorbs next, and what it closes then.
+/// A task that ran: whose outputs the scheduler absorbs next, and the request whose deadline it
+/// was, if any.
 #[derive(Clone, Copy, Debug)]
 pub struct Ran {
     pub node: NodeId,
-    pub(super) closes: Closes,
+    pub(super) expires: Option<RequestId>,
 }
 
 impl Ran {
     /// The outputs of [`Node::start`], which no task asked for.
     pub fn start(node: NodeId) -> Ran {
-        Ran { node, closes: Closes::Nothing }
+        Ran { node, expires: None }
     }
 }
 
 impl Task {
     pub(super) fn new(time: Time, node: NodeId, work: Work) -> Task {
-        Task { time, node, work, closes: Closes::Nothing }
+        Task { time, node, work, expires: None }
     }
 
     /// Has `node` (the node the task is for) do the task, appending its outputs to `out`. The
@@ -77,6 +67,6 @@ impl Task {
             Work::SetHintedHandoff(on) => node.set_hinted_handoff(on),
             Work::SetAntiEntropy(period) => node.set_anti_entropy(self.time, period, out),
         }
-        Ran { node: self.node, closes: self.closes }
+        Ran { node: self.node, expires: self.expires }
     }
 }

@@ -5,10 +5,11 @@ use crate::node::Node;
 const CONFIG: &str = r#"{"addresses": ["a", "b", "c"], "avg_delays": [[0, 1, 1], [1, 0, 1], [1, 1, 0]],
     "delay_distribution": "constant"}"#;
 
-/// Runs the scheduler with real nodes until quiet.
+/// Runs the scheduler with real nodes until nothing is left but periodic work (anti-entropy).
 fn drive(s: &mut Scheduler, nodes: &mut [Node]) {
     let mut out = Vec::new();
-    while let Some(task) = s.pop() {
+    while !s.is_quiet() {
+        let Some(task) = s.pop() else { break };
         let node = &mut nodes[task.node];
         let ran = task.run_on(node, &mut out);
         s.absorb(ran, &mut out);
@@ -69,4 +70,26 @@ fn a_bad_command_gets_an_error_result_and_the_next_event_runs() {
     drive(&mut s, &mut nodes);
     let ok: Vec<_> = s.results().iter().map(|r| r.outcome.is_ok()).collect();
     assert_eq!(ok, vec![false, true]);
+}
+
+#[test]
+fn the_fault_state_is_reported_whole() {
+    let (mut s, mut nodes) = cluster();
+    for line in ["crash 2", "skew 1 -1500", "hints on", "anti-entropy 2000", "cut 0>1", "loss 1-2 0.5"] {
+        s.schedule(TimedAction::parse(&format!("0 {line}"), 3).unwrap()).unwrap();
+    }
+    drive(&mut s, &mut nodes);
+    let report = s.faults();
+    assert_eq!(report.down, [2]);
+    assert_eq!(report.clock_skew_us, [0, -1_500_000, 0]);
+    assert!(report.hinted_handoff);
+    assert_eq!(report.anti_entropy_period_us, Some(2_000_000));
+    let links: Vec<_> = report.links.iter().map(|l| (l.from, l.to, l.state, l.loss)).collect();
+    assert_eq!(links, [(0, 1, LinkState::Drop, 0.0), (1, 2, LinkState::Up, 0.5), (2, 1, LinkState::Up, 0.5)]);
+    s.schedule(TimedAction::parse("0 restart 2 keep", 3).unwrap()).unwrap();
+    s.schedule(TimedAction::parse("0 heal", 3).unwrap()).unwrap();
+    drive(&mut s, &mut nodes);
+    let report = s.faults();
+    assert!(report.down.is_empty());
+    assert_eq!(report.links.len(), 2, "heal restores links, not their loss");
 }
