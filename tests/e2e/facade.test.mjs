@@ -124,6 +124,11 @@ test("with hinted handoff and anti-entropy on, the page's driver gives the nativ
 test('bad input to the exports throws a JS error with a message, and the module keeps working', async () => {
   const outcomes = await page.evaluate((config) => {
     const { KvScheduler, KvNode, benchStandard } = window.kv;
+    const made = []; // every wasm object created here, freed at the end
+    const keep = (object) => {
+      made.push(object);
+      return object;
+    };
     const attempt = (f) => {
       try {
         f();
@@ -132,23 +137,27 @@ test('bad input to the exports throws a JS error with a message, and the module 
         return e instanceof Error && e.message ? 'error' : `odd throw: ${e}`;
       }
     };
-    // A task handed to a node it is not for.
+    // A task handed to a node it is not for (handle takes the task: it needs no free).
     const misrouted = () => {
-      const scheduler = new KvScheduler(config, 1);
+      const scheduler = keep(new KvScheduler(config, 1));
       scheduler.scheduleTimedLine('0 0 get 5 ONE');
-      new KvNode(config, 1).handle(scheduler.pop());
+      keep(new KvNode(config, 1)).handle(scheduler.pop());
     };
-    return {
-      notJson: attempt(() => new KvScheduler('{', 42)),
-      negativeSeed: attempt(() => new KvScheduler(config, -1)),
-      nanSeed: attempt(() => new KvScheduler(config, NaN)),
-      badTimedLine: attempt(() => new KvScheduler(config, 1).scheduleTimedLine('soon 0 get 5 ONE')),
-      badLine: attempt(() => new KvScheduler(config, 1).scheduleLine(0, 'explode 2')),
-      misrouted: attempt(misrouted),
-      zeroOps: attempt(() => benchStandard(0)),
-      badNode: attempt(() => new KvNode(config, 9)),
-      nanTime: attempt(() => new KvScheduler(config, 1).scheduleCommand(NaN, 0, 'get 5 ONE')),
-    };
+    try {
+      return {
+        notJson: attempt(() => keep(new KvScheduler('{', 42))),
+        negativeSeed: attempt(() => keep(new KvScheduler(config, -1))),
+        nanSeed: attempt(() => keep(new KvScheduler(config, NaN))),
+        badTimedLine: attempt(() => keep(new KvScheduler(config, 1)).scheduleTimedLine('soon 0 get 5 ONE')),
+        badLine: attempt(() => keep(new KvScheduler(config, 1)).scheduleLine(0, 'explode 2')),
+        misrouted: attempt(misrouted),
+        zeroOps: attempt(() => benchStandard(0)),
+        badNode: attempt(() => keep(new KvNode(config, 9))),
+        nanTime: attempt(() => keep(new KvScheduler(config, 1)).scheduleCommand(NaN, 0, 'get 5 ONE')),
+      };
+    } finally {
+      for (const object of made) object.free();
+    }
   }, EXAMPLE_CONFIG);
   for (const [what, outcome] of Object.entries(outcomes)) assert.equal(outcome, 'error', what);
   const checked = await page.evaluate(() => window.kv.validateConfig('{"addresses": ["a"], "avg_delays": [[-1]]}'));
@@ -180,6 +189,10 @@ test("faults through the page's session and driver give the native golden trace;
     // 55 s: after `skew 1 -5000`, before `skew 1 0`. The report follows the moment shown.
     session.travel({ time: 55_000_000 });
     out.skewsAt55 = session.driver.faults().clock_skew_us;
+    // The session's wasm objects (it has no dispose of its own): checkpoints, driver, pacer.
+    session.history.dispose();
+    session.driver.dispose();
+    session.clock.pacer.free();
     return out;
   }, [EXAMPLE_CONFIG, FAULTS]);
   assert.equal(run.trace, FAULTS_GOLDEN);
