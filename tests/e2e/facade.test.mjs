@@ -170,6 +170,47 @@ test('bad input to the exports throws a JS error with a message, and the module 
   assert.deepEqual(await page.evaluate((config) => Array.from(window.kv.replicasOf(config, '5')), EXAMPLE_CONFIG), [0, 1, 2]);
 });
 
+test('the exports return plain objects and arrays, never wasm handles', async () => {
+  const values = await page.evaluate(
+    async ([config, partition]) => {
+      const { checkConfig, parseScenario } = await import('/js/wasm.js');
+      const { Driver } = await import('/js/driver.js');
+      const { validateConfig, benchStandard } = window.kv;
+      // Plain: JSON-like all the way down (what crosses to the views and to window.playground).
+      const plain = (v) =>
+        v === null ||
+        ['string', 'number', 'boolean', 'undefined'].includes(typeof v) ||
+        (Array.isArray(v) ? v.every(plain) : Object.getPrototypeOf(v) === Object.prototype && Object.values(v).every(plain));
+      const driver = new Driver(checkConfig(config), 42);
+      try {
+        driver.scheduleTimed('0 0 insert 5 hello ALL');
+        driver.scheduleTimed('0 crash 3');
+        driver.runUntil(0); // the insert's messages are on their way
+        const inFlight = driver.inFlight();
+        driver.runUntilQuiet();
+        const values = {
+          validConfig: validateConfig(config),
+          badConfig: validateConfig('{"addresses": []}'),
+          scenario: parseScenario(partition),
+          inFlight,
+          faults: driver.faults(),
+          store: driver.store(0),
+          resultFields: driver.drain().results.map((r) => r.fields),
+          bench: benchStandard(100),
+        };
+        return Object.fromEntries(Object.entries(values).map(([name, v]) => [name, { plain: plain(v), empty: Array.isArray(v) && !v.length }]));
+      } finally {
+        driver.dispose();
+      }
+    },
+    [EXAMPLE_CONFIG, PARTITION],
+  );
+  for (const [name, { plain, empty }] of Object.entries(values)) {
+    assert.ok(plain, `${name} is plain`);
+    assert.ok(!empty, `${name} is not empty`);
+  }
+});
+
 test("faults through the page's session and driver give the native golden trace; faults() is the core's report", async () => {
   const run = await page.evaluate(async ([config, script]) => {
     const { Session } = await import('/js/session.js');
