@@ -131,29 +131,27 @@ test('acting in the past forks the history the same way from the faults card, pl
 );
 
 /**
- * The core's fault report for the page's run at the moment shown, computed apart from the page:
- * a fresh KvScheduler and KvNodes fed the page's script, run to the page's time. Also the lines
- * the faults card would list for it (fault-text.js).
+ * The core's fault report for the page's run at the moment shown, computed apart from the page's
+ * session: a fresh Driver (the page's own loop, /js/driver.js) on the page's config and seed, fed
+ * the page's script, run to the page's time. Also the lines the faults card would list for it
+ * (fault-text.js).
  */
 function coreReport(page) {
   return page.evaluate(async () => {
-    const kv = await import('/pkg/kvplayground.js'); // the module the page loaded, ready
+    const { checkConfig } = await import('/js/wasm.js'); // the modules the page loaded, ready
+    const { Driver } = await import('/js/driver.js');
     const { describeFaults } = await import('/js/fault-text.js');
     const { now } = window.playground.timeline();
     const { config, seed } = window.playground.state();
-    const text = JSON.stringify(config);
-    const scheduler = new kv.KvScheduler(text, seed);
-    const nodes = config.addresses.map((_, i) => new kv.KvNode(text, i));
-    for (const node of nodes) scheduler.absorb(node.start(0));
-    for (const line of window.playground.script().split('\n').filter(Boolean)) scheduler.scheduleTimedLine(line);
-    for (let due = scheduler.nextDue(); due !== undefined && due <= now; due = scheduler.nextDue()) {
-      const task = scheduler.pop();
-      scheduler.absorb(nodes[task.node].handle(task));
+    const driver = new Driver(checkConfig(JSON.stringify(config)), seed);
+    try {
+      for (const line of window.playground.script().split('\n').filter(Boolean)) driver.scheduleTimed(line);
+      driver.runUntil(now);
+      const report = driver.faults();
+      return { report, lines: describeFaults(report) };
+    } finally {
+      driver.dispose();
     }
-    const report = scheduler.faults();
-    for (const node of nodes) node.free();
-    scheduler.free();
-    return { report, lines: describeFaults(report) };
   });
 }
 

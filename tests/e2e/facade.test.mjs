@@ -1,8 +1,9 @@
-// The wasm package the page loads (www/pkg), called from JavaScript in headless Chromium: the
-// facade's loop driven from JS (KvScheduler pops a task, its KvNode handles it, the scheduler
-// absorbs the outputs) gives the native golden traces byte for byte, bad input throws JS errors
-// and leaves the module working, exports return plain objects, and the page's own session and
-// driver (www/js/session.js, driver.js) apply faults as kvsim does.
+// The page's own loop in headless Chromium: the driver as served (dist/js/driver.js: the
+// KvScheduler pops a task, its KvNode handles it, the scheduler absorbs the outputs), fed script
+// lines as the page loads a scenario, gives the native golden traces byte for byte, and the page's
+// session applies faults as kvsim does. Of the raw wasm package (www/pkg), what the driver does
+// not show: bad input throws JS errors with messages and leaves the module working, exports return
+// plain objects, and benchStandard reports its figures.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,10 +13,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser, ensureKvsim } from './helpers.mjs';
 
-const SCRIPT = readFileSync(join(ROOT, 'examples/read-repair.kvs'), 'utf8');
-const GOLDEN = readFileSync(join(ROOT, 'tests/golden/read-repair.trace.jsonl'), 'utf8');
-const FAULTS = readFileSync(join(ROOT, 'examples/faults.kvs'), 'utf8');
-const FAULTS_GOLDEN = readFileSync(join(ROOT, 'tests/golden/faults.trace.jsonl'), 'utf8');
+const read = (relative) => readFileSync(join(ROOT, relative), 'utf8');
+const SCRIPT = read('examples/read-repair.kvs');
+const GOLDEN = read('tests/golden/read-repair.trace.jsonl');
+const FAULTS = read('examples/faults.kvs');
+const FAULTS_GOLDEN = read('tests/golden/faults.trace.jsonl');
+const PARTITION = read('examples/partition.scenario.json');
+const PARTITION_GOLDEN = read('tests/golden/partition.trace.jsonl');
+
+/** The timed lines of a kvsim script, as kvsim reads them: `#` comments and blank lines dropped. */
+const scriptLines = (text) =>
+  text
+    .split('\n')
+    .map((line) => line.split('#')[0].trim())
+    .filter((line) => line);
 
 let server, browser, page;
 const errors = [];
@@ -29,45 +40,13 @@ before(async () => {
     if (msg.type() === 'error' && !msg.location().url.endsWith('/favicon.ico')) errors.push(msg.text());
   });
   page.on('pageerror', (err) => errors.push(String(err)));
-  // Any same-origin document will do: the module is imported from /pkg/.
+  // Any same-origin document will do: the page's modules are imported from /js/, and through
+  // /js/wasm.js the package from /pkg/ (one module instance, loaded once, as on the page).
   await page.goto(`${server.url}pkg/package.json`);
   await page.evaluate(async () => {
-    const module = await import('/pkg/kvplayground.js');
-    await module.default();
-    window.kv = module;
-    // A kvsim script run by the facade alone, the loop of the page's driver (www/js/driver.js):
-    // every line scheduled with scheduleTimedLine, then pop / handle / absorb until nothing is left
-    // but background anti-entropy.
-    window.runScript = (config, seed, script) => {
-      const scheduler = new module.KvScheduler(config, seed);
-      const nodes = JSON.parse(config).addresses.map((_, i) => new module.KvNode(config, i));
-      for (const node of nodes) scheduler.absorb(node.start(0));
-      const errors = [];
-      script.split('\n').forEach((raw, i) => {
-        const line = raw.split('#')[0].trim();
-        if (!line) return;
-        try {
-          scheduler.scheduleTimedLine(line);
-        } catch (e) {
-          errors.push(`line ${i + 1}: ${e.message}`);
-        }
-      });
-      while (!scheduler.isQuiet) {
-        const task = scheduler.pop();
-        if (task === undefined) break;
-        scheduler.absorb(nodes[task.node].handle(task));
-      }
-      const run = {
-        trace: scheduler.traceJsonLines(),
-        hash: scheduler.traceHash(),
-        processed: scheduler.processed,
-        results: scheduler.takeResults(),
-        errors,
-      };
-      for (const node of nodes) node.free();
-      scheduler.free();
-      return run;
-    };
+    const { loadWasm } = await import('/js/wasm.js');
+    await loadWasm();
+    window.kv = await import('/pkg/kvplayground.js');
   });
 });
 after(async () => {
@@ -76,20 +55,58 @@ after(async () => {
   assert.deepEqual(errors, [], 'no console errors');
 });
 
-test('the facade driven from JS gives the native golden trace byte for byte, the same on every run', async () => {
-  const run = await page.evaluate(([config, script]) => window.runScript(config, 42, script), [EXAMPLE_CONFIG, SCRIPT]);
-  assert.equal(run.trace, GOLDEN);
-  assert.deepEqual(run.errors, []);
+/**
+ * Runs timed script lines on the page's own Driver (/js/driver.js as served) the way the page
+ * loads a scenario (Session.load): the config checked by checkConfig, every line through
+ * scheduleTimed, then runUntilQuiet. Resolves {trace (JSON lines), hash, steps, results, lines
+ * (as the core canonicalised them)}; the driver's wasm objects are freed.
+ */
+function runOnPageDriver(config, seed, lines) {
+  return page.evaluate(
+    async ([config, seed, lines]) => {
+      const { checkConfig } = await import('/js/wasm.js');
+      const { Driver } = await import('/js/driver.js');
+      const driver = new Driver(checkConfig(config), seed);
+      try {
+        const scheduled = lines.map((line) => driver.scheduleTimed(line).line);
+        driver.runUntilQuiet();
+        const { results } = driver.drain();
+        return { trace: driver.traceJsonLines(), hash: driver.traceHash(), steps: driver.steps, results, lines: scheduled };
+      } finally {
+        driver.dispose();
+      }
+    },
+    [config, seed, lines],
+  );
+}
+
+test("the page's driver gives the native golden traces byte for byte, the same on every run", async () => {
+  const run = await runOnPageDriver(EXAMPLE_CONFIG, 42, scriptLines(SCRIPT));
+  assert.equal(run.trace, GOLDEN, 'read-repair');
+  assert.equal(run.lines.length, scriptLines(SCRIPT).length);
   assert.ok(run.results.some((r) => r.text.includes('Get return: hello')));
   assert.ok(run.results.some((r) => r.fields.result === 'repair'));
+  assert.ok(run.results.every((r) => Number.isInteger(r.step) && r.step > 0 && r.step <= run.steps), 'each result has its step');
   // Deterministic: the same config, seed and script give the same trace again.
-  const again = await page.evaluate(([config, script]) => window.runScript(config, 42, script), [EXAMPLE_CONFIG, SCRIPT]);
+  const again = await runOnPageDriver(EXAMPLE_CONFIG, 42, scriptLines(SCRIPT));
   assert.equal(again.trace, run.trace);
   assert.equal(again.hash, run.hash);
-  assert.equal(again.processed, run.processed);
+  assert.equal(again.steps, run.steps);
+
+  // Every kind of fault, through the same loop.
+  assert.equal((await runOnPageDriver(EXAMPLE_CONFIG, 42, scriptLines(FAULTS))).trace, FAULTS_GOLDEN, 'faults');
+
+  // The partition scenario, read as the page reads a scenario file (parseScenario, share.js).
+  const scenario = await page.evaluate(async (json) => {
+    const { parseScenario } = await import('/js/wasm.js');
+    return parseScenario(json);
+  }, PARTITION);
+  assert.equal(scenario.timeMs, undefined, 'the scenario runs until quiet, as kvsim runs it');
+  const partition = await runOnPageDriver(scenario.config, scenario.seed, scenario.script);
+  assert.equal(partition.trace, PARTITION_GOLDEN, 'partition');
 });
 
-test('with hinted handoff and anti-entropy on, the facade driven from JS gives the native kvsim trace', async () => {
+test("with hinted handoff and anti-entropy on, the page's driver gives the native kvsim trace", async () => {
   const config = JSON.stringify({ ...JSON.parse(EXAMPLE_CONFIG), hinted_handoff: true, anti_entropy_period_s: 1.5 });
   const file = join(mkdtempSync(join(tmpdir(), 'kv-ae-')), 'config.json');
   writeFileSync(file, config);
@@ -99,7 +116,7 @@ test('with hinted handoff and anti-entropy on, the facade driven from JS gives t
   });
   // Trace events have a `kind`; result lines do not.
   const native = output.split('\n').filter((line) => line && JSON.parse(line).kind !== undefined);
-  const run = await page.evaluate(([c, s]) => window.runScript(c, 42, s), [config, SCRIPT]);
+  const run = await runOnPageDriver(config, 42, scriptLines(SCRIPT));
   assert.equal(run.trace, native.join('\n') + '\n');
   assert.ok(native.some((line) => line.includes('"msg":"ae_entries"')), 'anti-entropy exchanged entries');
 });
@@ -107,6 +124,11 @@ test('with hinted handoff and anti-entropy on, the facade driven from JS gives t
 test('bad input to the exports throws a JS error with a message, and the module keeps working', async () => {
   const outcomes = await page.evaluate((config) => {
     const { KvScheduler, KvNode, benchStandard } = window.kv;
+    const made = []; // every wasm object created here, freed at the end
+    const keep = (object) => {
+      made.push(object);
+      return object;
+    };
     const attempt = (f) => {
       try {
         f();
@@ -115,23 +137,27 @@ test('bad input to the exports throws a JS error with a message, and the module 
         return e instanceof Error && e.message ? 'error' : `odd throw: ${e}`;
       }
     };
-    // A task handed to a node it is not for.
+    // A task handed to a node it is not for (handle takes the task: it needs no free).
     const misrouted = () => {
-      const scheduler = new KvScheduler(config, 1);
+      const scheduler = keep(new KvScheduler(config, 1));
       scheduler.scheduleTimedLine('0 0 get 5 ONE');
-      new KvNode(config, 1).handle(scheduler.pop());
+      keep(new KvNode(config, 1)).handle(scheduler.pop());
     };
-    return {
-      notJson: attempt(() => new KvScheduler('{', 42)),
-      negativeSeed: attempt(() => new KvScheduler(config, -1)),
-      nanSeed: attempt(() => new KvScheduler(config, NaN)),
-      badTimedLine: attempt(() => new KvScheduler(config, 1).scheduleTimedLine('soon 0 get 5 ONE')),
-      badLine: attempt(() => new KvScheduler(config, 1).scheduleLine(0, 'explode 2')),
-      misrouted: attempt(misrouted),
-      zeroOps: attempt(() => benchStandard(0)),
-      badNode: attempt(() => new KvNode(config, 9)),
-      nanTime: attempt(() => new KvScheduler(config, 1).scheduleCommand(NaN, 0, 'get 5 ONE')),
-    };
+    try {
+      return {
+        notJson: attempt(() => keep(new KvScheduler('{', 42))),
+        negativeSeed: attempt(() => keep(new KvScheduler(config, -1))),
+        nanSeed: attempt(() => keep(new KvScheduler(config, NaN))),
+        badTimedLine: attempt(() => keep(new KvScheduler(config, 1)).scheduleTimedLine('soon 0 get 5 ONE')),
+        badLine: attempt(() => keep(new KvScheduler(config, 1)).scheduleLine(0, 'explode 2')),
+        misrouted: attempt(misrouted),
+        zeroOps: attempt(() => benchStandard(0)),
+        badNode: attempt(() => keep(new KvNode(config, 9))),
+        nanTime: attempt(() => keep(new KvScheduler(config, 1)).scheduleCommand(NaN, 0, 'get 5 ONE')),
+      };
+    } finally {
+      for (const object of made) object.free();
+    }
   }, EXAMPLE_CONFIG);
   for (const [what, outcome] of Object.entries(outcomes)) assert.equal(outcome, 'error', what);
   const checked = await page.evaluate(() => window.kv.validateConfig('{"addresses": ["a"], "avg_delays": [[-1]]}'));
@@ -140,9 +166,49 @@ test('bad input to the exports throws a JS error with a message, and the module 
     { ok: false, field: 'avg_delays[0][0]' },
   );
   assert.match(checked.message, /-1 is not a delay/);
-  const again = await page.evaluate(([config, script]) => window.runScript(config, 42, script).trace, [EXAMPLE_CONFIG, SCRIPT]);
-  assert.equal(again, GOLDEN);
+  assert.equal((await runOnPageDriver(EXAMPLE_CONFIG, 42, scriptLines(SCRIPT))).trace, GOLDEN, 'the module still works');
   assert.deepEqual(await page.evaluate((config) => Array.from(window.kv.replicasOf(config, '5')), EXAMPLE_CONFIG), [0, 1, 2]);
+});
+
+test('the exports return plain objects and arrays, never wasm handles', async () => {
+  const values = await page.evaluate(
+    async ([config, partition]) => {
+      const { checkConfig, parseScenario } = await import('/js/wasm.js');
+      const { Driver } = await import('/js/driver.js');
+      const { validateConfig, benchStandard } = window.kv;
+      // Plain: JSON-like all the way down (what crosses to the views and to window.playground).
+      const plain = (v) =>
+        v === null ||
+        ['string', 'number', 'boolean', 'undefined'].includes(typeof v) ||
+        (Array.isArray(v) ? v.every(plain) : Object.getPrototypeOf(v) === Object.prototype && Object.values(v).every(plain));
+      const driver = new Driver(checkConfig(config), 42);
+      try {
+        driver.scheduleTimed('0 0 insert 5 hello ALL');
+        driver.scheduleTimed('0 crash 3');
+        driver.runUntil(0); // the insert's messages are on their way
+        const inFlight = driver.inFlight();
+        driver.runUntilQuiet();
+        const values = {
+          validConfig: validateConfig(config),
+          badConfig: validateConfig('{"addresses": []}'),
+          scenario: parseScenario(partition),
+          inFlight,
+          faults: driver.faults(),
+          store: driver.store(0),
+          resultFields: driver.drain().results.map((r) => r.fields),
+          bench: benchStandard(100),
+        };
+        return Object.fromEntries(Object.entries(values).map(([name, v]) => [name, { plain: plain(v), empty: Array.isArray(v) && !v.length }]));
+      } finally {
+        driver.dispose();
+      }
+    },
+    [EXAMPLE_CONFIG, PARTITION],
+  );
+  for (const [name, { plain, empty }] of Object.entries(values)) {
+    assert.ok(plain, `${name} is plain`);
+    assert.ok(!empty, `${name} is not empty`);
+  }
 });
 
 test("faults through the page's session and driver give the native golden trace; faults() is the core's report", async () => {
@@ -164,6 +230,10 @@ test("faults through the page's session and driver give the native golden trace;
     // 55 s: after `skew 1 -5000`, before `skew 1 0`. The report follows the moment shown.
     session.travel({ time: 55_000_000 });
     out.skewsAt55 = session.driver.faults().clock_skew_us;
+    // The session's wasm objects (it has no dispose of its own): checkpoints, driver, pacer.
+    session.history.dispose();
+    session.driver.dispose();
+    session.clock.pacer.free();
     return out;
   }, [EXAMPLE_CONFIG, FAULTS]);
   assert.equal(run.trace, FAULTS_GOLDEN);
