@@ -245,3 +245,26 @@ fn history_is_written_as_jepsen_edn() {
         "ALL without n2 (a replica of 5) fails but may have taken effect: {history}"
     );
 }
+
+#[test]
+fn check_flags_the_stale_read_and_exits_3() {
+    let out = kvsim(&[&["run"], &EXAMPLE[..], &["--check"]].concat());
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    assert!(text.contains("ANOMALY stale read: get 5 at ONE on n3 returned hello"), "{text}");
+    assert!(text.contains("check: 1 anomaly (1 stale read)") && text.contains("replicas agree"), "{text}");
+
+    let out = kvsim(&[&["run"], &EXAMPLE[..], &["--check", "--json"]].concat());
+    assert_eq!(out.status.code(), Some(3));
+    let lines: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let anomaly = lines.iter().find(|l| l.get("anomaly").is_some()).expect("an anomaly line");
+    assert_eq!((anomaly["anomaly"].as_str(), anomaly["node"].as_u64()), (Some("stale_read"), Some(3)));
+    let summary = &lines.last().unwrap()["check"];
+    assert_eq!((summary["anomalies"].as_u64(), summary["by_kind"]["stale_read"].as_u64()), (Some(1), Some(1)));
+
+    // All at ALL: nothing to flag, exit 0.
+    let script = temp_file("all.kvs", "0 0 insert 5 hello ALL\n10000 0 update 5 world ALL\n30000 3 get 5 ALL\n");
+    let out = kvsim(&["run", "--config", "examples/config.json", "--script", script.to_str().unwrap(), "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("check: no anomaly"));
+}

@@ -89,13 +89,20 @@ pub struct History {
 impl History {
     /// Records a command typed on `process` at `at`; those that are not operations are ignored.
     /// A command typed on a node that is down completes at once with `fail`.
-    pub fn invoke(&mut self, at: Time, process: NodeId, request: RequestId, command: &Command, node_down: bool) {
+    pub fn invoke(
+        &mut self,
+        at: Time,
+        process: NodeId,
+        request: RequestId,
+        command: &Command,
+        node_down: bool,
+    ) -> Option<&Operation> {
         let (function, key, value, level) = match command {
             Command::Get { key, level } => (Function::Get, key, None, level),
             Command::Insert { key, value, level } => (Function::Insert, key, Some(value.clone()), level),
             Command::Update { key, value, level } => (Function::Update, key, Some(value.clone()), level),
             Command::Delete { key, level } => (Function::Delete, key, None, level),
-            Command::ShowAll | Command::Search { .. } => return,
+            Command::ShowAll | Command::Search { .. } => return None,
         };
         let index = self.operations.len();
         self.operations.push(Operation {
@@ -116,12 +123,14 @@ impl History {
         } else {
             self.running.insert(request, index);
         }
+        self.operations.get(index)
     }
 
-    /// Completes request `request`'s operation with the first result its client got; later
-    /// results (a get's repair report) and requests that are not operations are ignored.
-    pub fn complete(&mut self, at: Time, request: RequestId, outcome: &Outcome) {
-        let Some(index) = self.running.remove(&request) else { return };
+    /// Completes request `request`'s operation with the first result its client got, and returns
+    /// it; later results (a get's repair report) and requests that are not operations are
+    /// ignored.
+    pub fn complete(&mut self, at: Time, request: RequestId, outcome: &Outcome) -> Option<&Operation> {
+        let index = self.running.remove(&request)?;
         let is_read = self.operations[index].function == Function::Get;
         match outcome {
             Outcome::Value { entry, .. } => {
@@ -137,6 +146,7 @@ impl History {
             // A get reports its repair after its value; the other outcomes answer no operation.
             Outcome::Repaired { .. } | Outcome::Searched { .. } | Outcome::Listed { .. } => {}
         }
+        self.operations.get(index)
     }
 
     fn finish(

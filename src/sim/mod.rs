@@ -5,6 +5,7 @@
 //! scheduler.
 
 pub mod action;
+pub mod anomalies;
 pub mod fault;
 pub mod history;
 pub mod network;

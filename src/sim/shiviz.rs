@@ -62,7 +62,12 @@ pub fn shiviz_log(trace: &Trace) -> String {
                 }
                 log.event(to, e.time, &format!("deliver {} from n{from}", describe(e)));
             }
-            TraceKind::Command | TraceKind::Reply | TraceKind::Timeout | TraceKind::Store | TraceKind::Fault => {
+            TraceKind::Command
+            | TraceKind::Reply
+            | TraceKind::Timeout
+            | TraceKind::Store
+            | TraceKind::Fault
+            | TraceKind::Anomaly => {
                 if let Some(node) = e.node {
                     log.event(node, e.time, &local_description(e));
                 }
@@ -113,6 +118,7 @@ fn local_description(e: &TraceEvent) -> String {
         TraceKind::Reply => format!("reply{request}: {text}"),
         TraceKind::Timeout => format!("deadline passed{request}"),
         TraceKind::Fault => format!("fault: {text}"),
+        TraceKind::Anomaly => format!("anomaly{request}: {text}"),
         _ => match (&e.value, e.version) {
             (Some(v), Some(version)) => format!("store {} = {v} ({version})", e.key.as_deref().unwrap_or("")),
             (None, Some(version)) => format!("store {} = tombstone ({version})", e.key.as_deref().unwrap_or("")),

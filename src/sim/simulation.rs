@@ -6,6 +6,7 @@ use crate::model::outcome::ClientResult;
 use crate::model::types::{NodeId, Time};
 use crate::node::{Node, Output};
 use crate::sim::action::TimedAction;
+use crate::sim::anomalies::{divergent, Anomalies, Divergence};
 use crate::sim::history::History;
 use crate::sim::network::LinkState;
 use crate::sim::scheduler::{Ran, Scheduler};
@@ -127,6 +128,20 @@ impl Simulation {
     /// Records the history of client operations from now on (see [`History`]).
     pub fn record_history(&mut self) {
         self.scheduler.record_history();
+    }
+
+    /// Checks each operation as it completes from now on (see [`Scheduler::check_anomalies`]).
+    pub fn check_anomalies(&mut self) {
+        self.scheduler.check_anomalies();
+    }
+
+    pub fn anomalies(&self) -> Option<&Anomalies> {
+        self.scheduler.anomalies()
+    }
+
+    /// The keys whose replicas disagree now (see [`divergent`]).
+    pub fn divergent(&self) -> Vec<Divergence> {
+        divergent(&self.nodes, self.scheduler.replication_factor())
     }
 
     pub fn history(&self) -> Option<&History> {

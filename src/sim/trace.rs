@@ -26,6 +26,9 @@ pub enum TraceKind {
     Store,
     /// A fault was applied; `text` is its canonical script line, `node` the node it is about.
     Fault,
+    /// With checks on, a guarantee broke: `text` names it and says why; `node`, `request` and
+    /// `key` are the operation that showed it.
+    Anomaly,
 }
 
 /// Why a message was dropped (the `text` of a `drop` event). A message dropped when it is sent

@@ -1,5 +1,6 @@
 //! `kvsim`: the headless runner of the key-value store simulation.
 
+mod anomaly_report;
 mod bench;
 mod repl;
 mod run;
@@ -56,6 +57,11 @@ enum Mode {
         /// per line (invocations and completions), for Knossos, Elle, porcupine or `kvsim check`.
         #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
+        /// Check each operation as it completes: print every anomaly found (stale reads, lost
+        /// writes, ...) with why, and a summary with the keys whose replicas still disagree.
+        /// Exit status 3 when an anomaly was found.
+        #[arg(long)]
+        check: bool,
     },
     /// Type commands into the cluster as in the original's terminals: `<node> <command>`,
     /// or `use N` and then plain commands.
@@ -83,23 +89,27 @@ enum Mode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Mode::Run { config, script, scenario, seed, json, trace, hash, shiviz, history } => {
-            let output = run::Output { json, trace, hash, shiviz, history };
-            match (scenario, config, script) {
+        Mode::Run { config, script, scenario, seed, json, trace, hash, shiviz, history, check } => {
+            let output = run::Output { json, trace, hash, shiviz, history, check };
+            let verdict = match (scenario, config, script) {
                 (Some(scenario), _, _) => run::run_scenario(&scenario, &output),
                 (None, Some(config), Some(script)) => {
                     load_config(&config).and_then(|c| run::run_script(&c, &script, seed.unwrap_or(c.seed), &output))
                 }
                 _ => Err("give --config and --script, or --scenario".into()),
-            }
+            };
+            verdict.map(|v| match v {
+                run::Verdict::Clean => ExitCode::SUCCESS,
+                run::Verdict::Anomalies => ExitCode::from(3),
+            })
         }
         Mode::Repl { config, seed, speed } => {
-            load_config(&config).and_then(|c| repl::repl(&c, seed.unwrap_or(c.seed), speed))
+            load_config(&config).and_then(|c| repl::repl(&c, seed.unwrap_or(c.seed), speed)).map(|()| ExitCode::SUCCESS)
         }
-        Mode::Bench { ops, nodes, json } => bench::bench(ops, nodes, json),
+        Mode::Bench { ops, nodes, json } => bench::bench(ops, nodes, json).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("kvsim: {message}");
             ExitCode::from(2)

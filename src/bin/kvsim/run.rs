@@ -1,6 +1,7 @@
 //! `kvsim run`: a script of timed commands and faults, or a scenario file; results printed as
 //! they happen.
 
+use super::anomaly_report;
 use kvplayground::sim::scenario::Scenario;
 use kvplayground::sim::script::{self, ScriptError};
 use kvplayground::sim::shiviz::shiviz_log;
@@ -15,9 +16,16 @@ pub struct Output {
     pub hash: bool,
     pub shiviz: Option<PathBuf>,
     pub history: Option<PathBuf>,
+    pub check: bool,
 }
 
-pub fn run_script(config: &Config, script_path: &Path, seed: u64, output: &Output) -> Result<(), String> {
+/// How a run went: whether `--check` found an anomaly (exit status 3).
+pub enum Verdict {
+    Clean,
+    Anomalies,
+}
+
+pub fn run_script(config: &Config, script_path: &Path, seed: u64, output: &Output) -> Result<Verdict, String> {
     let text = super::read(script_path, "script")?;
     let (lines, errors) = script::parse(&text, config.len());
     let mut sim = Simulation::new(config, seed);
@@ -27,12 +35,12 @@ pub fn run_script(config: &Config, script_path: &Path, seed: u64, output: &Outpu
     run(sim, &errors, output)
 }
 
-pub fn run_scenario(path: &Path, output: &Output) -> Result<(), String> {
+pub fn run_scenario(path: &Path, output: &Output) -> Result<Verdict, String> {
     let scenario = Scenario::parse(&super::read(path, "scenario")?).map_err(|e| format!("{}: {e}", path.display()))?;
     run(scenario.simulation(), &[], output)
 }
 
-fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(), String> {
+fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<Verdict, String> {
     let json = output.json;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -43,7 +51,10 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(
     if output.history.is_some() {
         sim.record_history();
     }
-    let mut traced = 0;
+    if output.check {
+        sim.check_anomalies();
+    }
+    let (mut traced, mut reported) = (0, 0);
     loop {
         // Periodic background work (anti-entropy) never runs out: stop when only it is left.
         let more = !sim.is_quiet() && sim.step();
@@ -56,6 +67,11 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(
         for result in sim.take_results() {
             writeln!(out, "{}", result_line(&result, json)).map_err(fail)?;
         }
+        let found = sim.anomalies().map_or(&[][..], |a| a.found());
+        for anomaly in &found[reported..] {
+            writeln!(out, "{}", anomaly_report::anomaly_line(anomaly, json)).map_err(fail)?;
+        }
+        reported = found.len();
         if !more {
             break;
         }
@@ -74,7 +90,17 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<(
         std::fs::write(path, shiviz_log(sim.trace()))
             .map_err(|e| format!("cannot write the ShiViz log {}: {e}", path.display()))?;
     }
-    out.flush().map_err(fail)
+    let mut verdict = Verdict::Clean;
+    if let Some(anomalies) = sim.anomalies() {
+        for line in anomaly_report::summary(anomalies.found(), &sim.divergent(), json) {
+            writeln!(out, "{line}").map_err(fail)?;
+        }
+        if !anomalies.found().is_empty() {
+            verdict = Verdict::Anomalies;
+        }
+    }
+    out.flush().map_err(fail)?;
+    Ok(verdict)
 }
 
 pub fn result_line(result: &ClientResult, json: bool) -> String {

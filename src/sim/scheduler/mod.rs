@@ -35,6 +35,7 @@ use crate::model::outcome::{ClientResult, Outcome};
 use crate::model::types::{NodeId, Time};
 use crate::node::{Input, Output, Timer};
 use crate::sim::action::{Action, TimedAction};
+use crate::sim::anomalies::Anomalies;
 use crate::sim::fault::Fault;
 use crate::sim::history::History;
 use crate::sim::network::{LinkState, Network};
@@ -52,6 +53,10 @@ pub struct Scheduler {
     trace: Trace,
     /// The client operations, when asked for ([`Scheduler::record_history`]).
     history: Option<History>,
+    /// The anomalies found so far, when checks are on ([`Scheduler::check_anomalies`]).
+    anomalies: Option<Anomalies>,
+    /// The config's, for the checks' explanations.
+    replication_factor: usize,
     /// Events processed so far.
     processed: u64,
 }
@@ -66,6 +71,8 @@ impl Scheduler {
             requests: RequestBook::default(),
             trace: Trace::new(record_trace),
             history: None,
+            anomalies: None,
+            replication_factor: config.replication_factor(),
             processed: 0,
         }
     }
@@ -73,6 +80,19 @@ impl Scheduler {
     /// Records the history of client operations from now on (see [`History`]).
     pub fn record_history(&mut self) {
         self.history.get_or_insert_with(History::default);
+    }
+
+    /// Checks each operation as it completes from now on (recording the history too), tracing
+    /// what it finds as `anomaly` events (see [`Anomalies`]).
+    pub fn check_anomalies(&mut self) {
+        self.record_history();
+        let rf = self.replication_factor;
+        self.anomalies.get_or_insert_with(|| Anomalies::new(rf));
+    }
+
+    /// The anomalies found so far, if checks are on.
+    pub fn anomalies(&self) -> Option<&Anomalies> {
+        self.anomalies.as_ref()
     }
 
     /// The history of client operations, if it is recorded.
@@ -86,6 +106,10 @@ impl Scheduler {
 
     pub fn nodes(&self) -> usize {
         self.network.nodes()
+    }
+
+    pub fn replication_factor(&self) -> usize {
+        self.replication_factor
     }
 
     /// Schedules an action at its time (or now, if that is in the past). A command gets the
@@ -224,7 +248,10 @@ impl Scheduler {
         });
         if self.faults.is_down(node) {
             if let (Some(history), Ok(command)) = (&mut self.history, Command::parse(&text)) {
-                history.invoke(at, node, id, &command, true);
+                let op = history.invoke(at, node, id, &command, true);
+                if let (Some(anomalies), Some(op)) = (&mut self.anomalies, op) {
+                    anomalies.invoked(op);
+                }
             }
             self.push_result(node, Some(id), text, Outcome::Failed { error: format!("node {node} is down") });
             return Task::new(at, node, Work::Done);
@@ -232,7 +259,10 @@ impl Scheduler {
         match Command::parse(&text) {
             Ok(command) => {
                 if let Some(history) = &mut self.history {
-                    history.invoke(at, node, id, &command, false);
+                    let op = history.invoke(at, node, id, &command, false);
+                    if let (Some(anomalies), Some(op)) = (&mut self.anomalies, op) {
+                        anomalies.invoked(op);
+                    }
                 }
                 self.requests.open(id, node, text);
                 Task::new(at, node, Work::Input(Input::Client { id, command }))
@@ -419,7 +449,18 @@ impl Scheduler {
             ..TraceEvent::new(time, TraceKind::Reply)
         });
         if let (Some(history), Some(id)) = (&mut self.history, request) {
-            history.complete(time, id, &outcome);
+            let op = history.complete(time, id, &outcome);
+            if let (Some(anomalies), Some(op)) = (&mut self.anomalies, op) {
+                for anomaly in anomalies.completed(op, &outcome) {
+                    self.trace.record(|| TraceEvent {
+                        node: Some(anomaly.process),
+                        request: Some(anomaly.request),
+                        key: Some(anomaly.key.clone()),
+                        text: Some(format!("{}: {}", anomaly.kind.name(), anomaly.explanation)),
+                        ..TraceEvent::new(time, TraceKind::Anomaly)
+                    });
+                }
+            }
         }
         self.requests.push_result(ClientResult { time, node, request, command, outcome });
     }
