@@ -83,7 +83,25 @@ struct Seen {
     /// The value written or read (`None`: a delete, or not found).
     value: Option<Value>,
     /// The replicas that acknowledged the write (or answered the read).
-    replicas: Vec<NodeId>,
+    replicas: NodeSet,
+}
+
+/// A set of nodes (at most 256, as configs allow), copied without allocating.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct NodeSet([u64; 4]);
+
+impl NodeSet {
+    fn of(nodes: &[NodeId]) -> NodeSet {
+        let mut set = NodeSet::default();
+        for &n in nodes.iter().filter(|&&n| n < 256) {
+            set.0[n / 64] |= 1 << (n % 64);
+        }
+        set
+    }
+
+    fn nodes(self) -> Vec<NodeId> {
+        (0..256).filter(|n| self.0[n / 64] & (1 << (n % 64)) != 0).collect()
+    }
 }
 
 /// Completed operations in completion order, with the newest version among each prefix, so
@@ -106,19 +124,33 @@ impl Timeline {
         self.newest.push(best);
     }
 
-    /// The newest of those completed strictly before `t`.
+    /// The newest of those completed strictly before `t`. Searched from the end: what
+    /// completed after `t` is what ran concurrently with the operation asking, a few entries.
     fn newest_before(&self, t: Time) -> Option<&Seen> {
-        let count = self.seen.partition_point(|s| s.completed < t);
-        count.checked_sub(1).map(|last| &self.seen[self.newest[last]])
+        let count = self.seen.iter().rposition(|s| s.completed < t)? + 1;
+        Some(&self.seen[self.newest[count - 1]])
     }
+}
+
+/// What the checks keep about one key.
+#[derive(Clone, Debug, Default)]
+struct KeyRecord {
+    /// Acknowledged writes.
+    writes: Timeline,
+    /// Completed reads, by the node they were typed on.
+    reads: Vec<Timeline>,
+    /// Every value an insert or update of the key was invoked with.
+    written_values: FxHashSet<Value>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Anomalies {
     replication_factor: usize,
-    writes: FxHashMap<Key, Timeline>,
-    reads: FxHashMap<(NodeId, Key), Timeline>,
-    written_values: FxHashMap<Key, FxHashSet<Value>>,
+    /// Each key's record, found by the key's hash once per operation.
+    key_ids: FxHashMap<Key, usize>,
+    keys: Vec<KeyRecord>,
+    /// The key of each operation still running.
+    running: FxHashMap<RequestId, usize>,
     found: Vec<Anomaly>,
 }
 
@@ -126,24 +158,30 @@ impl Anomalies {
     pub fn new(replication_factor: usize) -> Anomalies {
         Anomalies {
             replication_factor,
-            writes: FxHashMap::default(),
-            reads: FxHashMap::default(),
-            written_values: FxHashMap::default(),
+            key_ids: FxHashMap::default(),
+            keys: Vec::new(),
+            running: FxHashMap::default(),
             found: Vec::new(),
         }
     }
 
     /// Notes an operation as it is invoked: the values a read may legitimately return.
     pub fn invoked(&mut self, op: &Operation) {
-        if let (Function::Insert | Function::Update, Some(value)) = (op.function, &op.value) {
-            self.written_values.entry(op.key.clone()).or_default().insert(value.clone());
+        let next = self.keys.len();
+        let id = *self.key_ids.entry(op.key.clone()).or_insert(next);
+        if id == next {
+            self.keys.push(KeyRecord::default());
         }
+        if let (Function::Insert | Function::Update, Some(value)) = (op.function, &op.value) {
+            self.keys[id].written_values.insert(value.clone());
+        }
+        self.running.insert(op.request, id);
     }
 
     /// Checks an operation that just completed with `outcome`; returns the anomalies it shows.
     pub fn completed(&mut self, op: &Operation, outcome: &Outcome) -> &[Anomaly] {
         let before = self.found.len();
-        let Some((completed, _)) = op.completed else { return &[] };
+        let (Some((completed, _)), Some(id)) = (op.completed, self.running.remove(&op.request)) else { return &[] };
         let seen = |replicas: &[NodeId]| Seen {
             completed,
             version: op.version,
@@ -152,16 +190,20 @@ impl Anomalies {
             function: op.function,
             level: op.level,
             value: op.value.clone(),
-            replicas: replicas.to_vec(),
+            replicas: NodeSet::of(replicas),
         };
         match outcome {
             Outcome::Written { acked_by, .. } => {
-                self.check_write(op);
-                self.writes.entry(op.key.clone()).or_default().push(seen(acked_by));
+                self.check_write(id, op);
+                self.keys[id].writes.push(seen(acked_by));
             }
             Outcome::Value { heard_from, .. } => {
-                self.check_read(op, heard_from);
-                self.reads.entry((op.process, op.key.clone())).or_default().push(seen(heard_from));
+                self.check_read(id, op, heard_from);
+                let reads = &mut self.keys[id].reads;
+                if reads.len() <= op.process {
+                    reads.resize_with(op.process + 1, Timeline::default);
+                }
+                reads[op.process].push(seen(heard_from));
             }
             _ => {}
         }
@@ -178,8 +220,8 @@ impl Anomalies {
         self.found.push(Anomaly { kind, time, process, request, key, earlier, explanation });
     }
 
-    fn check_write(&mut self, op: &Operation) {
-        let Some(newer) = self.writes.get(&op.key).and_then(|t| t.newest_before(op.invoked)) else { return };
+    fn check_write(&mut self, id: usize, op: &Operation) {
+        let Some(newer) = self.keys[id].writes.newest_before(op.invoked) else { return };
         if newer.version <= op.version {
             return;
         }
@@ -198,15 +240,15 @@ impl Anomalies {
         self.report(AnomalyKind::LostWrite, op, earlier, explanation);
     }
 
-    fn check_read(&mut self, op: &Operation, heard_from: &[NodeId]) {
+    fn check_read(&mut self, id: usize, op: &Operation, heard_from: &[NodeId]) {
         if let Some(value) = &op.value {
-            if !self.written_values.get(&op.key).is_some_and(|values| values.contains(value)) {
+            if !self.keys[id].written_values.contains(value) {
                 let explanation =
                     format!("{} returned {value}, which no insert or update of the key wrote.", describe(op));
                 self.report(AnomalyKind::PhantomValue, op, None, explanation);
             }
         }
-        let newer = self.writes.get(&op.key).and_then(|t| t.newest_before(op.invoked)).cloned();
+        let newer = self.keys[id].writes.newest_before(op.invoked).cloned();
         if let Some(newer) = newer.filter(|w| w.version > op.version) {
             let kind = if newer.function == Function::Delete && op.value.is_some() {
                 AnomalyKind::Resurrection
@@ -218,7 +260,7 @@ impl Anomalies {
             let explanation = self.explain_read(op, heard_from, &newer);
             self.report(kind, op, Some(newer.request), explanation);
         }
-        let read_before = self.reads.get(&(op.process, op.key.clone())).and_then(|t| t.newest_before(op.invoked));
+        let read_before = self.keys[id].reads.get(op.process).and_then(|t| t.newest_before(op.invoked));
         if let Some(earlier) = read_before.filter(|r| r.version > op.version).cloned() {
             let explanation = format!(
                 "{} returned {} ({}), older than what n{} read before: {} ({}) at {} s. Reads from one \
@@ -261,7 +303,7 @@ impl Anomalies {
             format_time(newer.completed),
             format_time(op.invoked),
             nodes_text(heard_from),
-            nodes_text(&newer.replicas),
+            nodes_text(&newer.replicas.nodes()),
         )
     }
 }
