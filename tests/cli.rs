@@ -144,6 +144,7 @@ fn bench_prints_its_figures() {
     assert!(figures["events"].as_u64().unwrap() > 2000 * 6, "each QUORUM op is at least a command and 6 messages");
     assert!(figures["events_per_second"].as_f64().unwrap() > 0.0);
     assert!(figures["events_per_second_traced"].as_f64().unwrap() > 0.0);
+    assert!(figures["events_per_second_checked"].as_f64().unwrap() > 0.0);
 }
 
 #[test]
