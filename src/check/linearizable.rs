@@ -12,9 +12,9 @@
 //! An `info` op returns at [`NEVER`](super::history::NEVER), after every other event, so it may
 //! be linearized at any point after its call; placing it last is the same as never placing it.
 //!
-//! An *optional* op (shrinking makes the ops it removes optional, see [`super::shrink`]) may
-//! also be skipped: at its call the search tries its action first, then leaving the state as it
-//! is.
+//! An *optional* op (shrinking makes most ops it removes optional, see [`super::shrink`]) may
+//! also not happen at all: at its call the search tries its action first, then leaving the
+//! state as it is.
 //!
 //! Each pass of the loop is one step of a [`Budget`]; the core reads no clock, so this is how a
 //! search is bounded.
@@ -33,35 +33,53 @@ pub struct SearchOp {
     pub optional: bool,
 }
 
-/// A number of search steps left, or no bound.
+/// A number of search steps left (or no bound), and the steps taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget {
     left: Option<u64>,
+    spent: u64,
 }
 
 impl Budget {
     pub fn unbounded() -> Budget {
-        Budget { left: None }
+        Budget { left: None, spent: 0 }
     }
 
     pub fn steps(steps: u64) -> Budget {
-        Budget { left: Some(steps) }
+        Budget { left: Some(steps), spent: 0 }
     }
 
     /// Takes one step; false when none is left.
     pub fn spend(&mut self) -> bool {
         match &mut self.left {
-            None => true,
-            Some(0) => false,
-            Some(left) => {
-                *left -= 1;
-                true
-            }
+            Some(0) => return false,
+            Some(left) => *left -= 1,
+            None => {}
         }
+        self.spent += 1;
+        true
     }
 
     pub fn is_spent(&self) -> bool {
         self.left == Some(0)
+    }
+
+    /// Steps left; `u64::MAX` when unbounded.
+    pub fn left(&self) -> u64 {
+        self.left.unwrap_or(u64::MAX)
+    }
+
+    /// Steps taken so far.
+    pub fn spent(&self) -> u64 {
+        self.spent
+    }
+
+    /// Takes the steps `part` spent.
+    pub fn charge(&mut self, part: &Budget) {
+        self.spent += part.spent;
+        if let Some(left) = &mut self.left {
+            *left = left.saturating_sub(part.spent);
+        }
     }
 }
 
@@ -181,7 +199,7 @@ pub fn search(ops: &[SearchOp], initial: StateId, values: &mut Values, budget: &
     let mut longest: Option<(Vec<usize>, usize)> = None;
     let mut state = initial;
     let mut event = events.next[HEAD as usize];
-    // At a call: whether to try skipping the (optional) op rather than its action.
+    // At a call: whether to try not doing the (optional) op, rather than its action.
     let mut skip = false;
     while events.next[HEAD as usize] != NONE {
         if !budget.spend() {
@@ -220,13 +238,9 @@ pub fn search(ops: &[SearchOp], initial: StateId, values: &mut Values, budget: &
             state = before;
             linearized.remove(last);
             events.unlift(last);
-            if !skipped && ops[last].optional {
-                event = call_of(last);
-                skip = true;
-            } else {
-                event = events.next[call_of(last) as usize];
-                skip = false;
-            }
+            // Try the same op again, not doing it this time, or else the next call.
+            skip = !skipped && ops[last].optional;
+            event = if skip { call_of(last) } else { events.next[call_of(last) as usize] };
         }
     }
     Search::Linearizable { order: stack.into_iter().filter(|&(.., skipped)| !skipped).map(|(op, ..)| op).collect() }
@@ -279,11 +293,29 @@ mod tests {
     }
 
     #[test]
-    fn an_optional_op_may_be_skipped_but_only_within_its_interval() {
+    fn a_havoc_may_leave_any_value_but_only_within_its_interval() {
+        let mut values = Values::new();
+        let (a, b) = (values.intern("a"), values.intern("b"));
+        // Some op between the write of a and the read may have written b.
+        let ops = [op(0, 1, Action::Write(a)), op(2, 3, Action::Havoc), op(4, 5, Action::Read(b))];
+        assert!(matches!(
+            search(&ops, Values::NIL, &mut values, &mut Budget::unbounded()),
+            Search::Linearizable { .. }
+        ));
+        // No op could have written a after b was.
+        let ops = [op(0, 1, Action::Havoc), op(2, 3, Action::Write(b)), op(4, 5, Action::Read(a))];
+        assert!(matches!(
+            search(&ops, Values::NIL, &mut values, &mut Budget::unbounded()),
+            Search::NotLinearizable { .. }
+        ));
+    }
+
+    #[test]
+    fn an_optional_op_may_not_happen_but_only_within_its_interval() {
         let mut values = Values::new();
         let (a, b) = (values.intern("a"), values.intern("b"));
         let optional = |call, ret, action| SearchOp { call, ret, action, optional: true };
-        // Skipping the optional write of b explains the read of a.
+        // Not doing the optional write of b explains the read of a.
         let ops = [op(0, 1, Action::Write(a)), optional(2, 3, Action::Write(b)), op(4, 5, Action::Read(a))];
         let found = search(&ops, Values::NIL, &mut values, &mut Budget::unbounded());
         assert_eq!(found, Search::Linearizable { order: vec![0, 2] });
@@ -304,5 +336,6 @@ mod tests {
         let mut budget = Budget::steps(1000);
         assert!(matches!(search(&ops, Values::NIL, &mut values, &mut budget), Search::Linearizable { .. }));
         assert!(!budget.is_spent());
+        assert_eq!(budget.left() + budget.spent(), 1000);
     }
 }

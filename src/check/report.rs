@@ -16,12 +16,19 @@ use std::collections::BTreeMap;
 /// How far the checker may search. The core reads no clock, so both are counts of search steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Steps for each key's search; `None`: no bound (the verdict is then never `unknown`).
+    /// Steps for each key's search; `None`: no bound. A key is `unknown` when its search runs
+    /// out of steps, or when another key was found not linearizable before its search ended
+    /// (each key first gets [`FIRST_PASS_STEPS`]).
     pub search_steps: Option<u64>,
     /// Steps for shrinking each key's counterexample; when they run out, the smallest
     /// counterexample found so far is reported as not `complete`.
     pub shrink_steps: u64,
 }
+
+/// Steps each key's search may take in the first pass.
+pub const FIRST_PASS_STEPS: u64 = 1_000_000;
+/// Steps each search of shrinking may take, at least (or four times the key's own search).
+pub const SHRINK_CANDIDATE_STEPS: u64 = 100_000;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -34,7 +41,8 @@ impl Default for Limits {
 pub enum Verdict {
     Linearizable,
     NotLinearizable,
-    /// The search ran out of steps.
+    /// Not decided: the search ran out of steps, or was not finished because another key is
+    /// already not linearizable.
     Unknown,
 }
 
@@ -125,10 +133,25 @@ pub fn check_operations(ops: &[Operation], model: ModelKind, limits: &Limits) ->
         search_ops.push(SearchOp { call: op.call, ret: op.ret, action: keyed.action, optional: false });
         indices.push(keyed.op);
     }
+    // A first pass with few steps per key, so one key whose search explodes does not hold up
+    // the verdict when another key is quickly found not linearizable; then the undecided keys
+    // to the end (or the limit), unless the history is already known not to be linearizable.
+    let first_steps = limits.search_steps.map_or(FIRST_PASS_STEPS, |steps| steps.min(FIRST_PASS_STEPS));
     let mut keys = Vec::with_capacity(by_key.len());
+    let mut searches = Vec::with_capacity(by_key.len());
     for (key, (search_ops, indices)) in by_key {
-        let view = |i: usize| OpView::of(&ops[indices[i]]);
+        let mut first = Budget::steps(first_steps);
+        let found = search(&search_ops, initial, &mut values, &mut first);
+        searches.push((key, search_ops, indices, found, first.spent()));
+    }
+    let violated = searches.iter().any(|(_, _, _, found, _)| matches!(found, Search::NotLinearizable { .. }));
+    for (key, search_ops, indices, mut found, mut spent) in searches {
         let mut budget = limits.search_steps.map_or(Budget::unbounded(), Budget::steps);
+        if found == Search::OutOfSteps && !violated && budget.left() > first_steps {
+            found = search(&search_ops, initial, &mut values, &mut budget);
+            spent = budget.spent();
+        }
+        let view = |i: usize| OpView::of(&ops[indices[i]]);
         let mut report = KeyReport {
             key,
             verdict: Verdict::Linearizable,
@@ -136,11 +159,13 @@ pub fn check_operations(ops: &[Operation], model: ModelKind, limits: &Limits) ->
             counterexample: None,
             longest_prefix: None,
         };
-        match search(&search_ops, initial, &mut values, &mut budget) {
+        match found {
             Search::Linearizable { .. } => {}
             Search::OutOfSteps => report.verdict = Verdict::Unknown,
             Search::NotLinearizable { longest, blocked } => {
-                let shrunk = shrink(&search_ops, initial, &mut values, &mut Budget::steps(limits.shrink_steps));
+                let candidate_steps = SHRINK_CANDIDATE_STEPS.max(4 * spent);
+                let mut shrink_budget = Budget::steps(limits.shrink_steps);
+                let shrunk = shrink(&search_ops, initial, &mut values, &mut shrink_budget, candidate_steps);
                 report.verdict = Verdict::NotLinearizable;
                 report.counterexample = Some(Counterexample {
                     operations: shrunk.kept.into_iter().map(view).collect(),

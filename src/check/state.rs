@@ -3,6 +3,11 @@
 //! A state is a value or nil. Values are interned, so a state is a small number: cheap to
 //! compare, to hash into the search's memo and to keep on its stack. Appending (the kv model)
 //! interns the longer text it makes.
+//!
+//! Shrinking adds one more state, [`Values::ANY`]: "some value, not known which", left by an
+//! operation whose effect is no longer pinned down ([`Action::Havoc`]). Every action accepts it
+//! whenever it would accept some value, and learns what it can (a read of `v` leaves `v`), so a
+//! history that is not linearizable with `ANY` is not linearizable for any value in its place.
 
 use rustc_hash::FxHashMap;
 
@@ -18,6 +23,8 @@ pub struct Values {
 
 impl Values {
     pub const NIL: StateId = 0;
+    /// Any value at all (or nil): what a [`Action::Havoc`] leaves.
+    pub const ANY: StateId = StateId::MAX;
 
     pub fn new() -> Self {
         Values::default()
@@ -34,7 +41,7 @@ impl Values {
         id
     }
 
-    /// The text of a value; `None` for nil.
+    /// The text of a value; `None` for nil (and [`Values::ANY`]).
     pub fn text(&self, id: StateId) -> Option<&str> {
         let index = (id as usize).checked_sub(1)?;
         self.texts.get(index).map(String::as_str)
@@ -62,12 +69,23 @@ pub enum Action {
     /// The store's update: writes `to` only over a live value. `known`: an `ok` update proves
     /// the value was live; an `info` one writes if it was, and changes nothing if not.
     Update { to: StateId, known: bool },
+    /// An operation whose effect is no longer known (shrinking removed it): afterwards the
+    /// state may be anything.
+    Havoc,
 }
 
 impl Action {
     /// The state after this action, or `None` if the action cannot happen in `state`.
     pub fn step(&self, state: StateId, values: &mut Values) -> Option<StateId> {
+        const ANY: StateId = Values::ANY;
         match *self {
+            Action::Havoc => Some(ANY),
+            Action::Read(value) if state == ANY => Some(value),
+            Action::Append(_) if state == ANY => Some(ANY),
+            Action::Cas { to, matched: Some(true), .. } | Action::Update { to, known: true } if state == ANY => {
+                Some(to)
+            }
+            Action::Cas { .. } | Action::Update { .. } if state == ANY => Some(ANY),
             Action::Read(value) => (state == value).then_some(state),
             Action::Write(value) => Some(value),
             Action::Append(ref suffix) => Some(values.append(state, suffix)),
@@ -114,5 +132,22 @@ mod tests {
         assert_eq!(Action::Update { to: b, known: true }.step(NIL, &mut v), None);
         assert_eq!(Action::Update { to: b, known: true }.step(a, &mut v), Some(b));
         assert_eq!(Action::Update { to: b, known: false }.step(NIL, &mut v), Some(NIL));
+    }
+
+    #[test]
+    fn any_value_is_accepted_by_every_action_and_pinned_down_by_what_it_learns() {
+        let mut v = Values::new();
+        let (a, b) = (v.intern("a"), v.intern("b"));
+        const ANY: StateId = Values::ANY;
+        assert_eq!(Action::Havoc.step(a, &mut v), Some(ANY));
+        assert_eq!(Action::Read(a).step(ANY, &mut v), Some(a));
+        assert_eq!(Action::Write(b).step(ANY, &mut v), Some(b));
+        assert_eq!(Action::Append("x".into()).step(ANY, &mut v), Some(ANY));
+        assert_eq!(Action::Cas { from: a, to: b, matched: Some(true) }.step(ANY, &mut v), Some(b));
+        assert_eq!(Action::Cas { from: a, to: b, matched: Some(false) }.step(ANY, &mut v), Some(ANY));
+        assert_eq!(Action::Cas { from: a, to: b, matched: None }.step(ANY, &mut v), Some(ANY));
+        assert_eq!(Action::Update { to: b, known: true }.step(ANY, &mut v), Some(b));
+        assert_eq!(Action::Update { to: b, known: false }.step(ANY, &mut v), Some(ANY));
+        assert_eq!(v.text(ANY), None);
     }
 }

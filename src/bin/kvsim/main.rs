@@ -1,10 +1,12 @@
 //! `kvsim`: the headless runner of the key-value store simulation.
 
 mod bench;
+mod check;
 mod repl;
 mod run;
 
 use clap::{Parser, Subcommand};
+use kvplayground::check::models::ModelKind;
 use kvplayground::Config;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -74,6 +76,20 @@ enum Mode {
         #[arg(long)]
         json: bool,
     },
+    /// Check a Jepsen/Knossos EDN history for linearizability: exit 0 if it is, 1 if not (with a
+    /// counterexample), 2 for bad input.
+    Check {
+        /// The history: EDN maps with :process, :type (:invoke, :ok, :fail, :info), :f, :value
+        /// and optionally :key, one op each (or one vector of them).
+        #[arg(long)]
+        history: PathBuf,
+        /// The model the operations are checked against.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(ModelKind::NAMES))]
+        model: String,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -93,6 +109,14 @@ fn main() -> ExitCode {
             load_config(&config).and_then(|c| repl::repl(&c, seed.unwrap_or(c.seed), speed))
         }
         Mode::Bench { ops, nodes, json } => bench::bench(ops, nodes, json),
+        Mode::Check { history, model, json } => match ModelKind::parse(&model) {
+            Some(model) => match check::run(&history, model, json) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(1),
+                Err(message) => Err(message),
+            },
+            None => Err(format!("unknown model `{model}`: use kv, cas-register or store")),
+        },
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
