@@ -146,8 +146,9 @@ impl Reader<'_> {
             self.skip_blank(depth)?;
             match self.peek() {
                 None => {
-                    return self.error(format!(
-                        "the `{open}` opened on line {opened_on} is never closed: add `{close}` where it ends"
+                    return Err(InputError::new(
+                        opened_on,
+                        format!("the `{open}` opened on line {opened_on} is never closed: add `{close}` where it ends"),
                     ))
                 }
                 Some(c) if c == close => {
