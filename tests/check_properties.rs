@@ -265,7 +265,7 @@ fn brute_force(model: ModelKind, ops: &[&Op]) -> bool {
 
 /// The ops that constrain or change a key: all but `:fail` ones (a failed cas without an
 /// `:error` is a compare that did not match, and stays).
-fn checked<'a>(ops: &'a [Op], key: usize) -> Vec<&'a Op> {
+fn checked(ops: &[Op], key: usize) -> Vec<&Op> {
     let failed_compare = |op: &Op| matches!(op.kind, Kind::Cas(..)) && !op.error;
     ops.iter().filter(|op| op.key == key && (op.outcome != Outcome::Fail || failed_compare(op))).collect()
 }
