@@ -52,7 +52,7 @@ fn a_failed_cas_is_a_compare_that_did_not_match_unless_it_has_an_error() {
     assert_eq!(found.verdict, NOT);
     let example = &found.keys[0].counterexample.as_ref().unwrap().operations;
     let lines: Vec<usize> = example.iter().map(|op| op.invoke.line).collect();
-    assert_eq!(lines, [97, 107], "the failed cas [3 3] and the read of 3 after it: {example:?}");
+    assert_eq!(lines, [97, 119], "the failed cas [3 3] and a cas [3 4] that succeeded after it: {example:?}");
     // With an :error on each failed cas, they did not happen, and Knossos's verdict holds.
     let with_errors: String = text
         .lines()

@@ -12,7 +12,7 @@
 //! An `info` op returns at [`NEVER`](super::history::NEVER), after every other event, so it may
 //! be linearized at any point after its call; placing it last is the same as never placing it.
 //!
-//! An *optional* op (shrinking makes most ops it removes optional, see [`super::shrink`]) may
+//! An *optional* op (shrinking makes the ops it removes optional, see [`super::shrink`]) may
 //! also not happen at all: at its call the search tries its action first, then leaving the
 //! state as it is.
 //!

@@ -1,22 +1,35 @@
 //! Shrinking a key's non-linearizable history to a small counterexample: a subset of its
 //! operations that is still not linearizable, whatever the other operations did.
 //!
-//! Removing an operation does not simply delete it. A removed read (or failed compare) is left
-//! out: it only constrained the order. A removed write becomes *optional*: it may have taken
-//! effect at some point within its own interval, or not at all. A removed append becomes a
-//! [`Action::Havoc`] instead (it may have left any value within its interval): optional appends
-//! would make a state of every subset of them, and the searches explode. So the operations kept
-//! are not linearizable on their own (every removed op not happening is one of the choices),
-//! and they explain the original: whatever the others did, these cannot be ordered. (Deleting
-//! writes outright would let a read of a deleted write's value become the "counterexample",
-//! which explains nothing.)
+//! Removing an operation does not simply delete it. (Deleting writes outright would let a read
+//! of a deleted write's value become the "counterexample", which explains nothing.) A removed
+//! read (or failed compare) is left out: it only constrained the order. A removed write is
+//! weakened, in two phases:
 //!
-//! Greedy, in the manner of delta debugging: try removing chunks of operations (halves first,
-//! then quarters, down to single ones), keeping every removal after which the history is still
-//! not linearizable; then repeat single removals until none can go. The searches spend from
-//! one [`Budget`], each at most `candidate_steps`; a removal whose search runs out of steps is
-//! not made. The set never grows and always keeps the verdict.
+//! 1. **Any value**: a removed write that completed becomes a [`Action::Havoc`]: at some point
+//!    within its interval it may have left any value at all. A havoc is a single state, so
+//!    these searches cost no more than the original one, and they bring a long history down to
+//!    a few operations. (A removed `info` write stays as it is: it may take effect at any point
+//!    after its call, and coming after everything else is the same as never; a havoc there
+//!    would explain every later read.)
+//! 2. **Its own value, or nothing**: from what phase 1 kept, single operations are removed
+//!    with every removed write *optional*: its own effect within its interval, or none. This
+//!    is the history's own meaning, so the counterexample can be just "a read of 3, and no
+//!    operation that could come before it writes 3". These searches can cost much more, so
+//!    each is capped.
+//!
+//! Either way the operations kept are not linearizable on their own (every removed op doing
+//! nothing, or coming last, is one of the choices), and they explain the original: whatever
+//! the others did, these cannot be ordered. Removed appends are always havocs: optional
+//! appends would make a state of every subset of them.
+//!
+//! Each phase is greedy, in the manner of delta debugging: try removing chunks of operations
+//! (halves first, then quarters, down to single ones; phase 2 only single ones), keeping every
+//! removal after which the history is still not linearizable, until no single one can go. The
+//! searches spend from one [`Budget`], each at most `candidate_steps`; a removal whose search
+//! runs out of steps is not made. The set never grows and always keeps the verdict.
 
+use super::history::NEVER;
 use super::linearizable::{search, Budget, Search, SearchOp};
 use super::state::{Action, StateId, Values};
 
@@ -28,14 +41,23 @@ pub struct Shrunk {
     pub complete: bool,
 }
 
+/// What a removed write becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Removed {
+    /// Any value within its interval (phase 1).
+    AnyValue,
+    /// Its own effect within its interval, or none (phase 2).
+    OwnOrNothing,
+}
+
 /// Whether an action only constrains the order (it changes no state).
 fn only_reads(action: &Action) -> bool {
     matches!(action, Action::Read(_) | Action::Cas { matched: Some(false), .. })
 }
 
 /// The history with only `kept` as they were: the other reads left out, the other writes
-/// optional (appends havocs).
-fn with_only(ops: &[SearchOp], kept: &[usize]) -> Vec<SearchOp> {
+/// weakened as `removed` says.
+fn with_only(ops: &[SearchOp], kept: &[usize], removed: Removed) -> Vec<SearchOp> {
     let mut is_kept = vec![false; ops.len()];
     for &i in kept {
         is_kept[i] = true;
@@ -43,10 +65,12 @@ fn with_only(ops: &[SearchOp], kept: &[usize]) -> Vec<SearchOp> {
     ops.iter()
         .zip(is_kept)
         .filter(|(op, kept)| *kept || !only_reads(&op.action))
-        .map(|(op, kept)| match (kept, &op.action) {
-            (true, _) => op.clone(),
-            (false, Action::Append(_)) => SearchOp { action: Action::Havoc, ..op.clone() },
-            (false, _) => SearchOp { optional: true, ..op.clone() },
+        .map(|(op, kept)| match (kept, &op.action, removed) {
+            (true, ..) => op.clone(),
+            (false, Action::Append(_), _) => SearchOp { action: Action::Havoc, ..op.clone() },
+            (false, _, _) if op.ret == NEVER => op.clone(),
+            (false, _, Removed::AnyValue) => SearchOp { action: Action::Havoc, ..op.clone() },
+            (false, _, Removed::OwnOrNothing) => SearchOp { optional: true, ..op.clone() },
         })
         .collect()
 }
@@ -59,51 +83,73 @@ pub fn shrink(
     budget: &mut Budget,
     candidate_steps: u64,
 ) -> Shrunk {
-    let mut kept: Vec<usize> = (0..ops.len()).collect();
-    let mut complete = true;
-    // Some(still not linearizable), or None when the steps ran out.
-    let mut still_fails = |subset: &[usize], budget: &mut Budget| -> Option<bool> {
-        let mut part = Budget::steps(candidate_steps.min(budget.left()));
-        let found = search(&with_only(ops, subset), initial, values, &mut part);
-        budget.charge(&part);
+    let mut shrinker = Shrinker { ops, initial, values, budget, candidate_steps };
+    let all: Vec<usize> = (0..ops.len()).collect();
+    let first = shrinker.run(all, Removed::AnyValue, ops.len() / 2);
+    let second = shrinker.run(first.kept, Removed::OwnOrNothing, 1);
+    Shrunk { kept: second.kept, complete: first.complete && second.complete }
+}
+
+struct Shrinker<'a> {
+    ops: &'a [SearchOp],
+    initial: StateId,
+    values: &'a mut Values,
+    budget: &'a mut Budget,
+    candidate_steps: u64,
+}
+
+impl Shrinker<'_> {
+    /// Whether the history with only `subset` is still not linearizable; `None` when its search
+    /// runs out of steps.
+    fn still_fails(&mut self, subset: &[usize], removed: Removed) -> Option<bool> {
+        let mut part = Budget::steps(self.candidate_steps.min(self.budget.left()));
+        let found = search(&with_only(self.ops, subset, removed), self.initial, self.values, &mut part);
+        self.budget.charge(&part);
         match found {
             Search::NotLinearizable { .. } => Some(true),
             Search::Linearizable { .. } => Some(false),
             Search::OutOfSteps => None,
         }
-    };
-    let mut chunk = kept.len() / 2;
-    loop {
-        let chunk_size = chunk.max(1);
-        let mut removed_any = false;
-        let mut start = 0;
-        while start < kept.len() && kept.len() > 1 {
-            if budget.is_spent() {
-                return Shrunk { kept, complete: false };
-            }
-            let end = (start + chunk_size).min(kept.len());
-            let candidate: Vec<usize> = kept[..start].iter().chain(&kept[end..]).copied().collect();
-            if candidate.is_empty() {
-                // Nothing kept is linearizable: every op may be a havoc.
-                start = end;
-                continue;
-            }
-            match still_fails(&candidate, budget) {
-                Some(true) => {
-                    kept = candidate;
-                    removed_any = true;
+    }
+
+    /// One phase: removals of `chunk` ops, then half as many, down to passes of single ones
+    /// until one removes nothing.
+    fn run(&mut self, mut kept: Vec<usize>, removed: Removed, mut chunk: usize) -> Shrunk {
+        loop {
+            let chunk_size = chunk.max(1);
+            let mut removed_any = false;
+            // Whether a removal of this pass ran out of steps: then the last pass, of single
+            // removals, does not prove that none can go.
+            let mut undecided = false;
+            let mut start = 0;
+            while start < kept.len() && kept.len() > 1 {
+                if self.budget.is_spent() {
+                    return Shrunk { kept, complete: false };
                 }
-                Some(false) => start = end,
-                None => {
-                    complete = false;
+                let end = (start + chunk_size).min(kept.len());
+                let candidate: Vec<usize> = kept[..start].iter().chain(&kept[end..]).copied().collect();
+                if candidate.is_empty() {
+                    // Nothing kept is linearizable: every removed op may do nothing.
                     start = end;
+                    continue;
+                }
+                match self.still_fails(&candidate, removed) {
+                    Some(true) => {
+                        kept = candidate;
+                        removed_any = true;
+                    }
+                    Some(false) => start = end,
+                    None => {
+                        undecided = true;
+                        start = end;
+                    }
                 }
             }
+            if chunk_size == 1 && !removed_any {
+                return Shrunk { kept, complete: !undecided };
+            }
+            chunk /= 2;
         }
-        if chunk_size == 1 && !removed_any {
-            return Shrunk { kept, complete };
-        }
-        chunk /= 2;
     }
 }
 
@@ -160,8 +206,8 @@ mod tests {
         let small = shrunk(&ops, &mut values, 1_000_000);
         assert!(small.complete);
         assert_eq!(small.kept, [2, 3], "{small:?}");
-        // A read of b during the write of b, then a read of a: whether or not the writes
-        // happened, nothing writes a between the two reads.
+        // The write of b completed, then a read of a: the write of a, long done, cannot
+        // explain it, whatever value it wrote.
         let ops = [
             op(0, 1, Action::Write(a)),
             op(2, 5, Action::Write(b)),
@@ -169,7 +215,22 @@ mod tests {
             op(6, 7, Action::Read(a)),
         ];
         let small = shrunk(&ops, &mut values, 1_000_000);
-        assert_eq!(small.kept, [2, 3], "{small:?}");
+        assert_eq!(small.kept, [1, 3], "{small:?}");
+    }
+
+    #[test]
+    fn a_removed_info_write_may_happen_late_but_only_with_its_own_value() {
+        // A read of a after the write of b completed. An info write of c, still open, could
+        // come between them, but it writes c: it can go.
+        let mut values = Values::new();
+        let (a, b, c) = (values.intern("a"), values.intern("b"), values.intern("c"));
+        let ops = [
+            op(0, 1, Action::Write(a)),
+            op(1, NEVER, Action::Write(c)),
+            op(2, 3, Action::Write(b)),
+            op(4, 5, Action::Read(a)),
+        ];
+        assert_eq!(shrunk(&ops, &mut values, 1_000_000).kept, [2, 3]);
     }
 
     #[test]
