@@ -9,6 +9,7 @@
 //! The core reads no clock and no global randomness: a run is a function of
 //! `(config, seed, script)`.
 
+pub mod check;
 pub mod lex;
 pub mod model;
 pub mod node;

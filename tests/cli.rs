@@ -228,6 +228,11 @@ fn history_is_written_as_jepsen_edn() {
     let stale = lines.iter().position(|l| l.contains(r#":type :ok, :f :get, :key "5", :value "hello""#));
     assert!(stale.is_some_and(|s| s > update_ok), "{history}");
 
+    // The history is what kvsim check reads: the stale read makes key 5 not linearizable.
+    let out = kvsim(&["check", "--history", path.to_str().unwrap(), "--model", "store"]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).contains(r#"key "5": NOT linearizable"#), "{}", stdout(&out));
+
     let crashed = temp_file("crash.kvs", "0 crash 2\n10 2 insert 5 v ALL\n20 0 insert 5 v ALL\n");
     let out = kvsim(&[
         "run",

@@ -2,10 +2,12 @@
 
 mod anomaly_report;
 mod bench;
+mod check;
 mod repl;
 mod run;
 
 use clap::{Parser, Subcommand};
+use kvplayground::check::models::ModelKind;
 use kvplayground::Config;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -84,6 +86,20 @@ enum Mode {
         #[arg(long)]
         json: bool,
     },
+    /// Check a Jepsen/Knossos EDN history for linearizability: exit 0 if it is, 1 if not (with a
+    /// counterexample), 2 for bad input.
+    Check {
+        /// The history: EDN maps with :process, :type (:invoke, :ok, :fail, :info), :f, :value
+        /// and optionally :key, one op each (or one vector of them).
+        #[arg(long)]
+        history: PathBuf,
+        /// The model the operations are checked against.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(ModelKind::NAMES))]
+        model: String,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -107,6 +123,13 @@ fn main() -> ExitCode {
             load_config(&config).and_then(|c| repl::repl(&c, seed.unwrap_or(c.seed), speed)).map(|()| ExitCode::SUCCESS)
         }
         Mode::Bench { ops, nodes, json } => bench::bench(ops, nodes, json).map(|()| ExitCode::SUCCESS),
+        Mode::Check { history, model, json } => match ModelKind::parse(&model) {
+            Some(model) => {
+                check::run(&history, model, json)
+                    .map(|linearizable| if linearizable { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            }
+            None => Err(format!("unknown model `{model}`: use kv, cas-register or store")),
+        },
     };
     match outcome {
         Ok(code) => code,
