@@ -145,6 +145,10 @@ fn bench_prints_its_figures() {
     assert!(figures["events_per_second"].as_f64().unwrap() > 0.0);
     assert!(figures["events_per_second_traced"].as_f64().unwrap() > 0.0);
     assert!(figures["events_per_second_checked"].as_f64().unwrap() > 0.0);
+    // The checker timed on histories of 1,000 and (capped by --ops) 2,000 operations.
+    let sizes: Vec<u64> =
+        figures["linearizability"].as_array().unwrap().iter().map(|h| h["operations"].as_u64().unwrap()).collect();
+    assert_eq!(sizes, [1000, 2000]);
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! `kvsim bench`: simulated events per second on the standard workload, with the trace off and
-//! on, and with the live anomaly checks on.
+//! on, and with the live anomaly checks on; and the time `kvsim check` takes on the histories of
+//! 1,000 and 10,000 of its operations over 10 keys.
 
+use kvplayground::check::models::ModelKind;
+use kvplayground::check::report::{check, Limits, Verdict};
 use kvplayground::sim::workload::Workload;
 use std::time::Instant;
 
@@ -36,11 +39,18 @@ pub fn bench(operations: usize, nodes: usize, json: bool) -> Result<(), String> 
     let traced_rate = median(traced.iter().map(Run::rate).collect());
     let checked_rate = median(checked.iter().map(Run::rate).collect());
     let check_overhead = engine_rate / checked_rate - 1.0;
+    // History sizes for the checker, capped by --ops so a small run stays small.
+    let histories: Vec<HistoryCheck> =
+        [1_000, 10_000].map(|n: usize| n.min(operations)).into_iter().map(|n| history_check(&workload, n)).collect();
     if json {
         let figures = serde_json::json!({
             "nodes": nodes, "operations": operations, "events": events,
             "events_per_second": engine_rate, "events_per_second_traced": traced_rate,
             "events_per_second_checked": checked_rate, "check_overhead": check_overhead,
+            "linearizability": histories.iter().map(|h| serde_json::json!({
+                "operations": h.operations, "keys": HISTORY_KEYS, "seconds": h.seconds,
+                "linearizable": h.linearizable,
+            })).collect::<Vec<_>>(),
         });
         println!("{figures}");
     } else {
@@ -56,6 +66,14 @@ pub fn bench(operations: usize, nodes: usize, json: bool) -> Result<(), String> 
             checked_rate / 1e6,
             check_overhead * 100.0
         );
+        for h in &histories {
+            println!(
+                "kvsim check --model store, {} operations over {HISTORY_KEYS} keys: {:.1} ms ({})",
+                h.operations,
+                h.seconds * 1e3,
+                if h.linearizable { "linearizable" } else { "not linearizable, with its counterexample" }
+            );
+        }
     }
     Ok(())
 }
@@ -72,6 +90,30 @@ fn run(workload: &Workload, record_trace: bool, check: bool) -> Run {
     }
     let seconds = start.elapsed().as_secs_f64();
     Run { events: sim.scheduler().processed(), seconds }
+}
+
+/// Keys of the histories the checker is timed on.
+const HISTORY_KEYS: usize = 10;
+
+/// The time to read and check the history of `operations` operations of the workload.
+struct HistoryCheck {
+    operations: usize,
+    seconds: f64,
+    linearizable: bool,
+}
+
+fn history_check(workload: &Workload, operations: usize) -> HistoryCheck {
+    let mut sim = Workload { operations, keys: HISTORY_KEYS, ..*workload }.simulation(false);
+    sim.record_history();
+    while sim.step() {
+        drop(sim.take_results());
+    }
+    let edn = sim.history().map(|h| h.to_edn()).unwrap_or_default();
+    let start = Instant::now();
+    let report = check(&edn, ModelKind::Store, &Limits::default());
+    let seconds = start.elapsed().as_secs_f64();
+    let linearizable = report.is_ok_and(|r| r.verdict == Verdict::Linearizable);
+    HistoryCheck { operations, seconds, linearizable }
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
