@@ -1,27 +1,10 @@
 //! The `kvsim` binary as a user runs it: exit codes, output formats, the examples.
 
+mod support;
+
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn kvsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kvsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("kvsim runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
-}
-
-fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kvsim-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use std::process::{Command, Stdio};
+use support::cli::{kvsim, stdout, temp_file};
 
 const EXAMPLE: [&str; 4] = ["--config", "examples/config.json", "--script", "examples/read-repair.kvs"];
 

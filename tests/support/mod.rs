@@ -1,9 +1,11 @@
 //! What several integration tests share: time units, configs and key placement here; running
-//! and reading a simulation in [`run`]; the property tests' random clusters in [`clusters`].
+//! and reading a simulation in [`run`]; the property tests' random clusters in [`clusters`];
+//! running the `kvsim` binary in [`cli`].
 
 // Every test binary that declares `mod support;` compiles all of it but uses only a part.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod clusters;
 pub mod run;
 
