@@ -13,12 +13,12 @@
 
 mod support;
 
-use kvplayground::sim::action::TimedAction;
 use kvplayground::sim::anomalies::{Anomaly, AnomalyKind};
 use kvplayground::sim::trace::TraceKind;
 use kvplayground::{Config, Simulation, Time};
 use proptest::prelude::*;
-use support::clusters::{clusters, proptest_config, Cluster};
+use support::clusters::proptest_config;
+use support::scripts::{anomalies, checked_run, lines, random_ops, small_clusters};
 use support::{parse_config, MS, S};
 
 /// The original's four servers, with the slow n0 -> n2 link.
@@ -26,22 +26,12 @@ fn example() -> Config {
     parse_config(include_str!("../examples/config.json"))
 }
 
-/// Runs `script` (`(at, node, command)`, or a fault with node `usize::MAX`) with checks on.
 fn run(config: &Config, seed: u64, script: &[(Time, &str)]) -> Simulation {
-    let mut sim = Simulation::new(config, seed);
-    sim.check_anomalies();
-    for (at, line) in script {
-        let ms = *at as f64 / MS as f64;
-        let action =
-            TimedAction::parse(&format!("{ms} {line}"), config.len()).unwrap_or_else(|e| panic!("{line}: {e}"));
-        sim.schedule_action(action).unwrap();
-    }
-    sim.run_until_quiet();
-    sim
+    checked_run(config, seed, script)
 }
 
 fn found(sim: &Simulation) -> Vec<&Anomaly> {
-    sim.anomalies().expect("checks are on").found().iter().collect()
+    anomalies(sim).iter().collect()
 }
 
 fn kinds(sim: &Simulation) -> Vec<AnomalyKind> {
@@ -115,42 +105,12 @@ fn new_then_old_on_one_node_breaks_monotonic_reads() {
     assert!(found(&sim)[1].explanation.contains("older than what n3 read before: world"));
 }
 
-/// Random clusters of 3 to 5 nodes, constant or uniform delays up to 20 ms.
-fn cluster() -> impl Strategy<Value = Cluster> {
-    clusters(3..=5, 5, &["constant", "uniform"], 20)
-}
-
-/// `(at_ms, node, key, op)` with op 0 get, 1 insert, 2 update, 3 delete.
-fn script(n: usize) -> impl Strategy<Value = Vec<(u32, usize, usize, u8)>> {
-    proptest::collection::vec((0..400u32, 0..n, 0..3usize, 0..4u8), 1..40)
-}
-
-fn lines(ops: &[(u32, usize, usize, u8)], level: &str) -> Vec<(Time, String)> {
-    ops.iter()
-        .enumerate()
-        .map(|(i, &(at, node, key, op))| {
-            let command = match op {
-                0 => format!("get k{key} {level}"),
-                1 => format!("insert k{key} v{i} {level}"),
-                2 => format!("update k{key} u{i} {level}"),
-                _ => format!("delete k{key} {level}"),
-            };
-            (at as Time * MS, format!("{node} {command}"))
-        })
-        .collect()
-}
-
-fn run_lines(config: &Config, seed: u64, lines: &[(Time, String)]) -> Simulation {
-    let script: Vec<(Time, &str)> = lines.iter().map(|(at, l)| (*at, l.as_str())).collect();
-    run(config, seed, &script)
-}
-
 proptest! {
     #![proptest_config(proptest_config(64))]
 
     #[test]
-    fn quorum_without_faults_shows_no_stale_read_or_lost_write((c, ops) in cluster().prop_flat_map(|c| { let n = c.n; (Just(c), script(n)) })) {
-        let sim = run_lines(&c.config(serde_json::json!({})), c.seed, &lines(&ops, "QUORUM"));
+    fn quorum_without_faults_shows_no_stale_read_or_lost_write((c, ops) in small_clusters().prop_flat_map(|c| { let n = c.n; (Just(c), random_ops(n)) })) {
+        let sim = checked_run(&c.config(serde_json::json!({})), c.seed, &lines(&ops, "QUORUM"));
         let broken: Vec<_> = found(&sim)
             .into_iter()
             .filter(|a| a.kind != AnomalyKind::MonotonicReads)
@@ -159,11 +119,11 @@ proptest! {
     }
 
     #[test]
-    fn no_run_reads_a_value_no_write_wrote((c, ops, level) in cluster().prop_flat_map(|c| { let n = c.n; (Just(c), script(n), proptest::sample::select(&["ONE", "QUORUM", "ALL"][..])) })) {
+    fn no_run_reads_a_value_no_write_wrote((c, ops, level) in small_clusters().prop_flat_map(|c| { let n = c.n; (Just(c), random_ops(n), proptest::sample::select(&["ONE", "QUORUM", "ALL"][..])) })) {
         let mut script = lines(&ops, level);
         script.push((150 * MS, "crash 1".into()));
         script.push((250 * MS, "restart 1 lose".into()));
-        let sim = run_lines(&c.config(serde_json::json!({})), c.seed, &script);
+        let sim = checked_run(&c.config(serde_json::json!({})), c.seed, &script);
         let phantoms: Vec<_> = found(&sim).into_iter().filter(|a| a.kind == AnomalyKind::PhantomValue).collect();
         prop_assert!(phantoms.is_empty(), "seed {}: {phantoms:#?}", c.seed);
     }

@@ -52,6 +52,26 @@ impl DelayDistribution {
     }
 }
 
+/// When a read answers its client, with respect to the read repair it starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadRepair {
+    /// The original's: the read answers as soon as its level is reached and repairs afterwards,
+    /// without waiting. Two QUORUM reads can then return new, then old.
+    #[default]
+    Async,
+    /// Cassandra's: a read whose replies disagree first repairs the replies that were older (up
+    /// to its level) and answers only when they acknowledged. QUORUM reads and writes are then
+    /// linearizable per key, without faults and clock skew.
+    Blocking,
+}
+
+impl ReadRepair {
+    fn is_async(&self) -> bool {
+        *self == ReadRepair::Async
+    }
+}
+
 /// A cluster config. `addresses` and `avg_delays` are the original's fields, unchanged; the rest
 /// are optional (docs/language.md lists them with defaults and limits).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,6 +105,9 @@ pub struct Config {
     /// Seconds between a node's anti-entropy rounds; default none (anti-entropy off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anti_entropy_period_s: Option<f64>,
+    /// Whether a read waits for its repair before answering; default `async`, the original's.
+    #[serde(default, skip_serializing_if = "ReadRepair::is_async")]
+    pub read_repair: ReadRepair,
 }
 
 impl Config {
@@ -328,6 +351,7 @@ mod tests {
         assert_eq!(c.tombstone_grace(), 300 * MICROS_PER_S);
         assert!(!c.hinted_handoff());
         assert_eq!(c.anti_entropy_period(), None);
+        assert_eq!(c.read_repair, ReadRepair::Async);
         assert_eq!(c.clock_skew_spread(), 0);
     }
 
@@ -344,7 +368,7 @@ mod tests {
             r#"{"addresses": ["a", "b"], "avg_delays": [[0, 0.5], [0.5, 0]], "replication_factor": 1,
                 "request_timeout_s": 2.5, "delay_distribution": "exponential", "seed": 7,
                 "clock_skew_ms": [0, -250], "tombstone_grace_s": 0, "hinted_handoff": true,
-                "anti_entropy_period_s": 2.5}"#,
+                "anti_entropy_period_s": 2.5, "read_repair": "blocking"}"#,
         )
         .unwrap();
         assert_eq!(c.replication_factor(), 1);
@@ -355,6 +379,7 @@ mod tests {
         assert_eq!(c.tombstone_grace(), 0);
         assert!(c.hinted_handoff());
         assert_eq!(c.anti_entropy_period(), Some(2_500_000));
+        assert_eq!(c.read_repair, ReadRepair::Blocking);
         assert_eq!(c.clock_skew_spread(), 250_000);
     }
 
@@ -387,6 +412,7 @@ mod tests {
             (r#"{"addresses": ["a"], "avg_delays": [[0]], "seed": -1}"#, "seed"),
             (r#"{"addresses": ["a"], "avg_delays": [[0]], "hinted_handoff": 1}"#, "hinted_handoff"),
             (r#"{"addresses": ["a"], "avg_delays": [[0]], "anti_entropy_period_s": 0}"#, "anti_entropy_period_s"),
+            (r#"{"addresses": ["a"], "avg_delays": [[0]], "read_repair": "sync"}"#, "read_repair"),
         ];
         for (text, field) in cases {
             let err = Config::from_json(text).unwrap_err();
@@ -410,6 +436,7 @@ mod tests {
             tombstone_grace_s: None,
             hinted_handoff: None,
             anti_entropy_period_s: None,
+            read_repair: ReadRepair::Async,
         };
         assert_eq!(c.validate().unwrap_err().field, "addresses");
     }

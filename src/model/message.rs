@@ -35,10 +35,18 @@ pub enum Message {
         key: Key,
         applied: bool,
     },
-    /// Read repair: the newest version the coordinator saw. No reply.
+    /// Read repair: the newest version the coordinator saw. A blocking repair names its read
+    /// (`req`) and is acknowledged; an asynchronous one names none and gets no reply.
     Repair {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        req: Option<RequestId>,
         key: Key,
         entry: Entry,
+    },
+    /// A blocking repair was applied: the replica holds its version or a newer one.
+    RepairAck {
+        req: RequestId,
+        key: Key,
     },
     /// `search`: any node, replica or not, reports its local copy.
     SearchRead {
@@ -93,6 +101,7 @@ pub enum MessageKind {
     Write,
     WriteAck,
     Repair,
+    RepairAck,
     Search,
     SearchReply,
     Hint,
@@ -118,6 +127,7 @@ impl Message {
             Message::Write { .. } => MessageKind::Write,
             Message::WriteAck { .. } => MessageKind::WriteAck,
             Message::Repair { .. } => MessageKind::Repair,
+            Message::RepairAck { .. } => MessageKind::RepairAck,
             Message::SearchRead { .. } => MessageKind::Search,
             Message::SearchReply { .. } => MessageKind::SearchReply,
             Message::Hint { .. } => MessageKind::Hint,
@@ -137,6 +147,7 @@ impl Message {
             | Message::Write { key, .. }
             | Message::WriteAck { key, .. }
             | Message::Repair { key, .. }
+            | Message::RepairAck { key, .. }
             | Message::SearchRead { key, .. }
             | Message::SearchReply { key, .. }
             | Message::Hint { key, .. }
@@ -169,15 +180,18 @@ impl Message {
         }
     }
 
-    /// The client request the message belongs to (repairs, hints and anti-entropy belong to none).
+    /// The client request the message belongs to (asynchronous repairs, hints and anti-entropy
+    /// belong to none).
     pub fn request(&self) -> Option<RequestId> {
         match self {
+            Message::Repair { req, .. } => *req,
             Message::Read { req, .. }
             | Message::ReadReply { req, .. }
             | Message::Write { req, .. }
             | Message::WriteAck { req, .. }
             | Message::SearchRead { req, .. }
-            | Message::SearchReply { req, .. } => Some(*req),
+            | Message::SearchReply { req, .. }
+            | Message::RepairAck { req, .. } => Some(*req),
             _ => None,
         }
     }

@@ -5,6 +5,7 @@ use super::hints::Hints;
 use super::io::{Output, Timer};
 use super::params::NodeParams;
 use crate::model::command::{Command, Level};
+use crate::model::config::ReadRepair;
 use crate::model::message::{Message, RequestId};
 use crate::model::outcome::{Outcome, SearchReply, WriteOp};
 use crate::model::placement::Replicas;
@@ -35,6 +36,13 @@ struct ReadState {
     level: Level,
     replicas: Replicas,
     replies: Vec<(NodeId, Option<Entry>)>,
+    /// How many of the first replies the client's answer is made of; 0 until the level is
+    /// reached. Replies after those only feed the repair.
+    basis: usize,
+    /// Blocking read repair: the replicas whose acknowledgement the answer still waits for.
+    awaiting: Vec<NodeId>,
+    /// Blocking read repair: the replicas sent the answer's version already, and that version.
+    repaired: Option<(Vec<NodeId>, Version)>,
     /// The client has had its answer; the request stays until repair.
     answered: bool,
 }
@@ -97,6 +105,9 @@ impl Coordinator {
                     level,
                     replicas,
                     replies: Vec::with_capacity(replicas.len()),
+                    basis: 0,
+                    awaiting: Vec::new(),
+                    repaired: None,
                     answered: false,
                 })
             }
@@ -141,16 +152,18 @@ impl Coordinator {
                     return;
                 }
                 r.replies.push((from, entry));
-                if !r.answered && r.replies.len() >= r.level.required(p.replication_factor) {
-                    r.answered = true;
-                    out.push(Output::Reply { id, outcome: r.value() });
+                if r.basis == 0 && r.replies.len() >= r.level.required(p.replication_factor) {
+                    r.reach_level(p.read_repair, id, out);
                 }
-                if r.replies.len() == r.replicas.len() {
-                    r.repair(id, out);
-                    true
-                } else {
-                    false
+                r.finish_if_complete(id, out)
+            }
+            (Pending::Read(r), Message::RepairAck { .. }) => {
+                let Some(at) = r.awaiting.iter().position(|&n| n == from) else { return };
+                r.awaiting.swap_remove(at);
+                if r.awaiting.is_empty() {
+                    r.answer(id, out);
                 }
+                r.finish_if_complete(id, out)
             }
             (Pending::Write(w), Message::WriteAck { applied, .. }) => {
                 if !w.replicas.contains(from) || w.acked.contains(&from) || w.missing.contains(&from) {
@@ -196,7 +209,15 @@ impl Coordinator {
         let seconds = format_time(p.request_timeout);
         match pending {
             Pending::Read(r) => {
-                if !r.answered {
+                if !r.awaiting.is_empty() {
+                    let error = format!(
+                        "get {} {} failed: {} did not acknowledge the read repair within the {seconds} s timeout; blocking read repair answers only after it",
+                        r.key,
+                        r.level,
+                        crate::model::outcome::node_list(&r.awaiting),
+                    );
+                    out.push(Output::Reply { id, outcome: Outcome::Failed { error } });
+                } else if !r.answered {
                     let error = format!(
                         "get {} {} failed: {} of {} replicas answered within the {seconds} s timeout; {} needs {}",
                         r.key,
@@ -292,39 +313,72 @@ impl WriteState {
 }
 
 impl ReadState {
-    fn newest(&self) -> Option<&Entry> {
-        self.replies.iter().fold(None, |best, (_, e)| newest(best, e.as_ref()))
+    /// The level is reached: answer now, or (blocking repair, replies that disagree) repair the
+    /// older ones first and answer when they acknowledge.
+    fn reach_level(&mut self, mode: ReadRepair, id: RequestId, out: &mut Vec<Output>) {
+        self.basis = self.replies.len();
+        match stale_among(&self.replies) {
+            Some((stale, best)) if mode == ReadRepair::Blocking => {
+                self.awaiting = stale.clone();
+                self.repaired = Some((stale.clone(), best.version));
+                self.send_repair(id, best, stale, true, out);
+            }
+            _ => self.answer(id, out),
+        }
     }
 
-    fn value(&self) -> Outcome {
-        Outcome::Value {
-            key: self.key.clone(),
-            entry: self.newest().cloned(),
-            heard_from: self.replies.iter().map(|(n, _)| *n).collect(),
+    /// Answers the client with the newest of the replies the level was reached with.
+    fn answer(&mut self, id: RequestId, out: &mut Vec<Output>) {
+        let basis = &self.replies[..self.basis];
+        let entry = basis.iter().fold(None, |best, (_, e)| newest(best, e.as_ref())).cloned();
+        let heard_from = basis.iter().map(|(n, _)| *n).collect();
+        out.push(Output::Reply { id, outcome: Outcome::Value { key: self.key.clone(), entry, heard_from } });
+        self.answered = true;
+    }
+
+    /// Once answered and every replica replied: repairs what is left; says whether the request
+    /// is done.
+    fn finish_if_complete(&self, id: RequestId, out: &mut Vec<Output>) -> bool {
+        let complete = self.answered && self.replies.len() == self.replicas.len();
+        if complete {
+            self.repair(id, out);
         }
+        complete
     }
 
     /// Read repair: sends the newest version to every replica that answered with an older one
-    /// or none. A tombstone is repaired like any version, so a deleted key never comes back.
+    /// or none, but those a blocking repair sent it already. A tombstone is repaired like any
+    /// version, so a deleted key never comes back.
     fn repair(&self, id: RequestId, out: &mut Vec<Output>) {
-        let Some(best) = self.newest() else { return };
-        let stale: Vec<NodeId> = self
-            .replies
-            .iter()
-            .filter(|(_, e)| e.as_ref().is_none_or(|e| e.version < best.version))
-            .map(|(n, _)| *n)
-            .collect();
-        if stale.is_empty() {
-            return;
+        let Some((mut stale, best)) = stale_among(&self.replies) else { return };
+        if let Some((repaired, version)) = &self.repaired {
+            if *version == best.version {
+                stale.retain(|n| !repaired.contains(n));
+            }
         }
-        for &to in &stale {
-            out.push(Output::Send { to, msg: Message::Repair { key: self.key.clone(), entry: best.clone() } });
+        if !stale.is_empty() {
+            self.send_repair(id, best, stale, false, out);
         }
-        out.push(Output::Reply {
-            id,
-            outcome: Outcome::Repaired { key: self.key.clone(), entry: best.clone(), repaired: stale },
-        });
     }
+
+    /// Sends `entry` to the `stale` replicas and tells the client; a blocking repair is
+    /// acknowledged.
+    fn send_repair(&self, id: RequestId, entry: Entry, stale: Vec<NodeId>, blocking: bool, out: &mut Vec<Output>) {
+        for &to in &stale {
+            let msg = Message::Repair { req: blocking.then_some(id), key: self.key.clone(), entry: entry.clone() };
+            out.push(Output::Send { to, msg });
+        }
+        out.push(Output::Reply { id, outcome: Outcome::Repaired { key: self.key.clone(), entry, repaired: stale } });
+    }
+}
+
+/// The replies older than the newest of `replies` (or holding none), with that newest version;
+/// `None` when they agree.
+fn stale_among(replies: &[(NodeId, Option<Entry>)]) -> Option<(Vec<NodeId>, Entry)> {
+    let best = replies.iter().fold(None, |best, (_, e)| newest(best, e.as_ref()))?;
+    let stale: Vec<NodeId> =
+        replies.iter().filter(|(_, e)| e.as_ref().is_none_or(|e| e.version < best.version)).map(|(n, _)| *n).collect();
+    (!stale.is_empty()).then(|| (stale, best.clone()))
 }
 
 impl SearchState {

@@ -42,6 +42,7 @@ impl Node {
             clock_skew: config.clock_skew(id),
             tombstone_grace: config.tombstone_grace(),
             hint_lifetime: 0,
+            read_repair: config.read_repair,
         };
         params.set_skew_spread(config.clock_skew_spread());
         Node {
@@ -121,9 +122,10 @@ impl Node {
                 | Message::Repair { .. }
                 | Message::SearchRead { .. }
                 | Message::Hint { .. } => replica::serve(&mut self.store, now, from, msg, out),
-                Message::ReadReply { .. } | Message::WriteAck { .. } | Message::SearchReply { .. } => {
-                    self.coordinator.on_reply(&self.params, from, msg, out)
-                }
+                Message::ReadReply { .. }
+                | Message::WriteAck { .. }
+                | Message::SearchReply { .. }
+                | Message::RepairAck { .. } => self.coordinator.on_reply(&self.params, from, msg, out),
                 Message::HintAck { key, version } => self.coordinator.hints.on_ack(&self.params, from, &key, version),
                 Message::AeDigest { .. }
                 | Message::AeDiff { .. }

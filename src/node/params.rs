@@ -1,5 +1,6 @@
 //! The facts a node runs by.
 
+use crate::model::config::ReadRepair;
 use crate::model::types::{NodeId, Time};
 
 /// The facts a node runs by: set when it is created; faults change its clock skew and (through
@@ -16,6 +17,8 @@ pub struct NodeParams {
     /// How long after its write started a hint is kept (see [`super::hints`] and
     /// [`NodeParams::set_skew_spread`]).
     pub hint_lifetime: Time,
+    /// Whether a read waits for its repair before answering.
+    pub read_repair: ReadRepair,
 }
 
 impl NodeParams {
@@ -40,6 +43,7 @@ impl NodeParams {
             clock_skew: 0,
             tombstone_grace: 100 * S,
             hint_lifetime: 50 * S,
+            read_repair: ReadRepair::Async,
         }
     }
 }

@@ -30,7 +30,12 @@ pub fn serve(store: &mut Store, now: Time, from: NodeId, msg: Message, out: &mut
                 msg: Message::WriteAck { req, key, applied: applied != Applied::NotFound },
             });
         }
-        Message::Repair { key, entry } => apply(store, now, &key, &entry, out),
+        Message::Repair { req, key, entry } => {
+            apply(store, now, &key, &entry, out);
+            if let Some(req) = req {
+                out.push(Output::Send { to: from, msg: Message::RepairAck { req, key } });
+            }
+        }
         // A hint is applied like a repair (last-write-wins), so it never replaces a newer version
         // or a newer tombstone; it is acknowledged either way, since the store now holds its
         // version or a newer one.

@@ -186,7 +186,7 @@ impl Anomalies {
             completed,
             version: op.version,
             request: op.request,
-            process: op.process,
+            process: op.node,
             function: op.function,
             level: op.level,
             value: op.value.clone(),
@@ -200,10 +200,10 @@ impl Anomalies {
             Outcome::Value { heard_from, .. } => {
                 self.check_read(id, op, heard_from);
                 let reads = &mut self.keys[id].reads;
-                if reads.len() <= op.process {
-                    reads.resize_with(op.process + 1, Timeline::default);
+                if reads.len() <= op.node {
+                    reads.resize_with(op.node + 1, Timeline::default);
                 }
-                reads[op.process].push(seen(heard_from));
+                reads[op.node].push(seen(heard_from));
             }
             _ => {}
         }
@@ -216,7 +216,7 @@ impl Anomalies {
 
     fn report(&mut self, kind: AnomalyKind, op: &Operation, earlier: Option<RequestId>, explanation: String) {
         let time = op.completed.map_or(op.invoked, |(t, _)| t);
-        let (process, request, key) = (op.process, op.request, op.key.clone());
+        let (process, request, key) = (op.node, op.request, op.key.clone());
         self.found.push(Anomaly { kind, time, process, request, key, earlier, explanation });
     }
 
@@ -234,7 +234,7 @@ impl Anomalies {
             describe_seen(newer, &op.key),
             version_text(newer.version),
             format_time(newer.completed),
-            op.process,
+            op.node,
         );
         let earlier = Some(newer.request);
         self.report(AnomalyKind::LostWrite, op, earlier, explanation);
@@ -252,7 +252,7 @@ impl Anomalies {
         if let Some(newer) = newer.filter(|w| w.version > op.version) {
             let kind = if newer.function == Function::Delete && op.value.is_some() {
                 AnomalyKind::Resurrection
-            } else if newer.process == op.process {
+            } else if newer.process == op.node {
                 AnomalyKind::ReadYourWrites
             } else {
                 AnomalyKind::StaleRead
@@ -260,7 +260,7 @@ impl Anomalies {
             let explanation = self.explain_read(op, heard_from, &newer);
             self.report(kind, op, Some(newer.request), explanation);
         }
-        let read_before = self.keys[id].reads.get(op.process).and_then(|t| t.newest_before(op.invoked));
+        let read_before = self.keys[id].reads.get(op.node).and_then(|t| t.newest_before(op.invoked));
         if let Some(earlier) = read_before.filter(|r| r.version > op.version).cloned() {
             let explanation = format!(
                 "{} returned {} ({}), older than what n{} read before: {} ({}) at {} s. Reads from one \
@@ -268,7 +268,7 @@ impl Anomalies {
                 describe(op),
                 value_text(&op.value),
                 version_text(op.version),
-                op.process,
+                op.node,
                 value_text(&earlier.value),
                 version_text(earlier.version),
                 format_time(earlier.completed),
@@ -310,7 +310,7 @@ impl Anomalies {
 
 fn describe(op: &Operation) -> String {
     let value = if op.function == Function::Get { &None } else { &op.value };
-    describe_parts(op.function, &op.key, op.process, op.level, value)
+    describe_parts(op.function, &op.key, op.node, op.level, value)
 }
 
 fn describe_seen(seen: &Seen, key: &str) -> String {

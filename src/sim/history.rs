@@ -14,7 +14,7 @@ use crate::model::command::{Command, Level};
 use crate::model::message::RequestId;
 use crate::model::outcome::Outcome;
 use crate::model::types::{Key, NodeId, Time, Value, Version};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt::Write as _;
 
 /// What an operation does (Jepsen's `:f`).
@@ -59,7 +59,11 @@ impl Completion {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operation {
     /// The node the command was typed on.
-    pub process: NodeId,
+    pub node: NodeId,
+    /// Its Jepsen process, which runs one operation at a time: the node's number while no other
+    /// operation typed on that node is running, else `node + N x k` for the lowest `k` free, so
+    /// `process mod N` is always the node.
+    pub process: usize,
     pub request: RequestId,
     pub function: Function,
     pub key: Key,
@@ -77,8 +81,12 @@ pub struct Operation {
 }
 
 /// The operations of a run, in order of invocation, and its lines in the order they happened.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct History {
+    /// Nodes in the cluster (N).
+    nodes: usize,
+    /// The processes with an operation running.
+    busy: FxHashSet<usize>,
     operations: Vec<Operation>,
     /// Index of each operation still running, by request.
     running: FxHashMap<RequestId, usize>,
@@ -87,12 +95,23 @@ pub struct History {
 }
 
 impl History {
-    /// Records a command typed on `process` at `at`; those that are not operations are ignored.
+    /// An empty history of a cluster of `nodes` nodes.
+    pub fn new(nodes: usize) -> History {
+        History {
+            nodes: nodes.max(1),
+            busy: FxHashSet::default(),
+            operations: Vec::new(),
+            running: FxHashMap::default(),
+            lines: Vec::new(),
+        }
+    }
+
+    /// Records a command typed on `node` at `at`; those that are not operations are ignored.
     /// A command typed on a node that is down completes at once with `fail`.
     pub fn invoke(
         &mut self,
         at: Time,
-        process: NodeId,
+        node: NodeId,
         request: RequestId,
         command: &Command,
         node_down: bool,
@@ -105,7 +124,10 @@ impl History {
             Command::ShowAll | Command::Search { .. } => return None,
         };
         let index = self.operations.len();
+        let process = (node..).step_by(self.nodes).find(|p| !self.busy.contains(p)).expect("a free process");
+        self.busy.insert(process);
         self.operations.push(Operation {
+            node,
             process,
             request,
             function,
@@ -119,17 +141,21 @@ impl History {
         });
         self.lines.push((index, false));
         if node_down {
-            self.finish(index, at, Completion::Fail, None, Some(format!("node {process} is down")));
+            self.finish(index, at, Completion::Fail, None, Some(format!("node {node} is down")));
         } else {
             self.running.insert(request, index);
         }
         self.operations.get(index)
     }
 
-    /// Completes request `request`'s operation with the first result its client got, and returns
-    /// it; later results (a get's repair report) and requests that are not operations are
-    /// ignored.
+    /// Completes request `request`'s operation with the first result its client got that answers
+    /// it, and returns it; repair reports, later results and requests that are not operations
+    /// are ignored.
     pub fn complete(&mut self, at: Time, request: RequestId, outcome: &Outcome) -> Option<&Operation> {
+        // A blocking read repair is reported before the value it waits for.
+        if matches!(outcome, Outcome::Repaired { .. }) {
+            return None;
+        }
         let index = self.running.remove(&request)?;
         let is_read = self.operations[index].function == Function::Get;
         match outcome {
@@ -143,7 +169,7 @@ impl History {
                 let completion = if is_read { Completion::Fail } else { Completion::Info };
                 self.finish(index, at, completion, None, Some(error.clone()));
             }
-            // A get reports its repair after its value; the other outcomes answer no operation.
+            // Repairs are passed over above; search and show-all are not operations.
             Outcome::Repaired { .. } | Outcome::Searched { .. } | Outcome::Listed { .. } => {}
         }
         self.operations.get(index)
@@ -158,6 +184,7 @@ impl History {
         error: Option<String>,
     ) {
         let op = &mut self.operations[index];
+        self.busy.remove(&op.process);
         op.completed = Some((at, completion));
         op.version = version;
         op.error = error;
@@ -241,7 +268,7 @@ mod tests {
 
     #[test]
     fn operations_complete_with_jepsen_types_and_print_as_edn() {
-        let mut h = History::default();
+        let mut h = History::new(4);
         h.invoke(10, 2, 0, &command("insert k v QUORUM"), false);
         h.invoke(12, 1, 1, &command("get k ONE"), false);
         h.invoke(13, 3, 2, &command("show-all"), false);
@@ -264,8 +291,22 @@ mod tests {
     }
 
     #[test]
+    fn a_node_running_several_operations_uses_one_process_for_each() {
+        let mut h = History::new(4);
+        h.invoke(0, 1, 0, &command("get k ONE"), false);
+        h.invoke(1, 1, 1, &command("get k ONE"), false);
+        h.invoke(2, 1, 2, &command("get k ONE"), false);
+        h.complete(3, 1, &Outcome::Failed { error: "timeout".into() });
+        h.invoke(4, 1, 3, &command("get k ONE"), false);
+        h.invoke(5, 2, 4, &command("get k ONE"), true);
+        let processes: Vec<usize> = h.operations().iter().map(|op| op.process).collect();
+        assert_eq!(processes, [1, 5, 9, 5, 2]);
+        assert!(h.operations().iter().all(|op| op.process % 4 == op.node));
+    }
+
+    #[test]
     fn a_failed_write_may_have_taken_effect() {
-        let mut h = History::default();
+        let mut h = History::new(4);
         h.invoke(0, 0, 7, &command("update k v ALL"), false);
         h.complete(5, 7, &Outcome::Failed { error: "update k ALL failed".into() });
         assert_eq!(h.operations()[0].completed, Some((5, Completion::Info)));

@@ -42,6 +42,7 @@ impl Workload {
             tombstone_grace_s: None,
             hinted_handoff: None,
             anti_entropy_period_s: None,
+            read_repair: Default::default(),
         }
     }
 

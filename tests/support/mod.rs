@@ -1,6 +1,7 @@
 //! What several integration tests share: time units, configs and key placement here; running
 //! and reading a simulation in [`run`]; the property tests' random clusters in [`clusters`];
-//! running the `kvsim` binary in [`cli`].
+//! random client scripts, run with the live checks on, in [`scripts`]; running the `kvsim`
+//! binary in [`cli`].
 
 // Every test binary that declares `mod support;` compiles all of it but uses only a part.
 #![allow(dead_code)]
@@ -8,6 +9,7 @@
 pub mod cli;
 pub mod clusters;
 pub mod run;
+pub mod scripts;
 
 use kvplayground::model::placement::Replicas;
 use kvplayground::{Config, NodeId, Time};

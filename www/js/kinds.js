@@ -16,6 +16,7 @@ export const KINDS = {
   ae_entries: { family: 'ae', label: 'anti-entropy entries' },
   ae_ack: { family: 'ae', label: 'anti-entropy ack', hollow: true },
   repair: { family: 'repair', label: 'REPAIR', loud: true },
+  repair_ack: { family: 'repair', label: 'repair ack', hollow: true },
 };
 
 /** A kind's label for people (`read reply`), or the kind itself when the page does not know it. */

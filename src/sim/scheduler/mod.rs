@@ -79,7 +79,8 @@ impl Scheduler {
 
     /// Records the history of client operations from now on (see [`History`]).
     pub fn record_history(&mut self) {
-        self.history.get_or_insert_with(History::default);
+        let nodes = self.nodes();
+        self.history.get_or_insert_with(|| History::new(nodes));
     }
 
     /// Checks each operation as it completes from now on (recording the history too), tracing
