@@ -96,3 +96,19 @@ fn bad_input_exits_2_naming_the_line() {
     assert!(stderr(&no_model).contains("[possible values: kv, cas-register, store]"), "{}", stderr(&no_model));
     assert!(!stderr(&no_model).contains("panicked"));
 }
+
+#[test]
+fn kvsims_own_histories_read_back_even_with_commands_overlapping_on_a_node() {
+    // n0 types three commands at once; its slow link to n2 keeps them all in flight together.
+    let script = temp_file("overlap.kvs", "0 0 insert 5 a QUORUM\n0 0 insert 5 b QUORUM\n1 0 get 5 QUORUM\n");
+    let history = std::env::temp_dir().join(format!("kvsim-overlap-{}.edn", std::process::id()));
+    let history = history.to_str().unwrap();
+    let run =
+        kvsim(&["run", "--config", "examples/config.json", "--script", script.to_str().unwrap(), "--history", history]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let text = std::fs::read_to_string(history).unwrap();
+    let processes: Vec<&str> = text.lines().filter(|l| l.contains(":type :invoke")).map(|l| &l[10..12]).collect();
+    assert_eq!(processes, ["0,", "4,", "8,"], "one process per operation running at once:\n{text}");
+    let out = kvsim(&["check", "--history", history, "--model", "store"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+}

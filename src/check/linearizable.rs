@@ -33,20 +33,27 @@ pub struct SearchOp {
     pub optional: bool,
 }
 
-/// A number of search steps left (or no bound), and the steps taken.
+/// A number of search steps left (or no bound), the steps taken, and the most memory each
+/// search's memo may take ([`MAX_MEMO_BYTES`] unless set).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget {
     left: Option<u64>,
     spent: u64,
+    memo_bytes: usize,
 }
 
 impl Budget {
     pub fn unbounded() -> Budget {
-        Budget { left: None, spent: 0 }
+        Budget { left: None, spent: 0, memo_bytes: MAX_MEMO_BYTES }
     }
 
     pub fn steps(steps: u64) -> Budget {
-        Budget { left: Some(steps), spent: 0 }
+        Budget { left: Some(steps), ..Budget::unbounded() }
+    }
+
+    /// The same budget with searches' memos capped at `bytes`.
+    pub fn with_memo_bytes(self, bytes: usize) -> Budget {
+        Budget { memo_bytes: bytes, ..self }
     }
 
     /// Takes one step; false when none is left.
@@ -92,7 +99,7 @@ pub enum Search {
     /// None exists. `longest`: the longest partial linearization the search reached; `blocked`:
     /// the op whose return it then met without being able to place it.
     NotLinearizable { longest: Vec<usize>, blocked: usize },
-    /// The budget ran out first.
+    /// The budget ran out first: its steps, or its memory for the memo.
     OutOfSteps,
 }
 
@@ -171,13 +178,26 @@ impl Events {
     }
 }
 
+/// Most memory a search's memo may hold by default, in bytes. A search that needs more ends as
+/// if out of steps (the key is `unknown`): a hard history must not take the machine's memory
+/// (one key of porcupine's kv histories would take 15 GB).
+pub const MAX_MEMO_BYTES: usize = 512 << 20;
+
 /// The pairs (linearized set, state) already reached, bucketed by a hash of both.
-#[derive(Default)]
 struct Memo {
     buckets: FxHashMap<u64, Vec<(Bitset, StateId)>>,
+    /// Pairs recorded so far, and about what each costs: its set's words, the pair, and its
+    /// share of the table and of a bucket.
+    entries: usize,
+    entry_bytes: usize,
 }
 
 impl Memo {
+    fn new(ops: usize) -> Memo {
+        let entry_bytes = ops.div_ceil(64) * 8 + std::mem::size_of::<(Bitset, StateId)>() + 40;
+        Memo { buckets: FxHashMap::default(), entries: 0, entry_bytes }
+    }
+
     /// Records the pair; false if it was there already.
     fn insert(&mut self, linearized: &Bitset, state: StateId) -> bool {
         let bucket = self.buckets.entry(linearized.hash() ^ mix(u64::from(state) ^ 0x5eed)).or_default();
@@ -185,7 +205,12 @@ impl Memo {
             return false;
         }
         bucket.push((linearized.clone(), state));
+        self.entries += 1;
         true
+    }
+
+    fn holds_more_than(&self, bytes: usize) -> bool {
+        self.entries * self.entry_bytes > bytes
     }
 }
 
@@ -193,7 +218,7 @@ impl Memo {
 pub fn search(ops: &[SearchOp], initial: StateId, values: &mut Values, budget: &mut Budget) -> Search {
     let mut events = Events::new(ops);
     let mut linearized = Bitset::new(ops.len());
-    let mut memo = Memo::default();
+    let mut memo = Memo::new(ops.len());
     // The ops linearized so far, each with the state before it and whether it was skipped.
     let mut stack: Vec<(usize, StateId, bool)> = Vec::new();
     let mut longest: Option<(Vec<usize>, usize)> = None;
@@ -202,7 +227,7 @@ pub fn search(ops: &[SearchOp], initial: StateId, values: &mut Values, budget: &
     // At a call: whether to try not doing the (optional) op, rather than its action.
     let mut skip = false;
     while events.next[HEAD as usize] != NONE {
-        if !budget.spend() {
+        if !budget.spend() || memo.holds_more_than(budget.memo_bytes) {
             return Search::OutOfSteps;
         }
         let op = op_of(event);
@@ -337,5 +362,18 @@ mod tests {
         assert!(matches!(search(&ops, Values::NIL, &mut values, &mut budget), Search::Linearizable { .. }));
         assert!(!budget.is_spent());
         assert_eq!(budget.left() + budget.spent(), 1000);
+    }
+
+    #[test]
+    fn the_memo_is_bounded_too() {
+        // 24 concurrent writes and a read of a value none wrote: the search visits every
+        // subset of the writes before it gives up, unless the memo's cap stops it first.
+        let mut values = Values::new();
+        let (a, b) = (values.intern("a"), values.intern("b"));
+        let mut ops: Vec<SearchOp> = (0..24).map(|i| op(i, 100, Action::Write(a))).collect();
+        ops.push(op(101, 102, Action::Read(b)));
+        let mut budget = Budget::unbounded().with_memo_bytes(100_000);
+        assert_eq!(search(&ops, Values::NIL, &mut values, &mut budget), Search::OutOfSteps);
+        assert!(budget.spent() < 10_000, "stopped when the memo was full: {} steps", budget.spent());
     }
 }

@@ -40,8 +40,11 @@ pub fn bench(operations: usize, nodes: usize, json: bool) -> Result<(), String> 
     let checked_rate = median(checked.iter().map(Run::rate).collect());
     let check_overhead = engine_rate / checked_rate - 1.0;
     // History sizes for the checker, capped by --ops so a small run stays small.
-    let histories: Vec<HistoryCheck> =
-        [1_000, 10_000].map(|n: usize| n.min(operations)).into_iter().map(|n| history_check(&workload, n)).collect();
+    let histories = [1_000, 10_000]
+        .map(|n: usize| n.min(operations))
+        .into_iter()
+        .map(|n| history_check(&workload, n))
+        .collect::<Result<Vec<HistoryCheck>, String>>()?;
     if json {
         let figures = serde_json::json!({
             "nodes": nodes, "operations": operations, "events": events,
@@ -102,7 +105,8 @@ struct HistoryCheck {
     linearizable: bool,
 }
 
-fn history_check(workload: &Workload, operations: usize) -> HistoryCheck {
+/// An error if the checker cannot read the history: the simulation wrote it, so that is a bug.
+fn history_check(workload: &Workload, operations: usize) -> Result<HistoryCheck, String> {
     let mut sim = Workload { operations, keys: HISTORY_KEYS, ..*workload }.simulation(false);
     sim.record_history();
     while sim.step() {
@@ -110,10 +114,10 @@ fn history_check(workload: &Workload, operations: usize) -> HistoryCheck {
     }
     let edn = sim.history().map(|h| h.to_edn()).unwrap_or_default();
     let start = Instant::now();
-    let report = check(&edn, ModelKind::Store, &Limits::default());
+    let report = check(&edn, ModelKind::Store, &Limits::default())
+        .map_err(|e| format!("the workload's history of {operations} operations does not read: {e}"))?;
     let seconds = start.elapsed().as_secs_f64();
-    let linearizable = report.is_ok_and(|r| r.verdict == Verdict::Linearizable);
-    HistoryCheck { operations, seconds, linearizable }
+    Ok(HistoryCheck { operations, seconds, linearizable: report.verdict == Verdict::Linearizable })
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {

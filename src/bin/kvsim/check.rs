@@ -32,7 +32,7 @@ fn verdict_text(verdict: Verdict, overall: Verdict) -> &'static str {
         (Verdict::Unknown, Verdict::NotLinearizable) => {
             "not decided (its search was stopped: another key is not linearizable)"
         }
-        (Verdict::Unknown, _) => "not decided (the search ran out of steps)",
+        (Verdict::Unknown, _) => "not decided (the search ran out of steps or of memory)",
     }
 }
 
