@@ -98,7 +98,7 @@ fn new_then_old_on_one_node_breaks_monotonic_reads() {
         (40 * S, "heal"),
     ];
     let sim = run(&example(), 42, &script);
-    let reads: Vec<_> = sim.history().unwrap().operations().iter().skip(2).map(|op| op.value.clone()).collect();
+    let reads: Vec<_> = sim.history().unwrap().operations().skip(2).map(|op| op.value.clone()).collect();
     assert_eq!(reads, [Some("world".into()), Some("hello".into())]);
     // The second read is stale too: the update was acknowledged before it began.
     assert_eq!(kinds(&sim), [AnomalyKind::StaleRead, AnomalyKind::MonotonicReads], "{:#?}", found(&sim));

@@ -13,13 +13,13 @@
 //! Replicas that still disagree when the network is quiet are reported apart ([`divergent`]):
 //! not an anomaly, but what read repair and anti-entropy left behind.
 
-use crate::model::command::Level;
 use crate::model::message::RequestId;
 use crate::model::outcome::Outcome;
 use crate::model::placement::Replicas;
 use crate::model::types::{format_time, Entry, Key, NodeId, Time, Value, Version};
 use crate::node::Node;
-use crate::sim::history::{Function, Operation};
+use crate::sim::chunks::Chunks;
+use crate::sim::history::{Function, History, Operation};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -71,20 +71,25 @@ pub struct Anomaly {
     pub explanation: String,
 }
 
-/// An acknowledged write or a completed read: what a later operation is compared with.
-#[derive(Clone, Debug)]
+/// An acknowledged write or a completed read, as the checks remember it: what a later operation
+/// is compared with. All of them live in one arena ([`Anomalies::seen`]), chained per key (the
+/// writes) and per key and node (the reads), so a run of many keys allocates nothing per key.
+#[derive(Clone, Copy, Debug)]
 struct Seen {
     completed: Time,
     version: Option<Version>,
-    request: RequestId,
-    process: NodeId,
-    function: Function,
-    level: Level,
-    /// The value written or read (`None`: a delete, or not found).
-    value: Option<Value>,
+    /// The operation, by its index in the history.
+    op: u32,
+    /// The entry before it in its chain, or [`END`].
+    prev: u32,
+    /// The entry with the newest version among this one and those before it in its chain.
+    newest: u32,
     /// The replicas that acknowledged the write (or answered the read).
     replicas: NodeSet,
 }
+
+/// The end of a chain.
+const END: u32 = u32::MAX;
 
 /// A set of nodes (at most 256, as configs allow), copied without allocating.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -104,54 +109,90 @@ impl NodeSet {
     }
 }
 
-/// Completed operations in completion order, with the newest version among each prefix, so
-/// "the newest one completed before `t`" is a binary search.
-#[derive(Clone, Debug, Default)]
-struct Timeline {
-    seen: Vec<Seen>,
-    /// `newest[i]`: the index of the newest version among `seen[..=i]`.
-    newest: Vec<usize>,
+/// A chain's head ([`END`] when it is empty), with what most checks ask of it: when it
+/// completed and the newest version of the chain. Most operations are checked from the head
+/// alone, without reading the arena.
+#[derive(Clone, Copy, Debug)]
+struct Head {
+    at: u32,
+    completed: Time,
+    newest: u32,
+    newest_version: Option<Version>,
 }
 
-impl Timeline {
-    fn push(&mut self, seen: Seen) {
-        let i = self.seen.len();
-        let best = match self.newest.last() {
-            Some(&b) if self.seen[b].version >= seen.version => b,
-            _ => i,
-        };
-        self.seen.push(seen);
-        self.newest.push(best);
-    }
-
-    /// The newest of those completed strictly before `t`. Searched from the end: what
-    /// completed after `t` is what ran concurrently with the operation asking, a few entries.
-    fn newest_before(&self, t: Time) -> Option<&Seen> {
-        let count = self.seen.iter().rposition(|s| s.completed < t)? + 1;
-        Some(&self.seen[self.newest[count - 1]])
+impl Default for Head {
+    fn default() -> Self {
+        Head { at: END, completed: 0, newest: END, newest_version: None }
     }
 }
 
-/// What the checks keep about one key.
+/// Every [`Seen`] of a run, in one arena, linked into chains.
 #[derive(Clone, Debug, Default)]
-struct KeyRecord {
-    /// Acknowledged writes.
-    writes: Timeline,
-    /// Completed reads, by the node they were typed on.
-    reads: Vec<Timeline>,
-    /// Every value an insert or update of the key was invoked with.
-    written_values: FxHashSet<Value>,
+struct Chains {
+    entries: Chunks<Seen>,
+}
+
+impl Chains {
+    /// Adds `seen` at the head of a chain.
+    fn push(&mut self, head: &mut Head, mut seen: Seen) {
+        let at = self.entries.len() as u32;
+        seen.prev = head.at;
+        if head.at == END || seen.version > head.newest_version {
+            (head.newest, head.newest_version) = (at, seen.version);
+        }
+        seen.newest = head.newest;
+        (head.at, head.completed) = (at, seen.completed);
+        self.entries.push(seen);
+    }
+
+    /// The newest version among a chain's entries that completed strictly before `t`, and
+    /// the entry that has it. From the head when it completed before `t`; else walked back:
+    /// what completed after `t` ran concurrently with the operation asking, a few entries.
+    fn newest_before(&self, head: Head, t: Time) -> Option<(Option<Version>, u32)> {
+        if head.at == END {
+            return None;
+        }
+        if head.completed < t {
+            return Some((head.newest_version, head.newest));
+        }
+        let mut at = self.get(head.at).prev;
+        while let Some(seen) = self.entries.get(at as usize) {
+            if seen.completed < t {
+                return Some((self.get(seen.newest).version, seen.newest));
+            }
+            at = seen.prev;
+        }
+        None
+    }
+
+    fn get(&self, at: u32) -> &Seen {
+        self.entries.get(at as usize).expect("chains link recorded entries")
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Anomalies {
     replication_factor: usize,
-    /// Each key's record, found by the key's hash once per operation.
-    key_ids: FxHashMap<Key, usize>,
-    keys: Vec<KeyRecord>,
-    /// The key of each operation still running.
-    running: FxHashMap<RequestId, usize>,
+    /// Each key's number, found by the key's hash once per operation.
+    key_ids: FxHashMap<Key, u32>,
+    /// The head of each key's chain of acknowledged writes, by key number.
+    writes: Vec<Head>,
+    /// The head of the chain of completed reads of each (key number, node).
+    reads: FxHashMap<(u32, NodeId), Head>,
+    seen: Chains,
+    /// The key number of each operation, by its index in the history.
+    op_keys: Chunks<u32>,
+    /// The values inserted or updated, by key number and address: a value read comes from
+    /// the write that wrote it, shared, so a look-up by address finds it without hashing
+    /// text. `values` holds them, so no address is reused while they are here.
+    written: FxHashSet<(u32, usize)>,
+    values: Vec<Value>,
     found: Vec<Anomaly>,
+}
+
+/// The address a value's text lives at.
+fn address(value: &Value) -> usize {
+    value.as_ptr() as usize
 }
 
 impl Anomalies {
@@ -159,51 +200,59 @@ impl Anomalies {
         Anomalies {
             replication_factor,
             key_ids: FxHashMap::default(),
-            keys: Vec::new(),
-            running: FxHashMap::default(),
+            writes: Vec::new(),
+            reads: FxHashMap::default(),
+            seen: Chains::default(),
+            op_keys: Chunks::default(),
+            written: FxHashSet::default(),
+            values: Vec::new(),
             found: Vec::new(),
         }
     }
 
-    /// Notes an operation as it is invoked: the values a read may legitimately return.
-    pub fn invoked(&mut self, op: &Operation) {
-        let next = self.keys.len();
+    /// Notes operation `index` of the history as it is invoked: the values a read may
+    /// legitimately return. Operations must be noted in the history's order.
+    pub fn invoked(&mut self, index: usize, op: &Operation) {
+        debug_assert_eq!(index, self.op_keys.len(), "operations are noted in order");
+        let next = self.writes.len() as u32;
         let id = *self.key_ids.entry(op.key.clone()).or_insert(next);
         if id == next {
-            self.keys.push(KeyRecord::default());
+            self.writes.push(Head::default());
         }
+        self.op_keys.push(id);
         if let (Function::Insert | Function::Update, Some(value)) = (op.function, &op.value) {
-            self.keys[id].written_values.insert(value.clone());
+            if self.written.insert((id, address(value))) {
+                self.values.push(value.clone());
+            }
         }
-        self.running.insert(op.request, id);
     }
 
-    /// Checks an operation that just completed with `outcome`; returns the anomalies it shows.
-    pub fn completed(&mut self, op: &Operation, outcome: &Outcome) -> &[Anomaly] {
+    /// Checks operation `index` of `history`, which just completed with `outcome`; returns the
+    /// anomalies it shows.
+    pub fn completed(&mut self, history: &History, index: usize, outcome: &Outcome) -> &[Anomaly] {
         let before = self.found.len();
-        let (Some((completed, _)), Some(id)) = (op.completed, self.running.remove(&op.request)) else { return &[] };
+        let Some(op) = history.operation(index) else { return &[] };
+        let (Some((completed, _)), Some(&id)) = (op.completed, self.op_keys.get(index)) else {
+            return &self.found[before..];
+        };
         let seen = |replicas: &[NodeId]| Seen {
             completed,
             version: op.version,
-            request: op.request,
-            process: op.node,
-            function: op.function,
-            level: op.level,
-            value: op.value.clone(),
+            op: index as u32,
+            prev: END,
+            newest: END,
             replicas: NodeSet::of(replicas),
         };
         match outcome {
             Outcome::Written { acked_by, .. } => {
-                self.check_write(id, op);
-                self.keys[id].writes.push(seen(acked_by));
+                self.check_write(history, id, op);
+                self.seen.push(&mut self.writes[id as usize], seen(acked_by));
             }
             Outcome::Value { heard_from, .. } => {
-                self.check_read(id, op, heard_from);
-                let reads = &mut self.keys[id].reads;
-                if reads.len() <= op.node {
-                    reads.resize_with(op.node + 1, Timeline::default);
-                }
-                reads[op.node].push(seen(heard_from));
+                let reads = self.reads.entry((id, op.node)).or_default();
+                let read_before = self.seen.newest_before(*reads, op.invoked);
+                self.seen.push(reads, seen(heard_from));
+                self.check_read(history, id, op, heard_from, read_before);
             }
             _ => {}
         }
@@ -220,48 +269,76 @@ impl Anomalies {
         self.found.push(Anomaly { kind, time, process, request, key, earlier, explanation });
     }
 
-    fn check_write(&mut self, id: usize, op: &Operation) {
-        let Some(newer) = self.keys[id].writes.newest_before(op.invoked) else { return };
-        if newer.version <= op.version {
+    fn check_write(&mut self, history: &History, id: u32, op: &Operation) {
+        let Some((version, at)) = self.seen.newest_before(self.writes[id as usize], op.invoked) else { return };
+        if version <= op.version {
             return;
         }
+        let newer = *self.seen.get(at);
+        let newer_op = operation(history, newer.op);
         let explanation = format!(
             "{} was acknowledged with version {}, older than {}'s {}, acknowledged at {} s before it \
              began: n{}'s clock is behind, and last-write-wins keeps the newer version everywhere, \
              so this acknowledged write is lost.",
             describe(op),
             version_text(op.version),
-            describe_seen(newer, &op.key),
+            describe(newer_op),
             version_text(newer.version),
             format_time(newer.completed),
             op.node,
         );
-        let earlier = Some(newer.request);
-        self.report(AnomalyKind::LostWrite, op, earlier, explanation);
+        self.report(AnomalyKind::LostWrite, op, Some(newer_op.request), explanation);
     }
 
-    fn check_read(&mut self, id: usize, op: &Operation, heard_from: &[NodeId]) {
+    /// Whether some insert or update of key `id` in `history` wrote `value`.
+    fn was_written(&mut self, history: &History, id: u32, value: &Value) -> bool {
+        if self.written.contains(&(id, address(value))) {
+            return true;
+        }
+        // The same text in another allocation: look for it among the key's writes.
+        let same = history.operations().zip(self.op_keys.iter()).any(|(w, &key)| {
+            key == id && matches!(w.function, Function::Insert | Function::Update) && w.value.as_ref() == Some(value)
+        });
+        if same {
+            self.written.insert((id, address(value)));
+            self.values.push(value.clone());
+        }
+        same
+    }
+
+    /// `read_before`: the newest version `op`'s node read of the key before `op` began.
+    fn check_read(
+        &mut self,
+        history: &History,
+        id: u32,
+        op: &Operation,
+        heard_from: &[NodeId],
+        read_before: Option<(Option<Version>, u32)>,
+    ) {
         if let Some(value) = &op.value {
-            if !self.keys[id].written_values.contains(value) {
+            if !self.was_written(history, id, value) {
                 let explanation =
                     format!("{} returned {value}, which no insert or update of the key wrote.", describe(op));
                 self.report(AnomalyKind::PhantomValue, op, None, explanation);
             }
         }
-        let newer = self.keys[id].writes.newest_before(op.invoked).cloned();
-        if let Some(newer) = newer.filter(|w| w.version > op.version) {
-            let kind = if newer.function == Function::Delete && op.value.is_some() {
+        let newer = self.seen.newest_before(self.writes[id as usize], op.invoked);
+        if let Some((_, at)) = newer.filter(|(version, _)| *version > op.version) {
+            let newer = *self.seen.get(at);
+            let newer_op = operation(history, newer.op);
+            let kind = if newer_op.function == Function::Delete && op.value.is_some() {
                 AnomalyKind::Resurrection
-            } else if newer.process == op.node {
+            } else if newer_op.node == op.node {
                 AnomalyKind::ReadYourWrites
             } else {
                 AnomalyKind::StaleRead
             };
-            let explanation = self.explain_read(op, heard_from, &newer);
-            self.report(kind, op, Some(newer.request), explanation);
+            let explanation = self.explain_read(op, heard_from, &newer, newer_op);
+            self.report(kind, op, Some(newer_op.request), explanation);
         }
-        let read_before = self.keys[id].reads.get(op.node).and_then(|t| t.newest_before(op.invoked));
-        if let Some(earlier) = read_before.filter(|r| r.version > op.version).cloned() {
+        if let Some((_, at)) = read_before.filter(|(version, _)| *version > op.version) {
+            let earlier = *self.seen.get(at);
+            let earlier_op = operation(history, earlier.op);
             let explanation = format!(
                 "{} returned {} ({}), older than what n{} read before: {} ({}) at {} s. Reads from one \
                  node need not move forward when each read asks different replicas.",
@@ -269,22 +346,22 @@ impl Anomalies {
                 value_text(&op.value),
                 version_text(op.version),
                 op.node,
-                value_text(&earlier.value),
+                value_text(&earlier_op.value),
                 version_text(earlier.version),
                 format_time(earlier.completed),
             );
-            self.report(AnomalyKind::MonotonicReads, op, Some(earlier.request), explanation);
+            self.report(AnomalyKind::MonotonicReads, op, Some(earlier_op.request), explanation);
         }
     }
 
-    fn explain_read(&self, op: &Operation, heard_from: &[NodeId], newer: &Seen) -> String {
+    fn explain_read(&self, op: &Operation, heard_from: &[NodeId], newer: &Seen, newer_op: &Operation) -> String {
         let rf = self.replication_factor;
-        let (r, w) = (op.level.required(rf), newer.level.required(rf));
+        let (r, w) = (op.level.required(rf), newer_op.level.required(rf));
         let why = if r + w <= rf {
             format!(
                 "{} + {} = {} <= RF {rf}: the replicas a read hears from need not include one the write reached",
                 op.level,
-                newer.level,
+                newer_op.level,
                 r + w
             )
         } else {
@@ -298,7 +375,7 @@ impl Anomalies {
             describe(op),
             value_text(&op.value),
             version_text(op.version),
-            describe_seen(newer, &op.key),
+            describe(newer_op),
             version_text(newer.version),
             format_time(newer.completed),
             format_time(op.invoked),
@@ -308,22 +385,17 @@ impl Anomalies {
     }
 }
 
-fn describe(op: &Operation) -> String {
-    let value = if op.function == Function::Get { &None } else { &op.value };
-    describe_parts(op.function, &op.key, op.node, op.level, value)
-}
-
-fn describe_seen(seen: &Seen, key: &str) -> String {
-    describe_parts(seen.function, key, seen.process, seen.level, &seen.value)
+fn operation(history: &History, index: u32) -> &Operation {
+    history.operation(index as usize).expect("the checks see only recorded operations")
 }
 
 /// `get 5 at ONE on n3`, `update 5=world at ONE on n0`, `delete 5 at ALL on n1`.
-fn describe_parts(function: Function, key: &str, process: NodeId, level: Level, value: &Option<Value>) -> String {
-    let value = match (function, value) {
+fn describe(op: &Operation) -> String {
+    let value = match (op.function, &op.value) {
         (Function::Insert | Function::Update, Some(v)) => format!("={v}"),
         _ => String::new(),
     };
-    format!("{} {key}{value} at {level} on n{process}", function.name())
+    format!("{} {}{value} at {} on n{}", op.function.name(), op.key, op.level, op.node)
 }
 
 fn version_text(version: Option<Version>) -> String {

@@ -14,7 +14,8 @@ use crate::model::command::{Command, Level};
 use crate::model::message::RequestId;
 use crate::model::outcome::Outcome;
 use crate::model::types::{Key, NodeId, Time, Value, Version};
-use rustc_hash::{FxHashMap, FxHashSet};
+use crate::sim::chunks::Chunks;
+use rustc_hash::FxHashMap;
 use std::fmt::Write as _;
 
 /// What an operation does (Jepsen's `:f`).
@@ -85,13 +86,14 @@ pub struct Operation {
 pub struct History {
     /// Nodes in the cluster (N).
     nodes: usize,
-    /// The processes with an operation running.
-    busy: FxHashSet<usize>,
-    operations: Vec<Operation>,
+    /// Per node, whether each of its processes (`node + N x k`, by `k`) has an operation
+    /// running.
+    busy: Vec<Vec<bool>>,
+    operations: Chunks<Operation>,
     /// Index of each operation still running, by request.
     running: FxHashMap<RequestId, usize>,
     /// `(operation, is_completion)` in the order they happened.
-    lines: Vec<(usize, bool)>,
+    lines: Chunks<(u32, bool)>,
 }
 
 impl History {
@@ -99,15 +101,16 @@ impl History {
     pub fn new(nodes: usize) -> History {
         History {
             nodes: nodes.max(1),
-            busy: FxHashSet::default(),
-            operations: Vec::new(),
+            busy: vec![Vec::new(); nodes.max(1)],
+            operations: Chunks::default(),
             running: FxHashMap::default(),
-            lines: Vec::new(),
+            lines: Chunks::default(),
         }
     }
 
-    /// Records a command typed on `node` at `at`; those that are not operations are ignored.
-    /// A command typed on a node that is down completes at once with `fail`.
+    /// Records a command typed on `node` at `at` and returns its operation's index; those that
+    /// are not operations are ignored. A command typed on a node that is down completes at once
+    /// with `fail`.
     pub fn invoke(
         &mut self,
         at: Time,
@@ -115,7 +118,7 @@ impl History {
         request: RequestId,
         command: &Command,
         node_down: bool,
-    ) -> Option<&Operation> {
+    ) -> Option<usize> {
         let (function, key, value, level) = match command {
             Command::Get { key, level } => (Function::Get, key, None, level),
             Command::Insert { key, value, level } => (Function::Insert, key, Some(value.clone()), level),
@@ -124,8 +127,7 @@ impl History {
             Command::ShowAll | Command::Search { .. } => return None,
         };
         let index = self.operations.len();
-        let process = (node..).step_by(self.nodes).find(|p| !self.busy.contains(p)).expect("a free process");
-        self.busy.insert(process);
+        let process = node + self.nodes * self.take_slot(node);
         self.operations.push(Operation {
             node,
             process,
@@ -139,28 +141,28 @@ impl History {
             version: None,
             error: None,
         });
-        self.lines.push((index, false));
+        self.lines.push((index as u32, false));
         if node_down {
             self.finish(index, at, Completion::Fail, None, Some(format!("node {node} is down")));
         } else {
             self.running.insert(request, index);
         }
-        self.operations.get(index)
+        Some(index)
     }
 
     /// Completes request `request`'s operation with the first result its client got that answers
-    /// it, and returns it; repair reports, later results and requests that are not operations
-    /// are ignored.
-    pub fn complete(&mut self, at: Time, request: RequestId, outcome: &Outcome) -> Option<&Operation> {
+    /// it, and returns its index; repair reports, later results and requests that are not
+    /// operations are ignored.
+    pub fn complete(&mut self, at: Time, request: RequestId, outcome: &Outcome) -> Option<usize> {
         // A blocking read repair is reported before the value it waits for.
         if matches!(outcome, Outcome::Repaired { .. }) {
             return None;
         }
         let index = self.running.remove(&request)?;
-        let is_read = self.operations[index].function == Function::Get;
+        let op = self.operations.get_mut(index).expect("running operations are recorded");
+        let is_read = op.function == Function::Get;
         match outcome {
             Outcome::Value { entry, .. } => {
-                let op = &mut self.operations[index];
                 op.value = entry.as_ref().and_then(|e| e.value.clone());
                 self.finish(index, at, Completion::Ok, entry.as_ref().map(|e| e.version), None);
             }
@@ -172,7 +174,22 @@ impl History {
             // Repairs are passed over above; search and show-all are not operations.
             Outcome::Repaired { .. } | Outcome::Searched { .. } | Outcome::Listed { .. } => {}
         }
-        self.operations.get(index)
+        Some(index)
+    }
+
+    /// The lowest `k` free among `node`'s processes, now taken.
+    fn take_slot(&mut self, node: NodeId) -> usize {
+        if node >= self.busy.len() {
+            self.busy.resize(node + 1, Vec::new());
+        }
+        let slots = &mut self.busy[node];
+        let k = slots.iter().position(|busy| !busy).unwrap_or(slots.len());
+        if k == slots.len() {
+            slots.push(true);
+        } else {
+            slots[k] = true;
+        }
+        k
     }
 
     fn finish(
@@ -183,16 +200,30 @@ impl History {
         version: Option<Version>,
         error: Option<String>,
     ) {
-        let op = &mut self.operations[index];
-        self.busy.remove(&op.process);
+        let op = self.operations.get_mut(index).expect("finished operations are recorded");
+        self.busy[op.node][op.process / self.nodes] = false;
         op.completed = Some((at, completion));
         op.version = version;
         op.error = error;
-        self.lines.push((index, true));
+        self.lines.push((index as u32, true));
     }
 
-    pub fn operations(&self) -> &[Operation] {
-        &self.operations
+    /// Every operation, in order of invocation.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> + Clone {
+        self.operations.iter()
+    }
+
+    /// Operation `index`, in order of invocation.
+    pub fn operation(&self, index: usize) -> Option<&Operation> {
+        self.operations.get(index)
+    }
+
+    pub fn len(&self) -> usize {
+        self.operations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.operations.is_empty()
     }
 
     /// The history as Jepsen EDN, one map per line in the order things happened: an `:invoke`
@@ -202,8 +233,8 @@ impl History {
     /// `info`.
     pub fn to_edn(&self) -> String {
         let mut out = String::new();
-        for &(index, is_completion) in &self.lines {
-            let op = &self.operations[index];
+        for &(index, is_completion) in self.lines.iter() {
+            let op = &self.operations.get(index as usize).expect("lines name recorded operations");
             let (kind, time) = match (is_completion, op.completed) {
                 (true, Some((at, completion))) => (completion.name(), at),
                 _ => ("invoke", op.invoked),
@@ -217,7 +248,7 @@ impl History {
                 op.function.name(),
                 edn_string(&op.key),
                 value.map_or_else(|| "nil".to_string(), edn_string),
-                op.level.to_string().to_lowercase(),
+                op.level.to_string().to_ascii_lowercase(),
             );
             if is_completion {
                 if let Some(version) = op.version {
@@ -276,7 +307,7 @@ mod tests {
         h.complete(20, 0, &written(10));
         h.complete(21, 1, &Outcome::Failed { error: "get k ONE failed: timeout".into() });
         h.complete(22, 1, &written(11)); // a second result: ignored
-        let types: Vec<_> = h.operations().iter().map(|op| op.completed.map(|(_, c)| c)).collect();
+        let types: Vec<_> = h.operations().map(|op| op.completed.map(|(_, c)| c)).collect();
         assert_eq!(types, [Some(Completion::Ok), Some(Completion::Fail), Some(Completion::Fail)]);
         let edn = h.to_edn();
         let lines: Vec<&str> = edn.lines().collect();
@@ -299,9 +330,9 @@ mod tests {
         h.complete(3, 1, &Outcome::Failed { error: "timeout".into() });
         h.invoke(4, 1, 3, &command("get k ONE"), false);
         h.invoke(5, 2, 4, &command("get k ONE"), true);
-        let processes: Vec<usize> = h.operations().iter().map(|op| op.process).collect();
+        let processes: Vec<usize> = h.operations().map(|op| op.process).collect();
         assert_eq!(processes, [1, 5, 9, 5, 2]);
-        assert!(h.operations().iter().all(|op| op.process % 4 == op.node));
+        assert!(h.operations().all(|op| op.process % 4 == op.node));
     }
 
     #[test]
@@ -309,7 +340,7 @@ mod tests {
         let mut h = History::new(4);
         h.invoke(0, 0, 7, &command("update k v ALL"), false);
         h.complete(5, 7, &Outcome::Failed { error: "update k ALL failed".into() });
-        assert_eq!(h.operations()[0].completed, Some((5, Completion::Info)));
+        assert_eq!(h.operation(0).unwrap().completed, Some((5, Completion::Info)));
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! [`action`]s (commands and faults) read from [`script`]s and [`scenario`] files, the
 //! [`scheduler`] that orders every event, the [`trace`] and the client [`history`] it records, the [`workload`] generator,
 //! the [`shiviz`] export, and the headless loop ([`simulation`]) that composes nodes and
-//! scheduler.
+//! scheduler. What a run keeps as it goes is stored in [`chunks`], cheap to clone.
 
 pub mod action;
 pub mod anomalies;
+pub mod chunks;
 pub mod fault;
 pub mod history;
 pub mod network;

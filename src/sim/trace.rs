@@ -2,8 +2,8 @@
 
 use crate::model::message::{Message, MessageKind, RequestId};
 use crate::model::types::{Key, NodeId, Time, Value, Version};
+use crate::sim::chunks::Chunks;
 use serde::{Deserialize, Serialize};
-use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -125,24 +125,18 @@ impl TraceEvent {
     }
 }
 
-/// Events per sealed chunk of a trace.
-const CHUNK: usize = 1024;
-
-/// The recorded events of a run; recording can be switched off for benchmarks. Stored as sealed
-/// chunks of `CHUNK` events, shared between clones, and a tail: a clone (the page's checkpoints
-/// copy the scheduler every 200 steps) costs one pointer per chunk and at most a chunk of events,
-/// not the whole trace again.
+/// The recorded events of a run; recording can be switched off for benchmarks. Stored in
+/// [`Chunks`], so the page's checkpoints, which copy the scheduler every 200 steps, do not copy
+/// the whole trace again.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     enabled: bool,
-    /// Full chunks, moved in whole (no copy) when the tail fills up.
-    sealed: Vec<Rc<Vec<TraceEvent>>>,
-    tail: Vec<TraceEvent>,
+    events: Chunks<TraceEvent>,
 }
 
 impl Trace {
     pub fn new(enabled: bool) -> Trace {
-        Trace { enabled, sealed: Vec::new(), tail: Vec::new() }
+        Trace { enabled, events: Chunks::default() }
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -152,35 +146,26 @@ impl Trace {
     /// Records the event `make` builds, building it only when recording is on.
     pub fn record(&mut self, make: impl FnOnce() -> TraceEvent) {
         if self.enabled {
-            self.tail.push(make());
-            if self.tail.len() == CHUNK {
-                let full = std::mem::replace(&mut self.tail, Vec::with_capacity(CHUNK));
-                self.sealed.push(Rc::new(full));
-            }
+            self.events.push(make());
         }
     }
 
     pub fn len(&self) -> usize {
-        self.sealed.len() * CHUNK + self.tail.len()
+        self.events.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.events.is_empty()
     }
 
     /// Every event, oldest first.
     pub fn events(&self) -> impl Iterator<Item = &TraceEvent> + Clone {
-        self.events_from(0)
+        self.events.iter()
     }
 
     /// The events from index `start` on (none when `start` is past the end).
     pub fn events_from(&self, start: usize) -> impl Iterator<Item = &TraceEvent> + Clone {
-        let chunks = self.sealed.iter().map(|chunk| &chunk[..]).chain(std::iter::once(&self.tail[..]));
-        let (skip_chunks, skip_events) = (start / CHUNK, start % CHUNK);
-        chunks.skip(skip_chunks).enumerate().flat_map(move |(i, chunk)| {
-            let from = if i == 0 { skip_events.min(chunk.len()) } else { 0 };
-            chunk[from..].iter()
-        })
+        self.events.iter_from(start)
     }
 
     /// The trace as JSON lines.
@@ -206,6 +191,7 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::chunks::CHUNK;
 
     fn traced(events: usize) -> Trace {
         let mut trace = Trace::new(true);
@@ -220,21 +206,9 @@ mod tests {
     }
 
     #[test]
-    fn events_read_back_in_order_from_any_index_across_chunks() {
-        let n = 2 * CHUNK + 5;
-        let trace = traced(n);
-        assert_eq!(trace.len(), n);
-        for start in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, n - 1, n, n + 10] {
-            let expected: Vec<Time> = (start.min(n) as Time..n as Time).collect();
-            assert_eq!(times(trace.events_from(start)), expected, "from {start}");
-        }
-    }
-
-    #[test]
-    fn a_clone_shares_the_sealed_chunks_then_goes_its_own_way() {
+    fn a_clone_goes_its_own_way() {
         let mut trace = traced(CHUNK + 3);
         let mut copy = trace.clone();
-        assert!(Rc::ptr_eq(&trace.sealed[0], &copy.sealed[0]), "a sealed chunk is shared, not copied");
         copy.record(|| TraceEvent::new(999, TraceKind::Reply));
         trace.record(|| TraceEvent::new(7, TraceKind::Reply));
         assert_eq!(times(copy.events_from(CHUNK + 3)), [999]);

@@ -248,23 +248,15 @@ impl Scheduler {
             ..TraceEvent::new(at, TraceKind::Command)
         });
         if self.faults.is_down(node) {
-            if let (Some(history), Ok(command)) = (&mut self.history, Command::parse(&text)) {
-                let op = history.invoke(at, node, id, &command, true);
-                if let (Some(anomalies), Some(op)) = (&mut self.anomalies, op) {
-                    anomalies.invoked(op);
-                }
+            if let Ok(command) = Command::parse(&text) {
+                self.record_invocation(at, node, id, &command, true);
             }
             self.push_result(node, Some(id), text, Outcome::Failed { error: format!("node {node} is down") });
             return Task::new(at, node, Work::Done);
         }
         match Command::parse(&text) {
             Ok(command) => {
-                if let Some(history) = &mut self.history {
-                    let op = history.invoke(at, node, id, &command, false);
-                    if let (Some(anomalies), Some(op)) = (&mut self.anomalies, op) {
-                        anomalies.invoked(op);
-                    }
-                }
+                self.record_invocation(at, node, id, &command, false);
                 self.requests.open(id, node, text);
                 Task::new(at, node, Work::Input(Input::Client { id, command }))
             }
@@ -272,6 +264,15 @@ impl Scheduler {
                 self.push_result(node, Some(id), text, Outcome::Failed { error: e.to_string() });
                 Task::new(at, node, Work::Done)
             }
+        }
+    }
+
+    /// Adds a command to the history, if it is recorded, and to the checks, if they are on.
+    fn record_invocation(&mut self, at: Time, node: NodeId, id: RequestId, command: &Command, node_down: bool) {
+        let Some(history) = &mut self.history else { return };
+        if let (Some(index), Some(anomalies)) = (history.invoke(at, node, id, command, node_down), &mut self.anomalies)
+        {
+            anomalies.invoked(index, history.operation(index).expect("just recorded"));
         }
     }
 
@@ -450,9 +451,9 @@ impl Scheduler {
             ..TraceEvent::new(time, TraceKind::Reply)
         });
         if let (Some(history), Some(id)) = (&mut self.history, request) {
-            let op = history.complete(time, id, &outcome);
-            if let (Some(anomalies), Some(op)) = (&mut self.anomalies, op) {
-                for anomaly in anomalies.completed(op, &outcome) {
+            let index = history.complete(time, id, &outcome);
+            if let (Some(anomalies), Some(index)) = (&mut self.anomalies, index) {
+                for anomaly in anomalies.completed(history, index, &outcome) {
                     self.trace.record(|| TraceEvent {
                         node: Some(anomaly.process),
                         request: Some(anomaly.request),
