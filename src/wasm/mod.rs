@@ -70,6 +70,12 @@ pub fn validate_config(json: &str) -> Result<JsValue, JsError> {
     to_js(&checked)
 }
 
+/// The kinds of anomaly the live checks find, in order: `[{kind, name}]`.
+#[wasm_bindgen(js_name = anomalyKinds)]
+pub fn anomaly_kinds() -> Result<JsValue, JsError> {
+    to_js(&view::AnomalyKindView::all())
+}
+
 /// The replicas of `key` on the cluster of `config_json`, in ring order.
 #[wasm_bindgen(js_name = replicasOf)]
 pub fn replicas_of(config_json: &str, key: &str) -> Result<Vec<usize>, JsError> {
