@@ -60,5 +60,8 @@ export function installApi(booted) {
     traceHash: () => session().driver.traceHash(),
     exportTrace: trace,
     exportShiviz: shiviz,
+    anomalies: () => session().driver.anomalies(),
+    divergent: () => session().driver.divergent(),
+    historyEdn: () => session().driver.historyEdn(),
   });
 }

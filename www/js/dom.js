@@ -69,3 +69,23 @@ export function followBottom(box) {
     });
   };
 }
+
+/**
+ * `fn` called at most once every `ms` milliseconds: the first call of a quiet spell runs at once,
+ * later ones are folded into one trailing call, so the last state is always shown.
+ */
+export function throttle(fn, ms) {
+  let last = -Infinity;
+  let timer = null;
+  return () => {
+    if (timer !== null) return;
+    const wait = last + ms - performance.now();
+    const run = () => {
+      timer = null;
+      last = performance.now();
+      fn();
+    };
+    if (wait <= 0) run();
+    else timer = setTimeout(run, wait);
+  };
+}

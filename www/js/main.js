@@ -19,6 +19,7 @@ import { FaultsPanel } from './faults-panel.js';
 import { Demo } from './demo.js';
 import { Timeline } from './timeline.js';
 import { Share } from './share.js';
+import { AnomaliesPanel } from './anomalies.js';
 import { installApi } from './api.js';
 
 async function boot() {
@@ -41,6 +42,7 @@ async function boot() {
   const spacetime = new Spacetime(session);
   const configEditor = new ConfigEditor(session);
   const faults = new FaultsPanel(session);
+  new AnomaliesPanel(session, spacetime);
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
     parts = buildPanels(byTestId('node-grid'), session.driver.config.addresses);

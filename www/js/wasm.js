@@ -1,9 +1,9 @@
 // The one door to the wasm package (www/pkg, built by scripts/build-wasm.sh): no other module
 // imports ../pkg. Loads the module once, and checks configs, which needs no cluster.
 
-import init, { KvNode, KvScheduler, Pacer, parseScenario, replicasOf, scenarioJson, validateConfig } from '../pkg/kvplayground.js';
+import init, { KvNode, KvScheduler, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson, validateConfig } from '../pkg/kvplayground.js';
 
-export { KvNode, KvScheduler, Pacer, parseScenario, replicasOf, scenarioJson };
+export { KvNode, KvScheduler, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson };
 
 let wasmReady = null;
 /** Loads the wasm module once. */
