@@ -20,9 +20,9 @@ function keyLabel(key) {
   return key === null ? 'the register' : `key ${key}`;
 }
 
-/** `n thing` or `n things`. */
-function count(n, thing) {
-  return `${n} ${thing}${n === 1 ? '' : 's'}`;
+/** `n thing` or `n things` (or `n {plural}`). */
+function count(n, thing, plural = `${thing}s`) {
+  return `${n} ${n === 1 ? thing : plural}`;
 }
 
 /** The model a file's operations (readHistory's) most likely follow (the chooser can say otherwise). */
@@ -38,7 +38,11 @@ function guessModel(ops) {
 export class HistoryPanel {
   constructor(session) {
     this.session = session;
-    this.view = new HistoryView(byTestId('history-view'));
+    const note = byTestId('history-note');
+    this.view = new HistoryView(byTestId('history-view'), (bunched) => {
+      note.hidden = bunched === 0;
+      setText(note, `${count(bunched, 'operation')} in view are bunched: zoom in (+) to see each one.`);
+    });
     this.sourceText = byTestId('history-source');
     this.showRunButton = byTestId('history-show-run');
     this.model = byTestId('history-model');
@@ -142,7 +146,7 @@ export class HistoryPanel {
     this.ops = file ? this.source.ops : runOps(this.session.driver.historyOps());
     const processes = new Set(this.ops.map((op) => op.process)).size;
     const what = file ? `file ${this.source.name}` : 'this run, at the moment shown';
-    setText(this.sourceText, `${what}: ${count(this.ops.length, 'operation')} on ${count(processes, file ? 'process' : 'node')}`);
+    setText(this.sourceText, `${what}: ${count(this.ops.length, 'operation')} on ${file ? count(processes, 'process', 'processes') : count(processes, 'node')}`);
     this.showRunButton.disabled = !file;
     this.draw({ fit });
   }
@@ -244,6 +248,7 @@ export class HistoryPanel {
 
   /** Marks key report `k` in the view (null: none) and explains the marks under the verdict. */
   markKey(k) {
+    if (k === null && this.marked === null) return; // nothing to redraw
     this.marked = k;
     const label = k && keyLabel(k.key);
     for (const b of this.keys.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.textContent.startsWith(`${label} ·`)));

@@ -5,6 +5,10 @@
 // linearizable prefix numbered in its order, the operation the search could not place hatched,
 // and a line where no linearization can go on. Labels are text only: keys and values are
 // whatever the history holds.
+//
+// Only bars in and near the visible part are drawn (again as it scrolls), and when more than
+// MAX_BARS would be, the unmarked ones are bunched per BUNCH_PX of each lane: a long history
+// stays light, and zooming in shows each operation again.
 
 import { el } from './dom.js';
 
@@ -14,6 +18,9 @@ const MIN_WIDTH = 320; // px of axis, however narrow the box
 const ZOOM_STEP = 1.6;
 const MAX_ZOOM = 400;
 const TICK_SPACING = 110; // px between ticks, at least
+const MAX_BARS = 1500; // bars drawn one by one at most; past that, unmarked ones are bunched
+const BUNCH_PX = 6; // the width of one bunch of crowded bars
+const MARGIN_PX = 200; // drawn beyond the visible part, so a small scroll shows no gap
 
 /** `node` placed with CSSOM styles (the page's CSP forbids style attributes). */
 function styled(node, styles) {
@@ -47,18 +54,35 @@ function ticks(first, last, minStep) {
 }
 
 export class HistoryView {
-  /** Draws into `box`, a scrolling element; `lanePrefix` names lanes (`n` for nodes, `p` for processes). */
-  constructor(box) {
+  /**
+   * Draws into `box`, a scrolling element. `onCrowded(n)` hears how many operations are bunched
+   * (0: none).
+   */
+  constructor(box, onCrowded = () => {}) {
     this.box = box;
+    this.onCrowded = onCrowded;
     this.ops = [];
     this.lanePrefix = 'p';
     this.timed = false;
     this.marks = null;
     this.zoom = 1;
+    this.layout = null; // {axis, width, x, lanes}: what render() placed, for scrolling
+    this.pending = false;
     new ResizeObserver(() => this.render()).observe(box);
+    box.addEventListener('scroll', () => {
+      if (this.pending || this.layout?.scrollLeft === box.scrollLeft) return;
+      this.pending = true;
+      requestAnimationFrame(() => {
+        this.pending = false;
+        this.drawBars();
+      });
+    });
   }
 
-  /** Shows `ops` (history-ops.js), on a time axis when `timed`, keeping the zoom unless `fit`. */
+  /**
+   * Shows `ops` (history-ops.js), on a time axis when `timed`, lanes named `lanePrefix` and the
+   * process (`n` for nodes, `p` for processes), keeping the zoom unless `fit`.
+   */
   show(ops, { timed, lanePrefix, fit = false }) {
     this.ops = ops;
     this.timed = timed;
@@ -81,9 +105,13 @@ export class HistoryView {
     };
   }
 
+  /** Scales the axis by `factor`, keeping the middle of the visible part in place. */
   zoomBy(factor) {
+    const { box } = this;
+    const middle = (box.scrollLeft + box.clientWidth / 2) / Math.max(1, box.scrollWidth);
     this.zoom = Math.min(MAX_ZOOM, Math.max(1, this.zoom * factor));
     this.render();
+    box.scrollLeft = middle * box.scrollWidth - box.clientWidth / 2;
   }
 
   zoomIn() {
@@ -99,9 +127,12 @@ export class HistoryView {
     this.render();
   }
 
+  /** Lays out the axis and the lanes, then draws the bars in view. */
   render() {
     const box = this.box;
     if (!this.ops.length) {
+      this.layout = null;
+      this.onCrowded(0);
       box.replaceChildren(el('p', { className: 'history-empty', text: 'No client operations yet: type get, insert, update or delete on a node.' }));
       return;
     }
@@ -111,7 +142,6 @@ export class HistoryView {
     const processes = [...new Set(this.ops.map((op) => op.process))].sort((a, b) => a - b);
     const laneOf = new Map(processes.map((p, i) => [p, i]));
     const lanes = processes.map((p) => el('div', { className: 'history-lane', 'data-process': p }, el('span', { className: 'history-lane-name', text: `${this.lanePrefix}${p}` })));
-    for (const op of this.ops) lanes[laneOf.get(op.process)].append(this.bar(op, axis, x));
     const rows = styled(el('div', { className: 'history-rows' }, this.axisRow(axis, x, width), ...lanes), { width: `${LABEL_WIDTH + width + 8}px` });
     const blocked = this.marks?.blocked;
     const stop = blocked === null || blocked === undefined ? null : this.ops.find((op) => op.line === blocked);
@@ -123,6 +153,53 @@ export class HistoryView {
     const { scrollLeft, scrollTop } = box;
     box.replaceChildren(rows);
     Object.assign(box, { scrollLeft, scrollTop });
+    const placed = this.ops.map((op) => {
+      const left = x(axis.at(op.start));
+      return { op, lane: laneOf.get(op.process), left, width: Math.max(MIN_BAR, x(axis.end(op)) - left) };
+    });
+    this.layout = { lanes, placed, scrollLeft: null };
+    this.drawBars();
+  }
+
+  /** Draws the bars in and near the visible part of the lanes (bunched when crowded). */
+  drawBars() {
+    if (!this.layout) return;
+    const { lanes, placed } = this.layout;
+    const from = this.box.scrollLeft - LABEL_WIDTH - MARGIN_PX;
+    const to = this.box.scrollLeft + this.box.clientWidth + MARGIN_PX;
+    this.layout.scrollLeft = this.box.scrollLeft;
+    const visible = placed.filter((p) => p.left + p.width >= from && p.left <= to);
+    const crowded = visible.length > MAX_BARS;
+    const bars = lanes.map(() => []);
+    const bunches = new Map(); // `lane bunch` -> {lane, left, right, count, outcome}
+    let bunched = 0;
+    for (const p of visible) {
+      if (!crowded || this.isMarked(p.op)) {
+        bars[p.lane].push(this.bar(p));
+        continue;
+      }
+      bunched++;
+      const id = `${p.lane} ${Math.floor(p.left / BUNCH_PX)}`;
+      const bunch = bunches.get(id);
+      if (!bunch) bunches.set(id, { lane: p.lane, left: p.left, right: p.left + p.width, count: 1, outcome: p.op.outcome });
+      else {
+        bunch.right = Math.max(bunch.right, p.left + p.width);
+        bunch.count++;
+        if (bunch.outcome !== p.op.outcome) bunch.outcome = 'mixed';
+      }
+    }
+    for (const { lane, left, right, count, outcome } of bunches.values()) {
+      const bar = el('div', { className: `history-op history-bunch outcome-${outcome}`, title: `${count} operations: zoom in to see each one` });
+      bars[lane].push(styled(bar, { left: `${LABEL_WIDTH + left}px`, width: `${right - left}px` }));
+    }
+    // Each lane keeps its name, its first child.
+    lanes.forEach((lane, i) => lane.replaceChildren(lane.firstChild, ...bars[i]));
+    this.onCrowded(bunched);
+  }
+
+  isMarked(op) {
+    const marks = this.marks;
+    return Boolean(marks) && (marks.counterexample.has(op.line) || marks.order.has(op.line) || marks.blocked === op.line);
   }
 
   axisRow(axis, x, width) {
@@ -138,9 +215,7 @@ export class HistoryView {
     return row;
   }
 
-  bar(op, axis, x) {
-    const left = x(axis.at(op.start));
-    const width = Math.max(MIN_BAR, x(axis.end(op)) - left);
+  bar({ op, left, width }) {
     const classes = ['history-op', `outcome-${op.outcome}`];
     const order = this.marks?.order.get(op.line);
     if (this.marks) {
