@@ -96,6 +96,11 @@ test('a stale read at ONE shows in the Anomalies card; clicking it travels to it
       assert.ok(text.includes(part), `"${part}" in: ${text}`);
     }
 
+    // The event log has it too, as an anomaly event.
+    await page.getByTestId('log-filter-kind').selectOption('event:anomaly');
+    await waitForText(page, 'event-log', 'n3 anomaly key 5  stale read: get 5 at ONE on n3 returned hello');
+    await page.getByTestId('log-filter-kind').selectOption('');
+
     await page.evaluate(() => window.playground.pause());
     await item.click();
     const timeline = await page.evaluate(() => window.playground.timeline());
