@@ -40,10 +40,6 @@ export class Checker {
     this.check = null; // the running check: {worker, reject}
   }
 
-  get running() {
-    return this.check !== null;
-  }
-
   /** The operations of the EDN history `edn` (readHistory's); rejects naming the line that is wrong. */
   read(edn) {
     return startWorker({ task: 'read', edn }, (data, done) => done(data.ops)).promise;
