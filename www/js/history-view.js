@@ -66,11 +66,19 @@ export class HistoryView {
     this.timed = false;
     this.marks = null;
     this.zoom = 1;
-    this.layout = null; // {axis, width, x, lanes}: what render() placed, for scrolling
+    this.layout = null; // {lanes, placed, drawnAt}: what render() placed, for scrolling
+    // The box's width and scroll, kept from its observer and its scroll events: drawing reads no
+    // layout, which would force the whole page's in the middle of a step's updates.
+    this.width = 0;
+    this.scrollLeft = 0;
     this.pending = false;
-    new ResizeObserver(() => this.render()).observe(box);
+    new ResizeObserver(([entry]) => {
+      this.width = entry.contentRect.width;
+      this.render();
+    }).observe(box);
     box.addEventListener('scroll', () => {
-      if (this.pending || this.layout?.scrollLeft === box.scrollLeft) return;
+      this.scrollLeft = box.scrollLeft;
+      if (this.pending || this.layout?.drawnAt === this.scrollLeft) return;
       this.pending = true;
       requestAnimationFrame(() => {
         this.pending = false;
@@ -112,6 +120,8 @@ export class HistoryView {
     this.zoom = Math.min(MAX_ZOOM, Math.max(1, this.zoom * factor));
     this.render();
     box.scrollLeft = middle * box.scrollWidth - box.clientWidth / 2;
+    this.scrollLeft = box.scrollLeft;
+    this.drawBars();
   }
 
   zoomIn() {
@@ -137,7 +147,7 @@ export class HistoryView {
       return;
     }
     const axis = axisOf(this.ops, this.timed);
-    const width = Math.max(MIN_WIDTH, box.clientWidth - LABEL_WIDTH - 16) * this.zoom;
+    const width = Math.max(MIN_WIDTH, this.width - LABEL_WIDTH - 16) * this.zoom;
     const x = (t) => ((t - axis.first) / (axis.last - axis.first)) * width;
     const processes = [...new Set(this.ops.map((op) => op.process))].sort((a, b) => a - b);
     const laneOf = new Map(processes.map((p, i) => [p, i]));
@@ -150,14 +160,12 @@ export class HistoryView {
       rows.append(styled(line, { left: `${LABEL_WIDTH + x(axis.end(stop))}px` }));
     }
     rows.classList.toggle('marking', Boolean(this.marks));
-    const { scrollLeft, scrollTop } = box;
-    box.replaceChildren(rows);
-    Object.assign(box, { scrollLeft, scrollTop });
+    box.replaceChildren(rows); // as wide as before unless zoomed: the scroll stays where it was
     const placed = this.ops.map((op) => {
       const left = x(axis.at(op.start));
       return { op, lane: laneOf.get(op.process), left, width: Math.max(MIN_BAR, x(axis.end(op)) - left) };
     });
-    this.layout = { lanes, placed, scrollLeft: null };
+    this.layout = { lanes, placed, drawnAt: null };
     this.drawBars();
   }
 
@@ -165,9 +173,9 @@ export class HistoryView {
   drawBars() {
     if (!this.layout) return;
     const { lanes, placed } = this.layout;
-    const from = this.box.scrollLeft - LABEL_WIDTH - MARGIN_PX;
-    const to = this.box.scrollLeft + this.box.clientWidth + MARGIN_PX;
-    this.layout.scrollLeft = this.box.scrollLeft;
+    const from = this.scrollLeft - LABEL_WIDTH - MARGIN_PX;
+    const to = this.scrollLeft + this.width + MARGIN_PX;
+    this.layout.drawnAt = this.scrollLeft;
     const visible = placed.filter((p) => p.left + p.width >= from && p.left <= to);
     const crowded = visible.length > MAX_BARS;
     const bars = lanes.map(() => []);
