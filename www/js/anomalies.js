@@ -20,6 +20,7 @@ export class AnomaliesPanel {
     this.divergentBox = byTestId('anomaly-divergent');
     this.found = [];
     this.chosen = null; // the request of the anomaly clicked last
+    this.shownDivergence = null; // what the divergent box shows, to skip redrawing the same
     this.counts = new Map();
     byTestId('anomaly-counts').replaceChildren(
       ...anomalyKinds().map(({ kind, name }) => {
@@ -92,25 +93,23 @@ export class AnomaliesPanel {
   /** Lists the keys whose replicas disagree, once the network is quiet. */
   compareReplicas() {
     const driver = this.session.driver;
-    if (!driver.isQuiet) {
+    const keys = driver.isQuiet ? driver.divergent() : null;
+    const lines = keys?.map(({ key, replicas }) => [
+      `key ${key}`,
+      replicas.map(([node, entry]) => (entry ? `n${node}: ${entry.value} (${versionText(entry.version)})` : `n${node}: nothing`)).join(' · '),
+    ]);
+    const shown = JSON.stringify(lines ?? null);
+    if (shown === this.shownDivergence) return; // unchanged: no DOM work
+    this.shownDivergence = shown;
+    if (!lines) {
       this.divergentBox.replaceChildren(el('p', { className: 'muted', text: 'Replicas are compared once the network is quiet.' }));
-      return;
-    }
-    const keys = driver.divergent();
-    if (!keys.length) {
+    } else if (!lines.length) {
       this.divergentBox.replaceChildren(el('p', { className: 'muted', text: 'The network is quiet and every key’s replicas agree.' }));
-      return;
+    } else {
+      this.divergentBox.replaceChildren(
+        el('p', { className: 'divergent-title', text: `Not converged (the network is quiet): ${lines.length} key${lines.length === 1 ? '' : 's'}` }),
+        el('ul', { className: 'divergent-keys' }, ...lines.map(([key, held]) => el('li', {}, el('span', { className: 'divergent-key', text: key }), ' ', held))),
+      );
     }
-    this.divergentBox.replaceChildren(
-      el('p', { className: 'divergent-title', text: `Not converged (the network is quiet): ${keys.length} key${keys.length === 1 ? '' : 's'}` }),
-      el(
-        'ul',
-        { className: 'divergent-keys' },
-        ...keys.map(({ key, replicas }) => {
-          const held = replicas.map(([node, entry]) => (entry ? `n${node}: ${entry.value} (${versionText(entry.version)})` : `n${node}: nothing`));
-          return el('li', {}, el('span', { className: 'divergent-key', text: `key ${key}` }), ' ', held.join(' · '));
-        }),
-      ),
-    );
   }
 }
