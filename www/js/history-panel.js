@@ -59,7 +59,6 @@ export class HistoryPanel {
     this.ops = []; // the source's operations (history-ops.js)
     this.marked = null; // the key report marked on the view
     this.runHistory = null; // the session's history the run source shows
-    this.checked = null; // {report, ms, what}: the last check of the source shown
     this.checker = new Checker();
     this.checks = 0; // checks started: a cancelled one's ending must not touch the next one's UI
     this.refreshSoon = throttle(() => this.refresh(), REFRESH_MS);
@@ -110,7 +109,6 @@ export class HistoryPanel {
 
   /** Shows the page's run again (the moment shown), with the store model. */
   showRun() {
-    this.checker.cancel();
     this.source = { kind: 'run' };
     this.runHistory = this.session.history;
     this.model.value = 'store';
@@ -127,7 +125,6 @@ export class HistoryPanel {
   async load(name, text) {
     const edn = String(await text);
     const read = await this.checker.read(edn);
-    this.checker.cancel();
     this.source = { kind: 'file', name, edn, ...fileOps(read) };
     this.model.value = guessModel(read);
     this.clearCheck();
@@ -180,8 +177,7 @@ export class HistoryPanel {
     return this.report(async () => {
       try {
         const { report, ms } = await run;
-        this.checked = { report, ms, what };
-        this.showVerdict();
+        this.showVerdict(report, `${what}, checked in ${(ms / 1000).toFixed(2)} s`);
         return report;
       } catch (error) {
         if (id === this.checks) setText(this.status, error instanceof CheckCancelled ? 'Check cancelled.' : 'The check stopped: see the error below.');
@@ -213,20 +209,19 @@ export class HistoryPanel {
 
   clearCheck() {
     this.checker.cancel();
-    this.checked = null;
     this.verdict.hidden = true;
     this.keys.replaceChildren();
     setText(this.status, '');
     this.markKey(null);
   }
 
-  showVerdict() {
-    const { report, ms, what } = this.checked;
+  /** Shows `report` (of `what`, in words) and marks its first key that is not linearizable. */
+  showVerdict(report, what) {
     const bad = report.keys.filter((k) => k.verdict !== 'linearizable');
     this.verdict.className = `history-verdict verdict-${report.verdict}`;
     this.verdict.replaceChildren(
       el('strong', { text: VERDICTS[report.verdict] ?? report.verdict }),
-      ` · ${what} · ${report.operations} operations, ${report.keys.length} key${report.keys.length === 1 ? '' : 's'}, model ${report.model}, checked in ${(ms / 1000).toFixed(2)} s`,
+      ` · ${what} · ${count(report.operations, 'operation')}, ${count(report.keys.length, 'key')}, model ${report.model}`,
     );
     this.verdict.hidden = false;
     setText(this.status, '');
