@@ -19,7 +19,8 @@ export class AnomaliesPanel {
     this.empty = byTestId('anomaly-empty');
     this.divergentBox = byTestId('anomaly-divergent');
     this.found = [];
-    this.chosen = null; // the request of the anomaly clicked last
+    this.chosen = null; // the request of the anomaly clicked last, in this history
+    this.history = null; // the session's history the anomalies are of
     this.shownDivergence = null; // what the divergent box shows, to skip redrawing the same
     this.counts = new Map();
     byTestId('anomaly-counts').replaceChildren(
@@ -33,11 +34,16 @@ export class AnomaliesPanel {
     session.subscribe((event) => {
       if (event.type === 'cluster') this.restart();
       else if (event.type === 'step') this.update();
+      else if (event.type === 'fork') this.chosen = null; // later requests may take its id again
     });
   }
 
-  /** A new driver is shown: its anomalies are read afresh at its first step event. */
+  /** A new driver is shown (a moment travelled to, or a new run): its anomalies are read afresh. */
   restart() {
+    if (this.session.history !== this.history) {
+      this.history = this.session.history;
+      this.chosen = null; // request ids start again in a new run
+    }
     this.found = [];
     this.list.replaceChildren();
     this.recount();
