@@ -1,10 +1,10 @@
 // The history view: one lane per process, each client operation (history-ops.js) a bar from its
 // invocation to its completion, coloured by outcome (ok, fail, info) and labelled `f key value`.
-// The axis is virtual time (µs, shown in seconds) or the order of the events shown. A check's verdict marks
-// it as porcupine's visualisation does: the counterexample's operations outlined, the longest
-// linearizable prefix numbered in its order, the operation the search could not place hatched,
-// and a line where no linearization can go on. Labels are text only: keys and values are
-// whatever the history holds.
+// The axis is virtual time (µs, shown in seconds) or the order of the events shown. A check's
+// verdict marks it as porcupine's visualisation does: the counterexample's operations outlined,
+// the longest linearizable prefix numbered in its order, the operation the search could not
+// place hatched, and a line where no linearization can go on. Labels are text only: keys and
+// values are whatever the history holds.
 //
 // Only bars in and near the visible part are drawn (again as it scrolls), and when more than
 // MAX_BARS would be, the unmarked ones are bunched per BUNCH_PX of each lane: a long history
