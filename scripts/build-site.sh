@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Assembles the site as it is served and hosted: dist/ = www/ (with the wasm package in www/pkg,
-# built by scripts/build-wasm.sh), its JavaScript stripped of comments and blank space
+# Assembles the site as it is served and hosted: dist/ = www/ (with the wasm packages in www/pkg
+# and www/pkg-check, built by scripts/build-wasm.sh), its JavaScript stripped of comments and blank space
 # (scripts/strip-js.mjs; nothing renamed). www/ stays the source: edit there, then run this again
 # (or serve www/ itself while developing: scripts/serve.sh www).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f www/pkg/kvplayground_bg.wasm ]; then
-  echo "www/pkg is not built yet: run scripts/build-wasm.sh first" >&2
+if [ ! -f www/pkg/kvplayground_bg.wasm ] || [ ! -f www/pkg-check/kvchecker_bg.wasm ]; then
+  echo "www/pkg or www/pkg-check is not built yet: run scripts/build-wasm.sh first" >&2
   exit 1
 fi
 rm -rf dist

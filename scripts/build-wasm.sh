@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Builds the wasm package the page loads: www/pkg/kvplayground.js + kvplayground_bg.wasm (release),
-# then shrinks the wasm with binaryen's wasm-opt. Assumes scripts/setup.sh --build has run
-# (wasm32 target, wasm-bindgen-cli, wasm-pack, node_modules).
+# Builds the two wasm packages the page loads (release), then shrinks each wasm with binaryen's
+# wasm-opt:
+#   www/pkg/kvplayground.js + kvplayground_bg.wasm    the page's cluster (feature `page`);
+#   www/pkg-check/kvchecker.js + kvchecker_bg.wasm    the linearizability checker (feature
+#                                                     `checker`), which only the page's checker
+#                                                     worker loads, so the first load carries none of it.
+# Assumes scripts/setup.sh --build has run (wasm32 target, wasm-bindgen-cli, wasm-pack, node_modules).
+# Arguments go to both wasm-pack builds.
 #
 # wasm-pack runs with --no-opt because it would download binaryen (or take Debian's wasm-opt
 # 108, which corrupts this module: the page then fails at start with "WebAssembly.Table.set():
@@ -10,13 +15,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-# wasm-pack finds wasm-bindgen (at the locked version) on PATH and downloads nothing.
-wasm-pack --quiet build --target web --out-dir www/pkg --no-typescript --release --no-opt "$@"
-wasm=www/pkg/kvplayground_bg.wasm
-# --converge repeats -O3 until the module stops shrinking (about 700 bytes gzipped, 4 s more);
-# -Oz would save 250 bytes more but inlines less; -O3 is kept for the speed of the engine loop.
-node_modules/.bin/wasm-opt -O3 --converge \
-  --enable-bulk-memory --enable-mutable-globals --enable-multivalue \
-  --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext \
-  "$wasm" -o "$wasm.opt"
-mv "$wasm.opt" "$wasm"
+
+# build OUT_DIR NAME [wasm-pack options] [-- cargo options]
+build() {
+  local out=$1 name=$2
+  shift 2
+  # wasm-pack finds wasm-bindgen (at the locked version) on PATH and downloads nothing.
+  wasm-pack --quiet build --target web --out-dir "$out" --out-name "$name" --no-typescript --release --no-opt "$@"
+  local wasm=$out/${name}_bg.wasm
+  # --converge repeats -O3 until the module stops shrinking (about 700 bytes gzipped, 4 s more);
+  # -Oz would save 250 bytes more but inlines less; -O3 is kept for the speed of the engine loop.
+  node_modules/.bin/wasm-opt -O3 --converge \
+    --enable-bulk-memory --enable-mutable-globals --enable-multivalue \
+    --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext \
+    "$wasm" -o "$wasm.opt"
+  mv "$wasm.opt" "$wasm"
+}
+
+build www/pkg kvplayground "$@"
+build www/pkg-check kvchecker "$@" -- --no-default-features --features checker

@@ -9,7 +9,7 @@ use super::history::{operations, Operation, Outcome};
 use super::linearizable::{search, Budget, Search, SearchOp};
 use super::models::{actions, Key, ModelKind};
 use super::shrink::shrink;
-use super::state::Values;
+use super::state::{StateId, Values};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -119,41 +119,126 @@ impl OpView {
 
 /// Checks the history in `text` (EDN) against `model`.
 pub fn check(text: &str, model: ModelKind, limits: &Limits) -> Result<Report, InputError> {
-    check_operations(&operations(read_all(text)?)?, model, limits)
+    Ok(Checker::new(operations(read_all(text)?)?, model, *limits)?.finish())
 }
 
 /// Checks operations already read.
 pub fn check_operations(ops: &[Operation], model: ModelKind, limits: &Limits) -> Result<Report, InputError> {
-    let mut values = Values::new();
-    let initial = model.initial(&mut values);
-    let mut by_key: BTreeMap<Key, (Vec<SearchOp>, Vec<usize>)> = BTreeMap::new();
-    for keyed in actions(model, ops, &mut values)? {
-        let op = &ops[keyed.op];
-        let (search_ops, indices) = by_key.entry(keyed.key).or_default();
-        search_ops.push(SearchOp { call: op.call, ret: op.ret, action: keyed.action, optional: false });
-        indices.push(keyed.op);
-    }
-    // A first pass with few steps per key, so one key whose search explodes does not hold up
-    // the verdict when another key is quickly found not linearizable; then the undecided keys
-    // to the end (or the limit), unless the history is already known not to be linearizable.
-    let first_steps = limits.search_steps.map_or(FIRST_PASS_STEPS, |steps| steps.min(FIRST_PASS_STEPS));
-    let mut keys = Vec::with_capacity(by_key.len());
-    let mut searches = Vec::with_capacity(by_key.len());
-    for (key, (search_ops, indices)) in by_key {
-        let mut first = Budget::steps(first_steps);
-        let found = search(&search_ops, initial, &mut values, &mut first);
-        searches.push((key, search_ops, indices, found, first.spent()));
-    }
-    let violated = searches.iter().any(|(_, _, _, found, _)| matches!(found, Search::NotLinearizable { .. }));
-    for (key, search_ops, indices, mut found, mut spent) in searches {
-        let mut budget = limits.search_steps.map_or(Budget::unbounded(), Budget::steps);
-        if found == Search::OutOfSteps && !violated && budget.left() > first_steps {
-            found = search(&search_ops, initial, &mut values, &mut budget);
-            spent = budget.spent();
+    Ok(Checker::new(ops.to_vec(), model, *limits)?.finish())
+}
+
+/// A check done one key at a time, so a driver can show its progress and stop it between keys
+/// (the page checks in a worker). Two passes: each key's search with at most
+/// [`FIRST_PASS_STEPS`], so one key whose search explodes does not hold up the verdict when
+/// another key is quickly found not linearizable; then each undecided key to the end (or the
+/// limit), unless the history is already known not to be linearizable, and each violation
+/// shrunk. [`Checker::step`] does one key of one pass; [`Checker::finish`] does the rest.
+pub struct Checker {
+    ops: Vec<Operation>,
+    model: ModelKind,
+    limits: Limits,
+    values: Values,
+    initial: StateId,
+    keys: Vec<KeyCheck>,
+    /// Steps done: keys of the first pass, then keys of the second.
+    done: usize,
+    /// Whether the first pass found a key not linearizable.
+    violated: bool,
+    reports: Vec<KeyReport>,
+}
+
+/// One key's operations as the search sees them, and what the first pass found.
+struct KeyCheck {
+    key: Key,
+    search_ops: Vec<SearchOp>,
+    /// Each search op's index in the history's operations.
+    indices: Vec<usize>,
+    found: Search,
+    spent: u64,
+}
+
+impl Checker {
+    /// Splits `ops` by key under `model`; an op the model cannot read is an error naming its line.
+    pub fn new(ops: Vec<Operation>, model: ModelKind, limits: Limits) -> Result<Checker, InputError> {
+        let mut values = Values::new();
+        let initial = model.initial(&mut values);
+        let mut by_key: BTreeMap<Key, (Vec<SearchOp>, Vec<usize>)> = BTreeMap::new();
+        for keyed in actions(model, &ops, &mut values)? {
+            let op = &ops[keyed.op];
+            let (search_ops, indices) = by_key.entry(keyed.key).or_default();
+            search_ops.push(SearchOp { call: op.call, ret: op.ret, action: keyed.action, optional: false });
+            indices.push(keyed.op);
         }
+        let keys = by_key
+            .into_iter()
+            .map(|(key, (search_ops, indices))| KeyCheck {
+                key,
+                search_ops,
+                indices,
+                found: Search::OutOfSteps,
+                spent: 0,
+            })
+            .collect::<Vec<_>>();
+        let reports = Vec::with_capacity(keys.len());
+        Ok(Checker { ops, model, limits, values, initial, keys, done: 0, violated: false, reports })
+    }
+
+    /// Client operations in the history.
+    pub fn operations(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Steps done so far and in all (two per key).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done, 2 * self.keys.len())
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.done == 2 * self.keys.len()
+    }
+
+    /// Checks the next key of the current pass and returns it; `None` once finished.
+    pub fn step(&mut self) -> Option<&Key> {
+        let n = self.keys.len();
+        let i = self.done;
+        if i < n {
+            self.first_pass(i);
+        } else if i < 2 * n {
+            self.second_pass(i - n);
+        } else {
+            return None;
+        }
+        self.done += 1;
+        if self.done == n {
+            self.violated = self.keys.iter().any(|k| matches!(k.found, Search::NotLinearizable { .. }));
+        }
+        Some(&self.keys[i % n].key)
+    }
+
+    fn first_steps(&self) -> u64 {
+        self.limits.search_steps.map_or(FIRST_PASS_STEPS, |steps| steps.min(FIRST_PASS_STEPS))
+    }
+
+    fn first_pass(&mut self, i: usize) {
+        let mut first = Budget::steps(self.first_steps());
+        let key = &mut self.keys[i];
+        key.found = search(&key.search_ops, self.initial, &mut self.values, &mut first);
+        key.spent = first.spent();
+    }
+
+    fn second_pass(&mut self, i: usize) {
+        let first_steps = self.first_steps();
+        let initial = self.initial;
+        let KeyCheck { key, search_ops, indices, found, spent } = &mut self.keys[i];
+        let mut budget = self.limits.search_steps.map_or(Budget::unbounded(), Budget::steps);
+        if *found == Search::OutOfSteps && !self.violated && budget.left() > first_steps {
+            *found = search(search_ops, initial, &mut self.values, &mut budget);
+            *spent = budget.spent();
+        }
+        let ops = &self.ops;
         let view = |i: usize| OpView::of(&ops[indices[i]]);
         let mut report = KeyReport {
-            key,
+            key: key.clone(),
             verdict: Verdict::Linearizable,
             operations: search_ops.len(),
             counterexample: None,
@@ -163,26 +248,66 @@ pub fn check_operations(ops: &[Operation], model: ModelKind, limits: &Limits) ->
             Search::Linearizable { .. } => {}
             Search::OutOfSteps => report.verdict = Verdict::Unknown,
             Search::NotLinearizable { longest, blocked } => {
-                let candidate_steps = SHRINK_CANDIDATE_STEPS.max(4 * spent);
-                let mut shrink_budget = Budget::steps(limits.shrink_steps);
-                let shrunk = shrink(&search_ops, initial, &mut values, &mut shrink_budget, candidate_steps);
+                let candidate_steps = SHRINK_CANDIDATE_STEPS.max(4 * *spent);
+                let mut shrink_budget = Budget::steps(self.limits.shrink_steps);
+                let shrunk = shrink(search_ops, initial, &mut self.values, &mut shrink_budget, candidate_steps);
                 report.verdict = Verdict::NotLinearizable;
                 report.counterexample = Some(Counterexample {
                     operations: shrunk.kept.into_iter().map(view).collect(),
                     complete: shrunk.complete,
                 });
                 report.longest_prefix =
-                    Some(Prefix { operations: longest.into_iter().map(view).collect(), blocked: view(blocked) });
+                    Some(Prefix { operations: longest.iter().map(|&i| view(i)).collect(), blocked: view(*blocked) });
             }
         }
-        keys.push(report);
+        self.reports.push(report);
     }
-    let verdict = if keys.iter().any(|k| k.verdict == Verdict::NotLinearizable) {
-        Verdict::NotLinearizable
-    } else if keys.iter().any(|k| k.verdict == Verdict::Unknown) {
-        Verdict::Unknown
-    } else {
-        Verdict::Linearizable
-    };
-    Ok(Report { model, verdict, operations: ops.len(), keys })
+
+    /// Checks what is left and returns the report.
+    pub fn finish(mut self) -> Report {
+        while self.step().is_some() {}
+        let keys = self.reports;
+        let verdict = if keys.iter().any(|k| k.verdict == Verdict::NotLinearizable) {
+            Verdict::NotLinearizable
+        } else if keys.iter().any(|k| k.verdict == Verdict::Unknown) {
+            Verdict::Unknown
+        } else {
+            Verdict::Linearizable
+        };
+        Report { model: self.model, verdict, operations: self.ops.len(), keys }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Key 1 linearizable; key 2 reads a value never written.
+    const HISTORY: &str = r#"
+{:process 0, :type :invoke, :f :insert, :key 1, :value "a"}
+{:process 0, :type :ok, :f :insert, :key 1, :value "a"}
+{:process 1, :type :invoke, :f :get, :key 2, :value nil}
+{:process 1, :type :ok, :f :get, :key 2, :value "b"}
+{:process 0, :type :invoke, :f :get, :key 1, :value nil}
+{:process 0, :type :ok, :f :get, :key 1, :value "a"}
+"#;
+
+    #[test]
+    fn a_check_in_steps_goes_key_by_key_twice_and_reports_as_a_whole_check() {
+        let ops = operations(read_all(HISTORY).unwrap()).unwrap();
+        let mut checker = Checker::new(ops, ModelKind::Store, Limits::default()).unwrap();
+        assert_eq!((checker.operations(), checker.progress()), (3, (0, 4)));
+        let mut stepped = Vec::new();
+        while let Some(key) = checker.step().cloned() {
+            stepped.push((key, checker.progress().0));
+        }
+        let expected = [(Key::Int(1), 1), (Key::Int(2), 2), (Key::Int(1), 3), (Key::Int(2), 4)];
+        assert_eq!(stepped, expected);
+        assert!(checker.is_finished());
+        let report = checker.finish();
+        assert_eq!(report, check(HISTORY, ModelKind::Store, &Limits::default()).unwrap());
+        assert_eq!(report.verdict, Verdict::NotLinearizable);
+        let verdicts: Vec<_> = report.keys.iter().map(|k| k.verdict).collect();
+        assert_eq!(verdicts, [Verdict::Linearizable, Verdict::NotLinearizable]);
+    }
 }

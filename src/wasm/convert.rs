@@ -1,5 +1,6 @@
 //! Values crossing the boundary: views out to JS as plain objects, numbers in from JS checked.
 
+#[cfg(feature = "page")]
 use crate::model::types::Time;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -10,6 +11,7 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
 }
 
 /// A whole-number seed from JS, which has no u64.
+#[cfg(feature = "page")]
 pub fn seed_from_js(seed: f64) -> Result<u64, JsError> {
     if seed.is_finite() && seed.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&seed) {
         Ok(seed as u64)
@@ -19,6 +21,7 @@ pub fn seed_from_js(seed: f64) -> Result<u64, JsError> {
 }
 
 /// A virtual time (microseconds) from JS.
+#[cfg(feature = "page")]
 pub fn time_from_js(t: f64) -> Result<Time, JsError> {
     if t.is_finite() && (0.0..=9_007_199_254_740_991.0).contains(&t) {
         Ok(t.round() as Time)

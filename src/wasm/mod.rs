@@ -6,28 +6,55 @@
 //! message crosses the JS event loop with the delay drawn for its link. Views cross the boundary
 //! as plain JSON-compatible objects. Every call that takes input from the page returns a
 //! `Result`; a panic, should one happen, is shown on the page instead of freezing it silently.
+//!
+//! Two packages are built from it (scripts/build-wasm.sh): the page's (feature `page`, the
+//! default: everything above) and the linearizability checker's (feature `checker`:
+//! [`KvChecker`] and [`read_history`]), which only the page's checker worker loads.
 
+#[cfg(feature = "page")]
 mod bench;
+#[cfg(feature = "checker")]
+mod checker;
 mod convert;
+#[cfg(feature = "page")]
 mod json;
+#[cfg(feature = "page")]
 mod node;
+#[cfg(feature = "page")]
 mod pacer;
+#[cfg(feature = "page")]
 mod scenario;
+#[cfg(feature = "page")]
 mod scheduler;
+#[cfg(feature = "page")]
 mod task;
+#[cfg(feature = "page")]
 mod view;
 
+#[cfg(feature = "page")]
 pub use bench::bench_standard;
+#[cfg(feature = "checker")]
+pub use checker::{read_history, KvChecker};
+#[cfg(feature = "page")]
 pub use node::KvNode;
+#[cfg(feature = "page")]
 pub use pacer::Pacer;
+#[cfg(feature = "page")]
 pub use scenario::{parse_scenario, scenario_json, MAX_SCENARIO_BYTES};
+#[cfg(feature = "page")]
 pub use scheduler::KvScheduler;
+#[cfg(feature = "page")]
 pub use task::{Outputs, Task};
 
+#[cfg(feature = "page")]
 use crate::model::config::Config;
+#[cfg(feature = "page")]
 use crate::model::types::Time;
+#[cfg(feature = "page")]
 use convert::to_js;
+#[cfg(feature = "page")]
 use json::parse_config;
+#[cfg(feature = "page")]
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -50,6 +77,7 @@ fn start() {
 
 /// Checks a config without starting anything: `{ok: true, config, replication_factor,
 /// request_timeout_us}` with defaults filled in, or `{ok: false, field, message}`.
+#[cfg(feature = "page")]
 #[wasm_bindgen(js_name = validateConfig)]
 pub fn validate_config(json: &str) -> Result<JsValue, JsError> {
     #[derive(Serialize)]
@@ -70,7 +98,15 @@ pub fn validate_config(json: &str) -> Result<JsValue, JsError> {
     to_js(&checked)
 }
 
+/// The kinds of anomaly the live checks find, in order: `[{kind, name}]`.
+#[cfg(feature = "page")]
+#[wasm_bindgen(js_name = anomalyKinds)]
+pub fn anomaly_kinds() -> Result<JsValue, JsError> {
+    to_js(&view::AnomalyKindView::all())
+}
+
 /// The replicas of `key` on the cluster of `config_json`, in ring order.
+#[cfg(feature = "page")]
 #[wasm_bindgen(js_name = replicasOf)]
 pub fn replicas_of(config_json: &str, key: &str) -> Result<Vec<usize>, JsError> {
     let config = parse_config(config_json)?;

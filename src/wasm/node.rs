@@ -59,3 +59,10 @@ impl KvNode {
         KvNode { node: self.node.clone() }
     }
 }
+
+impl KvNode {
+    /// The server itself, for facade calls that read every node at once.
+    pub(super) fn into_node(self) -> Node {
+        self.node
+    }
+}

@@ -1,15 +1,22 @@
-//! The seeded scheduler as a JS object: it decides the order and the delay of every message.
+//! The seeded scheduler as a JS object: it decides the order and the delay of every message. With
+//! live checks on (`checkAnomalies`), it also records the history of client operations and
+//! finds anomalies; the exports (trace, hash, ShiViz) leave the checks' `anomaly` events out, so
+//! they are what `kvsim run` gives without `--check`.
 
 use super::convert::{seed_from_js, time_from_js, to_js};
 use super::json::parse_config;
+use super::node::KvNode;
 use super::task::{Outputs, Task};
 use crate::model::message::RequestId;
 use crate::node::Output;
 use crate::sim::action::{Action, TimedAction};
+use crate::sim::anomalies::divergent;
 use crate::sim::scheduler::Scheduler;
 use crate::sim::shiviz::shiviz_log;
-use crate::wasm::view::{MessageView, ResultView};
+use crate::sim::trace::{Trace, TraceKind};
+use crate::wasm::view::{AnomalyView, HistoryOpView, MessageView, ResultView};
 use serde::Serialize;
+use std::borrow::Cow;
 use wasm_bindgen::prelude::*;
 
 /// What `scheduleLine` and `scheduleTimedLine` return.
@@ -156,27 +163,107 @@ impl KvScheduler {
         to_js(&self.scheduler.trace().events_from(start).collect::<Vec<_>>())
     }
 
-    /// The whole trace as JSON lines, the format of `kvsim run --trace`.
+    /// The whole trace as JSON lines, the format of `kvsim run --trace` (without `--check`: no
+    /// `anomaly` events).
     #[wasm_bindgen(js_name = traceJsonLines)]
     pub fn trace_json_lines(&self) -> String {
-        self.scheduler.trace().to_json_lines()
+        self.plain_trace().to_json_lines()
     }
 
-    /// The stable hash of the trace so far (as `kvsim run --hash` prints it).
+    /// The stable hash of the trace so far, as `kvsim run --hash` prints it (without `--check`).
     #[wasm_bindgen(js_name = traceHash)]
     pub fn trace_hash(&self) -> String {
-        self.scheduler.trace().hash_hex()
+        self.plain_trace().hash_hex()
     }
 
     /// The trace so far as a ShiViz log (parse it with the regular expression in docs/language.md).
     #[wasm_bindgen(js_name = shivizLog)]
     pub fn shiviz_log(&self) -> String {
-        shiviz_log(self.scheduler.trace())
+        shiviz_log(&self.plain_trace())
+    }
+
+    /// Turns the live checks on from now on (`kvsim run --check`): each client operation is
+    /// recorded in the history and checked as it completes; what the checks find is traced as
+    /// `anomaly` events and listed by `anomaliesSince`.
+    #[wasm_bindgen(js_name = checkAnomalies)]
+    pub fn check_anomalies(&mut self) {
+        self.scheduler.check_anomalies();
+    }
+
+    /// Anomalies found so far (0 while checks are off).
+    #[wasm_bindgen(getter, js_name = anomalyCount)]
+    pub fn anomaly_count(&self) -> usize {
+        self.scheduler.anomalies().map_or(0, |a| a.found().len())
+    }
+
+    /// The anomalies found from index `start` on: `[{kind, name, time, process, request, key,
+    /// earlier, explanation}]` (`earlier`: the request it contradicts, or null).
+    #[wasm_bindgen(js_name = anomaliesSince)]
+    pub fn anomalies_since(&self, start: usize) -> Result<JsValue, JsError> {
+        let found = self.scheduler.anomalies().map_or(&[][..], |a| a.found());
+        let views: Vec<_> = found.iter().skip(start).map(AnomalyView::of).collect();
+        to_js(&views)
+    }
+
+    /// The keys whose replicas disagree, given a copy of every node of this cluster in order
+    /// (the copies are used up): `[{key, replicas: [[node, {value, version} or null]]}]`.
+    pub fn divergent(&self, nodes: Vec<KvNode>) -> Result<JsValue, JsError> {
+        let n = self.scheduler.nodes();
+        if nodes.len() != n {
+            return Err(JsError::new(&format!("this cluster has {n} nodes, not {}", nodes.len())));
+        }
+        let nodes: Vec<_> = nodes.into_iter().map(KvNode::into_node).collect();
+        if let Some((i, node)) = nodes.iter().enumerate().find(|(i, node)| node.id() != *i) {
+            return Err(JsError::new(&format!("node {} was given in place of node {i}", node.id())));
+        }
+        to_js(&divergent(&nodes, self.scheduler.replication_factor()))
+    }
+
+    /// The client operations so far, in the order they were invoked, for the history view:
+    /// `[{process, request, f, key, value, level, invoked, completed, outcome, error, line}]`
+    /// (`completed` and `outcome` are null while it runs; `line`: its invoke's line in
+    /// `historyEdn()`). Empty while checks are off.
+    #[wasm_bindgen(js_name = historyOps)]
+    pub fn history_ops(&self) -> Result<JsValue, JsError> {
+        let Some(history) = self.scheduler.history() else { return to_js(&Vec::<HistoryOpView>::new()) };
+        let edn = history.to_edn();
+        // Op i's invoke is the i-th invoke line. A line's type follows its process, before any
+        // text a user typed: `{:process 2, :type :invoke, ...`.
+        let is_invoke = |line: &str| {
+            let process = line.trim_start_matches("{:process ");
+            process.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with(", :type :invoke,")
+        };
+        let invoke_lines = edn.lines().enumerate().filter(|(_, line)| is_invoke(line)).map(|(i, _)| i + 1);
+        let views: Vec<_> =
+            history.operations().iter().zip(invoke_lines).map(|(op, line)| HistoryOpView::of(op, line)).collect();
+        to_js(&views)
+    }
+
+    /// The history of client operations so far as Jepsen EDN, one map per line, as `kvsim run
+    /// --history` writes it (empty while checks are off).
+    #[wasm_bindgen(js_name = historyEdn)]
+    pub fn history_edn(&self) -> String {
+        self.scheduler.history().map(|h| h.to_edn()).unwrap_or_default()
     }
 
     /// Events processed so far.
     #[wasm_bindgen(getter)]
     pub fn processed(&self) -> f64 {
         self.scheduler.processed() as f64
+    }
+}
+
+impl KvScheduler {
+    /// The trace without the live checks' `anomaly` events (the trace itself when there are none).
+    fn plain_trace(&self) -> Cow<'_, Trace> {
+        let trace = self.scheduler.trace();
+        if self.anomaly_count() == 0 {
+            return Cow::Borrowed(trace);
+        }
+        let mut plain = Trace::new(true);
+        for event in trace.events().filter(|e| e.kind != TraceKind::Anomaly) {
+            plain.record(|| event.clone());
+        }
+        Cow::Owned(plain)
     }
 }

@@ -1,10 +1,13 @@
 //! Small, plain view structs for drivers that draw the cluster (the page): what is in flight,
-//! what each store holds, and each result, without exposing the core's internals.
+//! what each store holds, each result, each anomaly and each client operation, without exposing
+//! the core's internals.
 
 use crate::model::message::{MessageKind, RequestId};
 use crate::model::outcome::{ClientResult, ResultJson};
 use crate::model::types::{Key, NodeId, Time, Value, Version};
 use crate::node::Node;
+use crate::sim::anomalies::{Anomaly, AnomalyKind};
+use crate::sim::history::Operation;
 use crate::sim::scheduler::InFlight;
 use serde::Serialize;
 
@@ -82,6 +85,89 @@ impl ResultView {
             ok: r.outcome.is_ok(),
             text: r.outcome.describe(),
             fields: r.to_json(),
+        }
+    }
+}
+
+/// An anomaly the live checks found, with its kind's name in words.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnomalyView<'a> {
+    pub kind: AnomalyKind,
+    /// `stale read`, `read-your-writes violation`...
+    pub name: &'static str,
+    /// When the operation that showed it completed.
+    pub time: Time,
+    pub process: NodeId,
+    pub request: RequestId,
+    pub key: &'a str,
+    /// The request of the earlier operation it contradicts, if any.
+    pub earlier: Option<RequestId>,
+    pub explanation: &'a str,
+}
+
+impl AnomalyView<'_> {
+    pub fn of(a: &Anomaly) -> AnomalyView<'_> {
+        AnomalyView {
+            kind: a.kind,
+            name: a.kind.name(),
+            time: a.time,
+            process: a.process,
+            request: a.request,
+            key: &a.key,
+            earlier: a.earlier,
+            explanation: &a.explanation,
+        }
+    }
+}
+
+/// A kind of anomaly, and its name in words.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct AnomalyKindView {
+    pub kind: AnomalyKind,
+    pub name: &'static str,
+}
+
+impl AnomalyKindView {
+    pub fn all() -> Vec<AnomalyKindView> {
+        AnomalyKind::ALL.into_iter().map(|kind| AnomalyKindView { kind, name: kind.name() }).collect()
+    }
+}
+
+/// A client operation of the run, for the page's history view.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HistoryOpView<'a> {
+    /// The node it was typed on.
+    pub process: NodeId,
+    pub request: RequestId,
+    pub f: &'static str,
+    pub key: &'a str,
+    /// The value written, or what an ok get read (`None`: nothing, or not found).
+    pub value: Option<&'a str>,
+    pub level: String,
+    pub invoked: Time,
+    /// `None` while it runs.
+    pub completed: Option<Time>,
+    /// `ok`, `fail` or `info`; `None` while it runs.
+    pub outcome: Option<&'static str>,
+    pub error: Option<&'a str>,
+    /// The line of its invoke in the history's EDN.
+    pub line: usize,
+}
+
+impl HistoryOpView<'_> {
+    pub fn of(op: &Operation, line: usize) -> HistoryOpView<'_> {
+        HistoryOpView {
+            process: op.process,
+            request: op.request,
+            f: op.function.name(),
+            key: &op.key,
+            value: op.value.as_deref(),
+            level: op.level.to_string(),
+            invoked: op.invoked,
+            completed: op.completed.map(|(t, _)| t),
+            outcome: op.completed.map(|(_, c)| c.name()),
+            error: op.error.as_deref(),
+            line,
         }
     }
 }

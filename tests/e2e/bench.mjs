@@ -1,11 +1,14 @@
 // Browser benchmark (not a test; scripts/bench.sh runs it). Prints, in headless Chromium:
 //   1. sizes: the wasm raw and gzipped, and the whole page (html, css, js, wasm) gzipped, as served
-//      (dist/, JavaScript stripped of comments) and as written (www/);
+//      (dist/, JavaScript stripped of comments) and as written (www/); of it, what the page fetches
+//      on its first load, and what only the checker's worker fetches, on demand;
 //   2. wasm events/s: benchStandard(100000) in the page beside `kvsim bench --json` (native);
 //   3. frame times: a 16-node cluster with 20 s delays and ~300 messages in flight, the
 //      requestAnimationFrame intervals over ~5 s (p50, p95, max);
 //   4. time travel: a scenario of 3,000 commands loaded (about 21,000 steps), the wasm memory it
-//      holds with its checkpoints, and the time of jumps to 10-75% of it.
+//      holds with its checkpoints, and the time of jumps to 10-75% of it;
+//   5. the linearizability checker in its worker: a 10,000-operation store history of 10 keys
+//      loaded into the History card, then checked (starting the worker included).
 // Then all figures as one JSON line. Needs the site built (scripts/build-wasm.sh, build-site.sh).
 
 import { execFileSync } from 'node:child_process';
@@ -13,10 +16,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, extname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT, WWW, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying } from './helpers.mjs';
+import { storeHistory } from './histories.mjs';
 
 const OPERATIONS = 100_000;
 const FRAME_SECONDS = 5;
 const TRAVEL_COMMANDS = 3_000;
+const CHECK_OPERATIONS = 10_000;
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -71,6 +76,16 @@ const browser = await launchBrowser();
 const figures = { wasm, page, page_sources: sources };
 try {
   const { page: tab, assertClean } = await openPlayground(browser.context, server.url);
+  // What the browser fetched to start: the document and every resource up to `ready`.
+  const fetched = await tab.evaluate(() => [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)]);
+  const served = (url) => join(WWW, new URL(url).pathname === '/' ? 'index.html' : new URL(url).pathname.slice(1));
+  const firstLoad = [...new Set(fetched.filter((url) => !url.startsWith('data:')).map(served))];
+  const onDemand = files(WWW).filter((f) => ['.js', '.wasm'].includes(extname(f)) && !firstLoad.includes(f) && /pkg-check|check-worker/.test(f));
+  const sum = (list) => ({ files: list.length, gzip: list.reduce((total, f) => total + gzipped(f), 0) });
+  figures.first_load = sum(firstLoad);
+  figures.on_demand = sum(onDemand);
+  console.log(`first load (what the page fetches until ready), ${figures.first_load.files} files: gzipped ${figures.first_load.gzip} bytes (${kb(figures.first_load.gzip)})`);
+  console.log(`on demand (the checker's package and worker: ${onDemand.map((f) => relative(WWW, f)).join(', ')}): gzipped ${figures.on_demand.gzip} bytes (${kb(figures.on_demand.gzip)})`);
   const wasmRuns = await tab.evaluate(
     async ([operations, runs]) => {
       const module = await import('/pkg/kvplayground.js');
@@ -164,6 +179,26 @@ try {
       `jumps to 25/50/75/10%: ${travel.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms`,
   );
   figures.time_travel = travel;
+
+  // --- 5. the checker in its worker ---------------------------------------------------------
+  const check = await tab.evaluate(
+    async ([edn, runs]) => {
+      const started = performance.now();
+      await window.playground.loadHistory(edn, 'bench.edn');
+      const loadMs = performance.now() - started;
+      const checks = [];
+      for (let i = 0; i < runs; i++) {
+        const t = performance.now();
+        const report = await window.playground.checkLinearizability({ model: 'store' });
+        checks.push({ ms: performance.now() - t, verdict: report.verdict });
+      }
+      return { load_ms: loadMs, check_ms: checks.map((c) => c.ms), verdict: checks[0].verdict };
+    },
+    [storeHistory({ operations: CHECK_OPERATIONS }), RUNS],
+  );
+  console.log(`== the linearizability checker in its worker (${CHECK_OPERATIONS} operations, 10 keys, model store)`);
+  console.log(`loaded into the History card in ${check.load_ms.toFixed(0)} ms; checked (${check.verdict}) in ${check.check_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms, starting the worker included`);
+  figures.checker = check;
   await assertClean();
 } finally {
   await browser.close();

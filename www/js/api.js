@@ -2,7 +2,7 @@
 // docs/playground.md describes every call. The calls, their arguments and results are a contract
 // (tests and docs depend on them): each one maps onto the session here and adds nothing.
 
-/** Installs window.playground; `booted` resolves with {session, demo, spacetime, timeline, share}. */
+/** Installs window.playground; `booted` resolves with {session, demo, spacetime, timeline, share, history}. */
 export function installApi(booted) {
   let app = null;
   const ready = () => {
@@ -60,5 +60,14 @@ export function installApi(booted) {
     traceHash: () => session().driver.traceHash(),
     exportTrace: trace,
     exportShiviz: shiviz,
+    anomalies: () => session().driver.anomalies(),
+    divergent: () => session().driver.divergent(),
+    historyEdn: () => session().driver.historyEdn(),
+    loadHistory: (ednText, name = 'history.edn') => ready().history.report(() => ready().history.load(String(name), String(ednText))),
+    showRunHistory: () => ready().history.showRun(),
+    async checkLinearizability(options = {}) {
+      return ready().history.check(options);
+    },
+    cancelCheck: () => ready().history.cancel(),
   });
 }

@@ -69,3 +69,24 @@ export function followBottom(box) {
     });
   };
 }
+
+/**
+ * `fn` called at most once every `ms` milliseconds, never within the call that asks for it: the
+ * first call of a quiet spell runs at the next task, later ones are folded into one call after
+ * the pause, so the last state is always shown.
+ */
+export function throttle(fn, ms) {
+  let last = -Infinity;
+  let timer = null;
+  return () => {
+    if (timer !== null) return;
+    timer = setTimeout(
+      () => {
+        timer = null;
+        last = performance.now();
+        fn();
+      },
+      Math.max(0, last + ms - performance.now()),
+    );
+  };
+}

@@ -7,6 +7,10 @@
 // changes nodes (restart, clock skew, switches) hands out its follow-up tasks at once, while
 // `scheduler.hasDirectives` is true. `steps` counts events (`scheduler.processed`), and every
 // result carries the `step` that produced it.
+//
+// The live checks are on (`kvsim run --check`): the scheduler records the history of client
+// operations and finds anomalies. Its exports (trace, hash, ShiViz) leave the checks' `anomaly`
+// events out, so they equal `kvsim run`'s without `--check`; drain() hands them out with the rest.
 
 import { KvNode, KvScheduler, replicasOf } from './wasm.js';
 
@@ -26,6 +30,7 @@ export class Driver {
       this.nodes = checkpoint.nodes.map((node) => node.snapshot());
     } else {
       this.scheduler = new KvScheduler(this.configText, seed);
+      this.scheduler.checkAnomalies();
       this.nodes = this.config.addresses.map((_, i) => new KvNode(this.configText, i));
       for (const node of this.nodes) this.scheduler.absorb(node.start(0)); // periodic timers
     }
@@ -166,6 +171,39 @@ export class Driver {
   /** The run as a ShiViz log (vector clocks); parse it with the regular expression in docs/language.md. */
   shivizLog() {
     return this.scheduler.shivizLog();
+  }
+
+  /** Anomalies found so far. */
+  get anomalyCount() {
+    return this.scheduler.anomalyCount;
+  }
+
+  /** The anomalies found from index `start` on: [{kind, name, time, process, request, key, earlier, explanation}]. */
+  anomalies(start = 0) {
+    return this.scheduler.anomaliesSince(start);
+  }
+
+  /** The keys whose replicas disagree: [{key, replicas: [[node, {value, version} or null]]}]. */
+  divergent() {
+    return this.scheduler.divergent(this.nodes.map((node) => node.snapshot()));
+  }
+
+  /** Whether nothing is left but periodic background work (anti-entropy). */
+  get isQuiet() {
+    return this.scheduler.isQuiet;
+  }
+
+  /**
+   * The client operations so far, for the history view: [{process, request, f, key, value, level,
+   * invoked, completed, outcome, error, line}] (see KvScheduler.historyOps).
+   */
+  historyOps() {
+    return this.scheduler.historyOps();
+  }
+
+  /** The client operations so far as a Jepsen EDN history, as `kvsim run --history` writes it. */
+  historyEdn() {
+    return this.scheduler.historyEdn();
   }
 
   /** A copy of the wasm state to start another Driver from (free it with freeCheckpoint). */

@@ -1,11 +1,13 @@
-// Files dropped anywhere on the page. A scenario file (a JSON object with a `version`, as the
-// page and `kvsim` write them) replaces the history; anything else is read as a config.json,
-// whose errors then name the problem. The drop zone lights up while a file is dragged over the page.
+// Files dropped anywhere on the page, sorted by their content. An EDN history (Jepsen's maps with
+// :process and :type, as `kvsim run --history`, Knossos and porcupine write them) goes to the
+// History card; a scenario file (a JSON object with a `version`, as the page and `kvsim` write
+// them) replaces the run; anything else is read as a config.json, whose errors then name the
+// problem. The drop zone lights up while a file is dragged over the page.
 
 import { MAX_SCENARIO_BYTES } from './scenario-link.js';
 
-/** Reads each file dropped on the page once and hands its text to `config` or `scenario`. */
-export function watchDrops({ config, scenario }) {
+/** Reads each file dropped on the page once and hands its name and text to `history`, `scenario` or `config`. */
+export function watchDrops({ config, scenario, history }) {
   const carriesFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
   document.addEventListener('dragover', (e) => {
     if (!carriesFiles(e)) return;
@@ -22,8 +24,24 @@ export function watchDrops({ config, scenario }) {
     const file = e.dataTransfer.files[0];
     if (!file) return;
     const text = await file.text();
-    (isScenario(text) ? scenario : config)(text);
+    if (isHistory(text)) history(file.name, text);
+    else (isScenario(text) ? scenario : config)(text);
   });
+}
+
+/**
+ * Whether `text` reads as an EDN history: after blank lines and `;` comments it opens a map, a
+ * vector or a list, it is not JSON, and it names the op fields `:process` and `:type`.
+ */
+function isHistory(text) {
+  const start = text.replace(/^(\s|;[^\n]*)*/, '');
+  if (!/^[{[(]/.test(start) || !/:process\b/.test(start) || !/:type\b/.test(start)) return false;
+  try {
+    JSON.parse(text);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Whether `text` reads as a scenario: a config has no `version` (the core rejects unknown fields). */

@@ -7,7 +7,7 @@ import { versionText } from './versions.js';
 
 const MAX_EVENTS = 2000;
 // Trace events without a message, offered in the kind filter after the message kinds.
-const EVENT_KINDS = ['command', 'reply', 'store', 'timeout', 'hold', 'drop'];
+const EVENT_KINDS = ['command', 'reply', 'store', 'timeout', 'hold', 'drop', 'anomaly'];
 
 export class EventLog {
   constructor(session) {

@@ -19,6 +19,8 @@ import { FaultsPanel } from './faults-panel.js';
 import { Demo } from './demo.js';
 import { Timeline } from './timeline.js';
 import { Share } from './share.js';
+import { AnomaliesPanel } from './anomalies.js';
+import { HistoryPanel } from './history-panel.js';
 import { installApi } from './api.js';
 
 async function boot() {
@@ -41,6 +43,8 @@ async function boot() {
   const spacetime = new Spacetime(session);
   const configEditor = new ConfigEditor(session);
   const faults = new FaultsPanel(session);
+  new AnomaliesPanel(session, spacetime);
+  const historyCard = new HistoryPanel(session);
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
     parts = buildPanels(byTestId('node-grid'), session.driver.config.addresses);
@@ -55,6 +59,7 @@ async function boot() {
   watchDrops({
     config: (text) => configEditor.loadText(text),
     scenario: (text) => share.report(() => share.load(text)).catch(() => {}), // shown in share-error
+    history: (name, text) => historyCard.report(() => historyCard.load(name, text)).catch(() => {}), // shown on its card
   });
   await share.openLink().catch(() => {}); // a shared link's scenario; its error is shown
 
@@ -67,7 +72,7 @@ async function boot() {
     timeline.tick(now);
   };
   requestAnimationFrame(frame);
-  return { session, demo, spacetime, timeline, share };
+  return { session, demo, spacetime, timeline, share, history: historyCard };
 }
 
 const booted = boot();

@@ -26,9 +26,10 @@ function lookOf(msg) {
 /**
  * Draws the frame `f` (see spacetime-geometry.js) at virtual time `now`. `colors` maps the
  * families and mark kinds to CSS colours; `highlight` lists the hovered and chosen items
- * ({message} or {mark}). Returns how many messages were in view.
+ * ({message} or {mark}); `glow` (optional) maps request ids to 'main' or 'earlier' (every
+ * message and mark of those requests glows). Returns how many messages were in view.
  */
-export function paint(ctx, { size, f, model, now, colors, lanes, highlight }) {
+export function paint(ctx, { size, f, model, now, colors, lanes, highlight, glow = new Map() }) {
   ctx.clearRect(0, 0, size.width, size.height);
   drawLanes(ctx, f, size, colors);
   drawAxis(ctx, f, colors);
@@ -36,7 +37,8 @@ export function paint(ctx, { size, f, model, now, colors, lanes, highlight }) {
   ctx.beginPath();
   ctx.rect(f.left, 0, f.right - f.left, size.height);
   ctx.clip();
-  for (const item of highlight) if (item) drawHighlight(ctx, f, now, item, colors); // a glow under it
+  if (glow.size) drawGlow(ctx, f, model, now, glow, colors);
+  for (const item of highlight) if (item) drawHighlight(ctx, f, now, item, colors.highlight); // a glow under it
   const visible = drawMessages(ctx, f, model, now, colors);
   drawMarks(ctx, f, model, colors);
   drawNow(ctx, f, now, colors);
@@ -195,7 +197,7 @@ function strokeSet(ctx, set, color) {
 function drawMarks(ctx, f, model, colors) {
   const pad = (16 / (f.right - f.left)) * f.span;
   const [lo, hi] = model.markRange(f.from - pad, f.to + pad);
-  const paths = { command: new Path2D(), reply: new Path2D(), store: new Path2D(), timeout: new Path2D(), other: new Path2D() };
+  const paths = { command: new Path2D(), reply: new Path2D(), store: new Path2D(), timeout: new Path2D(), anomaly: new Path2D(), other: new Path2D() };
   const commands = [];
   const wide = []; // faults and marks about the whole cluster, drawn as lines across lanes
   for (let i = lo; i < hi; i++) {
@@ -217,6 +219,7 @@ function drawMarks(ctx, f, model, colors) {
       paths.store.moveTo(x, y - 6);
       paths.store.lineTo(x, y + 6);
     } else if (mark.kind === 'timeout') addDot(paths.timeout, x, y, 4.5);
+    else if (mark.kind === 'anomaly') addAnomaly(paths.anomaly, x, y);
     else if (mark.kind === 'fault' || lane === null) wide.push(mark);
     else addDot(paths.other, x, y, 3.5);
   }
@@ -231,6 +234,9 @@ function drawMarks(ctx, f, model, colors) {
   ctx.fill(paths.reply);
   ctx.fillStyle = colors.ink;
   ctx.fill(paths.command);
+  ctx.lineWidth = 2.5;
+  ctx.strokeStyle = colors.anomaly;
+  ctx.stroke(paths.anomaly);
   const commandLabels = commands.length <= MAX_LABELS ? layOutCommandLabels(ctx, f, commands) : [];
   drawWideMarks(ctx, f, wide, colors, commandLabels);
   for (const { text, x, y } of commandLabels) label(ctx, text, x, y, colors.ink, SMALL_MONO);
@@ -306,8 +312,33 @@ function label(ctx, text, x, y, color, font) {
   ctx.fillText(text, x, y);
 }
 
-function drawHighlight(ctx, f, now, item, colors) {
-  ctx.strokeStyle = colors.highlight;
+/** An anomaly: a ring with an exclamation mark over the operation's lane. */
+function addAnomaly(path, x, y) {
+  addDot(path, x, y, 7);
+  path.moveTo(x, y - 4);
+  path.lineTo(x, y + 1);
+  path.moveTo(x, y + 3);
+  path.lineTo(x, y + 4);
+}
+
+/** Every visible message and mark of the requests in `glow`, in the colour of its role. */
+function drawGlow(ctx, f, model, now, glow, colors) {
+  const [lo, hi] = model.messageRange(f.from, f.to);
+  for (let i = lo; i < hi; i++) {
+    const r = model.messages[i];
+    const role = glow.get(r.request);
+    if (role && lastTimeOf(r, now) >= f.from) drawHighlight(ctx, f, now, { message: r }, colors[role === 'main' ? 'highlight' : 'earlier']);
+  }
+  const [markLo, markHi] = model.markRange(f.from, f.to);
+  for (let i = markLo; i < markHi; i++) {
+    const mark = model.marks[i];
+    const role = glow.get(mark.request);
+    if (role) drawHighlight(ctx, f, now, { mark }, colors[role === 'main' ? 'highlight' : 'earlier']);
+  }
+}
+
+function drawHighlight(ctx, f, now, item, color) {
+  ctx.strokeStyle = color;
   ctx.globalAlpha = 0.5;
   ctx.lineWidth = 10;
   ctx.lineCap = 'round';

@@ -35,6 +35,8 @@ const COLOR_VARIABLES = {
   lane: '--st-lane',
   grid: '--st-grid',
   highlight: '--st-highlight',
+  earlier: '--st-earlier',
+  anomaly: '--st-anomaly',
 };
 
 export class Spacetime {
@@ -59,6 +61,7 @@ export class Spacetime {
     this.paintedAt = -Infinity; // performance.now() of the last repaint
     this.hovered = null;
     this.selected = null;
+    this.glow = new Map(); // request id -> 'main' or 'earlier': the requests focusRequests lit up
     this.visibleArrows = 0;
     this.drawTimes = []; // ms of the latest redraws
     const css = getComputedStyle(document.documentElement);
@@ -80,6 +83,7 @@ export class Spacetime {
       this.span = DEFAULT_SPAN;
       this.setFollow(true);
       this.hovered = null;
+      this.glow = new Map();
       this.select(null);
     } else if (event.type === 'step') {
       this.model.addAll(event.trace);
@@ -224,6 +228,7 @@ export class Spacetime {
       colors: this.colors,
       lanes: this.lanes,
       highlight: [this.hovered, this.selected],
+      glow: this.glow,
     });
     this.dirty = false;
     this.syncControls();
@@ -245,6 +250,37 @@ export class Spacetime {
     }
   }
 
+  /**
+   * Lights up every message and mark of request `main` (and, in another colour, of `earlier`),
+   * shows them all (following stops) and says so in the details box. Lit until the next
+   * moment is shown or another focus.
+   */
+  focusRequests(main, earlier = null, text = '') {
+    this.glow = new Map([[main, 'main']]);
+    if (earlier !== null && earlier !== undefined) this.glow.set(earlier, 'earlier');
+    let first = Infinity;
+    let last = -Infinity;
+    for (const r of this.model.messages) {
+      if (!this.glow.has(r.request)) continue;
+      first = Math.min(first, r.sent);
+      last = Math.max(last, r.end ?? r.due ?? r.sent);
+    }
+    for (const mark of this.model.marks) {
+      if (!this.glow.has(mark.request)) continue;
+      first = Math.min(first, mark.time);
+      last = Math.max(last, mark.time);
+    }
+    if (Number.isFinite(first)) {
+      this.setFollow(false);
+      const length = Math.max(last - first, 1e6);
+      this.span = length * 1.3;
+      this.from = first - length * 0.15;
+    }
+    this.selected = null;
+    setText(this.details, text || DEFAULT_DETAILS);
+    this.dirty = true;
+  }
+
   /** What is drawn, for window.playground.spacetime(). */
   summary() {
     const kinds = {};
@@ -261,6 +297,7 @@ export class Spacetime {
       drops,
       kinds,
       marks: this.model.marks.length,
+      glow: Object.fromEntries(this.glow),
       trimmed: this.model.trimmed,
       follow: this.follow,
       window: { from: this.from, to: this.from + this.span },
@@ -295,5 +332,8 @@ function buildLegend(legend) {
     item('store', 'store change'),
     item('timeout', 'timeout'),
     item('fault', 'fault'),
+    item('anomaly', 'anomaly found'),
+    item('glow', 'the chosen anomaly'),
+    item('glow earlier', 'what it contradicts'),
   );
 }

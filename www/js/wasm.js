@@ -1,15 +1,27 @@
-// The one door to the wasm package (www/pkg, built by scripts/build-wasm.sh): no other module
-// imports ../pkg. Loads the module once, and checks configs, which needs no cluster.
+// The one door to the wasm packages (built by scripts/build-wasm.sh): no other module imports
+// ../pkg or ../pkg-check. Loads the page's module (www/pkg) once, and checks configs, which needs
+// no cluster. The linearizability checker is a package of its own (www/pkg-check), loaded only
+// by the checker's worker (check-worker.js), so the page's first load carries none of it.
 
-import init, { KvNode, KvScheduler, Pacer, parseScenario, replicasOf, scenarioJson, validateConfig } from '../pkg/kvplayground.js';
+import init, { KvNode, KvScheduler, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson, validateConfig } from '../pkg/kvplayground.js';
 
-export { KvNode, KvScheduler, Pacer, parseScenario, replicasOf, scenarioJson };
+export { KvNode, KvScheduler, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson };
 
 let wasmReady = null;
 /** Loads the wasm module once. */
 export function loadWasm() {
   wasmReady ??= init();
   return wasmReady;
+}
+
+let checkerReady = null;
+/** Loads the checker's package once; resolves {KvChecker, readHistory}. */
+export function loadChecker() {
+  checkerReady ??= import('../pkg-check/kvchecker.js').then(async (checker) => {
+    await checker.default();
+    return { KvChecker: checker.KvChecker, readHistory: checker.readHistory };
+  });
+  return checkerReady;
 }
 
 /** A config the core rejected: `field` names what is wrong (e.g. `avg_delays[1][0]`). */
