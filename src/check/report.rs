@@ -18,15 +18,18 @@ use std::collections::BTreeMap;
 pub struct Limits {
     /// Steps for each key's search; `None`: no bound. A key is `unknown` when its search runs
     /// out of steps, or when another key was found not linearizable before its search ended
-    /// (each key first gets [`FIRST_PASS_STEPS`]).
+    /// (each key first gets the rounds of [`ROUND_STEPS`]).
     pub search_steps: Option<u64>,
     /// Steps for shrinking each key's counterexample; when they run out, the smallest
     /// counterexample found so far is reported as not `complete`.
     pub shrink_steps: u64,
 }
 
-/// Steps each key's search may take in the first pass.
-pub const FIRST_PASS_STEPS: u64 = 1_000_000;
+/// Steps each key's search may take in each round of the first pass: the keys a round leaves
+/// undecided get ten times more in the next, unless a key was found not linearizable (proving
+/// a violation can take exponentially many steps, and one is enough for the verdict).
+pub const ROUND_STEPS: [u64; 3] = [10_000, 100_000, 1_000_000];
+const ROUNDS: usize = ROUND_STEPS.len();
 /// Steps each search of shrinking may take, at least (or four times the key's own search).
 pub const SHRINK_CANDIDATE_STEPS: u64 = 100_000;
 
@@ -128,11 +131,13 @@ pub fn check_operations(ops: &[Operation], model: ModelKind, limits: &Limits) ->
 }
 
 /// A check done one key at a time, so a driver can show its progress and stop it between keys
-/// (the page checks in a worker). Two passes: each key's search with at most
-/// [`FIRST_PASS_STEPS`], so one key whose search explodes does not hold up the verdict when
-/// another key is quickly found not linearizable; then each undecided key to the end (or the
-/// limit), unless the history is already known not to be linearizable, and each violation
-/// shrunk. [`Checker::step`] does one key of one pass; [`Checker::finish`] does the rest.
+/// (the page checks in a worker). First, rounds of searches with the budgets of
+/// [`ROUND_STEPS`], each for the keys still undecided, so one key whose search explodes does not
+/// hold up the verdict when another key is quickly found not linearizable (the rounds stop after
+/// the one that found it); then a last pass: each undecided key searched to the end (or the
+/// limit), unless the history is already known not to be linearizable, each violation shrunk,
+/// and each key's report. [`Checker::step`] does one key of one round or of the last pass;
+/// [`Checker::finish`] does the rest.
 pub struct Checker {
     ops: Vec<Operation>,
     model: ModelKind,
@@ -140,9 +145,10 @@ pub struct Checker {
     values: Values,
     initial: StateId,
     keys: Vec<KeyCheck>,
-    /// Steps done: keys of the first pass, then keys of the second.
+    /// Steps done: keys of each round, then keys of the last pass (a round skipped after a
+    /// violation counts as done).
     done: usize,
-    /// Whether the first pass found a key not linearizable.
+    /// Whether a round found a key not linearizable.
     violated: bool,
     reports: Vec<KeyReport>,
 }
@@ -188,46 +194,58 @@ impl Checker {
         self.ops.len()
     }
 
-    /// Steps done so far and in all (two per key).
+    /// Steps done so far and in all (one per key in each round and in the last pass).
     pub fn progress(&self) -> (usize, usize) {
-        (self.done, 2 * self.keys.len())
+        (self.done, (ROUNDS + 1) * self.keys.len())
     }
 
     pub fn is_finished(&self) -> bool {
-        self.done == 2 * self.keys.len()
+        self.done == (ROUNDS + 1) * self.keys.len()
     }
 
-    /// Checks the next key of the current pass and returns it; `None` once finished.
+    /// Checks the next key of the current round or of the last pass and returns it; `None`
+    /// once finished.
     pub fn step(&mut self) -> Option<&Key> {
         let n = self.keys.len();
-        let i = self.done;
-        if i < n {
-            self.first_pass(i);
-        } else if i < 2 * n {
-            self.second_pass(i - n);
-        } else {
+        if self.is_finished() {
             return None;
         }
-        self.done += 1;
-        if self.done == n {
-            self.violated = self.keys.iter().any(|k| matches!(k.found, Search::NotLinearizable { .. }));
+        let (round, i) = (self.done / n, self.done % n);
+        if round < ROUNDS {
+            self.search_round(round, i);
+        } else {
+            self.last_pass(i);
         }
-        Some(&self.keys[i % n].key)
+        self.done += 1;
+        if self.done % n == 0 && self.done / n <= ROUNDS {
+            self.violated = self.keys.iter().any(|k| matches!(k.found, Search::NotLinearizable { .. }));
+            if self.violated {
+                self.done = ROUNDS * n; // on to the last pass
+            }
+        }
+        Some(&self.keys[i].key)
     }
 
-    fn first_steps(&self) -> u64 {
-        self.limits.search_steps.map_or(FIRST_PASS_STEPS, |steps| steps.min(FIRST_PASS_STEPS))
+    /// The steps a key's search may take in `round`, within the limit.
+    fn round_steps(&self, round: usize) -> u64 {
+        self.limits.search_steps.map_or(ROUND_STEPS[round], |steps| steps.min(ROUND_STEPS[round]))
     }
 
-    fn first_pass(&mut self, i: usize) {
-        let mut first = Budget::steps(self.first_steps());
+    /// Searches key `i` again with the budget of `round`, if earlier rounds left it undecided
+    /// and this one gives it more steps.
+    fn search_round(&mut self, round: usize, i: usize) {
+        let steps = self.round_steps(round);
+        let more = round == 0 || steps > self.round_steps(round - 1);
         let key = &mut self.keys[i];
-        key.found = search(&key.search_ops, self.initial, &mut self.values, &mut first);
-        key.spent = first.spent();
+        if key.found == Search::OutOfSteps && more {
+            let mut budget = Budget::steps(steps);
+            key.found = search(&key.search_ops, self.initial, &mut self.values, &mut budget);
+            key.spent = budget.spent();
+        }
     }
 
-    fn second_pass(&mut self, i: usize) {
-        let first_steps = self.first_steps();
+    fn last_pass(&mut self, i: usize) {
+        let first_steps = self.round_steps(ROUNDS - 1);
         let initial = self.initial;
         let KeyCheck { key, search_ops, indices, found, spent } = &mut self.keys[i];
         let mut budget = self.limits.search_steps.map_or(Budget::unbounded(), Budget::steps);
@@ -293,15 +311,16 @@ mod tests {
 "#;
 
     #[test]
-    fn a_check_in_steps_goes_key_by_key_twice_and_reports_as_a_whole_check() {
+    fn a_check_in_steps_goes_key_by_key_and_reports_as_a_whole_check() {
         let ops = operations(read_all(HISTORY).unwrap()).unwrap();
         let mut checker = Checker::new(ops, ModelKind::Store, Limits::default()).unwrap();
-        assert_eq!((checker.operations(), checker.progress()), (3, (0, 4)));
+        assert_eq!((checker.operations(), checker.progress()), (3, (0, 8)));
         let mut stepped = Vec::new();
         while let Some(key) = checker.step().cloned() {
             stepped.push((key, checker.progress().0));
         }
-        let expected = [(Key::Int(1), 1), (Key::Int(2), 2), (Key::Int(1), 3), (Key::Int(2), 4)];
+        // The first round finds key 2 not linearizable: the other rounds are skipped.
+        let expected = [(Key::Int(1), 1), (Key::Int(2), 6), (Key::Int(1), 7), (Key::Int(2), 8)];
         assert_eq!(stepped, expected);
         assert!(checker.is_finished());
         let report = checker.finish();

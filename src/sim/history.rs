@@ -218,6 +218,12 @@ impl History {
         self.operations.get(index)
     }
 
+    /// The lines of the EDN history in the order they happened: the index of each line's
+    /// operation, and whether the line is its completion (else its invocation).
+    pub fn lines(&self) -> impl Iterator<Item = (usize, bool)> + '_ {
+        self.lines.iter().map(|&(index, is_completion)| (index as usize, is_completion))
+    }
+
     pub fn len(&self) -> usize {
         self.operations.len()
     }

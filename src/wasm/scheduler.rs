@@ -226,16 +226,15 @@ impl KvScheduler {
     #[wasm_bindgen(js_name = historyOps)]
     pub fn history_ops(&self) -> Result<JsValue, JsError> {
         let Some(history) = self.scheduler.history() else { return to_js(&Vec::<HistoryOpView>::new()) };
-        let edn = history.to_edn();
-        // Op i's invoke is the i-th invoke line. A line's type follows its process, before any
-        // text a user typed: `{:process 2, :type :invoke, ...`.
-        let is_invoke = |line: &str| {
-            let process = line.trim_start_matches("{:process ");
-            process.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with(", :type :invoke,")
-        };
-        let invoke_lines = edn.lines().enumerate().filter(|(_, line)| is_invoke(line)).map(|(i, _)| i + 1);
+        // Line numbers count from 1; every operation has its invoke line, in order.
+        let mut invoke_lines = vec![0; history.len()];
+        for (line, (index, is_completion)) in history.lines().enumerate() {
+            if !is_completion {
+                invoke_lines[index] = line + 1;
+            }
+        }
         let views: Vec<_> =
-            history.operations().iter().zip(invoke_lines).map(|(op, line)| HistoryOpView::of(op, line)).collect();
+            history.operations().zip(invoke_lines).map(|(op, line)| HistoryOpView::of(op, line)).collect();
         to_js(&views)
     }
 

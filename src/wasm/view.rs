@@ -137,7 +137,9 @@ impl AnomalyKindView {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HistoryOpView<'a> {
     /// The node it was typed on.
-    pub process: NodeId,
+    pub node: NodeId,
+    /// Its Jepsen process: the node, or `node + N x k` when the node ran others at once.
+    pub process: usize,
     pub request: RequestId,
     pub f: &'static str,
     pub key: &'a str,
@@ -157,6 +159,7 @@ pub struct HistoryOpView<'a> {
 impl HistoryOpView<'_> {
     pub fn of(op: &Operation, line: usize) -> HistoryOpView<'_> {
         HistoryOpView {
+            node: op.node,
             process: op.process,
             request: op.request,
             f: op.function.name(),

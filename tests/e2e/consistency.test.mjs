@@ -232,16 +232,16 @@ test('a long check shows its progress and can be cancelled while the page stays 
     assert.equal(await page.getByTestId('history-model').inputValue(), 'cas-register');
     await page.getByTestId('history-budget').selectOption({ label: 'no bound' });
     await page.getByTestId('history-check').click();
-    await waitForText(page, 'history-status', 'step 1 of 2'); // the first pass is done; the second never ends
+    await waitForText(page, 'history-status', 'step 3 of 4'); // the three rounds are done; the last pass never ends
     assert.ok(await page.getByTestId('history-progress').isVisible());
-    assert.equal(await page.getByTestId('history-progress').evaluate((p) => [p.value, p.max].join('/')), '1/2');
+    assert.equal(await page.getByTestId('history-progress').evaluate((p) => [p.value, p.max].join('/')), '3/4');
     assert.ok(await page.getByTestId('history-check').isDisabled());
 
     // Meanwhile the page works: a command typed is echoed and answered as the run plays on.
     await ensurePlaying(page);
     await typeCommand(page, 1, 'insert 9 busy ONE');
     await waitForText(page, 'console-output-1', 'insert successful');
-    assert.ok((await textOf(page, 'history-status')).includes('step 1 of 2'), 'the check still runs');
+    assert.ok((await textOf(page, 'history-status')).includes('step 3 of 4'), 'the check still runs');
 
     await page.getByTestId('history-cancel').click();
     await waitForText(page, 'history-status', 'Check cancelled.');
@@ -252,7 +252,7 @@ test('a long check shows its progress and can be cancelled while the page stays 
 
     // The API's check rejects when cancelled.
     const cancelled = page.evaluate(() => window.playground.checkLinearizability({ searchSteps: null }).then(() => 'done', (e) => e.message));
-    await waitForText(page, 'history-status', 'step 1 of 2');
+    await waitForText(page, 'history-status', 'step 3 of 4');
     await page.evaluate(() => window.playground.cancelCheck());
     assert.equal(await cancelled, 'the check was cancelled');
 

@@ -1,5 +1,5 @@
 // The two kinds of history the History card shows, as the operations its view draws:
-// {process, key (its EDN text, or null), label, outcome (ok, fail, info), start, end (null: open,
+// {process, lane (the process's name), key (its EDN text, or null), label, outcome (ok, fail, info), start, end (null: open,
 // it may take effect at any time after it began), line (of its invoke in the EDN), detail (its
 // tooltip)}. The page's run
 // comes from the core's record of it (virtual µs); a file's from the checker's reader (its
@@ -18,13 +18,15 @@ export function runOps(views) {
     const error = op.error ? `: ${op.error}` : '';
     return {
       process: op.process,
+      // A node running several operations at once runs them as several processes.
+      lane: op.process === op.node ? `n${op.node}` : `n${op.node} p${op.process}`,
       key: JSON.stringify(op.key), // as the EDN writes it
       label: text,
       outcome: op.outcome ?? 'info',
       start: op.invoked,
       end: op.outcome === 'ok' || op.outcome === 'fail' ? op.completed : null,
       line: op.line,
-      detail: `${text} at ${op.level} on n${op.process}, request ${op.request}: from ${seconds(op.invoked)} s, ${until}${error}`,
+      detail: `${text} at ${op.level} on n${op.node}, request ${op.request}: from ${seconds(op.invoked)} s, ${until}${error}`,
     };
   });
 }
@@ -39,6 +41,7 @@ export function fileOps(ops) {
       const lines = op.completion_line !== null ? `lines ${op.line}-${op.completion_line}` : `line ${op.line}, no completion`;
       return {
         process: op.process,
+        lane: `p${op.process}`,
         key: op.key,
         label: text,
         outcome: op.outcome,

@@ -143,7 +143,7 @@ export class HistoryPanel {
     this.ops = file ? this.source.ops : runOps(this.session.driver.historyOps());
     const processes = new Set(this.ops.map((op) => op.process)).size;
     const what = file ? `file ${this.source.name}` : 'this run, at the moment shown';
-    setText(this.sourceText, `${what}: ${count(this.ops.length, 'operation')} on ${file ? count(processes, 'process', 'processes') : count(processes, 'node')}`);
+    setText(this.sourceText, `${what}: ${count(this.ops.length, 'operation')} by ${count(processes, 'process', 'processes')}`);
     this.showRunButton.disabled = !file;
     this.draw({ fit });
   }
@@ -154,7 +154,7 @@ export class HistoryPanel {
     const text = typeof key === 'number' ? String(key) : key; // the EDN text the operations carry
     const ops = text === null || text === undefined ? this.ops : this.ops.filter((op) => op.key === text);
     const file = this.source.kind === 'file';
-    this.view.show(ops, { timed: file ? this.source.timed : true, lanePrefix: file ? 'p' : 'n', fit });
+    this.view.show(ops, { timed: file ? this.source.timed : true, fit });
   }
 
   /**
@@ -204,7 +204,7 @@ export class HistoryPanel {
     this.progress.max = Math.max(total, 1);
     this.progress.value = done;
     const last = label === null ? '' : ` · last: ${label}`;
-    setText(this.status, `Checking ${operations} operations: step ${done} of ${total} (each key is searched in two passes)${last}`);
+    setText(this.status, `Checking ${operations} operations: step ${done} of ${total} (each key is searched in rounds of 10 k, 100 k and 1 M steps, then to the end)${last}`);
   }
 
   clearCheck() {

@@ -62,7 +62,6 @@ export class HistoryView {
     this.box = box;
     this.onCrowded = onCrowded;
     this.ops = [];
-    this.lanePrefix = 'p';
     this.timed = false;
     this.marks = null;
     this.zoom = 1;
@@ -88,13 +87,12 @@ export class HistoryView {
   }
 
   /**
-   * Shows `ops` (history-ops.js), on a time axis when `timed`, lanes named `lanePrefix` and the
-   * process (`n` for nodes, `p` for processes), keeping the zoom unless `fit`.
+   * Shows `ops` (history-ops.js), on a time axis when `timed`, one lane per process named as
+   * the ops say, keeping the zoom unless `fit`.
    */
-  show(ops, { timed, lanePrefix, fit = false }) {
+  show(ops, { timed, fit = false }) {
     this.ops = ops;
     this.timed = timed;
-    this.lanePrefix = lanePrefix;
     if (fit) this.zoom = 1;
     this.render();
   }
@@ -151,7 +149,8 @@ export class HistoryView {
     const x = (t) => ((t - axis.first) / (axis.last - axis.first)) * width;
     const processes = [...new Set(this.ops.map((op) => op.process))].sort((a, b) => a - b);
     const laneOf = new Map(processes.map((p, i) => [p, i]));
-    const lanes = processes.map((p) => el('div', { className: 'history-lane', 'data-process': p }, el('span', { className: 'history-lane-name', text: `${this.lanePrefix}${p}` })));
+    const laneNames = new Map(this.ops.map((op) => [op.process, op.lane]));
+    const lanes = processes.map((p) => el('div', { className: 'history-lane', 'data-process': p }, el('span', { className: 'history-lane-name', text: laneNames.get(p) })));
     const rows = styled(el('div', { className: 'history-rows' }, this.axisRow(axis, x, width), ...lanes), { width: `${LABEL_WIDTH + width + 8}px` });
     const blocked = this.marks?.blocked;
     const stop = blocked === null || blocked === undefined ? null : this.ops.find((op) => op.line === blocked);
