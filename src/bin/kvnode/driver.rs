@@ -1,0 +1,157 @@
+//! The node's loop: one `Node` fed with the wall clock, its timers, the lines typed on it and
+//! the messages from its peers; what it outputs goes to the console, the timers and the links.
+
+use crate::console::{Console, HELP};
+use crate::outbound::Outbound;
+use crate::{inbound, Setup};
+use kvplayground::model::message::{Message, RequestId};
+use kvplayground::node::{Input, Node, Output, Timer};
+use kvplayground::{ClientResult, Command, NodeId, Outcome, Time};
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc::{self, UnboundedSender};
+
+/// Something for the loop to handle.
+pub enum Event {
+    Deliver { from: NodeId, msg: Message },
+    Timer(Timer),
+    Line(String),
+    StdinClosed,
+}
+
+/// Request ids carry the node's index in their top 16 bits, so they are unique cluster-wide.
+const ID_SHIFT: u32 = 48;
+
+struct Driver {
+    index: NodeId,
+    node: Node,
+    outbound: Outbound,
+    console: Console,
+    events: UnboundedSender<Event>,
+    started: Instant,
+    next_request: u64,
+    /// The command text of each open request.
+    open: HashMap<RequestId, Rc<str>>,
+    /// Messages this node sent to itself, delivered before the next event.
+    local: VecDeque<Message>,
+}
+
+pub async fn run(setup: Setup) -> Result<(), String> {
+    let Setup { index, config, no_delay, seed } = setup;
+    let listener = inbound::bind(&config.addresses[index], index).await?;
+    let (events, mut inbox) = mpsc::unbounded_channel();
+    inbound::spawn_accept(listener, index, config.len(), events.clone());
+    let mut driver = Driver {
+        index,
+        node: Node::new(index, &config),
+        outbound: Outbound::start(&config, index, no_delay, seed),
+        console: Console::start(index, events.clone()),
+        events,
+        started: Instant::now(),
+        next_request: 0,
+        open: HashMap::new(),
+        local: VecDeque::new(),
+    };
+    let mut out = Vec::new();
+    driver.node.start(wall_clock(), &mut out);
+    driver.absorb(&mut out);
+    driver.console.prompt();
+    while let Some(event) = inbox.recv().await {
+        let now = wall_clock();
+        match event {
+            Event::Deliver { from, msg } => driver.node.handle(now, Input::Deliver { from, msg }, &mut out),
+            Event::Timer(timer) => {
+                if let Timer::RequestTimeout { id } = timer {
+                    // The request finished before its deadline: the timer is moot.
+                    if !driver.open.contains_key(&id) {
+                        continue;
+                    }
+                }
+                driver.node.handle(now, Input::Timer(timer), &mut out);
+                driver.absorb(&mut out);
+                if let Timer::RequestTimeout { id } = timer {
+                    driver.open.remove(&id);
+                }
+            }
+            Event::Line(line) => {
+                if !driver.typed(now, line.trim(), &mut out) {
+                    return Ok(());
+                }
+                driver.console.prompt();
+            }
+            // A server goes on serving its peers without a terminal, until it is stopped.
+            Event::StdinClosed => {}
+        }
+        driver.absorb(&mut out);
+    }
+    Ok(())
+}
+
+impl Driver {
+    /// Handles a line typed on the node; `false` to stop.
+    fn typed(&mut self, now: Time, line: &str, out: &mut Vec<Output>) -> bool {
+        match line {
+            "" => {}
+            "quit" | "exit" => return false,
+            "help" => self.console.print(HELP),
+            _ => {
+                let id = ((self.index as u64) << ID_SHIFT) | self.next_request;
+                self.next_request += 1;
+                let text: Rc<str> = Rc::from(line);
+                match Command::parse(line) {
+                    Ok(command) => {
+                        self.open.insert(id, text);
+                        self.node.handle(now, Input::Client { id, command }, out);
+                    }
+                    Err(e) => self.print(Some(id), text, Outcome::Failed { error: e.to_string() }),
+                }
+            }
+        }
+        true
+    }
+
+    /// Carries out the node's outputs, then delivers what it sent to itself (and so on).
+    fn absorb(&mut self, out: &mut Vec<Output>) {
+        loop {
+            for output in out.drain(..) {
+                match output {
+                    Output::Send { to, msg } if to == self.index => self.local.push_back(msg),
+                    Output::Send { to, msg } => self.outbound.send(to, &msg),
+                    Output::SetTimer { at, timer } => self.set_timer(at, timer),
+                    Output::Reply { id, outcome } => {
+                        let text = self.open.get(&id).cloned().unwrap_or_else(|| Rc::from(""));
+                        self.print(Some(id), text, outcome);
+                    }
+                    Output::Finished { id } => {
+                        self.open.remove(&id);
+                    }
+                    Output::StoreChanged { .. } => {}
+                }
+            }
+            let Some(msg) = self.local.pop_front() else { return };
+            self.node.handle(wall_clock(), Input::Deliver { from: self.index, msg }, out);
+        }
+    }
+
+    fn set_timer(&self, at: Time, timer: Timer) {
+        let wait = Duration::from_micros(at.saturating_sub(wall_clock()));
+        let deadline = tokio::time::Instant::now() + wait;
+        let events = self.events.clone();
+        tokio::task::spawn_local(async move {
+            tokio::time::sleep_until(deadline).await;
+            events.send(Event::Timer(timer)).ok();
+        });
+    }
+
+    fn print(&self, request: Option<RequestId>, command: Rc<str>, outcome: Outcome) {
+        let time = self.started.elapsed().as_micros() as Time;
+        self.console.print_result(&ClientResult { time, node: self.index, request, command, outcome });
+    }
+}
+
+/// The node's clock: wall-clock microseconds since the UNIX epoch, as the original's
+/// `time.time()` gave versions.
+fn wall_clock() -> Time {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as Time)
+}

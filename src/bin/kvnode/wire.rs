@@ -1,0 +1,63 @@
+//! What travels on a connection: length-delimited frames of JSON. The first frame is a
+//! [`Hello`]; every later one is a `Message`.
+
+use bytes::Bytes;
+use kvplayground::model::message::Message;
+use kvplayground::NodeId;
+use serde::{Deserialize, Serialize};
+use tokio_util::codec::LengthDelimitedCodec;
+
+/// The version of this wire format; a peer speaking another one is dropped.
+pub const PROTOCOL: u32 = 1;
+
+/// Largest frame accepted: a message carries one key and value, or an anti-entropy batch.
+const MAX_FRAME: usize = 16 * 1024 * 1024;
+
+/// The first frame on every connection: who is calling, in which protocol.
+#[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Hello {
+    pub protocol: u32,
+    pub from: NodeId,
+}
+
+pub fn codec() -> LengthDelimitedCodec {
+    LengthDelimitedCodec::builder().max_frame_length(MAX_FRAME).new_codec()
+}
+
+pub fn hello(from: NodeId) -> Bytes {
+    Bytes::from(serde_json::to_vec(&Hello { protocol: PROTOCOL, from }).expect("a hello serializes"))
+}
+
+/// Checks a connection's first frame: a hello in this protocol from a node of the cluster.
+pub fn read_hello(frame: &[u8], nodes: usize) -> Result<NodeId, String> {
+    let hello: Hello = serde_json::from_slice(frame).map_err(|e| format!("not a hello ({e})"))?;
+    if hello.protocol != PROTOCOL {
+        return Err(format!("speaks protocol {}, this node speaks {PROTOCOL}", hello.protocol));
+    }
+    if hello.from >= nodes {
+        return Err(format!("says it is node {}, but nodes are numbered 0 to {}", hello.from, nodes - 1));
+    }
+    Ok(hello.from)
+}
+
+pub fn encode(msg: &Message) -> Bytes {
+    Bytes::from(serde_json::to_vec(msg).expect("a message serializes"))
+}
+
+pub fn decode(frame: &[u8]) -> Result<Message, String> {
+    serde_json::from_slice(frame).map_err(|e| format!("not a message ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hellos_are_checked() {
+        assert_eq!(read_hello(&hello(2), 4), Ok(2));
+        assert!(read_hello(&hello(4), 4).unwrap_err().contains("numbered 0 to 3"));
+        assert!(read_hello(br#"{"protocol": 2, "from": 0}"#, 4).unwrap_err().contains("protocol 2"));
+        assert!(read_hello(b"\x00garbage", 4).unwrap_err().starts_with("not a hello"));
+    }
+}
