@@ -1,0 +1,293 @@
+//! The `kvnode` binary as the original was run: four processes on loopback, one per node,
+//! driven through their terminals. Each test starts its own cluster on free ports, bounds every
+//! wait, and kills every process it started (also when it fails).
+
+use kvplayground::sim::action::{Action, TimedAction};
+use kvplayground::sim::fault::Fault;
+use kvplayground::{Config, Simulation};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const NODES: usize = 4;
+/// The longest any single wait may take.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The cluster's delays in seconds, constant so the story is the same on every run: close links
+/// (0.02 s), n3 far from n0 and n1 (0.3 s), and the slow link n0 -> n2 (2 s) of
+/// examples/read-repair.kvs. Key 5 lives on n0, n1 and n2.
+fn config_json(ports: &[u16]) -> String {
+    let addresses: Vec<String> = ports.iter().map(|p| format!("\"127.0.0.1:{p}\"")).collect();
+    format!(
+        r#"{{"addresses": [{}],
+  "avg_delays": [[0, 0.02, 2.0, 0.3], [0.02, 0, 0.02, 0.3], [0.02, 0.02, 0, 0.02], [0.3, 0.3, 0.02, 0]],
+  "delay_distribution": "constant", "request_timeout_s": 1.5}}"#,
+        addresses.join(", ")
+    )
+}
+
+/// One kvnode process: its stdin, and its stdout and stderr lines as they come.
+struct Proc {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+}
+
+/// Four nodes; dropping the cluster kills them all.
+struct Cluster {
+    procs: Vec<Proc>,
+    config: PathBuf,
+    ports: Vec<u16>,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for p in &mut self.procs {
+            p.child.kill().ok();
+            p.child.wait().ok();
+        }
+        std::fs::remove_file(&self.config).ok();
+    }
+}
+
+fn lines(read: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(read).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn free_ports() -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..NODES).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
+impl Cluster {
+    /// Starts four nodes on free ports and waits until every node is connected to every other;
+    /// starts over on new ports if one could not bind its port.
+    fn start() -> Cluster {
+        static CLUSTERS: AtomicUsize = AtomicUsize::new(0);
+        for _attempt in 0..5 {
+            let ports = free_ports();
+            let n = CLUSTERS.fetch_add(1, Ordering::Relaxed);
+            let config = std::env::temp_dir().join(format!("kvnode-test-{}-{n}.json", std::process::id()));
+            std::fs::write(&config, config_json(&ports)).unwrap();
+            let mut cluster = Cluster { procs: Vec::new(), config, ports };
+            for index in 0..NODES {
+                let mut child = Command::new(env!("CARGO_BIN_EXE_kvnode"))
+                    .arg(index.to_string())
+                    .arg("--config")
+                    .arg(&cluster.config)
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("kvnode starts");
+                let stdin = child.stdin.take().unwrap();
+                let stdout = lines(child.stdout.take().unwrap());
+                let stderr = lines(child.stderr.take().unwrap());
+                cluster.procs.push(Proc { child, stdin, stdout, stderr });
+            }
+            if cluster.wait_connected() {
+                return cluster;
+            }
+        }
+        panic!("could not start a cluster in 5 attempts");
+    }
+
+    /// Whether every node connected to its three peers (`false` if a node exited).
+    fn wait_connected(&mut self) -> bool {
+        let deadline = Instant::now() + WAIT;
+        for p in &mut self.procs {
+            let mut connected = 0;
+            while connected < NODES - 1 {
+                if p.child.try_wait().unwrap().is_some() {
+                    return false;
+                }
+                match p.stderr.recv_timeout(Duration::from_millis(50)) {
+                    Ok(line) if line.contains("connected to") => connected += 1,
+                    Ok(_) => {}
+                    Err(_) => assert!(Instant::now() < deadline, "the nodes did not connect within {WAIT:?}"),
+                }
+            }
+        }
+        true
+    }
+
+    fn type_on(&mut self, node: usize, line: &str) {
+        writeln!(self.procs[node].stdin, "{line}").expect("the node reads its stdin");
+    }
+
+    /// The next line node `node` prints that contains `text` (the result's text, without its
+    /// `[time nN]` prefix); fails after [`WAIT`].
+    fn expect(&mut self, node: usize, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.procs[node].stdout.recv_timeout(left) {
+                Ok(line) => {
+                    let prefix = format!(" n{node}] ");
+                    let body = line.split_once(&prefix).map(|(_, body)| body.to_string()).unwrap_or(line.clone());
+                    if body.contains(text) {
+                        return body;
+                    }
+                    seen.push(line);
+                }
+                Err(_) => panic!("n{node} printed no line with {text:?} within {WAIT:?}; it printed {seen:#?}"),
+            }
+        }
+    }
+
+    /// Everything node `node` wrote on stderr so far.
+    fn stderr(&self, node: usize) -> String {
+        self.procs[node].stderr.try_iter().collect::<Vec<_>>().join("\n")
+    }
+}
+
+#[test]
+fn a_write_at_all_is_read_at_one_and_quorum() {
+    let mut c = Cluster::start();
+    c.type_on(1, "insert 5 hello ALL");
+    c.expect(1, "insert successful");
+    c.type_on(2, "get 5 ONE");
+    assert!(c.expect(2, "Get return").starts_with("Get return: hello"));
+    c.type_on(3, "get 5 QUORUM");
+    assert!(c.expect(3, "Get return").starts_with("Get return: hello"));
+    // A typing mistake gets the simulation's error, and the node goes on.
+    c.type_on(0, "get 5");
+    c.expect(0, "`get` is missing arguments");
+    c.type_on(0, "show-all");
+    assert!(c.expect(0, "5 =>").starts_with("5 => (hello, "));
+}
+
+#[test]
+fn a_stale_read_at_one_is_repaired() {
+    // examples/read-repair.kvs on real processes.
+    let mut c = Cluster::start();
+    c.type_on(1, "insert 5 hello ALL");
+    c.expect(1, "insert successful");
+    // n0's update crawls over the slow link to n2...
+    c.type_on(0, "update 5 world ONE");
+    c.expect(0, "update successful");
+    // ...so n2, close to n3, answers n3 first with the old value.
+    c.type_on(3, "get 5 ONE");
+    assert!(c.expect(3, "Get return").starts_with("Get return: hello"), "a stale read");
+    let repair = c.expect(3, "Executing repair");
+    assert!(repair.starts_with("Executing repair: sent world") && repair.ends_with("to n2"), "{repair}");
+    c.type_on(1, "search 5");
+    for node in 0..3 {
+        let reply = c.expect(1, &format!("Server #{node} returned value"));
+        assert!(reply.contains("value: world"), "{reply}");
+    }
+    c.type_on(3, "get 5 ALL");
+    assert!(c.expect(3, "Get return").starts_with("Get return: world"));
+}
+
+#[test]
+fn a_killed_node_fails_all_but_not_one() {
+    let mut c = Cluster::start();
+    c.type_on(1, "insert 5 hello ALL");
+    c.expect(1, "insert successful");
+    c.procs[2].child.kill().unwrap();
+    c.procs[2].child.wait().unwrap();
+    c.type_on(1, "get 5 ALL");
+    let failed = c.expect(1, "failed");
+    assert_eq!(failed, simulated_get_all_with_n2_down(&c.ports));
+    c.type_on(1, "get 5 ONE");
+    assert!(c.expect(1, "Get return").starts_with("Get return: hello"));
+}
+
+/// The error the simulation gives for `get 5 ALL` on n1 while n2 is down.
+fn simulated_get_all_with_n2_down(ports: &[u16]) -> String {
+    let config = Config::from_json(&config_json(ports)).unwrap();
+    let mut sim = Simulation::new(&config, 0);
+    sim.submit(1, "insert 5 hello ALL").unwrap();
+    sim.run_until_quiet();
+    let crash = Fault::parse("crash 2", NODES).unwrap();
+    sim.schedule_action(TimedAction { at: sim.now(), action: Action::Fault(crash) }).unwrap();
+    sim.run_until_quiet();
+    sim.take_results().for_each(drop);
+    sim.submit(1, "get 5 ALL").unwrap();
+    sim.run_until_quiet();
+    let results: Vec<_> = sim.take_results().collect();
+    let failed = results.iter().find(|r| !r.outcome.is_ok()).expect("the simulated get fails");
+    failed.outcome.describe()
+}
+
+#[test]
+fn garbage_on_the_port_does_not_crash_the_node() {
+    let mut c = Cluster::start();
+    let address = format!("127.0.0.1:{}", c.ports[1]);
+    let junk: [&[u8]; 3] = [
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"\x00\x00\x00\x05abcde",
+        b"\x00\x00\x00\x1a{\"protocol\": 2, \"from\": 0}",
+    ];
+    for bytes in junk {
+        let mut stream = TcpStream::connect(&address).unwrap();
+        stream.write_all(bytes).unwrap();
+    }
+    // A good hello followed by a frame that is not a message.
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream.write_all(b"\x00\x00\x00\x1a{\"protocol\": 1, \"from\": 0}\x00\x00\x00\x02{}").unwrap();
+    c.type_on(1, "insert 5 hello ALL");
+    c.expect(1, "insert successful");
+    c.type_on(1, "get 5 ONE");
+    assert!(c.expect(1, "Get return").starts_with("Get return: hello"));
+    let deadline = Instant::now() + WAIT;
+    let mut stderr = String::new();
+    while stderr.matches("dropped the connection").count() < 4 {
+        assert!(Instant::now() < deadline, "n1 did not report 4 dropped connections: {stderr}");
+        std::thread::sleep(Duration::from_millis(50));
+        stderr.push_str(&c.stderr(1));
+        stderr.push('\n');
+    }
+    assert!(stderr.contains("protocol 2"), "{stderr}");
+    assert!(c.procs[1].child.try_wait().unwrap().is_none(), "n1 is still running");
+}
+
+/// Runs `kvnode` with `args` to its end: its exit status and stderr.
+fn kvnode_fails(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kvnode")).args(args).stdin(Stdio::null()).output().expect("kvnode runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn bad_invocations_exit_with_status_2() {
+    let dir = std::env::temp_dir();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ports = [taken.local_addr().unwrap().port(), 1, 2, 3];
+    let good = dir.join(format!("kvnode-test-{}-taken.json", std::process::id()));
+    std::fs::write(&good, config_json(&ports)).unwrap();
+    let bad = dir.join(format!("kvnode-test-{}-bad.json", std::process::id()));
+    std::fs::write(&bad, r#"{"addresses": ["127.0.0.1:1"], "avg_delays": [[0, 1]]}"#).unwrap();
+    let (good_path, bad_path) = (good.to_str().unwrap(), bad.to_str().unwrap());
+
+    let (code, stderr) = kvnode_fails(&["0", "--config", good_path]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("the address is in use"), "{stderr}");
+    let (code, stderr) = kvnode_fails(&["4", "--config", good_path]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("there is no node 4") && stderr.contains("0 to 3"), "{stderr}");
+    let (code, stderr) = kvnode_fails(&["0", "--config", bad_path]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let expected = Config::from_json(&std::fs::read_to_string(&bad).unwrap()).unwrap_err().to_string();
+    assert!(stderr.contains(&expected), "{stderr}");
+    let (code, stderr) = kvnode_fails(&["0", "--config", "/nonexistent/config.json"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("cannot read /nonexistent/config.json"), "{stderr}");
+    std::fs::remove_file(good).ok();
+    std::fs::remove_file(bad).ok();
+}
