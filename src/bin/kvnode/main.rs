@@ -8,77 +8,15 @@
 //!
 //! Exit statuses: 0 after `quit`, 2 for a bad invocation (config, index, address).
 
-mod console;
-mod driver;
-mod inbound;
-mod outbound;
-mod wire;
+#[cfg(not(target_arch = "wasm32"))]
+mod app;
 
-use clap::Parser;
-use kvplayground::Config;
-use std::process::ExitCode;
-
-#[derive(Parser, Debug)]
-#[command(name = "kvnode", about = "One node of the replicated key-value store, over TCP")]
-struct Args {
-    /// This node's index in the config's `addresses`.
-    index: usize,
-    /// The cluster's config.json (the same file for every node).
-    #[arg(long, default_value = "config.json")]
-    config: String,
-    /// Send every message at once, ignoring the config's delay matrix.
-    #[arg(long)]
-    no_delay: bool,
-    /// Seed of the sampled message delays (default: the config's seed plus the index).
-    #[arg(long)]
-    seed: Option<u64>,
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    app::main()
 }
 
-/// What a started node needs to know.
-pub struct Setup {
-    pub index: usize,
-    pub config: Config,
-    pub no_delay: bool,
-    pub seed: u64,
-}
-
-fn main() -> ExitCode {
-    let args = Args::parse();
-    let setup = match setup(args) {
-        Ok(setup) => setup,
-        Err(e) => {
-            eprintln!("kvnode: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("kvnode: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let local = tokio::task::LocalSet::new();
-    match runtime.block_on(local.run_until(driver::run(setup))) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("kvnode: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn setup(args: Args) -> Result<Setup, String> {
-    let text = std::fs::read_to_string(&args.config).map_err(|e| format!("cannot read {}: {e}", args.config))?;
-    let config = Config::from_json(&text).map_err(|e| format!("{}: {e}", args.config))?;
-    if args.index >= config.len() {
-        return Err(format!(
-            "there is no node {} in {}: nodes are numbered 0 to {}",
-            args.index,
-            args.config,
-            config.len() - 1
-        ));
-    }
-    let seed = args.seed.unwrap_or(config.seed.wrapping_add(args.index as u64));
-    Ok(Setup { index: args.index, config, no_delay: args.no_delay, seed })
-}
+/// A node needs sockets. `cargo test --target wasm32-unknown-unknown` (the facade's browser
+/// tests) builds every binary of the crate, so for wasm32 this one is empty.
+#[cfg(target_arch = "wasm32")]
+fn main() {}

@@ -2,8 +2,8 @@
 //! their messages handed to the driver. A connection that speaks another protocol or sends
 //! garbage is dropped with a line on stderr; the node keeps running.
 
-use crate::driver::Event;
-use crate::wire;
+use crate::app::driver::Event;
+use crate::app::wire;
 use futures_util::StreamExt;
 use kvplayground::NodeId;
 use std::io::ErrorKind;

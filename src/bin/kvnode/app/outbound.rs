@@ -3,7 +3,7 @@
 //! simulation draws it, before it is written; a message for a peer with no connection is
 //! dropped, as a network would.
 
-use crate::wire;
+use crate::app::wire;
 use bytes::Bytes;
 use futures_util::SinkExt;
 use kvplayground::model::message::Message;

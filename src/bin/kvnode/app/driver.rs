@@ -1,9 +1,9 @@
 //! The node's loop: one `Node` fed with the wall clock, its timers, the lines typed on it and
 //! the messages from its peers; what it outputs goes to the console, the timers and the links.
 
-use crate::console::{Console, HELP};
-use crate::outbound::Outbound;
-use crate::{inbound, Setup};
+use crate::app::console::{Console, HELP};
+use crate::app::outbound::Outbound;
+use crate::app::{inbound, Setup};
 use kvplayground::model::message::{Message, RequestId};
 use kvplayground::node::{Input, Node, Output, Timer};
 use kvplayground::{ClientResult, Command, NodeId, Outcome, Time};

@@ -1,7 +1,7 @@
 //! The node's terminal: lines from stdin, results printed in the original's words (the same
 //! text as `kvsim repl`, from `ClientResult::to_text`), and a prompt when stdin is a terminal.
 
-use crate::driver::Event;
+use crate::app::driver::Event;
 use kvplayground::{ClientResult, NodeId};
 use std::io::{IsTerminal, Write};
 use tokio::io::{AsyncBufReadExt, BufReader};
