@@ -6,12 +6,14 @@
 //! Everything runs on one thread (a current-thread runtime and a `LocalSet`): the node's
 //! messages share keys and values through `Rc`, as the core does.
 //!
-//! Exit statuses: 0 after `quit`, 2 for a bad invocation (config, index, address).
+//! Exit statuses: 0 after `quit`, 2 for a bad invocation (config, index, address) or an
+//! unreadable store (`--data`), 1 if the store cannot be written.
 
 mod console;
 mod driver;
 mod inbound;
 mod outbound;
+mod wal;
 mod wire;
 
 use clap::Parser;
@@ -32,6 +34,9 @@ struct Args {
     /// Seed of the sampled message delays (default: the config's seed plus the index).
     #[arg(long)]
     seed: Option<u64>,
+    /// Keep the store in DIR (a write-ahead log, DIR/n<index>.wal), so it survives restarts.
+    #[arg(long, value_name = "DIR")]
+    data: Option<std::path::PathBuf>,
 }
 
 /// What a started node needs to know.
@@ -40,6 +45,7 @@ pub struct Setup {
     pub config: Config,
     pub no_delay: bool,
     pub seed: u64,
+    pub data: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -80,5 +86,5 @@ fn setup(args: Args) -> Result<Setup, String> {
         ));
     }
     let seed = args.seed.unwrap_or(config.seed.wrapping_add(args.index as u64));
-    Ok(Setup { index: args.index, config, no_delay: args.no_delay, seed })
+    Ok(Setup { index: args.index, config, no_delay: args.no_delay, seed, data: args.data })
 }
