@@ -2,6 +2,7 @@
 //! driven through their terminals. Each test starts its own cluster on free ports, bounds every
 //! wait, and kills every process it started (also when it fails).
 
+use kvplayground::model::placement::Replicas;
 use kvplayground::sim::action::{Action, TimedAction};
 use kvplayground::sim::fault::Fault;
 use kvplayground::{Config, Simulation};
@@ -38,11 +39,22 @@ struct Proc {
     stderr: Receiver<String>,
 }
 
-/// Four nodes; dropping the cluster kills them all.
+/// Four nodes; dropping the cluster kills them all and removes its files.
 struct Cluster {
     procs: Vec<Proc>,
     config: PathBuf,
     ports: Vec<u16>,
+    /// The nodes' `--data` directory, if they keep their stores.
+    data: Option<PathBuf>,
+}
+
+/// How a test's cluster runs.
+#[derive(Clone, Copy, Default)]
+struct Options {
+    /// Start the nodes with `--data`.
+    data: bool,
+    /// `"hinted_handoff": true` in the config.
+    hinted_handoff: bool,
 }
 
 impl Drop for Cluster {
@@ -52,6 +64,9 @@ impl Drop for Cluster {
             p.child.wait().ok();
         }
         std::fs::remove_file(&self.config).ok();
+        if let Some(data) = &self.data {
+            std::fs::remove_dir_all(data).ok();
+        }
     }
 }
 
@@ -74,52 +89,81 @@ fn free_ports() -> Vec<u16> {
 }
 
 impl Cluster {
+    fn start() -> Cluster {
+        Cluster::start_with(Options::default())
+    }
+
     /// Starts four nodes on free ports and waits until every node is connected to every other;
     /// starts over on new ports if one could not bind its port.
-    fn start() -> Cluster {
+    fn start_with(options: Options) -> Cluster {
         static CLUSTERS: AtomicUsize = AtomicUsize::new(0);
         for _attempt in 0..5 {
             let ports = free_ports();
             let n = CLUSTERS.fetch_add(1, Ordering::Relaxed);
-            let config = std::env::temp_dir().join(format!("kvnode-test-{}-{n}.json", std::process::id()));
-            std::fs::write(&config, config_json(&ports)).unwrap();
-            let mut cluster = Cluster { procs: Vec::new(), config, ports };
-            for index in 0..NODES {
-                let mut child = Command::new(env!("CARGO_BIN_EXE_kvnode"))
-                    .arg(index.to_string())
-                    .arg("--config")
-                    .arg(&cluster.config)
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .expect("kvnode starts");
-                let stdin = child.stdin.take().unwrap();
-                let stdout = lines(child.stdout.take().unwrap());
-                let stderr = lines(child.stderr.take().unwrap());
-                cluster.procs.push(Proc { child, stdin, stdout, stderr });
+            let name = format!("kvnode-test-{}-{n}", std::process::id());
+            let config = std::env::temp_dir().join(format!("{name}.json"));
+            let mut json = config_json(&ports);
+            if options.hinted_handoff {
+                json = json.replacen('{', r#"{"hinted_handoff": true, "#, 1);
             }
-            if cluster.wait_connected() {
+            std::fs::write(&config, json).unwrap();
+            let data = options.data.then(|| std::env::temp_dir().join(format!("{name}-data")));
+            let mut cluster = Cluster { procs: Vec::new(), config, ports, data };
+            for index in 0..NODES {
+                let proc = cluster.spawn(index);
+                cluster.procs.push(proc);
+            }
+            if (0..NODES).all(|node| cluster.wait_stderr(node, "connected to", NODES - 1)) {
                 return cluster;
             }
         }
         panic!("could not start a cluster in 5 attempts");
     }
 
-    /// Whether every node connected to its three peers (`false` if a node exited).
-    fn wait_connected(&mut self) -> bool {
+    fn spawn(&self, index: usize) -> Proc {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kvnode"));
+        command.arg(index.to_string()).arg("--config").arg(&self.config);
+        if let Some(data) = &self.data {
+            command.arg("--data").arg(data);
+        }
+        let mut child =
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("kvnode starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = lines(child.stdout.take().unwrap());
+        let stderr = lines(child.stderr.take().unwrap());
+        Proc { child, stdin, stdout, stderr }
+    }
+
+    /// Kills node `node` with SIGKILL, as a crash would.
+    fn kill(&mut self, node: usize) {
+        self.procs[node].child.kill().unwrap();
+        self.procs[node].child.wait().unwrap();
+    }
+
+    /// Starts node `node` again (after [`Cluster::kill`]) and waits until it is connected to
+    /// its peers and they to it.
+    fn restart(&mut self, node: usize) {
+        self.procs[node] = self.spawn(node);
+        assert!(self.wait_stderr(node, "connected to", NODES - 1), "n{node} exited: {}", self.stderr(node));
+        for peer in (0..NODES).filter(|&peer| peer != node) {
+            assert!(self.wait_stderr(peer, &format!("connected to n{node} "), 1));
+        }
+    }
+
+    /// Waits until node `node` has written `count` lines containing `text` on stderr; `false`
+    /// if it exited first.
+    fn wait_stderr(&mut self, node: usize, text: &str, count: usize) -> bool {
         let deadline = Instant::now() + WAIT;
-        for p in &mut self.procs {
-            let mut connected = 0;
-            while connected < NODES - 1 {
-                if p.child.try_wait().unwrap().is_some() {
-                    return false;
-                }
-                match p.stderr.recv_timeout(Duration::from_millis(50)) {
-                    Ok(line) if line.contains("connected to") => connected += 1,
-                    Ok(_) => {}
-                    Err(_) => assert!(Instant::now() < deadline, "the nodes did not connect within {WAIT:?}"),
-                }
+        let p = &mut self.procs[node];
+        let mut seen = 0;
+        while seen < count {
+            if p.child.try_wait().unwrap().is_some() {
+                return false;
+            }
+            match p.stderr.recv_timeout(Duration::from_millis(50)) {
+                Ok(line) if line.contains(text) => seen += 1,
+                Ok(_) => {}
+                Err(_) => assert!(Instant::now() < deadline, "n{node} wrote no {text:?} within {WAIT:?}"),
             }
         }
         true
@@ -148,6 +192,24 @@ impl Cluster {
                 Err(_) => panic!("n{node} printed no line with {text:?} within {WAIT:?}; it printed {seen:#?}"),
             }
         }
+    }
+
+    /// Types `show-all` on node `node` until a line of its store contains `text`; fails after
+    /// [`WAIT`].
+    fn eventually_shows(&mut self, node: usize, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            self.type_on(node, "show-all");
+            let pause = Instant::now() + Duration::from_millis(200);
+            while let Ok(line) = self.procs[node].stdout.recv_timeout(pause.saturating_duration_since(Instant::now())) {
+                if line.contains(text) {
+                    return;
+                }
+                seen.push(line);
+            }
+        }
+        panic!("n{node}'s store showed no {text:?} within {WAIT:?}; it printed {seen:#?}");
     }
 
     /// Everything node `node` wrote on stderr so far.
@@ -186,6 +248,8 @@ fn a_stale_read_at_one_is_repaired() {
     assert!(c.expect(3, "Get return").starts_with("Get return: hello"), "a stale read");
     let repair = c.expect(3, "Executing repair");
     assert!(repair.starts_with("Executing repair: sent world") && repair.ends_with("to n2"), "{repair}");
+    // The repair is on its way to n2 (as n1's search could be): wait until n2 holds it.
+    c.eventually_shows(2, "5 => (world, ");
     c.type_on(1, "search 5");
     for node in 0..3 {
         let reply = c.expect(1, &format!("Server #{node} returned value"));
@@ -200,8 +264,7 @@ fn a_killed_node_fails_all_but_not_one() {
     let mut c = Cluster::start();
     c.type_on(1, "insert 5 hello ALL");
     c.expect(1, "insert successful");
-    c.procs[2].child.kill().unwrap();
-    c.procs[2].child.wait().unwrap();
+    c.kill(2);
     c.type_on(1, "get 5 ALL");
     let failed = c.expect(1, "failed");
     assert_eq!(failed, simulated_get_all_with_n2_down(&c.ports));
@@ -290,4 +353,88 @@ fn bad_invocations_exit_with_status_2() {
     assert!(stderr.contains("cannot read /nonexistent/config.json"), "{stderr}");
     std::fs::remove_file(good).ok();
     std::fs::remove_file(bad).ok();
+}
+
+/// A key other than 5 that n2 holds a replica of.
+fn another_key_on_n2(ports: &[u16]) -> String {
+    let config = Config::from_json(&config_json(ports)).unwrap();
+    (0..)
+        .map(|i| format!("k{i}"))
+        .find(|key| Replicas::of(key, NODES, config.replication_factor()).contains(2))
+        .unwrap()
+}
+
+#[test]
+fn a_node_killed_and_restarted_with_data_keeps_its_store_and_is_repaired() {
+    let mut c = Cluster::start_with(Options { data: true, ..Options::default() });
+    let gone = another_key_on_n2(&c.ports);
+    c.type_on(1, "insert 5 hello ALL");
+    c.expect(1, "insert successful");
+    c.type_on(1, &format!("insert {gone} soon-deleted ALL"));
+    c.expect(1, "insert successful");
+    c.type_on(1, &format!("delete {gone} ALL"));
+    c.expect(1, "delete successful");
+    c.kill(2);
+    // The write n2 misses while it is down.
+    c.type_on(1, "update 5 world QUORUM");
+    c.expect(1, "update successful");
+    c.restart(2);
+    // n2 kept its value and its tombstone (show-all lists keys in an order that depends on them).
+    c.eventually_shows(2, "5 => (hello, ");
+    c.eventually_shows(2, &format!("{gone} => (<deleted>, "));
+    c.type_on(1, "get 5 ALL");
+    assert!(c.expect(1, "Get return").starts_with("Get return: world"));
+    c.eventually_shows(2, "5 => (world, ");
+}
+
+#[test]
+fn a_node_restarted_without_data_comes_back_empty() {
+    let mut c = Cluster::start();
+    c.type_on(1, "insert 5 hello ALL");
+    c.expect(1, "insert successful");
+    c.kill(2);
+    c.restart(2);
+    c.type_on(2, "show-all");
+    c.expect(2, "(store is empty)");
+}
+
+#[test]
+fn a_hint_reaches_a_restarted_node_without_a_read() {
+    let mut c = Cluster::start_with(Options { data: true, hinted_handoff: true });
+    c.kill(2);
+    // n2 misses the write; at the request's timeout n1 keeps a hint for it.
+    c.type_on(1, "insert 5 hello QUORUM");
+    c.expect(1, "insert successful");
+    c.restart(2);
+    c.eventually_shows(2, "5 => (hello, ");
+}
+
+#[test]
+fn a_torn_last_log_line_is_ignored_and_a_bad_line_is_an_error() {
+    let ports = free_ports();
+    let name = format!("kvnode-test-{}-wal", std::process::id());
+    let config = std::env::temp_dir().join(format!("{name}.json"));
+    std::fs::write(&config, config_json(&ports)).unwrap();
+    let data = std::env::temp_dir().join(format!("{name}-data"));
+    std::fs::create_dir_all(&data).unwrap();
+    let wal = data.join("n0.wal");
+    let good = r#"{"key": "5", "entry": {"value": "hello", "version": {"timestamp": 7, "node": 1}}}"#;
+    let (config_path, data_path) = (config.to_str().unwrap(), data.to_str().unwrap());
+
+    // A crash cut the last line short: the node starts with what came before.
+    std::fs::write(&wal, format!("{good}\n{{\"key\": \"6\", \"en")).unwrap();
+    let mut cluster = Cluster { procs: Vec::new(), config: config.clone(), ports, data: Some(data.clone()) };
+    let proc = cluster.spawn(0);
+    cluster.procs.push(proc);
+    assert!(cluster.wait_stderr(0, "line 2 was cut short", 1), "{}", cluster.stderr(0));
+    cluster.type_on(0, "show-all");
+    assert!(cluster.expect(0, "=>").starts_with("5 => (hello, "));
+    cluster.kill(0);
+    // The start compacted the log: the torn line is gone.
+    assert_eq!(std::fs::read_to_string(&wal).unwrap().lines().count(), 1);
+
+    std::fs::write(&wal, format!("{good}\nnot json\n{good}\n")).unwrap();
+    let (code, stderr) = kvnode_fails(&["0", "--config", config_path, "--data", data_path]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("{}: line 2: ", wal.display())), "{stderr}");
 }

@@ -20,7 +20,7 @@ pub use params::NodeParams;
 use crate::model::config::Config;
 use crate::model::message::Message;
 use crate::model::store::Store;
-use crate::model::types::{NodeId, Time};
+use crate::model::types::{Entry, Key, NodeId, Time};
 use anti_entropy::AntiEntropy;
 use coordinator::Coordinator;
 
@@ -95,6 +95,15 @@ impl Node {
         self.params.set_skew_spread(spread);
     }
 
+    /// Loads entries a driver kept on disk into the store, last-write-wins (tombstones
+    /// included; their grace period starts at `now`). Drivers call it before [`Node::start`];
+    /// it outputs nothing, since the entries are already where the driver keeps them.
+    pub fn restore(&mut self, now: Time, entries: impl IntoIterator<Item = (Key, Entry)>) {
+        for (key, entry) in entries {
+            self.store.apply(now, &key, &entry);
+        }
+    }
+
     /// Comes back after a crash: what was in memory (the requests it coordinated) is gone; the
     /// store is its disk and survives only with `keep_store`.
     pub fn restart(&mut self, now: Time, keep_store: bool, out: &mut Vec<Output>) {
@@ -159,5 +168,25 @@ impl Node {
         };
         self.store.purge_expired(until, &mut purged);
         out.extend(purged.into_iter().map(|key| Output::StoreChanged { key, entry: None }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::types::Version;
+    use std::rc::Rc;
+
+    #[test]
+    fn restore_loads_entries_last_write_wins_with_tombstones() {
+        let config = Config::from_json(r#"{"addresses": ["a", "b"], "avg_delays": [[0, 0], [0, 0]]}"#).unwrap();
+        let mut node = Node::new(0, &config);
+        let e =
+            |ts, value: Option<&str>| Entry { value: value.map(Rc::from), version: Version { timestamp: ts, node: 1 } };
+        let (a, b): (Key, Key) = (Rc::from("a"), Rc::from("b"));
+        node.restore(10, [(a.clone(), e(2, Some("new"))), (a, e(1, Some("old"))), (b, e(3, None))]);
+        assert_eq!(node.store().get("a").unwrap().value.as_deref(), Some("new"));
+        assert!(node.store().get("b").unwrap().is_tombstone());
+        assert_eq!(node.store().len(), 2);
     }
 }

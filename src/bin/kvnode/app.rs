@@ -4,6 +4,7 @@ mod console;
 mod driver;
 mod inbound;
 mod outbound;
+mod wal;
 mod wire;
 
 use clap::Parser;
@@ -24,6 +25,9 @@ struct Args {
     /// Seed of the sampled message delays (default: the config's seed plus the index).
     #[arg(long)]
     seed: Option<u64>,
+    /// Keep the store in DIR (a write-ahead log, DIR/n<index>.wal), so it survives restarts.
+    #[arg(long, value_name = "DIR")]
+    data: Option<std::path::PathBuf>,
 }
 
 /// What a started node needs to know.
@@ -32,6 +36,7 @@ pub struct Setup {
     pub config: Config,
     pub no_delay: bool,
     pub seed: u64,
+    pub data: Option<std::path::PathBuf>,
 }
 
 /// Runs the node; the process exits with what it returns.
@@ -73,5 +78,5 @@ fn setup(args: Args) -> Result<Setup, String> {
         ));
     }
     let seed = args.seed.unwrap_or(config.seed.wrapping_add(args.index as u64));
-    Ok(Setup { index: args.index, config, no_delay: args.no_delay, seed })
+    Ok(Setup { index: args.index, config, no_delay: args.no_delay, seed, data: args.data })
 }

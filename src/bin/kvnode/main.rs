@@ -6,7 +6,8 @@
 //! Everything runs on one thread (a current-thread runtime and a `LocalSet`): the node's
 //! messages share keys and values through `Rc`, as the core does.
 //!
-//! Exit statuses: 0 after `quit`, 2 for a bad invocation (config, index, address).
+//! Exit statuses: 0 after `quit`, 2 for a bad invocation (config, index, address) or an
+//! unreadable store (`--data`), 1 if the store cannot be written.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod app;

@@ -3,6 +3,7 @@
 
 use crate::app::console::{Console, HELP};
 use crate::app::outbound::Outbound;
+use crate::app::wal::Wal;
 use crate::app::{inbound, Setup};
 use kvplayground::model::message::{Message, RequestId};
 use kvplayground::node::{Input, Node, Output, Timer};
@@ -35,16 +36,29 @@ struct Driver {
     open: HashMap<RequestId, Rc<str>>,
     /// Messages this node sent to itself, delivered before the next event.
     local: VecDeque<Message>,
+    /// The store on disk, with `--data`.
+    wal: Option<Wal>,
 }
 
 pub async fn run(setup: Setup) -> Result<(), String> {
-    let Setup { index, config, no_delay, seed } = setup;
+    let Setup { index, config, no_delay, seed, data } = setup;
+    // Listening first: a second process for the same node stops here, before it touches the log.
     let listener = inbound::bind(&config.addresses[index], index).await?;
+    let mut node = Node::new(index, &config);
+    let wal = match data {
+        Some(dir) => {
+            let (wal, entries) = Wal::open(&dir, index)?;
+            eprintln!("n{index}: {} entries restored from {}", entries.len(), dir.display());
+            node.restore(wall_clock(), entries);
+            Some(wal)
+        }
+        None => None,
+    };
     let (events, mut inbox) = mpsc::unbounded_channel();
     inbound::spawn_accept(listener, index, config.len(), events.clone());
     let mut driver = Driver {
         index,
-        node: Node::new(index, &config),
+        node,
         outbound: Outbound::start(&config, index, no_delay, seed),
         console: Console::start(index, events.clone()),
         events,
@@ -52,6 +66,7 @@ pub async fn run(setup: Setup) -> Result<(), String> {
         next_request: 0,
         open: HashMap::new(),
         local: VecDeque::new(),
+        wal,
     };
     let mut out = Vec::new();
     driver.node.start(wall_clock(), &mut out);
@@ -114,6 +129,7 @@ impl Driver {
     /// Carries out the node's outputs, then delivers what it sent to itself (and so on).
     fn absorb(&mut self, out: &mut Vec<Output>) {
         loop {
+            self.persist(out);
             for output in out.drain(..) {
                 match output {
                     Output::Send { to, msg } if to == self.index => self.local.push_back(msg),
@@ -131,6 +147,22 @@ impl Driver {
             }
             let Some(msg) = self.local.pop_front() else { return };
             self.node.handle(wall_clock(), Input::Deliver { from: self.index, msg }, out);
+        }
+    }
+
+    /// Writes the store changes among `out` to the log, and waits until they are on disk, before
+    /// any other output (an acknowledgement) is carried out. A node that cannot keep its store
+    /// stops.
+    fn persist(&mut self, out: &[Output]) {
+        let Some(wal) = &mut self.wal else { return };
+        for output in out {
+            if let Output::StoreChanged { key, entry } = output {
+                wal.push(key, entry);
+            }
+        }
+        if let Err(e) = wal.sync() {
+            eprintln!("kvnode: {e}");
+            std::process::exit(1);
         }
     }
 
