@@ -11,4 +11,6 @@ if [ ! -f www/pkg/kvplayground_bg.wasm ] || [ ! -f www/pkg-check/kvchecker_bg.wa
 fi
 rm -rf dist
 cp -r www dist
+# wasm-pack's README, package.json and .gitignore are for npm, and the page never loads them.
+rm -f dist/pkg*/README.md dist/pkg*/package.json dist/pkg*/.gitignore
 node scripts/strip-js.mjs dist

@@ -41,7 +41,7 @@ before(async () => {
     if (msg.type() === 'error' && !msg.location().url.endsWith('/favicon.ico')) errors.push(msg.text());
   });
   page.on('pageerror', (err) => errors.push(String(err)));
-  await page.goto(`${server.url}pkg/package.json`);
+  await page.goto(`${server.url}css/playground.css`);
   await page.evaluate(async () => {
     const { loadWasm, loadChecker } = await import('/js/wasm.js');
     await loadWasm();

@@ -42,7 +42,7 @@ before(async () => {
   page.on('pageerror', (err) => errors.push(String(err)));
   // Any same-origin document will do: the page's modules are imported from /js/, and through
   // /js/wasm.js the package from /pkg/ (one module instance, loaded once, as on the page).
-  await page.goto(`${server.url}pkg/package.json`);
+  await page.goto(`${server.url}css/playground.css`);
   await page.evaluate(async () => {
     const { loadWasm } = await import('/js/wasm.js');
     await loadWasm();
