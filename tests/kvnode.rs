@@ -46,6 +46,8 @@ struct Cluster {
     ports: Vec<u16>,
     /// The nodes' `--data` directory, if they keep their stores.
     data: Option<PathBuf>,
+    /// Whether the nodes run with `--no-delay`.
+    no_delay: bool,
 }
 
 /// How a test's cluster runs.
@@ -55,6 +57,8 @@ struct Options {
     data: bool,
     /// `"hinted_handoff": true` in the config.
     hinted_handoff: bool,
+    /// Start the nodes with `--no-delay`.
+    no_delay: bool,
 }
 
 impl Drop for Cluster {
@@ -108,7 +112,7 @@ impl Cluster {
             }
             std::fs::write(&config, json).unwrap();
             let data = options.data.then(|| std::env::temp_dir().join(format!("{name}-data")));
-            let mut cluster = Cluster { procs: Vec::new(), config, ports, data };
+            let mut cluster = Cluster { procs: Vec::new(), config, ports, data, no_delay: options.no_delay };
             for index in 0..NODES {
                 let proc = cluster.spawn(index);
                 cluster.procs.push(proc);
@@ -125,6 +129,9 @@ impl Cluster {
         command.arg(index.to_string()).arg("--config").arg(&self.config);
         if let Some(data) = &self.data {
             command.arg("--data").arg(data);
+        }
+        if self.no_delay {
+            command.arg("--no-delay");
         }
         let mut child =
             command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("kvnode starts");
@@ -257,6 +264,18 @@ fn a_stale_read_at_one_is_repaired() {
     }
     c.type_on(3, "get 5 ALL");
     assert!(c.expect(3, "Get return").starts_with("Get return: world"));
+}
+
+#[test]
+fn no_delay_sends_at_once_over_the_slow_link() {
+    // n0 -> n2 takes 2 s, past the 1.5 s request timeout: an ALL write from n0 fails with the
+    // delays and succeeds without them.
+    let mut slow = Cluster::start();
+    slow.type_on(0, "insert 5 hello ALL");
+    assert!(slow.expect(0, "insert 5 ALL failed").contains("2 of 3 replicas acknowledged"));
+    let mut fast = Cluster::start_with(Options { no_delay: true, ..Options::default() });
+    fast.type_on(0, "insert 5 hello ALL");
+    fast.expect(0, "insert successful");
 }
 
 #[test]
@@ -400,7 +419,7 @@ fn a_node_restarted_without_data_comes_back_empty() {
 
 #[test]
 fn a_hint_reaches_a_restarted_node_without_a_read() {
-    let mut c = Cluster::start_with(Options { data: true, hinted_handoff: true });
+    let mut c = Cluster::start_with(Options { data: true, hinted_handoff: true, ..Options::default() });
     c.kill(2);
     // n2 misses the write; at the request's timeout n1 keeps a hint for it.
     c.type_on(1, "insert 5 hello QUORUM");
@@ -423,7 +442,8 @@ fn a_torn_last_log_line_is_ignored_and_a_bad_line_is_an_error() {
 
     // A crash cut the last line short: the node starts with what came before.
     std::fs::write(&wal, format!("{good}\n{{\"key\": \"6\", \"en")).unwrap();
-    let mut cluster = Cluster { procs: Vec::new(), config: config.clone(), ports, data: Some(data.clone()) };
+    let mut cluster =
+        Cluster { procs: Vec::new(), config: config.clone(), ports, data: Some(data.clone()), no_delay: false };
     let proc = cluster.spawn(0);
     cluster.procs.push(proc);
     assert!(cluster.wait_stderr(0, "line 2 was cut short", 1), "{}", cluster.stderr(0));
