@@ -240,7 +240,7 @@ impl History {
     pub fn to_edn(&self) -> String {
         let mut out = String::new();
         for &(index, is_completion) in self.lines.iter() {
-            let op = &self.operations.get(index as usize).expect("lines name recorded operations");
+            let op = self.operations.get(index as usize).expect("lines name recorded operations");
             let (kind, time) = match (is_completion, op.completed) {
                 (true, Some((at, completion))) => (completion.name(), at),
                 _ => ("invoke", op.invoked),

@@ -10,17 +10,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser, ensureKvsim } from './helpers.mjs';
+import { ROOT, EXAMPLE_CONFIG, startServer, openFacade, scriptLines, ensureKvsim } from './helpers.mjs';
 
 const read = (relative) => readFileSync(join(ROOT, relative), 'utf8');
 const SCRIPT = read('examples/read-repair.kvs');
 const GOLDEN = read('tests/golden/read-repair.trace.jsonl');
-const scriptLines = (text) =>
-  text
-    .split('\n')
-    .map((line) => line.split('#')[0].trim())
-    .filter((line) => line);
-
 /** Runs kvsim with `args`; returns its output (also when it exits 1 or 3 with a verdict). */
 function kvsim(args) {
   try {
@@ -31,27 +25,19 @@ function kvsim(args) {
   }
 }
 
-let server, browser, page;
-const errors = [];
+let server, browser, page, errors;
 before(async () => {
   server = await startServer({ needPage: false });
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.location().url.endsWith('/favicon.ico')) errors.push(msg.text());
-  });
-  page.on('pageerror', (err) => errors.push(String(err)));
-  await page.goto(`${server.url}css/playground.css`);
-  await page.evaluate(async () => {
+  ({ browser, page, errors } = await openFacade(server, async () => {
     const { loadWasm, loadChecker } = await import('/js/wasm.js');
     await loadWasm();
     window.checker = await loadChecker();
-  });
+  }));
 });
 after(async () => {
   await browser?.close();
   server?.close();
-  assert.deepEqual(errors, [], 'no console errors');
+  assert.deepEqual(errors ?? [], [], 'no console errors');
 });
 
 test("with live checks on, the driver's exports are kvsim's without --check; anomalies, history and divergent keys agree with kvsim", async () => {

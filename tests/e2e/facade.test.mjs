@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser, ensureKvsim } from './helpers.mjs';
+import { ROOT, EXAMPLE_CONFIG, startServer, openFacade, scriptLines, ensureKvsim } from './helpers.mjs';
 
 const read = (relative) => readFileSync(join(ROOT, relative), 'utf8');
 const SCRIPT = read('examples/read-repair.kvs');
@@ -21,38 +21,19 @@ const FAULTS_GOLDEN = read('tests/golden/faults.trace.jsonl');
 const PARTITION = read('examples/partition.scenario.json');
 const PARTITION_GOLDEN = read('tests/golden/partition.trace.jsonl');
 
-/** The timed lines of a kvsim script, as kvsim reads them: `#` comments and blank lines dropped. */
-const scriptLines = (text) =>
-  text
-    .split('\n')
-    .map((line) => line.split('#')[0].trim())
-    .filter((line) => line);
-
-let server, browser, page;
-const errors = [];
+let server, browser, page, errors;
 before(async () => {
   server = await startServer({ needPage: false });
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  // The host document here is a bare file, so Chromium's request for /favicon.ico 404s; that is
-  // the only error tolerated (the page tests, on index.html, tolerate none).
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.location().url.endsWith('/favicon.ico')) errors.push(msg.text());
-  });
-  page.on('pageerror', (err) => errors.push(String(err)));
-  // Any same-origin document will do: the page's modules are imported from /js/, and through
-  // /js/wasm.js the package from /pkg/ (one module instance, loaded once, as on the page).
-  await page.goto(`${server.url}css/playground.css`);
-  await page.evaluate(async () => {
+  ({ browser, page, errors } = await openFacade(server, async () => {
     const { loadWasm } = await import('/js/wasm.js');
     await loadWasm();
     window.kv = await import('/pkg/kvplayground.js');
-  });
+  }));
 });
 after(async () => {
   await browser?.close();
   server?.close();
-  assert.deepEqual(errors, [], 'no console errors');
+  assert.deepEqual(errors ?? [], [], 'no console errors');
 });
 
 /**

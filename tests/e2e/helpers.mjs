@@ -261,6 +261,34 @@ export function ensureKvsim() {
   return KVSIM;
 }
 
+/** The timed lines of a kvsim script, as kvsim reads them: `#` comments and blank lines dropped. */
+export function scriptLines(text) {
+  return text
+    .split('\n')
+    .map((line) => line.split('#')[0].trim())
+    .filter((line) => line);
+}
+
+/**
+ * The wasm facade in a page of its own, for the tests that call it raw: a new browser on
+ * `server`, a page at a same-origin document (a stylesheet: the page's modules are imported from
+ * /js/, and through /js/wasm.js the packages, one module instance each, as on the page), `load`
+ * run in it. Console errors and page errors are gathered in `errors`; the host document is a
+ * bare file, so Chromium's request for /favicon.ico 404s, the only error not gathered.
+ */
+export async function openFacade(server, load) {
+  const browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.location().url.endsWith('/favicon.ico')) errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  await page.goto(`${server.url}css/playground.css`);
+  await page.evaluate(load);
+  return { browser, page, errors };
+}
+
 /** The lines of a JSON-lines text (or array of lines), empty lines dropped. */
 export function jsonLines(text) {
   const lines = Array.isArray(text) ? text : String(text).split('\n');
