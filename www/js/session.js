@@ -26,6 +26,7 @@ const LINK_FAULTS = { up: 'heal', hold: 'hold', drop: 'cut' };
 export class Session {
   constructor() {
     this.driver = null;
+    this.flushedSteps = 0; // the driver's steps at the last flush
     this.clock = new Clock(() => {
       this.catchUp();
       this.arm();
@@ -294,9 +295,12 @@ export class Session {
   }
 
   // Records and hands out what happened since the last flush; resolves waiting run() calls.
+  // A step can leave no trace (a request's deadline that finds nothing to do) and still change
+  // the state views read (the network became quiet), so steps taken are news too.
   flush() {
     const { trace, results } = this.driver.drain();
-    if (!trace.length && !results.length) return;
+    if (!trace.length && !results.length && this.driver.steps === this.flushedSteps) return;
+    this.flushedSteps = this.driver.steps;
     this.results.push(...results);
     this.history.advance(this.driver.steps, this.now(), results);
     for (const result of results) {
