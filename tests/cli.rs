@@ -22,6 +22,20 @@ fn the_example_tells_a_read_repair_story() {
 }
 
 #[test]
+fn the_original_bugs_bring_a_deleted_key_back_and_say_so() {
+    let script = ["--script", "examples/delete.kvs"];
+    let fixed = stdout(&kvsim(&[&["run", "--config", "examples/config.json"], &script[..]].concat()));
+    assert!(fixed.contains("Get return: not found") && fixed.contains("update failed: key not found"), "{fixed}");
+    let out = kvsim(&[&["run", "--config", "examples/original-bugs.json"], &script[..]].concat());
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("original_bugs is on"), "the run says it is not the store's");
+    let buggy = stdout(&out);
+    assert_eq!(buggy.matches("Get return: hello").count(), 2, "repair undid the delete:\n{buggy}");
+    assert!(!buggy.contains("Get return: not found"), "{buggy}");
+    assert!(buggy.contains("update successful"), "the update recreates the key:\n{buggy}");
+}
+
+#[test]
 fn json_output_has_one_object_per_result() {
     let out = kvsim(&[&["run", "--json"], &EXAMPLE[..]].concat());
     assert!(out.status.success());

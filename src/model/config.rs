@@ -108,7 +108,19 @@ pub struct Config {
     /// Whether a read waits for its repair before answering; default `async`, the original's.
     #[serde(default, skip_serializing_if = "ReadRepair::is_async")]
     pub read_repair: ReadRepair,
+    /// Reproduces the course project's known faults, for comparison: an insert or update
+    /// overwrites whatever is stored without comparing timestamps (so an update creates a missing
+    /// key), and a delete removes the key without a tombstone. Read repair, hints and
+    /// anti-entropy still keep the newest version, so a deleted key comes back. Default off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub original_bugs: bool,
 }
+
+/// What a runner says when a config has `original_bugs` on, so nobody mistakes its results for
+/// the store's.
+pub const ORIGINAL_BUGS_NOTICE: &str = "original_bugs is on: replicas write as the course project did \
+(inserts and updates overwrite newer versions, updates create missing keys, deletes leave no tombstone, \
+so read repair brings deleted keys back)";
 
 impl Config {
     /// Parses and validates a config file's text.
@@ -437,6 +449,7 @@ mod tests {
             hinted_handoff: None,
             anti_entropy_period_s: None,
             read_repair: ReadRepair::Async,
+            original_bugs: false,
         };
         assert_eq!(c.validate().unwrap_err().field, "addresses");
     }

@@ -62,6 +62,23 @@ impl Store {
         Applied::Changed
     }
 
+    /// Stores the value `entry` whatever is stored now, unless it is that very version: the
+    /// course project's insert and update (`Config::original_bugs`).
+    pub fn overwrite(&mut self, key: &Key, entry: &Entry) -> Applied {
+        debug_assert!(!entry.is_tombstone(), "the original's deletes remove the key");
+        if self.entries.get(key.as_ref()) == Some(entry) {
+            return Applied::Kept;
+        }
+        self.entries.insert(key.clone(), entry.clone());
+        Applied::Changed
+    }
+
+    /// Removes the key outright, leaving no tombstone: the course project's delete
+    /// (`Config::original_bugs`). Whether there was anything to remove.
+    pub fn remove(&mut self, key: &str) -> bool {
+        self.entries.remove(key).is_some()
+    }
+
     /// Like [`Store::apply`], but only when a live (not deleted) value is stored: the replica
     /// side of `update`, which must not create a key.
     pub fn apply_if_present(&mut self, now: Time, key: &Key, entry: &Entry) -> Applied {
@@ -133,6 +150,18 @@ mod tests {
         assert_eq!(s.apply_if_present(0, &k, &e(2, Some("w"))), Applied::Changed);
         s.apply(0, &k, &e(3, None));
         assert_eq!(s.apply_if_present(0, &k, &e(4, Some("x"))), Applied::NotFound);
+    }
+
+    #[test]
+    fn the_originals_writes_ignore_timestamps_and_leave_no_tombstone() {
+        let k: Key = Rc::from("k");
+        let mut s = Store::new(100);
+        s.apply(0, &k, &e(5, Some("new")));
+        assert_eq!(s.overwrite(&k, &e(1, Some("old"))), Applied::Changed);
+        assert_eq!(s.get("k").unwrap().value.as_deref(), Some("old"));
+        assert_eq!(s.overwrite(&k, &e(1, Some("old"))), Applied::Kept);
+        assert!(s.remove("k"));
+        assert!(s.get("k").is_none() && !s.remove("k"));
     }
 
     #[test]

@@ -43,6 +43,7 @@ impl Node {
             tombstone_grace: config.tombstone_grace(),
             hint_lifetime: 0,
             read_repair: config.read_repair,
+            original_bugs: config.original_bugs,
         };
         params.set_skew_spread(config.clock_skew_spread());
         Node {
@@ -130,7 +131,7 @@ impl Node {
                 | Message::Write { .. }
                 | Message::Repair { .. }
                 | Message::SearchRead { .. }
-                | Message::Hint { .. } => replica::serve(&mut self.store, now, from, msg, out),
+                | Message::Hint { .. } => replica::serve(&self.params, &mut self.store, now, from, msg, out),
                 Message::ReadReply { .. }
                 | Message::WriteAck { .. }
                 | Message::SearchReply { .. }

@@ -19,6 +19,8 @@ pub struct NodeParams {
     pub hint_lifetime: Time,
     /// Whether a read waits for its repair before answering.
     pub read_repair: ReadRepair,
+    /// Whether replicas write as the course project did (see `Config::original_bugs`).
+    pub original_bugs: bool,
 }
 
 impl NodeParams {
@@ -44,6 +46,7 @@ impl NodeParams {
             tombstone_grace: 100 * S,
             hint_lifetime: 50 * S,
             read_repair: ReadRepair::Async,
+            original_bugs: false,
         }
     }
 }

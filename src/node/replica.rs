@@ -1,12 +1,13 @@
 //! The replica role: apply versions to the local store and answer coordinators.
 
 use super::io::Output;
+use super::params::NodeParams;
 use crate::model::message::Message;
 use crate::model::store::{Applied, Store};
 use crate::model::types::{Entry, Key, NodeId, Time};
 
 /// Serves a message addressed to this node's store.
-pub fn serve(store: &mut Store, now: Time, from: NodeId, msg: Message, out: &mut Vec<Output>) {
+pub fn serve(p: &NodeParams, store: &mut Store, now: Time, from: NodeId, msg: Message, out: &mut Vec<Output>) {
     match msg {
         Message::Read { req, key } => {
             let entry = store.get(&key).cloned();
@@ -17,14 +18,19 @@ pub fn serve(store: &mut Store, now: Time, from: NodeId, msg: Message, out: &mut
             out.push(Output::Send { to: from, msg: Message::SearchReply { req, key, entry } });
         }
         Message::Write { req, key, entry, only_if_present } => {
-            let applied = if only_if_present {
-                store.apply_if_present(now, &key, &entry)
+            let applied = if p.original_bugs {
+                write_as_the_original(store, &key, entry, out)
             } else {
-                store.apply(now, &key, &entry)
+                let applied = if only_if_present {
+                    store.apply_if_present(now, &key, &entry)
+                } else {
+                    store.apply(now, &key, &entry)
+                };
+                if applied == Applied::Changed {
+                    out.push(Output::StoreChanged { key: key.clone(), entry: Some(entry) });
+                }
+                applied
             };
-            if applied == Applied::Changed {
-                out.push(Output::StoreChanged { key: key.clone(), entry: Some(entry) });
-            }
             out.push(Output::Send {
                 to: from,
                 msg: Message::WriteAck { req, key, applied: applied != Applied::NotFound },
@@ -45,6 +51,19 @@ pub fn serve(store: &mut Store, now: Time, from: NodeId, msg: Message, out: &mut
         }
         _ => debug_assert!(false, "replies and anti-entropy go to their own roles"),
     }
+}
+
+/// A write as the course project's replicas did it: a value replaces whatever is stored, newer
+/// or not, present or not; a delete removes the key and leaves no tombstone. Always applied.
+fn write_as_the_original(store: &mut Store, key: &Key, entry: Entry, out: &mut Vec<Output>) -> Applied {
+    if entry.is_tombstone() {
+        if store.remove(key) {
+            out.push(Output::StoreChanged { key: key.clone(), entry: None });
+        }
+    } else if store.overwrite(key, &entry) == Applied::Changed {
+        out.push(Output::StoreChanged { key: key.clone(), entry: Some(entry) });
+    }
+    Applied::Changed
 }
 
 /// Applies `entry` to the store (last-write-wins) and reports the change, if any.

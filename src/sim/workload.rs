@@ -43,6 +43,7 @@ impl Workload {
             hinted_handoff: None,
             anti_entropy_period_s: None,
             read_repair: Default::default(),
+            original_bugs: false,
         }
     }
 

@@ -8,6 +8,7 @@ mod run;
 
 use clap::{Parser, Subcommand};
 use kvplayground::check::models::ModelKind;
+use kvplayground::model::config::ORIGINAL_BUGS_NOTICE;
 use kvplayground::Config;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -146,5 +147,14 @@ fn read(path: &Path, what: &str) -> Result<String, String> {
 }
 
 fn load_config(path: &Path) -> Result<Config, String> {
-    Config::from_json(&read(path, "config")?).map_err(|e| format!("{}: {e}", path.display()))
+    let config = Config::from_json(&read(path, "config")?).map_err(|e| format!("{}: {e}", path.display()))?;
+    note_original_bugs(&config);
+    Ok(config)
+}
+
+/// Says on stderr that a run reproduces the course project's faults.
+fn note_original_bugs(config: &Config) {
+    if config.original_bugs {
+        eprintln!("kvsim: note: {ORIGINAL_BUGS_NOTICE}");
+    }
 }

@@ -37,6 +37,7 @@ pub fn run_script(config: &Config, script_path: &Path, seed: u64, output: &Outpu
 
 pub fn run_scenario(path: &Path, output: &Output) -> Result<Verdict, String> {
     let scenario = Scenario::parse(&super::read(path, "scenario")?).map_err(|e| format!("{}: {e}", path.display()))?;
+    super::note_original_bugs(&scenario.config);
     run(scenario.simulation(), &[], output)
 }
 
