@@ -275,3 +275,17 @@ fn check_flags_the_stale_read_and_exits_3() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("check: no anomaly"));
 }
+
+#[test]
+fn summary_prints_levels_and_availability_as_text_or_json() {
+    let tour = ["run", "--config", "examples/config.json", "--script", "examples/faults.kvs", "--summary"];
+    let text = stdout(&kvsim(&tour));
+    assert!(text.contains("level   operations    ok  fail  info  running      p50      p99      max"), "{text}");
+    assert!(text.contains("availability per 10.000 s (ok / failed):"), "{text}");
+    let json = stdout(&kvsim(&[&tour[..], &["--json"]].concat()));
+    let last: serde_json::Value = serde_json::from_str(json.lines().last().unwrap()).unwrap();
+    let levels = last["summary"]["levels"].as_array().expect("a levels array");
+    let all = levels.iter().find(|l| l["level"] == "ALL").expect("the tour reads at ALL");
+    assert_eq!((all["ok"].as_u64(), all["fail"].as_u64()), (Some(8), Some(1)), "{last}");
+    assert!(all["latency"]["p99"].as_u64().unwrap() >= all["latency"]["p50"].as_u64().unwrap());
+}

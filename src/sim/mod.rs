@@ -15,5 +15,6 @@ pub mod scheduler;
 pub mod script;
 pub mod shiviz;
 pub mod simulation;
+pub mod summary;
 pub mod trace;
 pub mod workload;

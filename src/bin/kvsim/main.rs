@@ -65,6 +65,10 @@ enum Mode {
         /// Exit status 3 when an anomaly was found.
         #[arg(long)]
         check: bool,
+        /// At the end, print per level the operations ok / failed and their latency (p50, p99,
+        /// max), and availability over time (ok / failed per time bucket).
+        #[arg(long)]
+        summary: bool,
     },
     /// Type commands into the cluster as in the original's terminals: `<node> <command>`,
     /// or `use N` and then plain commands.
@@ -106,8 +110,8 @@ enum Mode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Mode::Run { config, script, scenario, seed, json, trace, hash, shiviz, history, check } => {
-            let output = run::Output { json, trace, hash, shiviz, history, check };
+        Mode::Run { config, script, scenario, seed, json, trace, hash, shiviz, history, check, summary } => {
+            let output = run::Output { json, trace, hash, shiviz, history, check, summary };
             let verdict = match (scenario, config, script) {
                 (Some(scenario), _, _) => run::run_scenario(&scenario, &output),
                 (None, Some(config), Some(script)) => {

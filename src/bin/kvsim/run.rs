@@ -5,6 +5,7 @@ use super::anomaly_report;
 use kvplayground::sim::scenario::Scenario;
 use kvplayground::sim::script::{self, ScriptError};
 use kvplayground::sim::shiviz::shiviz_log;
+use kvplayground::sim::summary::Summary;
 use kvplayground::{ClientResult, Config, Simulation};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ pub struct Output {
     pub shiviz: Option<PathBuf>,
     pub history: Option<PathBuf>,
     pub check: bool,
+    pub summary: bool,
 }
 
 /// How a run went: whether `--check` found an anomaly (exit status 3).
@@ -49,7 +51,7 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<V
     for error in errors {
         writeln!(out, "{}", script_error_line(error, json)).map_err(fail)?;
     }
-    if output.history.is_some() {
+    if output.history.is_some() || output.summary {
         sim.record_history();
     }
     if output.check {
@@ -90,6 +92,11 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<V
     if let Some(path) = &output.shiviz {
         std::fs::write(path, shiviz_log(sim.trace()))
             .map_err(|e| format!("cannot write the ShiViz log {}: {e}", path.display()))?;
+    }
+    if let (true, Some(history)) = (output.summary, sim.history()) {
+        let summary = Summary::of(history);
+        let text = if json { serde_json::json!({ "summary": summary }).to_string() } else { summary.to_text() };
+        writeln!(out, "{}", text.trim_end()).map_err(fail)?;
     }
     let mut verdict = Verdict::Clean;
     if let Some(anomalies) = sim.anomalies() {

@@ -1,0 +1,175 @@
+//! A run's figures at a glance, from its history: per level, how many operations succeeded or
+//! failed and how long they took (p50 / p99 / max), and availability over time (operations that
+//! completed ok or not, per time bucket). `kvsim run --summary` prints them; the page draws them.
+
+use crate::model::command::Level;
+use crate::model::types::{format_time, Time, MICROS_PER_MS};
+use crate::sim::history::{Completion, History};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// At most this many availability buckets cover a run.
+pub const MAX_BUCKETS: usize = 20;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// One row per level that some operation used, ONE first.
+    pub levels: Vec<LevelSummary>,
+    /// The width of an availability bucket, in µs (1, 2 or 5 times a power of ten ms).
+    pub bucket_us: Time,
+    /// Operations completed in `[i * bucket_us, (i + 1) * bucket_us)`, from time 0 to the last
+    /// completion.
+    pub availability: Vec<Bucket>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LevelSummary {
+    pub level: Level,
+    pub operations: usize,
+    pub ok: usize,
+    /// Completed with `fail` (certainly no effect).
+    pub fail: usize,
+    /// Completed with `info` (maybe an effect: a write that did not reach its level).
+    pub info: usize,
+    /// Still running when the summary was taken.
+    pub running: usize,
+    /// Latency of the operations that completed ok, in µs; `None` when none did.
+    pub latency: Option<Latency>,
+}
+
+/// Nearest-rank percentiles, in µs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Latency {
+    pub p50: Time,
+    pub p99: Time,
+    pub max: Time,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    pub ok: usize,
+    /// Completed `fail` or `info`: the client was told it did not work.
+    pub failed: usize,
+}
+
+impl Summary {
+    pub fn of(history: &History) -> Summary {
+        let levels = [Level::One, Level::Quorum, Level::All]
+            .into_iter()
+            .filter_map(|level| LevelSummary::of(history, level))
+            .collect();
+        let last = history.operations().filter_map(|op| op.completed.map(|(at, _)| at)).max().unwrap_or(0);
+        let bucket_us = bucket_width(last);
+        let mut availability = vec![Bucket::default(); (last / bucket_us + 1) as usize];
+        for (at, completion) in history.operations().filter_map(|op| op.completed) {
+            let bucket = &mut availability[(at / bucket_us) as usize];
+            match completion {
+                Completion::Ok => bucket.ok += 1,
+                Completion::Fail | Completion::Info => bucket.failed += 1,
+            }
+        }
+        Summary { levels, bucket_us, availability }
+    }
+
+    /// The summary as text: a table of levels, then one line per availability bucket.
+    pub fn to_text(&self) -> String {
+        let mut out = String::from("level   operations    ok  fail  info  running      p50      p99      max\n");
+        for l in &self.levels {
+            let (p50, p99, max) = l
+                .latency
+                .map_or(("-".into(), "-".into(), "-".into()), |t| (seconds(t.p50), seconds(t.p99), seconds(t.max)));
+            let level = l.level.to_string();
+            writeln!(
+                out,
+                "{level:<7} {:>10} {:>5} {:>5} {:>5} {:>8} {p50:>8} {p99:>8} {max:>8}",
+                l.operations, l.ok, l.fail, l.info, l.running
+            )
+            .expect("writing to a String");
+        }
+        let widest = self.availability.iter().map(|b| b.ok + b.failed).max().unwrap_or(0).max(1);
+        writeln!(out, "availability per {} (ok / failed):", seconds(self.bucket_us)).expect("writing to a String");
+        for (i, b) in self.availability.iter().enumerate() {
+            // A strip of 20 cells: `#` for ok, `x` for failed, in proportion to the busiest bucket.
+            let cells = |n: usize| (n * 20).div_ceil(widest);
+            let strip = format!("{}{}", "#".repeat(cells(b.ok)), "x".repeat(cells(b.failed)));
+            let start = format_time(i as Time * self.bucket_us);
+            writeln!(out, "{start:>10} s  {strip:<40} {} / {}", b.ok, b.failed).expect("writing to a String");
+        }
+        out
+    }
+}
+
+impl LevelSummary {
+    fn of(history: &History, level: Level) -> Option<LevelSummary> {
+        let mut row = LevelSummary { level, operations: 0, ok: 0, fail: 0, info: 0, running: 0, latency: None };
+        let mut latencies = Vec::new();
+        for op in history.operations().filter(|op| op.level == level) {
+            row.operations += 1;
+            match op.completed {
+                None => row.running += 1,
+                Some((_, Completion::Fail)) => row.fail += 1,
+                Some((_, Completion::Info)) => row.info += 1,
+                Some((at, Completion::Ok)) => {
+                    row.ok += 1;
+                    latencies.push(at - op.invoked);
+                }
+            }
+        }
+        latencies.sort_unstable();
+        row.latency = (!latencies.is_empty()).then(|| Latency {
+            p50: nearest_rank(&latencies, 50),
+            p99: nearest_rank(&latencies, 99),
+            max: latencies[latencies.len() - 1],
+        });
+        (row.operations > 0).then_some(row)
+    }
+}
+
+/// The smallest value with at least `percent` of `sorted` at or below it.
+fn nearest_rank(sorted: &[Time], percent: usize) -> Time {
+    let rank = (sorted.len() * percent).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+/// The narrowest of 1, 2, 5, 10, 20, 50 ... ms that covers `[0, last]` in at most
+/// [`MAX_BUCKETS`] buckets.
+fn bucket_width(last: Time) -> Time {
+    let mut scale = MICROS_PER_MS;
+    loop {
+        for step in [1, 2, 5] {
+            let width = step * scale;
+            if last / width < MAX_BUCKETS as Time {
+                return width;
+            }
+        }
+        scale *= 10;
+    }
+}
+
+fn seconds(t: Time) -> String {
+    format!("{} s", format_time(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let sorted: Vec<Time> = (1..=100).collect();
+        assert_eq!((nearest_rank(&sorted, 50), nearest_rank(&sorted, 99)), (50, 99));
+        assert_eq!((nearest_rank(&[7], 50), nearest_rank(&[7], 99)), (7, 7));
+        assert_eq!(nearest_rank(&[1, 2], 50), 1);
+    }
+
+    #[test]
+    fn buckets_are_round_and_at_most_twenty() {
+        assert_eq!(bucket_width(0), MICROS_PER_MS);
+        assert_eq!(bucket_width(19 * MICROS_PER_MS), MICROS_PER_MS);
+        assert_eq!(bucket_width(20 * MICROS_PER_MS), 2 * MICROS_PER_MS);
+        assert_eq!(bucket_width(45_000 * MICROS_PER_MS), 5_000 * MICROS_PER_MS);
+        for last in [1, 999, 12_345_678, 99_999_999_999] {
+            assert!(last / bucket_width(last) < MAX_BUCKETS as Time, "{last}");
+        }
+    }
+}
