@@ -2,6 +2,8 @@
 
 mod support;
 
+use kvplayground::sim::shiviz::shiviz_log;
+use kvplayground::sim::trace::{Trace, TraceEvent};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use support::cli::{kvsim, stdout, temp_file};
@@ -288,4 +290,25 @@ fn summary_prints_levels_and_availability_as_text_or_json() {
     let all = levels.iter().find(|l| l["level"] == "ALL").expect("the tour reads at ALL");
     assert_eq!((all["ok"].as_u64(), all["fail"].as_u64()), (Some(8), Some(1)), "{last}");
     assert!(all["latency"]["p99"].as_u64().unwrap() >= all["latency"]["p50"].as_u64().unwrap());
+}
+
+#[test]
+fn the_streamed_trace_hash_and_shiviz_log_equal_those_of_the_whole_trace() {
+    // kvsim run writes each step's events out and drops them; the library's Trace keeps them all.
+    // The faults tour's golden trace is the whole trace of the same run.
+    let golden = std::fs::read_to_string("tests/golden/faults.trace.jsonl").unwrap();
+    let log = std::env::temp_dir().join(format!("kvsim-cli-{}-streamed.shiviz", std::process::id()));
+    let tour = ["run", "--config", "examples/config.json", "--script", "examples/faults.kvs", "--trace", "--hash"];
+    let out = kvsim(&[&tour[..], &["--shiviz", log.to_str().unwrap()]].concat());
+    let text = stdout(&out);
+    let streamed: String = text.lines().filter(|l| l.starts_with('{')).map(|l| format!("{l}\n")).collect();
+    assert_eq!(streamed, golden, "the streamed trace is the golden one");
+
+    let mut whole = Trace::new(true);
+    for line in golden.lines() {
+        whole.record(|| serde_json::from_str::<TraceEvent>(line).unwrap());
+    }
+    assert!(text.ends_with(&format!("trace hash: {}\n", whole.hash_hex())), "{text}");
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), shiviz_log(&whole));
+    std::fs::remove_file(&log).ok();
 }

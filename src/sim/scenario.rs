@@ -228,7 +228,12 @@ impl Scenario {
 
     /// A simulation with every action of the script scheduled, not yet run.
     pub fn simulation(&self) -> Simulation {
-        let mut sim = Simulation::new(&self.config, self.seed);
+        self.simulation_with_trace(true)
+    }
+
+    /// [`Scenario::simulation`], recording its trace or not.
+    pub fn simulation_with_trace(&self, record_trace: bool) -> Simulation {
+        let mut sim = Simulation::with_trace(&self.config, self.seed, record_trace);
         for action in &self.script {
             // Cannot fail: parsing checked every node against this config.
             sim.schedule_action(action.clone()).ok();

@@ -26,13 +26,29 @@ fn message_key(e: &TraceEvent) -> MessageKey {
 
 /// The trace as a ShiViz log.
 pub fn shiviz_log(trace: &Trace) -> String {
-    let nodes = trace.events().flat_map(|e| [e.node, e.from, e.to]).flatten().max().map_or(0, |n| n + 1);
-    let mut log = Log { clocks: vec![vec![0; nodes]; nodes], out: String::new() };
-    // The sender's clock of each message on its way, oldest first (identical messages are
-    // interchangeable).
-    let mut in_flight: FxHashMap<MessageKey, VecDeque<Vec<u64>>> = FxHashMap::default();
+    let mut writer = ShivizWriter::default();
     for e in trace.events() {
+        writer.push(e);
+    }
+    writer.take()
+}
+
+/// Writes a ShiViz log as a run goes, one trace event at a time: what it keeps is the clocks and
+/// the messages on their way, not the events, so a long run streams in bounded memory.
+#[derive(Default)]
+pub struct ShivizWriter {
+    log: Log,
+    /// The sender's clock of each message on its way, oldest first (identical messages are
+    /// interchangeable).
+    in_flight: FxHashMap<MessageKey, VecDeque<Vec<u64>>>,
+}
+
+impl ShivizWriter {
+    /// Adds the ShiViz events of one trace event (none for what the network alone does).
+    pub fn push(&mut self, e: &TraceEvent) {
         let (from, to) = (e.from.unwrap_or(0), e.to.unwrap_or(0));
+        self.log.grow(e.node.unwrap_or(0).max(from).max(to) + 1);
+        let (log, in_flight) = (&mut self.log, &mut self.in_flight);
         let reason = e.text.as_deref();
         match e.kind {
             TraceKind::Send if reason == Some(SEND_RELEASED) => {}
@@ -52,10 +68,10 @@ pub fn shiviz_log(trace: &Trace) -> String {
                 log.event(from, e.time, &format!("send {} to n{to}, lost ({why})", describe(e)));
             }
             TraceKind::Drop => {
-                in_flight.get_mut(&message_key(e)).and_then(VecDeque::pop_front);
+                take_sent(in_flight, e);
             }
             TraceKind::Deliver => {
-                if let Some(sent) = in_flight.get_mut(&message_key(e)).and_then(VecDeque::pop_front) {
+                if let Some(sent) = take_sent(in_flight, e) {
                     for (mine, theirs) in log.clocks[to].iter_mut().zip(sent) {
                         *mine = (*mine).max(theirs);
                     }
@@ -74,15 +90,42 @@ pub fn shiviz_log(trace: &Trace) -> String {
             }
         }
     }
-    log.out
+
+    /// The log written since the last call.
+    pub fn take(&mut self) -> String {
+        std::mem::take(&mut self.log.out)
+    }
 }
 
+/// The oldest sender's clock of the message `e` is about, forgetting it (and its key, once no
+/// copy is left on its way).
+fn take_sent(in_flight: &mut FxHashMap<MessageKey, VecDeque<Vec<u64>>>, e: &TraceEvent) -> Option<Vec<u64>> {
+    let key = message_key(e);
+    let queue = in_flight.get_mut(&key)?;
+    let sent = queue.pop_front();
+    if queue.is_empty() {
+        in_flight.remove(&key);
+    }
+    sent
+}
+
+#[derive(Default)]
 struct Log {
     clocks: Vec<Vec<u64>>,
     out: String,
 }
 
 impl Log {
+    /// Makes room for nodes `0..nodes`.
+    fn grow(&mut self, nodes: usize) {
+        if nodes > self.clocks.len() {
+            for clock in &mut self.clocks {
+                clock.resize(nodes, 0);
+            }
+            self.clocks.resize(nodes, vec![0; nodes]);
+        }
+    }
+
     /// Ticks `node`'s clock, writes the event, and returns the clock.
     fn event(&mut self, node: NodeId, time: Time, description: &str) -> Vec<u64> {
         self.clocks[node][node] += 1;

@@ -151,4 +151,9 @@ impl Simulation {
     pub fn trace(&self) -> &Trace {
         self.scheduler.trace()
     }
+
+    /// Drops the trace events recorded so far (see [`Trace::clear`]).
+    pub fn clear_trace(&mut self) {
+        self.scheduler.clear_trace();
+    }
 }

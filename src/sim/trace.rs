@@ -168,6 +168,12 @@ impl Trace {
         self.events.iter_from(start)
     }
 
+    /// Drops the events recorded so far; recording goes on. A driver that streamed them out
+    /// (`kvsim run`) keeps memory bounded by the cluster, not by the length of the run.
+    pub fn clear(&mut self) {
+        self.events = Chunks::default();
+    }
+
     /// The trace as JSON lines.
     pub fn to_json_lines(&self) -> String {
         let mut out = String::new();
@@ -181,10 +187,30 @@ impl Trace {
     /// A stable fingerprint of the run: 64-bit FNV-1a of the JSON lines' bytes, as 16 hex digits.
     /// Equal on every platform for equal traces, so native and wasm runs can be compared.
     pub fn hash_hex(&self) -> String {
+        let mut hasher = TraceHasher::default();
+        for event in self.events() {
+            hasher.push_line(&serde_json::to_string(event).expect("trace events serialise"));
+        }
+        hasher.hex()
+    }
+}
+
+/// [`Trace::hash_hex`] computed as the events come, one JSON line at a time, so a streamed run
+/// keeps no events.
+#[derive(Default)]
+pub struct TraceHasher(fnv::FnvHasher);
+
+impl TraceHasher {
+    /// Adds one event's JSON line (without its newline).
+    pub fn push_line(&mut self, line: &str) {
         use std::hash::Hasher;
-        let mut hasher = fnv::FnvHasher::default();
-        hasher.write(self.to_json_lines().as_bytes());
-        format!("{:016x}", hasher.finish())
+        self.0.write(line.as_bytes());
+        self.0.write(b"\n");
+    }
+
+    pub fn hex(&self) -> String {
+        use std::hash::Hasher;
+        format!("{:016x}", self.0.finish())
     }
 }
 

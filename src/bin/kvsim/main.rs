@@ -5,6 +5,7 @@ mod bench;
 mod check;
 mod repl;
 mod run;
+mod streams;
 
 use clap::{Parser, Subcommand};
 use kvplayground::check::models::ModelKind;

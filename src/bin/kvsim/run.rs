@@ -2,9 +2,9 @@
 //! they happen.
 
 use super::anomaly_report;
+use super::streams::TraceStreams;
 use kvplayground::sim::scenario::Scenario;
 use kvplayground::sim::script::{self, ScriptError};
-use kvplayground::sim::shiviz::shiviz_log;
 use kvplayground::sim::summary::Summary;
 use kvplayground::{ClientResult, Config, Simulation};
 use std::io::{self, BufWriter, Write};
@@ -30,7 +30,7 @@ pub enum Verdict {
 pub fn run_script(config: &Config, script_path: &Path, seed: u64, output: &Output) -> Result<Verdict, String> {
     let text = super::read(script_path, "script")?;
     let (lines, errors) = script::parse(&text, config.len());
-    let mut sim = Simulation::new(config, seed);
+    let mut sim = Simulation::with_trace(config, seed, TraceStreams::wanted(output));
     for line in &lines {
         sim.schedule_action(line.action.clone()).map_err(|e| format!("script line {}: {e}", line.line))?;
     }
@@ -40,11 +40,12 @@ pub fn run_script(config: &Config, script_path: &Path, seed: u64, output: &Outpu
 pub fn run_scenario(path: &Path, output: &Output) -> Result<Verdict, String> {
     let scenario = Scenario::parse(&super::read(path, "scenario")?).map_err(|e| format!("{}: {e}", path.display()))?;
     super::note_original_bugs(&scenario.config);
-    run(scenario.simulation(), &[], output)
+    run(scenario.simulation_with_trace(TraceStreams::wanted(output)), &[], output)
 }
 
 fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<Verdict, String> {
     let json = output.json;
+    let mut streams = TraceStreams::open(output)?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let fail = |e: io::Error| format!("cannot write output: {e}");
@@ -57,16 +58,11 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<V
     if output.check {
         sim.check_anomalies();
     }
-    let (mut traced, mut reported) = (0, 0);
+    let mut reported = 0;
     loop {
         // Periodic background work (anti-entropy) never runs out: stop when only it is left.
         let more = !sim.is_quiet() && sim.step();
-        if output.trace {
-            for event in sim.trace().events_from(traced) {
-                writeln!(out, "{}", serde_json::to_string(event).map_err(|e| e.to_string())?).map_err(fail)?;
-            }
-            traced = sim.trace().len();
-        }
+        streams.drain(&mut sim, &mut out)?;
         for result in sim.take_results() {
             writeln!(out, "{}", result_line(&result, json)).map_err(fail)?;
         }
@@ -79,8 +75,7 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<V
             break;
         }
     }
-    if output.hash {
-        let hash = sim.trace().hash_hex();
+    if let Some(hash) = streams.hash() {
         let line =
             if json { serde_json::json!({ "trace_hash": hash }).to_string() } else { format!("trace hash: {hash}") };
         writeln!(out, "{line}").map_err(fail)?;
@@ -89,10 +84,7 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<V
         std::fs::write(path, history.to_edn())
             .map_err(|e| format!("cannot write the history {}: {e}", path.display()))?;
     }
-    if let Some(path) = &output.shiviz {
-        std::fs::write(path, shiviz_log(sim.trace()))
-            .map_err(|e| format!("cannot write the ShiViz log {}: {e}", path.display()))?;
-    }
+    streams.close()?;
     if let (true, Some(history)) = (output.summary, sim.history()) {
         let summary = Summary::of(history);
         let text = if json { serde_json::json!({ "summary": summary }).to_string() } else { summary.to_text() };

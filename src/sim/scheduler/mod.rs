@@ -485,6 +485,10 @@ impl Scheduler {
         &self.trace
     }
 
+    pub fn clear_trace(&mut self) {
+        self.trace.clear();
+    }
+
     /// Events processed so far: deliveries, actions, and timers that were not cancelled.
     pub fn processed(&self) -> u64 {
         self.processed
