@@ -1,6 +1,7 @@
 // Traces and real clusters on the page: a kvsim trace with a `kvsim merge` header opened by the
 // file picker and replayed (stores, event log, consoles and space-time diagram show the read
-// repair; a malformed file is refused by line, keeping the run), and a cluster attached over
+// repair; a malformed file is refused by line, keeping the run), kvsim's plain output dropped on
+// the page, and a cluster attached over
 // WebSockets: the watch protocol served here with the `ws` package (one server per node: a
 // hello, then node event lines taken from a kvsim trace), commands typed on the page reaching
 // their node's server, hostile strings shown as text, and a closed connection drawing its node
@@ -15,7 +16,7 @@ import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { ROOT, sharedPlayground, ensureKvsim, eventually, storeRows, typeCommand, waitForText, textOf, EXAMPLE_CONFIG } from './helpers.mjs';
+import { ROOT, sharedPlayground, ensureKvsim, eventually, storeRows, typeCommand, waitForText, textOf, dropFile, EXAMPLE_CONFIG } from './helpers.mjs';
 import { parseTrace, isTrace } from '../../www/js/trace-format.js';
 
 const SLOW = { timeout: 120_000 };
@@ -24,10 +25,14 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 const dir = mkdtempSync(join(tmpdir(), 'kvplayground-attach-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The trace events of examples/read-repair.kvs, as kvsim run --trace prints them. */
+/** What kvsim run --trace prints for examples/read-repair.kvs: results and trace lines. */
+function readRepairOutput() {
+  return execFileSync(ensureKvsim(), ['run', '--config', join(ROOT, 'examples/config.json'), '--script', join(ROOT, 'examples/read-repair.kvs'), '--trace'], { encoding: 'utf8' });
+}
+
+/** The trace events of examples/read-repair.kvs. */
 function readRepairTrace() {
-  const out = execFileSync(ensureKvsim(), ['run', '--config', join(ROOT, 'examples/config.json'), '--script', join(ROOT, 'examples/read-repair.kvs'), '--trace'], { encoding: 'utf8' });
-  return out
+  return readRepairOutput()
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line));
@@ -61,6 +66,7 @@ test('reader: a merged trace, a plain one, and bad lines named', () => {
 const onPage = sharedPlayground();
 
 test('a merged trace opened by the file picker replays the read repair; a bad file is refused and the run kept', SLOW, async () => {
+  const plainOutput = readRepairOutput();
   const trace = readRepairTrace();
   const path = join(dir, 'merged.jsonl');
   writeFileSync(path, [mergedHeader(CONFIG, [[], [], [], []]), ...trace.map((e) => JSON.stringify(e))].join('\n') + '\n');
@@ -96,6 +102,14 @@ test('a merged trace opened by the file picker replays the read repair; a bad fi
     assert.equal(await page.getByTestId('source-bar').isHidden(), true);
     assert.equal(await page.getByTestId('fault-cut').evaluate((b) => b.closest('[inert]') !== null), false, 'the faults card is back');
     assert.equal(await page.getByTestId('console-input-0').isDisabled(), false);
+
+    // kvsim run --trace's own output, result lines and all, dropped on the page: it runs on the
+    // page's config, from empty stores.
+    await dropFile(page, 'config-drop', 'plain.jsonl', plainOutput);
+    await waitForText(page, 'source-text', 'Replaying the trace plain.jsonl');
+    await page.getByTestId('run-until-quiet').click();
+    assert.equal((await storeRows(page, 2)).find((r) => r.key === '5')?.value, 'world');
+    await waitForText(page, 'console-output-1', 'Server #3 returned value: not found');
   });
 });
 

@@ -19,6 +19,8 @@ const REPAIR_REPLY = /^Executing repair/;
 // The fault lines that take a node down or bring it back.
 const CRASH = /^crash (\d+)/;
 const RESTART = /^restart (\d+)/;
+// Events a live cluster's driver keeps (its export holds the latest of them).
+const MAX_KEPT = 200_000;
 // The text of the event the page records when a live node's watch connection ends.
 const WATCH_CLOSED = 'watch connection closed';
 
@@ -77,7 +79,22 @@ export class TraceDriver {
     while (this.events[this.index]?.time === due) this.apply(this.events[this.index++]);
     this.now = Math.max(this.now, due); // a live event can arrive late
     this.steps += 1;
+    if (this.live) this.forgetOld();
     return true;
+  }
+
+  // A live cluster runs for as long as it likes: what was applied is never replayed, and only the
+  // latest MAX_KEPT events are kept for the export.
+  forgetOld() {
+    if (this.index > MAX_KEPT / 2) {
+      this.events.splice(0, this.index);
+      this.index = 0;
+    }
+    if (this.trace.length > MAX_KEPT) {
+      const dropped = this.trace.length - MAX_KEPT / 2;
+      this.trace.splice(0, dropped);
+      this.traceIndex = Math.max(0, this.traceIndex - dropped);
+    }
   }
 
   runUntil(time) {
@@ -219,7 +236,7 @@ export class TraceDriver {
     return Array.from(replicasOf(this.configText, key));
   }
 
-  /** The events shown so far as JSON lines (a live cluster's as the page received them). */
+  /** The events shown so far as JSON lines (a live cluster's as the page received them, the latest MAX_KEPT). */
   traceJsonLines() {
     return this.trace.map((e) => JSON.stringify(e) + '\n').join('');
   }
