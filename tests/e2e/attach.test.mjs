@@ -119,7 +119,10 @@ test('a merged trace opened by the file picker replays the read repair; a bad fi
  * when they happen, and records the frames the page sends.
  */
 async function watchServers(trace, { scale = 0.1, startMs = 500 } = {}) {
-  let origin = null; // µs: `startMs` after the first connection, so every event comes after every hello
+  // µs: `startMs` after the first connection of an attach (while none is open), so every event
+  // comes after every hello.
+  let origin = null;
+  let connected = 0;
   const owner = (e) => (e.kind === 'send' || e.kind === 'drop' ? e.from : e.kind === 'deliver' ? e.to : e.node);
   const at = (t) => (t === undefined ? undefined : origin + Math.round(t * scale));
   const servers = [];
@@ -131,14 +134,17 @@ async function watchServers(trace, { scale = 0.1, startMs = 500 } = {}) {
     server.on('connection', (socket) => {
       socket.on('message', (data) => received.push(String(data)));
       const clock = CONFIG.addresses.map(() => 0);
-      origin ??= (Date.now() + startMs) * 1000;
+      if (connected++ === 0) origin = (Date.now() + startMs) * 1000;
       socket.send(JSON.stringify({ hello: { protocol: 2, node, config: CONFIG, time: Date.now() * 1000, clock, store: [] } }));
       for (const e of trace.filter((e) => owner(e) === node)) {
         const line = JSON.stringify({ ...e, time: at(e.time), sent: at(e.sent), due: at(e.due), clock });
         const wait = at(e.time) / 1000 - Date.now(); // sent when it happens, as a node does
         timers.push(setTimeout(() => socket.readyState === socket.OPEN && socket.send(line), wait));
       }
-      socket.on('close', () => timers.forEach(clearTimeout));
+      socket.on('close', () => {
+        connected -= 1;
+        timers.forEach(clearTimeout);
+      });
     });
     servers.push({ server, received, port: server.address().port, send: (lines) => [...server.clients].forEach((c) => c.send(lines.map((l) => JSON.stringify(l)).join('\n'))) });
   }
@@ -158,6 +164,11 @@ test('attached to a cluster: live events, a command sent to its node, hostile te
       assert.equal(await page.getByTestId('source-bar').isHidden(), true);
 
       const [a, b, ...rest] = servers;
+      // One node twice (through window.playground): named, and nothing changes.
+      const twice = `${a.port} ${a.port} ${rest.map((s) => s.port).join(' ')}`;
+      const refused = await page.evaluate((text) => window.playground.attach(text).then(() => 'attached', (e) => e.message), twice);
+      assert.match(refused, /^ws:\/\/127\.0\.0\.1:\d+\/ and ws:\/\/127\.0\.0\.1:\d+\/ are both n0: give each node's watch address once$/);
+      await eventually(() => servers.every(({ server }) => server.clients.size === 0), { message: 'the refused attach closes what it opened' });
       await page.getByTestId('attach-addresses').fill(`ws://127.0.0.1:${a.port} 127.0.0.1:${b.port} ${rest.map((s) => s.port).join(', ')}`);
       await page.getByTestId('attach-button').click();
       await waitForText(page, 'source-text', 'Attached to a real cluster of 4 nodes');

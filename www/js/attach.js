@@ -61,8 +61,10 @@ export async function attachCluster(urls, { onProblem }) {
   const size = config.addresses.length;
   const byNode = [];
   for (const link of links) byNode[link.hello.node] = link;
+  // Times from the earliest hello; a node whose clock is behind the others' could say earlier
+  // than that, and the views count time from 0.
   const rebase = (e) => {
-    for (const field of ['time', 'sent', 'due']) if (e[field] !== undefined) e[field] -= origin;
+    for (const field of ['time', 'sent', 'due']) if (e[field] !== undefined) e[field] = Math.max(0, e[field] - origin);
     return e;
   };
   const send = (node, line) => {

@@ -62,7 +62,7 @@ async function boot() {
     config: (text) => configEditor.loadText(text),
     scenario: (text) => share.report(() => share.load(text)).catch(() => {}), // shown in share-error
     history: (name, text) => historyCard.report(() => historyCard.load(name, text)).catch(() => {}), // shown on its card
-    trace: (name, text) => traceSource.openText(name, text), // its error is shown by the Open trace button
+    trace: (name, text) => traceSource.openText(name, text).catch(() => {}), // shown by the Open trace button
   });
   await share.openLink().catch(() => {}); // a shared link's scenario; its error is shown
 

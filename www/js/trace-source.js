@@ -34,7 +34,7 @@ export class TraceSource {
     file.addEventListener('change', async () => {
       const chosen = file.files[0];
       file.value = ''; // so choosing the same file again opens it again
-      if (chosen) this.openText(chosen.name, await chosen.text());
+      if (chosen) this.openText(chosen.name, await chosen.text()).catch(() => {}); // shown in trace-error
     });
     this.attachButton.addEventListener('click', () => this.attach(this.addresses.value).catch(() => {}));
     this.addresses.addEventListener('keydown', (e) => {
@@ -46,8 +46,8 @@ export class TraceSource {
     });
   }
 
-  /** Replays the trace `text` (file `name`); a bad one shows its error and keeps the run. Returns whether it opened. */
-  openText(name, text) {
+  /** Replays the trace `text` (file `name`); a bad one shows its error, keeps the run and rejects. */
+  async openText(name, text) {
     try {
       const { driver } = this.session;
       const { config, stores, events } = parseTrace(text, driver.size);
@@ -55,11 +55,10 @@ export class TraceSource {
       this.shown = { kind: 'trace', name };
       this.session.showTrace(next);
       this.traceError.hidden = true;
-      return true;
     } catch (error) {
       this.traceError.textContent = `Cannot open ${name}: ${error.message}. The run shown is kept.`;
       this.traceError.hidden = false;
-      return false;
+      throw error;
     }
   }
 
