@@ -13,8 +13,6 @@ import { parseAddresses, attachCluster } from './attach.js';
 const SIMULATION_ONLY = ['demo-read-repair', 'share-link', 'download-scenario', 'export-shiviz'];
 // Controls of virtual time: off while the clock follows a real cluster.
 const REAL_TIME_OFF = ['play-pause', 'step-back', 'step', 'speed', 'run-until-quiet', 'reset', 'timeline', 'timeline-live'];
-// Cards whose every control acts on the simulation: made inert, with a note (`.unavailable`).
-const SIMULATION_CARDS = ['faults-panel'];
 
 export class TraceSource {
   constructor(session) {
@@ -104,18 +102,20 @@ export class TraceSource {
     if (!reason) this.shown = null;
     this.bar.hidden = !reason;
     if (reason) {
-      const what = this.shown?.kind === 'live' ? `Attached to a real cluster of ${driver.size} nodes (${this.shown.urls.join(' ')}): events appear as they happen.` : `Replaying the trace ${this.shown?.name ?? ''}.`;
+      const what = driver.live
+        ? `Attached to a real cluster of ${driver.size} nodes (${this.shown?.urls.join(' ')}): events appear as they happen.`
+        : `Replaying the trace ${this.shown?.name}.`;
       setText(this.text, `${what} Note: ${reason}.`);
       setText(this.leaveButton, driver.live ? 'Detach' : 'Back to the simulation');
     } else this.problems.replaceChildren();
     for (const id of SIMULATION_ONLY) this.turn(byTestId(id), reason);
     for (const id of REAL_TIME_OFF) this.turn(byTestId(id), driver.live ? reason : null);
-    // The card's title and its note stay readable; its controls go inert.
-    for (const id of SIMULATION_CARDS) {
-      for (const child of byTestId(id).children) if (!child.matches('h2, .unavailable')) child.inert = Boolean(reason);
-    }
-    byTestId('faults-unavailable').hidden = !reason;
-    setText(byTestId('faults-unavailable'), reason ? `Faults are off: ${reason}.` : '');
+    // Every control of the faults card acts on the simulation: they go inert; its title and a
+    // note saying why stay readable.
+    const note = byTestId('faults-unavailable');
+    for (const child of byTestId('faults-panel').children) if (child !== note && child.tagName !== 'H2') child.inert = Boolean(reason);
+    note.hidden = !reason;
+    setText(note, reason ? `Faults are off: ${reason}.` : '');
     // The node panels are built anew for every cluster, so their controls start on.
     for (const row of byTestId('node-grid').querySelectorAll('.node-faults')) row.inert = Boolean(reason);
     if (reason && !driver.live) {
