@@ -13,6 +13,11 @@
 // actions after that moment are dropped and the run continues from there. Travelling restores a
 // moment, paused; playing or stepping from there replays the recorded future (the run is
 // deterministic) and is live again once it passes the end.
+//
+// The driver can also be trace-fed (trace-driver.js, via showTrace): a recorded trace, replayed
+// and travelled in the same way, or a live cluster, whose clock follows real time. Actions are
+// refused with the driver's reason (`driver.recorded`), but a live cluster's commands, which
+// run() sends to their node.
 
 import { checkConfig, scenarioJson } from './wasm.js';
 import { Driver } from './driver.js';
