@@ -75,6 +75,7 @@ test('a merged trace opened by the file picker replays the read repair; a bad fi
     await waitForText(page, 'source-text', 'Replaying the trace merged.jsonl');
     assert.equal(await page.getByTestId('fault-cut').evaluate((b) => b.closest('[inert]') !== null), true, 'the faults card is off');
     assert.match(await textOf(page, 'faults-unavailable'), /recorded trace/);
+    assert.match(await textOf(page, 'hint'), /replay the trace/);
     assert.equal(await page.getByTestId('console-input-0').isDisabled(), true);
     // The timeline spans the whole trace at once; in the middle, n2 still holds the old value.
     await page.evaluate(() => window.playground.travelTo(11_000_000));
@@ -102,6 +103,7 @@ test('a merged trace opened by the file picker replays the read repair; a bad fi
     assert.equal(await page.getByTestId('source-bar').isHidden(), true);
     assert.equal(await page.getByTestId('fault-cut').evaluate((b) => b.closest('[inert]') !== null), false, 'the faults card is back');
     assert.equal(await page.getByTestId('console-input-0').isDisabled(), false);
+    assert.match(await textOf(page, 'hint'), /Watch read repair/);
 
     // kvsim run --trace's own output, result lines and all, dropped on the page: it runs on the
     // page's config, from empty stores.

@@ -8,6 +8,11 @@ import { byTestId, setText } from './dom.js';
 import { parseTrace } from './trace-format.js';
 import { TraceDriver } from './trace-driver.js';
 import { parseAddresses, attachCluster } from './attach.js';
+import { DEFAULT_HINT } from './presets.js';
+
+// The hint line's suggestion for each source.
+const REPLAY_HINT = 'Press Play or Step to replay the trace, or drag the history slider to any moment.';
+const LIVE_HINT = 'Type a command in a node\'s console: it runs on that real node, and its messages appear here.';
 
 // Controls that act on the simulation: off for any trace-fed driver.
 const SIMULATION_ONLY = ['demo-read-repair', 'share-link', 'download-scenario', 'export-shiviz'];
@@ -26,6 +31,7 @@ export class TraceSource {
     this.attachStatus = byTestId('attach-status');
     this.attachError = byTestId('attach-error');
     this.problems = byTestId('source-problems');
+    this.hint = byTestId('hint');
     this.shown = null; // what the bar says: {kind: 'trace', name} or {kind: 'live', urls}
     this.titles = new Map(); // a control disabled here -> its own title
     const file = byTestId('open-trace');
@@ -100,6 +106,7 @@ export class TraceSource {
     const { driver } = this.session;
     const reason = driver.recorded ?? null;
     if (!reason) this.shown = null;
+    const wasShown = !this.bar.hidden;
     this.bar.hidden = !reason;
     if (reason) {
       const what = driver.live
@@ -107,7 +114,11 @@ export class TraceSource {
         : `Replaying the trace ${this.shown?.name}.`;
       setText(this.text, `${what} Note: ${reason}.`);
       setText(this.leaveButton, driver.live ? 'Detach' : 'Back to the simulation');
-    } else this.problems.replaceChildren();
+      setText(this.hint, driver.live ? LIVE_HINT : REPLAY_HINT);
+    } else if (wasShown) {
+      this.problems.replaceChildren();
+      setText(this.hint, DEFAULT_HINT);
+    }
     for (const id of SIMULATION_ONLY) this.turn(byTestId(id), reason);
     for (const id of REAL_TIME_OFF) this.turn(byTestId(id), driver.live ? reason : null);
     // Every control of the faults card acts on the simulation: they go inert; its title and a
