@@ -96,6 +96,9 @@ test('a merged trace opened by the file picker replays the read repair; a bad fi
     writeFileSync(bad, `${JSON.stringify(trace[0])}\n${JSON.stringify(trace[1])}\n{"time": 1, "kind": "teleport", "node": 0}\n`);
     await page.getByTestId('open-trace').setInputFiles(bad);
     await waitForText(page, 'trace-error', 'Cannot open bad.jsonl: line 3: unknown kind "teleport"');
+    const badConfig = { ...CONFIG, addresses: CONFIG.addresses.slice(0, 2) }; // a 2-node cluster with 4x4 delays
+    const refused = await page.evaluate((text) => window.playground.openTrace(text, 'config.jsonl').then(() => 'opened', (e) => e.message), mergedHeader(badConfig, [[], []]));
+    assert.match(refused, /^line 1: the merged header holds an invalid config: avg_delays/);
     assert.match(await textOf(page, 'source-text'), /Replaying the trace merged\.jsonl/);
     assert.equal((await storeRows(page, 2)).find((r) => r.key === '5').value, 'world');
 

@@ -7,6 +7,7 @@
 
 import { parseHello, parseEventFrame } from './trace-format.js';
 import { TraceDriver } from './trace-driver.js';
+import { checkConfig, ConfigError } from './wasm.js';
 
 /** How long a node has to send its hello. */
 const HELLO_TIMEOUT_MS = 5000;
@@ -53,9 +54,10 @@ export async function attachCluster(urls, { onProblem }) {
   let cluster;
   try {
     cluster = agree(links);
+    checkConfig(JSON.stringify(cluster.config));
   } catch (error) {
     closeAll();
-    throw error;
+    throw error instanceof ConfigError ? new Error(`the nodes' hello holds an ${error.message}`) : error;
   }
   const { config, origin } = cluster;
   const size = config.addresses.length;

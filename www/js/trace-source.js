@@ -9,6 +9,7 @@ import { parseTrace } from './trace-format.js';
 import { TraceDriver } from './trace-driver.js';
 import { parseAddresses, attachCluster } from './attach.js';
 import { DEFAULT_HINT } from './presets.js';
+import { ConfigError } from './wasm.js';
 
 // The hint line's suggestion for each source.
 const REPLAY_HINT = 'Press Play or Step to replay the trace, or drag the history slider to any moment.';
@@ -18,6 +19,15 @@ const LIVE_HINT = 'Type a command in a node\'s console: it runs on that real nod
 const SIMULATION_ONLY = ['demo-read-repair', 'share-link', 'download-scenario', 'export-shiviz'];
 // Controls of virtual time: off while the clock follows a real cluster.
 const REAL_TIME_OFF = ['play-pause', 'step-back', 'step', 'speed', 'run-until-quiet', 'reset', 'timeline', 'timeline-live'];
+
+// A replay of `source`; a header's config the core rejects is named as the header's.
+function newDriver(source) {
+  try {
+    return new TraceDriver(source);
+  } catch (error) {
+    throw error instanceof ConfigError ? new Error(`line 1: the merged header holds an ${error.message}`) : error;
+  }
+}
 
 export class TraceSource {
   constructor(session) {
@@ -55,7 +65,7 @@ export class TraceSource {
     try {
       const { driver } = this.session;
       const { config, stores, events } = parseTrace(text, driver.size);
-      const next = new TraceDriver({ config: config ?? driver.config, stores, events });
+      const next = newDriver({ config: config ?? driver.config, stores, events });
       this.shown = { kind: 'trace', name };
       this.session.showTrace(next);
       this.traceError.hidden = true;
