@@ -6,8 +6,8 @@
 #   apt      Debian packages: nodejs and npm (wasm-opt runs on node) and python3 (the static
 #            server) if missing; chromium, chromium-driver (for the browser tests)
 #   npm      node_modules (npm ci): binaryen's wasm-opt, terser (strips comments from the served
-#            JavaScript, scripts/build-site.sh), and playwright-core, which drives the
-#            system Chromium in the end-to-end tests
+#            JavaScript, scripts/build-site.sh), playwright-core, which drives the system
+#            Chromium in the end-to-end tests, and ws (the attach test's watch servers)
 #
 # Usage: scripts/setup.sh [--build]   (--build: only what building the wasm package needs:
 # target, bindgen, wasmpack and npm). Idempotent and non-interactive; quick when everything is there.
@@ -85,11 +85,11 @@ else
   "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
 fi
 
-# --- npm packages: binaryen and terser (build), playwright-core (end-to-end tests) ----------
-if [ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/terser ] && [ -d node_modules/playwright-core ]; then
-  say "node_modules (binaryen, terser, playwright-core): present"
+# --- npm packages: binaryen and terser (build), playwright-core and ws (end-to-end tests) ---
+if [ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/terser ] && [ -d node_modules/playwright-core ] && [ -d node_modules/ws ]; then
+  say "node_modules (binaryen, terser, playwright-core, ws): present"
 else
-  say "installing node_modules (npm ci: binaryen, terser, playwright-core)"
+  say "installing node_modules (npm ci: binaryen, terser, playwright-core, ws)"
   npm ci --no-audit --no-fund
 fi
 

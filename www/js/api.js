@@ -2,7 +2,7 @@
 // docs/playground.md describes every call. The calls, their arguments and results are a contract
 // (tests and docs depend on them): each one maps onto the session here and adds nothing.
 
-/** Installs window.playground; `booted` resolves with {session, demo, spacetime, timeline, share, history}. */
+/** Installs window.playground; `booted` resolves with {session, demo, spacetime, timeline, share, history, traceSource}. */
 export function installApi(booted) {
   let app = null;
   const ready = () => {
@@ -69,5 +69,8 @@ export function installApi(booted) {
       return ready().history.check(options);
     },
     cancelCheck: () => ready().history.cancel(),
+    openTrace: (text, name = 'trace.jsonl') => ready().traceSource.openText(String(name), String(text)),
+    attach: (addresses) => ready().traceSource.attach(String(addresses)),
+    backToSimulation: () => ready().traceSource.leave(),
   });
 }

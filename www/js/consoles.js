@@ -2,7 +2,7 @@
 // echoing every command acted on a node (typed here or not), and printing every result on the
 // console of the node that answered, in the original's words. Results are also announced in the
 // live region. After time travel the consoles show what had been typed and answered up to the
-// moment shown.
+// moment shown. A trace-fed driver's commands are echoed from its `command` events.
 
 import { el, seconds, followBottom } from './dom.js';
 
@@ -26,8 +26,9 @@ export class Consoles {
     this.parts = [];
     this.history = []; // per node: commands typed, oldest first; kept across resets
     session.subscribe((event) => {
-      if (event.type === 'step' && event.rebuild) this.rebuild(event.trace, event.results);
-      else if (event.type === 'step') for (const result of event.results) this.print(result);
+      if (event.type === 'step' && event.rebuild) this.replay(event.trace, event.results, { announce: false });
+      // A trace-fed driver's commands were typed elsewhere (or sent, and echoed by their node).
+      else if (event.type === 'step') this.replay(session.driver.recorded ? event.trace : [], event.results, { announce: true });
       else if (event.type === 'action' && event.request !== null) this.echoAction(event);
     });
   }
@@ -49,7 +50,8 @@ export class Consoles {
           if (!text) return;
           if (history.at(-1) !== text) history.push(text);
           cursor = history.length;
-          this.session.run(i, text).catch(() => {}); // its result is printed when it arrives
+          // Its result is printed when it arrives; a command that could not be sent says why.
+          this.session.run(i, text).catch((error) => this.append(part, error.message, 'error'));
         } else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
           e.preventDefault();
           cursor = Math.max(0, Math.min(history.length, cursor + (e.key === 'ArrowUp' ? -1 : 1)));
@@ -71,14 +73,14 @@ export class Consoles {
     this.append(part, `[${seconds(time)}] n${node}> ${String(command).trim()}`, 'echo');
   }
 
-  // Reprints, unannounced, the commands (from the trace) and results up to the moment shown.
-  rebuild(trace, results) {
+  // Prints the commands (from the trace) and the results, in time order.
+  replay(trace, results, { announce }) {
     const lines = [
       ...trace.filter((e) => e.kind === 'command').map((e) => ({ time: e.time, command: e })),
       ...results.map((result) => ({ time: result.time, result })),
     ].sort((a, b) => a.time - b.time); // stable: a command before its results of the same time
     for (const { command, result } of lines) {
-      if (result) this.print(result, { announce: false });
+      if (result) this.print(result, { announce });
       else if (this.parts[command.node]) this.echo(this.parts[command.node], command.time, command.node, command.text);
     }
   }

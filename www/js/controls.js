@@ -39,7 +39,7 @@ export class Controls {
   // Space, `,` and `.` work wherever they do not type text; space leaves buttons and sliders their
   // own meaning of it.
   onKey(e) {
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || this.session.driver.live) return; // a live cluster runs in real time
     if (e.target.closest('input:not([type="range"]):not([type="file"]), textarea, select, [contenteditable]')) return;
     if (e.key === ' ' && !e.target.closest('button, a[href], input, summary')) {
       e.preventDefault();

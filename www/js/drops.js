@@ -1,13 +1,15 @@
-// Files dropped anywhere on the page, sorted by their content. An EDN history (Jepsen's maps with
+// Files dropped anywhere on the page, sorted by their content. A trace (JSON lines: a `kvsim
+// merge` header or trace events) is replayed; an EDN history (Jepsen's maps with
 // :process and :type, as `kvsim run --history`, Knossos and porcupine write them) goes to the
 // History card; a scenario file (a JSON object with a `version`, as the page and `kvsim` write
 // them) replaces the run; anything else is read as a config.json, whose errors then name the
 // problem. The drop zone lights up while a file is dragged over the page.
 
 import { MAX_SCENARIO_BYTES } from './scenario-link.js';
+import { isTrace } from './trace-format.js';
 
-/** Reads each file dropped on the page once and hands its name and text to `history`, `scenario` or `config`. */
-export function watchDrops({ config, scenario, history }) {
+/** Reads each file dropped on the page once and hands its name and text to `trace`, `history`, `scenario` or `config`. */
+export function watchDrops({ config, scenario, history, trace }) {
   const carriesFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
   document.addEventListener('dragover', (e) => {
     if (!carriesFiles(e)) return;
@@ -24,7 +26,8 @@ export function watchDrops({ config, scenario, history }) {
     const file = e.dataTransfer.files[0];
     if (!file) return;
     const text = await file.text();
-    if (isHistory(text)) history(file.name, text);
+    if (isTrace(text)) trace(file.name, text);
+    else if (isHistory(text)) history(file.name, text);
     else (isScenario(text) ? scenario : config)(text);
   });
 }

@@ -82,7 +82,7 @@ export class HistoryPanel {
       e.target.value = ''; // the same file again is a new load
       if (file) this.report(() => this.load(file.name, file.text())).catch(() => {}); // shown on the card
     });
-    this.checkButton.addEventListener('click', () => this.check().catch(() => {})); // shown on the card
+    this.checkButton.addEventListener('click', () => this.report(() => this.check()).catch(() => {})); // shown on the card
     this.cancelButton.addEventListener('click', () => this.checker.cancel());
     byTestId('history-zoom-in').addEventListener('click', () => this.view.zoomIn());
     byTestId('history-zoom-out').addEventListener('click', () => this.view.zoomOut());

@@ -22,6 +22,7 @@ import { Share } from './share.js';
 import { AnomaliesPanel } from './anomalies.js';
 import { HistoryPanel } from './history-panel.js';
 import { installApi } from './api.js';
+import { TraceSource } from './trace-source.js';
 
 async function boot() {
   await loadWasm();
@@ -52,6 +53,7 @@ async function boot() {
     stores.attach(parts);
     faults.attach(parts);
   });
+  const traceSource = new TraceSource(session); // after the panels are built: it turns their controls off
   const demo = new Demo(session, { inspector, hint, button: byTestId('demo-read-repair') });
   session.replace(PRESET_CONFIG, PRESET_SEED);
   const timeline = new Timeline(session);
@@ -60,6 +62,7 @@ async function boot() {
     config: (text) => configEditor.loadText(text),
     scenario: (text) => share.report(() => share.load(text)).catch(() => {}), // shown in share-error
     history: (name, text) => historyCard.report(() => historyCard.load(name, text)).catch(() => {}), // shown on its card
+    trace: (name, text) => traceSource.openText(name, text).catch(() => {}), // shown by the Open trace button
   });
   await share.openLink().catch(() => {}); // a shared link's scenario; its error is shown
 
@@ -72,7 +75,7 @@ async function boot() {
     timeline.tick(now);
   };
   requestAnimationFrame(frame);
-  return { session, demo, spacetime, timeline, share, history: historyCard };
+  return { session, demo, spacetime, timeline, share, history: historyCard, traceSource };
 }
 
 const booted = boot();

@@ -13,11 +13,17 @@
 // actions after that moment are dropped and the run continues from there. Travelling restores a
 // moment, paused; playing or stepping from there replays the recorded future (the run is
 // deterministic) and is live again once it passes the end.
+//
+// The driver can also be trace-fed (trace-driver.js, via showTrace): a recorded trace, replayed
+// and travelled in the same way, or a live cluster, whose clock follows real time. Actions are
+// refused with the driver's reason (`driver.recorded`), but a live cluster's commands, which
+// run() sends to their node.
 
 import { checkConfig, scenarioJson } from './wasm.js';
 import { Driver } from './driver.js';
 import { Clock } from './clock.js';
 import { History } from './history.js';
+import { TraceHistory } from './trace-history.js';
 import { ActionLog } from './action-log.js';
 
 /** The fault line word for each state setLink takes. */
@@ -66,19 +72,46 @@ export class Session {
   replace(configText, seed, { playing } = {}) {
     const checked = checkConfig(configText);
     const next = new Driver(checked, seed ?? checked.config.seed);
+    this.start(next, new History(next), { playing, time: 0 });
+  }
+
+  /**
+   * Shows a trace-fed driver (trace-driver.js) instead of the simulation: a recorded trace from
+   * its start (playing as the simulation was), or a live cluster, whose clock follows real time
+   * at 1x from `driver.startTime`.
+   */
+  showTrace(driver) {
+    if (driver.live) this.clock.setSpeed(1);
+    this.start(driver, new TraceHistory(driver), { playing: driver.live || undefined, time: driver.startTime });
+    driver.onNews = () => {
+      this.catchUp();
+      this.arm();
+    };
+  }
+
+  // Makes `next` (with its `history`) the run shown from `time`, paused unless `playing` (by
+  // default: as the run before was; the first run plays).
+  start(next, history, { playing, time }) {
     const play = playing ?? (this.driver ? this.clock.playing : true);
     this.history?.dispose();
-    this.history = new History(next);
+    this.history = history;
     this.log = new ActionLog();
     this.results = [];
-    this.clock.stopAt(0);
+    this.clock.stopAt(time);
     this.install(next);
     if (play) this.play();
   }
 
-  /** A fresh run from the same config and seed. */
+  /** A fresh run from the same config and seed (a recorded trace: from its start again). */
   reset() {
-    this.replace(this.driver.configText, this.seed);
+    this.refuseLive('Reset');
+    if (this.driver.recorded) this.showTrace(this.driver.restart());
+    else this.replace(this.driver.configText, this.seed);
+  }
+
+  // A live cluster's clock follows real time: stepping, travelling and resetting are refused.
+  refuseLive(what) {
+    if (this.driver.live) throw new Error(`${what} is not available: ${this.driver.recorded}`);
   }
 
   /**
@@ -131,6 +164,7 @@ export class Session {
 
   /** Processes exactly the next event (pausing), moving the clock to it; false when nothing is left. */
   step() {
+    this.refuseLive('Step');
     this.pause();
     const due = this.driver.nextDue();
     if (due !== undefined) {
@@ -143,6 +177,7 @@ export class Session {
 
   /** Processes everything left but background anti-entropy; the clock ends at the last event. */
   runUntilQuiet() {
+    this.refuseLive('Run until quiet');
     const from = this.now();
     const last = this.driver.runUntilQuiet();
     this.clock.jump(Math.max(from, last ?? from));
@@ -158,6 +193,7 @@ export class Session {
    * can run (run() waits for its result there).
    */
   act(line, { onScheduled } = {}) {
+    if (this.driver.recorded) throw new Error(this.driver.recorded);
     const text = String(line);
     this.forkIfPast(() => this.driver.check(this.now(), text));
     this.catchUp();
@@ -179,6 +215,7 @@ export class Session {
     if (!Number.isInteger(node) || node < 0 || node >= this.driver.size) {
       return Promise.reject(new RangeError(`there is no node ${node}: nodes are 0 to ${this.driver.size - 1}`));
     }
+    if (this.driver.send) return this.driver.send(node, String(command));
     // A throw in here (a bad line) rejects the promise.
     return new Promise((resolve) => {
       this.act(`${node} ${command}`, { onScheduled: ({ request }) => this.waiters.set(request, resolve) });
@@ -221,6 +258,7 @@ export class Session {
    * happened) or {steps} (exactly that many events). Past the end means the end.
    */
   travel(target) {
+    this.refuseLive('Time travel');
     const from = this.leave();
     const { end } = this.history;
     const pastEnd = target.steps !== undefined ? target.steps >= end.steps : target.time >= end.time;
@@ -229,6 +267,7 @@ export class Session {
 
   /** Goes back exactly one event (a fault with the node changes it asked for is one); false at the start. */
   stepBack() {
+    this.refuseLive('Step back');
     if (this.driver.steps === 0) return false;
     const from = this.leave();
     this.show(this.history.restore({ steps: from.steps - 1 }, this.log, from));
