@@ -18,3 +18,4 @@ pub mod simulation;
 pub mod summary;
 pub mod trace;
 pub mod workload;
+pub mod workload_spec;

@@ -152,6 +152,11 @@ impl Simulation {
         self.scheduler.trace()
     }
 
+    /// When the next event is due, if any is queued.
+    pub fn next_due(&mut self) -> Option<Time> {
+        self.scheduler.next_due()
+    }
+
     /// Drops the trace events recorded so far (see [`Trace::clear`]).
     pub fn clear_trace(&mut self) {
         self.scheduler.clear_trace();

@@ -36,8 +36,14 @@ enum Mode {
         config: Option<PathBuf>,
         /// Lines of `<time_ms> <node> <command>` or `<time_ms> <fault>`; blank lines and `#`
         /// comments are skipped.
-        #[arg(long, required_unless_present = "scenario")]
+        #[arg(long, required_unless_present_any = ["scenario", "workload"], conflicts_with = "workload")]
         script: Option<PathBuf>,
+        /// Generated operations instead of a script, e.g. `ops=1000000 rate=5000 keys=500
+        /// dist=zipf:1.1 mix=get:80/insert:20 level=ONE` (fields: ops, rate, clients, keys, dist,
+        /// mix, level, seed; docs/language.md). They are generated as the run goes, so memory stays
+        /// bounded however many there are.
+        #[arg(long, value_name = "SPEC", conflicts_with = "scenario")]
+        workload: Option<String>,
         /// A scenario file (config, seed and script in one JSON document) instead of --config,
         /// --script and --seed.
         #[arg(long, conflicts_with_all = ["config", "script", "seed"])]
@@ -70,6 +76,13 @@ enum Mode {
         /// max), and availability over time (ok / failed per time bucket).
         #[arg(long)]
         summary: bool,
+        /// Print no results (for long runs: keep --hash, --summary and --check's summary).
+        #[arg(long)]
+        quiet: bool,
+        /// At the end, print on stderr the events processed, the wall time, events per second and
+        /// the process's peak memory.
+        #[arg(long)]
+        stats: bool,
     },
     /// Type commands into the cluster as in the original's terminals: `<node> <command>`,
     /// or `use N` and then plain commands.
@@ -111,14 +124,32 @@ enum Mode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Mode::Run { config, script, scenario, seed, json, trace, hash, shiviz, history, check, summary } => {
-            let output = run::Output { json, trace, hash, shiviz, history, check, summary };
-            let verdict = match (scenario, config, script) {
-                (Some(scenario), _, _) => run::run_scenario(&scenario, &output),
-                (None, Some(config), Some(script)) => {
+        Mode::Run {
+            config,
+            script,
+            workload,
+            scenario,
+            seed,
+            json,
+            trace,
+            hash,
+            shiviz,
+            history,
+            check,
+            summary,
+            quiet,
+            stats,
+        } => {
+            let output = run::Output { json, trace, hash, shiviz, history, check, summary, quiet, stats };
+            let verdict = match (scenario, config, script, workload) {
+                (Some(scenario), _, _, _) => run::run_scenario(&scenario, &output),
+                (None, Some(config), Some(script), _) => {
                     load_config(&config).and_then(|c| run::run_script(&c, &script, seed.unwrap_or(c.seed), &output))
                 }
-                _ => Err("give --config and --script, or --scenario".into()),
+                (None, Some(config), None, Some(spec)) => {
+                    load_config(&config).and_then(|c| run::run_workload(&c, &spec, seed.unwrap_or(c.seed), &output))
+                }
+                _ => Err("give --config and --script (or --workload), or --scenario".into()),
             };
             verdict.map(|v| match v {
                 run::Verdict::Clean => ExitCode::SUCCESS,

@@ -6,9 +6,11 @@ use super::streams::TraceStreams;
 use kvplayground::sim::scenario::Scenario;
 use kvplayground::sim::script::{self, ScriptError};
 use kvplayground::sim::summary::Summary;
+use kvplayground::sim::workload_spec::{Operations, WorkloadSpec};
 use kvplayground::{ClientResult, Config, Simulation};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// What `run` prints and writes besides the results.
 pub struct Output {
@@ -19,6 +21,8 @@ pub struct Output {
     pub history: Option<PathBuf>,
     pub check: bool,
     pub summary: bool,
+    pub quiet: bool,
+    pub stats: bool,
 }
 
 /// How a run went: whether `--check` found an anomaly (exit status 3).
@@ -34,16 +38,29 @@ pub fn run_script(config: &Config, script_path: &Path, seed: u64, output: &Outpu
     for line in &lines {
         sim.schedule_action(line.action.clone()).map_err(|e| format!("script line {}: {e}", line.line))?;
     }
-    run(sim, &errors, output)
+    run(sim, &errors, None, output)
+}
+
+pub fn run_workload(config: &Config, spec: &str, seed: u64, output: &Output) -> Result<Verdict, String> {
+    let spec = WorkloadSpec::parse(spec).map_err(|e| e.to_string())?;
+    let sim = Simulation::with_trace(config, seed, TraceStreams::wanted(output));
+    run(sim, &[], Some(spec.operations(config.len())), output)
 }
 
 pub fn run_scenario(path: &Path, output: &Output) -> Result<Verdict, String> {
     let scenario = Scenario::parse(&super::read(path, "scenario")?).map_err(|e| format!("{}: {e}", path.display()))?;
     super::note_original_bugs(&scenario.config);
-    run(scenario.simulation_with_trace(TraceStreams::wanted(output)), &[], output)
+    run(scenario.simulation_with_trace(TraceStreams::wanted(output)), &[], None, output)
 }
 
-fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<Verdict, String> {
+/// Runs `sim` to the end, scheduling the `workload`'s operations as their time comes.
+fn run(
+    mut sim: Simulation,
+    errors: &[ScriptError],
+    mut workload: Option<Operations>,
+    output: &Output,
+) -> Result<Verdict, String> {
+    let started = Instant::now();
     let json = output.json;
     let mut streams = TraceStreams::open(output)?;
     let stdout = io::stdout();
@@ -60,11 +77,18 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<V
     }
     let mut reported = 0;
     loop {
+        let mut operations_left = false;
+        if let Some(operations) = &mut workload {
+            schedule_due(&mut sim, operations)?;
+            operations_left = operations.next_time().is_some();
+        }
         // Periodic background work (anti-entropy) never runs out: stop when only it is left.
-        let more = !sim.is_quiet() && sim.step();
+        let more = (operations_left || !sim.is_quiet()) && sim.step();
         streams.drain(&mut sim, &mut out)?;
         for result in sim.take_results() {
-            writeln!(out, "{}", result_line(&result, json)).map_err(fail)?;
+            if !output.quiet {
+                writeln!(out, "{}", result_line(&result, json)).map_err(fail)?;
+            }
         }
         let found = sim.anomalies().map_or(&[][..], |a| a.found());
         for anomaly in &found[reported..] {
@@ -100,7 +124,36 @@ fn run(mut sim: Simulation, errors: &[ScriptError], output: &Output) -> Result<V
         }
     }
     out.flush().map_err(fail)?;
+    if output.stats {
+        eprintln!("{}", stats_line(sim.scheduler().processed(), started.elapsed().as_secs_f64()));
+    }
     Ok(verdict)
+}
+
+fn stats_line(events: u64, seconds: f64) -> String {
+    let memory = peak_memory_kb().map_or("unknown".into(), |kb| format!("{:.1} MB", kb as f64 / 1024.0));
+    format!(
+        "stats: {events} events in {seconds:.2} s ({:.2} M events/s), peak memory {memory}",
+        events as f64 / seconds / 1e6
+    )
+}
+
+/// The process's peak resident memory (Linux's VmHWM), in KiB.
+fn peak_memory_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Schedules the workload's operations due before the next event (or, when none is queued, the
+/// next operation), so only the operations about to run are held.
+fn schedule_due(sim: &mut Simulation, operations: &mut Operations) -> Result<(), String> {
+    let horizon = sim.next_due().or(operations.next_time());
+    while let Some(at) = operations.next_time().filter(|at| horizon.is_some_and(|h| *at <= h)) {
+        let (_, node, command) = operations.next().expect("an operation is due");
+        sim.schedule(at, node, &command).map_err(|e| format!("workload operation `{command}`: {e}"))?;
+    }
+    Ok(())
 }
 
 pub fn result_line(result: &ClientResult, json: bool) -> String {
