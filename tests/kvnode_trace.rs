@@ -7,9 +7,12 @@ mod support;
 
 use serde_json::Value;
 use std::collections::HashMap;
+use std::io::ErrorKind;
+use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::kvnode::*;
+use tokio_tungstenite::tungstenite::{self, Message, WebSocket};
 
 /// Types `quit` on every node and waits until each has exited (and so flushed its trace).
 fn quit_all(c: &mut Cluster) {
@@ -119,4 +122,115 @@ fn merging_reports_a_malformed_line_with_file_and_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}:2: not a node event line", bad.display())), "{err}");
+}
+
+/// A page watching a node: a WebSocket client reading the node's frames.
+struct Watcher {
+    ws: WebSocket<TcpStream>,
+    /// Every event read so far.
+    seen: Vec<Value>,
+    /// Where [`Watcher::expect`] looks next.
+    next: usize,
+}
+
+impl Watcher {
+    /// Connects to `port` and reads the first frame, the hello.
+    fn attach(port: u16) -> (Watcher, Value) {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("the node watches its port");
+        let (mut ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}/"), stream).expect("a WebSocket");
+        ws.get_mut().set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        let mut watcher = Watcher { ws, seen: Vec::new(), next: 0 };
+        let hello = watcher.frame();
+        assert!(!hello.contains('\n'), "the hello is a frame of its own: {hello}");
+        (watcher, serde_json::from_str(&hello).unwrap())
+    }
+
+    /// The next text frame; fails after [`WAIT`].
+    fn frame(&mut self) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.ws.read() {
+                Ok(Message::Text(text)) => return text.to_string(),
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    assert!(Instant::now() < deadline, "no frame within {WAIT:?}; seen {:#?}", self.seen);
+                }
+                Err(e) => panic!("the watch stream broke: {e}"),
+            }
+        }
+    }
+
+    /// The next event (after the last one expected) of `kind` whose `text` contains `text`;
+    /// reads frames until it comes.
+    fn expect(&mut self, kind: &str, text: &str) -> Value {
+        loop {
+            let found = self.seen[self.next..]
+                .iter()
+                .position(|e| e["kind"] == kind && e["text"].as_str().is_some_and(|t| t.contains(text)));
+            if let Some(i) = found {
+                self.next += i + 1;
+                return self.seen[self.next - 1].clone();
+            }
+            let frame = self.frame();
+            self.seen.extend(json_lines(&frame));
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        self.ws.send(Message::text(line)).expect("the node reads its watchers");
+    }
+}
+
+#[test]
+fn watchers_get_the_hello_and_the_events_and_type_commands() {
+    let mut c = Cluster::start_with(Options { watch: true, ..Options::default() });
+    let port = c.watch_ports.as_ref().unwrap()[1];
+    c.type_on(1, "insert 5 hello ALL");
+    c.expect(1, "insert successful");
+    let (mut a, hello) = Watcher::attach(port);
+    let hello = &hello["hello"];
+    assert_eq!((hello["protocol"].as_u64(), hello["node"].as_u64()), (Some(2), Some(1)), "{hello}");
+    assert_eq!(hello["store"][0]["key"], "5");
+    assert_eq!(hello["store"][0]["value"], "hello");
+    assert_eq!(hello["clock"].as_array().map(Vec::len), Some(NODES));
+    let (mut b, _) = Watcher::attach(port);
+
+    // A command typed on the node: both watchers see it and its reply.
+    c.type_on(1, "get 5 ONE");
+    c.expect(1, "Get return");
+    for w in [&mut a, &mut b] {
+        let command = w.expect("command", "get 5 ONE");
+        assert!(command["clock"].as_array().is_some_and(|c| c.len() == NODES), "{command}");
+        assert_eq!(w.expect("reply", "Get return: hello")["request"], command["request"]);
+    }
+    // A command from a watcher runs as if typed: its reply goes to the stream and the console.
+    a.send("insert 6 six ALL");
+    let command = a.expect("command", "insert 6 six ALL");
+    assert_eq!(a.expect("reply", "insert successful")["request"], command["request"]);
+    c.expect(1, "insert successful");
+    b.expect("reply", "insert successful");
+    assert!(b.seen.iter().any(|e| e["kind"] == "send" && e["msg"] == "write"), "b sees the messages too");
+    // A line that does not parse still gets a command and a failed reply.
+    a.send("fetch 6");
+    a.expect("command", "fetch 6");
+    a.expect("reply", "Invalid command");
+}
+
+#[test]
+fn a_killed_watcher_does_not_disturb_the_node_or_the_other_watchers() {
+    let mut c = Cluster::start_with(Options { watch: true, no_delay: true, ..Options::default() });
+    let port = c.watch_ports.as_ref().unwrap()[2];
+    let (a, _) = Watcher::attach(port);
+    let (mut b, _) = Watcher::attach(port);
+    // Gone without a goodbye, as a closed browser tab or a killed process.
+    drop(a);
+    for i in 0..3 {
+        c.type_on(2, &format!("insert k{i} v{i} ALL"));
+        c.expect(2, "insert successful");
+        b.expect("command", &format!("insert k{i} v{i} ALL"));
+    }
+    c.type_on(2, "get k2 ALL");
+    assert!(c.expect(2, "Get return").starts_with("Get return: v2"));
+    b.expect("reply", "Get return: v2");
+    assert!(c.procs[2].child.try_wait().unwrap().is_none(), "n2 is still running");
 }

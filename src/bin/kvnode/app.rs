@@ -6,6 +6,7 @@ mod inbound;
 mod outbound;
 mod tracer;
 mod wal;
+mod watch;
 mod wire;
 
 use clap::Parser;
@@ -33,6 +34,10 @@ struct Args {
     /// vector clock per line), for `kvsim merge`.
     #[arg(long, value_name = "FILE")]
     trace: Option<std::path::PathBuf>,
+    /// Serve the node's events to pages over a WebSocket on ADDR: PORT (on 127.0.0.1) or
+    /// HOST:PORT. A text frame from a page is a command line, run as if typed here.
+    #[arg(long, value_name = "ADDR")]
+    watch: Option<String>,
 }
 
 /// What a started node needs to know.
@@ -43,6 +48,7 @@ pub struct Setup {
     pub seed: u64,
     pub data: Option<std::path::PathBuf>,
     pub trace: Option<std::path::PathBuf>,
+    pub watch: Option<String>,
 }
 
 /// Runs the node; the process exits with what it returns.
@@ -89,5 +95,13 @@ fn setup(args: Args) -> Result<Setup, String> {
         ));
     }
     let seed = args.seed.unwrap_or(config.seed.wrapping_add(args.index as u64));
-    Ok(Setup { index: args.index, config, no_delay: args.no_delay, seed, data: args.data, trace: args.trace })
+    Ok(Setup {
+        index: args.index,
+        config,
+        no_delay: args.no_delay,
+        seed,
+        data: args.data,
+        trace: args.trace,
+        watch: args.watch,
+    })
 }

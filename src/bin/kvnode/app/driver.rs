@@ -6,12 +6,12 @@ use crate::app::console::{Console, HELP};
 use crate::app::outbound::Outbound;
 use crate::app::tracer::Tracer;
 use crate::app::wal::Wal;
-use crate::app::{inbound, Setup};
+use crate::app::{inbound, watch, Setup};
 use kvplayground::model::message::{Message, RequestId};
 use kvplayground::node::{Input, Node, Output, Timer};
 use kvplayground::sim::node_log::StoreEntry;
 use kvplayground::sim::trace::{TraceEvent, TraceKind, DROP_NODE_DOWN};
-use kvplayground::{ClientResult, Command, NodeId, Outcome, Time};
+use kvplayground::{ClientResult, Command, Config, NodeId, Outcome, Time};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -27,7 +27,10 @@ pub enum Event {
         clock: Vec<u64>,
     },
     Timer(Timer),
+    /// A line typed on the node's terminal, or sent by a watcher.
     Line(String),
+    /// A page started watching the node (`--watch`).
+    Watch(crate::app::watch::Watcher),
     StdinClosed,
 }
 
@@ -36,6 +39,7 @@ const ID_SHIFT: u32 = 48;
 
 struct Driver {
     index: NodeId,
+    config: Config,
     node: Node,
     outbound: Outbound,
     console: Console,
@@ -52,9 +56,13 @@ struct Driver {
 }
 
 pub async fn run(setup: Setup) -> Result<(), String> {
-    let Setup { index, config, no_delay, seed, data, trace } = setup;
+    let Setup { index, config, no_delay, seed, data, trace, watch } = setup;
     // Listening first: a second process for the same node stops here, before it touches the log.
     let listener = inbound::bind(&config.addresses[index], index).await?;
+    let watchers = match &watch {
+        Some(address) => Some(watch::bind(address).await?),
+        None => None,
+    };
     let mut node = Node::new(index, &config);
     let wal = match data {
         Some(dir) => {
@@ -71,10 +79,14 @@ pub async fn run(setup: Setup) -> Result<(), String> {
     }
     let (events, mut inbox) = mpsc::unbounded_channel();
     inbound::spawn_accept(listener, index, config.len(), events.clone());
+    if let Some(listener) = watchers {
+        watch::spawn_accept(listener, index, events.clone());
+    }
     let mut driver = Driver {
         index,
-        node,
         outbound: Outbound::start(&config, index, no_delay, seed),
+        config,
+        node,
         console: Console::start(index, events.clone()),
         events,
         started: Instant::now(),
@@ -121,6 +133,10 @@ pub async fn run(setup: Setup) -> Result<(), String> {
                     return Ok(());
                 }
                 driver.console.prompt();
+            }
+            Event::Watch(watcher) => {
+                let hello = driver.tracer.hello(&driver.config, now, store_entries(&driver.node));
+                driver.tracer.watch(watcher, &hello);
             }
             // A server goes on serving its peers without a terminal, until it is stopped.
             Event::StdinClosed => {}

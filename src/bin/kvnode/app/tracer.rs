@@ -3,6 +3,7 @@
 //! event line (kvplayground::sim::node_log), written to the file and queued for each watcher.
 //! With nobody recording, no event is built.
 
+use crate::app::watch::{Watcher, Watchers};
 use kvplayground::model::message::Message;
 use kvplayground::sim::node_log::{EventLineRef, NodeHello, StoreEntry, PROTOCOL};
 use kvplayground::sim::trace::{TraceEvent, TraceKind};
@@ -21,11 +22,12 @@ pub struct Tracer {
     index: NodeId,
     clock: Vec<u64>,
     file: Option<Rc<RefCell<BufWriter<File>>>>,
+    watchers: Watchers,
 }
 
 impl Tracer {
     pub fn new(index: NodeId, nodes: usize) -> Tracer {
-        Tracer { index, clock: vec![0; nodes], file: None }
+        Tracer { index, clock: vec![0; nodes], file: None, watchers: Watchers::default() }
     }
 
     /// Starts writing the trace to `path` (created or emptied), beginning with `hello`, flushed
@@ -64,12 +66,17 @@ impl Tracer {
         }
     }
 
+    /// Adds a watcher, who gets `hello` first and then every event.
+    pub fn watch(&mut self, watcher: Watcher, hello: &NodeHello) {
+        self.watchers.add(watcher, hello.to_line());
+    }
+
     pub fn clock(&self) -> &[u64] {
         &self.clock
     }
 
     fn is_recording(&self) -> bool {
-        self.file.is_some()
+        self.file.is_some() || !self.watchers.is_empty()
     }
 
     /// Ticks the clock for an event, and records the event `make` builds if someone records.
@@ -87,6 +94,7 @@ impl Tracer {
                 self.file = None;
             }
         }
+        self.watchers.push(&line);
     }
 
     /// A message from `from` arrived: the clock takes in the sender's, then ticks.
