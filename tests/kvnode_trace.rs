@@ -234,3 +234,21 @@ fn a_killed_watcher_does_not_disturb_the_node_or_the_other_watchers() {
     b.expect("reply", "Get return: v2");
     assert!(c.procs[2].child.try_wait().unwrap().is_none(), "n2 is still running");
 }
+
+#[test]
+fn a_watcher_that_does_not_read_is_disconnected_and_never_blocks_the_node() {
+    let mut c = Cluster::start_with(Options { watch: true, no_delay: true, ..Options::default() });
+    let port = c.watch_ports.as_ref().unwrap()[0];
+    // Attached, and then never read: the socket's buffers fill, then its queue.
+    let (_stuck, _) = Watcher::attach(port);
+    let long = "x".repeat(2000);
+    for _ in 0..12_000 {
+        c.type_on(0, &long);
+    }
+    c.type_on(0, "show-all");
+    c.expect(0, "(store is empty)");
+    assert!(c.wait_stderr(0, "too slow", 1), "n0 disconnects the stuck watcher");
+    let (mut fresh, _) = Watcher::attach(port);
+    c.type_on(0, "show-all");
+    fresh.expect("reply", "(store is empty)");
+}

@@ -12,8 +12,26 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::time::Duration;
+
+/// Stopped by SIGTERM (scripts/cluster.sh) or SIGINT (Ctrl-C), the node flushes its trace and
+/// exits with the usual status for the signal (128 + its number).
+#[cfg(unix)]
+fn flush_on_signals(file: Weak<RefCell<BufWriter<File>>>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    for (kind, number) in [(SignalKind::terminate(), 15), (SignalKind::interrupt(), 2)] {
+        let Ok(mut signals) = signal(kind) else { continue };
+        let file = file.clone();
+        tokio::task::spawn_local(async move {
+            signals.recv().await;
+            if let Some(file) = file.upgrade() {
+                file.borrow_mut().flush().ok();
+            }
+            std::process::exit(128 + number);
+        });
+    }
+}
 
 /// How often the trace file is flushed: a killed node loses at most this much of its trace.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -50,6 +68,8 @@ impl Tracer {
                 }
             }
         });
+        #[cfg(unix)]
+        flush_on_signals(Rc::downgrade(&file));
         self.file = Some(file);
         Ok(())
     }
