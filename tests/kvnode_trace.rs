@@ -252,3 +252,20 @@ fn a_watcher_that_does_not_read_is_disconnected_and_never_blocks_the_node() {
     c.type_on(0, "show-all");
     fresh.expect("reply", "(store is empty)");
 }
+
+#[test]
+fn a_taken_watch_port_or_an_unwritable_trace_exits_with_status_2() {
+    let ports = free_ports(NODES);
+    let config = std::env::temp_dir().join(format!("kvnode-trace-test-{}-bad.json", std::process::id()));
+    std::fs::write(&config, config_json(&ports)).unwrap();
+    let config = config.display().to_string();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (code, stderr) = kvnode_fails(&["0", "--config", &config, "--watch", &port]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("cannot watch on 127.0.0.1:{port}: the address is in use")), "{stderr}");
+    let (code, stderr) = kvnode_fails(&["0", "--config", &config, "--trace", "/nonexistent/n0.trace.jsonl"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write the trace /nonexistent/n0.trace.jsonl"), "{stderr}");
+    std::fs::remove_file(&config).ok();
+}

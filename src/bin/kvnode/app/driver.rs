@@ -30,7 +30,7 @@ pub enum Event {
     /// A line typed on the node's terminal, or sent by a watcher.
     Line(String),
     /// A page started watching the node (`--watch`).
-    Watch(crate::app::watch::Watcher),
+    Watch(watch::Watcher),
     StdinClosed,
 }
 
@@ -113,8 +113,6 @@ pub async fn run(setup: Setup) -> Result<(), String> {
                     if !driver.open.contains_key(&id) {
                         continue;
                     }
-                }
-                if let Timer::RequestTimeout { id } = timer {
                     driver.tracer.event(|| TraceEvent {
                         node: Some(index),
                         request: Some(id),
