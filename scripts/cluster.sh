@@ -4,7 +4,9 @@
 #   scripts/cluster.sh [N]     a config with N loopback addresses on free ports
 #   CONFIG=path scripts/cluster.sh [N]   that config instead (N at most its number of nodes)
 #   KVNODE=path                that binary instead of building target/release/kvnode
-# Stores are kept in the run's directory (--data), which is removed at the end.
+# Stores are kept in the run's directory (--data), which is removed at the end, all but the
+# nodes' traces (--trace n<i>.trace.jsonl), for `kvsim merge`. Each node also serves its events
+# to pages over a WebSocket (--watch) on a free loopback port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-4}"
@@ -17,20 +19,30 @@ stop() {
     # Background jobs of a script ignore SIGINT: stop the nodes with SIGTERM.
     [[ ${#pids[@]} -eq 0 ]] || kill -TERM "${pids[@]}" 2>/dev/null || true
     wait 2>/dev/null || true
-    rm -rf "$DIR"
-    echo "cluster stopped"
+    find "$DIR" -mindepth 1 -maxdepth 1 ! -name '*.trace.jsonl' -exec rm -rf {} +
+    if compgen -G "$DIR/*.trace.jsonl" >/dev/null; then
+        echo "cluster stopped; its traces are kept: merge them into one trace (and a ShiViz log) with"
+        echo "  cargo run --release --bin kvsim -- merge $DIR/n*.trace.jsonl --out merged.jsonl --shiviz merged.shiviz"
+    else
+        rmdir "$DIR"
+        echo "cluster stopped"
+    fi
 }
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-if [[ -z "${CONFIG:-}" ]]; then
-    CONFIG="$DIR/config.json"
-    ports=$(python3 -c 'import socket, sys
+# 2N free loopback ports: the nodes' (unless CONFIG gives them), then their watch ports.
+ports=$(python3 -c 'import socket, sys
 s = [socket.socket() for _ in range(int(sys.argv[1]))]
 for x in s: x.bind(("127.0.0.1", 0))
-print(" ".join(str(x.getsockname()[1]) for x in s))' "$N" 2>/dev/null) ||
-        ports=$(base=$((20000 + RANDOM % 30000)); seq "$base" $((base + N - 1)) | tr '\n' ' ')
-    read -r -a ports <<<"$ports"
+print(" ".join(str(x.getsockname()[1]) for x in s))' $((2 * N)) 2>/dev/null) ||
+    ports=$(base=$((20000 + RANDOM % 30000)); seq "$base" $((base + 2 * N - 1)) | tr '\n' ' ')
+read -r -a ports <<<"$ports"
+watch_ports=("${ports[@]:N}")
+ports=("${ports[@]:0:N}")
+
+if [[ -z "${CONFIG:-}" ]]; then
+    CONFIG="$DIR/config.json"
     addresses=$(printf '"127.0.0.1:%s", ' "${ports[@]}")
     rows=()
     for ((i = 0; i < N; i++)); do
@@ -51,7 +63,8 @@ for ((i = 0; i < N; i++)); do
     # Held open for reading and writing by this script (and the node), so the pipe never ends
     # when one `echo` closes it.
     exec {fd}<>"$DIR/n$i.in"
-    "$KVNODE" "$i" --config "$CONFIG" --data "$DIR/data" <"$DIR/n$i.in" >"$DIR/n$i.out" 2>"$DIR/n$i.err" &
+    "$KVNODE" "$i" --config "$CONFIG" --data "$DIR/data" --trace "$DIR/n$i.trace.jsonl" \
+        --watch "${watch_ports[$i]}" <"$DIR/n$i.in" >"$DIR/n$i.out" 2>"$DIR/n$i.err" &
     pids+=("$!")
 done
 
@@ -68,12 +81,16 @@ for ((i = 0; i < N; i++)); do
     done
 done
 
+watch_urls=$(printf 'ws://127.0.0.1:%s ' "${watch_ports[@]}")
 cat <<EOF
 $N nodes up (config $CONFIG).
 Directory: $DIR
 Type into node i:  echo 'insert 5 hello ALL' > $DIR/n0.in
 Read node i:       cat $DIR/n0.out   (or tail -f; connections and errors in n0.err)
-Stop:              Ctrl-C here, or kill $$ (SIGINT or SIGTERM); the directory is removed.
+Watch the nodes:   attach the page to: ${watch_urls% }
+Traces:            $DIR/n*.trace.jsonl; after the stop, merge them with
+                   cargo run --release --bin kvsim -- merge $DIR/n*.trace.jsonl --out merged.jsonl --shiviz merged.shiviz
+Stop:              Ctrl-C here, or kill $$ (SIGINT or SIGTERM); the directory is removed, all but the traces.
 Node pids: ${pids[*]}
 EOF
 

@@ -1,6 +1,6 @@
 //! `scripts/cluster.sh` as a user runs it: three nodes, a line typed into two of them through
 //! their named pipes, the answers read from their output files, and Ctrl-C (SIGINT) stopping
-//! every node. Every wait is bounded; the guard kills whatever is left.
+//! every node and leaving their traces, which `kvsim merge` reads. Every wait is bounded; the guard kills whatever is left.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -84,6 +84,7 @@ fn cluster_sh_starts_nodes_reads_pipes_and_stops_on_sigint() {
         }
     });
     let mut dir = None;
+    let mut watch = Vec::new();
     let deadline = Instant::now() + WAIT;
     while guard.nodes.is_empty() {
         let line = lines
@@ -92,12 +93,17 @@ fn cluster_sh_starts_nodes_reads_pipes_and_stops_on_sigint() {
         if let Some(d) = line.strip_prefix("Directory: ") {
             dir = Some(PathBuf::from(d));
         }
+        if let Some((_, urls)) = line.split_once("attach the page to: ") {
+            watch = urls.split(' ').map(String::from).collect();
+        }
         if let Some(pids) = line.strip_prefix("Node pids: ") {
             guard.nodes = pids.split_whitespace().map(String::from).collect();
         }
     }
     let dir = dir.expect("cluster.sh names its directory");
     assert_eq!(guard.nodes.len(), 3);
+    assert_eq!(watch.len(), 3, "one watch address per node: {watch:?}");
+    assert!(watch.iter().all(|url| url.starts_with("ws://127.0.0.1:")), "{watch:?}");
 
     std::fs::OpenOptions::new()
         .write(true)
@@ -118,5 +124,14 @@ fn cluster_sh_starts_nodes_reads_pipes_and_stops_on_sigint() {
     for pid in &guard.nodes {
         assert!(!is_running(pid), "node process {pid} outlived cluster.sh");
     }
-    assert!(!dir.exists(), "cluster.sh removed {}", dir.display());
+    // All but the traces is removed; the traces merge into one trace.
+    let mut left: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["n0.trace.jsonl", "n1.trace.jsonl", "n2.trace.jsonl"]);
+    let traces: Vec<PathBuf> = left.iter().map(|name| dir.join(name)).collect();
+    let merged = Command::new(env!("CARGO_BIN_EXE_kvsim")).arg("merge").args(&traces).output().unwrap();
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    let text = String::from_utf8_lossy(&merged.stdout);
+    assert!(text.contains(r#""kind":"reply","node":1"#), "n1's reply, flushed when it was stopped: {text}");
 }

@@ -2,228 +2,16 @@
 //! driven through their terminals. Each test starts its own cluster on free ports, bounds every
 //! wait, and kills every process it started (also when it fails).
 
+mod support;
+
 use kvplayground::model::placement::Replicas;
 use kvplayground::sim::action::{Action, TimedAction};
 use kvplayground::sim::fault::Fault;
 use kvplayground::{Config, Simulation};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
-
-const NODES: usize = 4;
-/// The longest any single wait may take.
-const WAIT: Duration = Duration::from_secs(10);
-
-/// The cluster's delays in seconds, constant so the story is the same on every run: close links
-/// (0.02 s), n3 far from n0 and n1 (0.3 s), and the slow link n0 -> n2 (2 s) of
-/// examples/read-repair.kvs. Key 5 lives on n0, n1 and n2.
-fn config_json(ports: &[u16]) -> String {
-    let addresses: Vec<String> = ports.iter().map(|p| format!("\"127.0.0.1:{p}\"")).collect();
-    format!(
-        r#"{{"addresses": [{}],
-  "avg_delays": [[0, 0.02, 2.0, 0.3], [0.02, 0, 0.02, 0.3], [0.02, 0.02, 0, 0.02], [0.3, 0.3, 0.02, 0]],
-  "delay_distribution": "constant", "request_timeout_s": 1.5}}"#,
-        addresses.join(", ")
-    )
-}
-
-/// One kvnode process: its stdin, and its stdout and stderr lines as they come.
-struct Proc {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
-}
-
-/// Four nodes; dropping the cluster kills them all and removes its files.
-struct Cluster {
-    procs: Vec<Proc>,
-    config: PathBuf,
-    ports: Vec<u16>,
-    /// The nodes' `--data` directory, if they keep their stores.
-    data: Option<PathBuf>,
-    /// Whether the nodes run with `--no-delay`.
-    no_delay: bool,
-}
-
-/// How a test's cluster runs.
-#[derive(Clone, Copy, Default)]
-struct Options {
-    /// Start the nodes with `--data`.
-    data: bool,
-    /// `"hinted_handoff": true` in the config.
-    hinted_handoff: bool,
-    /// Start the nodes with `--no-delay`.
-    no_delay: bool,
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        for p in &mut self.procs {
-            p.child.kill().ok();
-            p.child.wait().ok();
-        }
-        std::fs::remove_file(&self.config).ok();
-        if let Some(data) = &self.data {
-            std::fs::remove_dir_all(data).ok();
-        }
-    }
-}
-
-fn lines(read: impl std::io::Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(read).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn free_ports() -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..NODES).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
-}
-
-impl Cluster {
-    fn start() -> Cluster {
-        Cluster::start_with(Options::default())
-    }
-
-    /// Starts four nodes on free ports and waits until every node is connected to every other;
-    /// starts over on new ports if one could not bind its port.
-    fn start_with(options: Options) -> Cluster {
-        static CLUSTERS: AtomicUsize = AtomicUsize::new(0);
-        for _attempt in 0..5 {
-            let ports = free_ports();
-            let n = CLUSTERS.fetch_add(1, Ordering::Relaxed);
-            let name = format!("kvnode-test-{}-{n}", std::process::id());
-            let config = std::env::temp_dir().join(format!("{name}.json"));
-            let mut json = config_json(&ports);
-            if options.hinted_handoff {
-                json = json.replacen('{', r#"{"hinted_handoff": true, "#, 1);
-            }
-            std::fs::write(&config, json).unwrap();
-            let data = options.data.then(|| std::env::temp_dir().join(format!("{name}-data")));
-            let mut cluster = Cluster { procs: Vec::new(), config, ports, data, no_delay: options.no_delay };
-            for index in 0..NODES {
-                let proc = cluster.spawn(index);
-                cluster.procs.push(proc);
-            }
-            if (0..NODES).all(|node| cluster.wait_stderr(node, "connected to", NODES - 1)) {
-                return cluster;
-            }
-        }
-        panic!("could not start a cluster in 5 attempts");
-    }
-
-    fn spawn(&self, index: usize) -> Proc {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kvnode"));
-        command.arg(index.to_string()).arg("--config").arg(&self.config);
-        if let Some(data) = &self.data {
-            command.arg("--data").arg(data);
-        }
-        if self.no_delay {
-            command.arg("--no-delay");
-        }
-        let mut child =
-            command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("kvnode starts");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = lines(child.stdout.take().unwrap());
-        let stderr = lines(child.stderr.take().unwrap());
-        Proc { child, stdin, stdout, stderr }
-    }
-
-    /// Kills node `node` with SIGKILL, as a crash would.
-    fn kill(&mut self, node: usize) {
-        self.procs[node].child.kill().unwrap();
-        self.procs[node].child.wait().unwrap();
-    }
-
-    /// Starts node `node` again (after [`Cluster::kill`]) and waits until it is connected to
-    /// its peers and they to it.
-    fn restart(&mut self, node: usize) {
-        self.procs[node] = self.spawn(node);
-        assert!(self.wait_stderr(node, "connected to", NODES - 1), "n{node} exited: {}", self.stderr(node));
-        for peer in (0..NODES).filter(|&peer| peer != node) {
-            assert!(self.wait_stderr(peer, &format!("connected to n{node} "), 1));
-        }
-    }
-
-    /// Waits until node `node` has written `count` lines containing `text` on stderr; `false`
-    /// if it exited first.
-    fn wait_stderr(&mut self, node: usize, text: &str, count: usize) -> bool {
-        let deadline = Instant::now() + WAIT;
-        let p = &mut self.procs[node];
-        let mut seen = 0;
-        while seen < count {
-            if p.child.try_wait().unwrap().is_some() {
-                return false;
-            }
-            match p.stderr.recv_timeout(Duration::from_millis(50)) {
-                Ok(line) if line.contains(text) => seen += 1,
-                Ok(_) => {}
-                Err(_) => assert!(Instant::now() < deadline, "n{node} wrote no {text:?} within {WAIT:?}"),
-            }
-        }
-        true
-    }
-
-    fn type_on(&mut self, node: usize, line: &str) {
-        writeln!(self.procs[node].stdin, "{line}").expect("the node reads its stdin");
-    }
-
-    /// The next line node `node` prints that contains `text` (the result's text, without its
-    /// `[time nN]` prefix); fails after [`WAIT`].
-    fn expect(&mut self, node: usize, text: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        let mut seen = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.procs[node].stdout.recv_timeout(left) {
-                Ok(line) => {
-                    let prefix = format!(" n{node}] ");
-                    let body = line.split_once(&prefix).map(|(_, body)| body.to_string()).unwrap_or(line.clone());
-                    if body.contains(text) {
-                        return body;
-                    }
-                    seen.push(line);
-                }
-                Err(_) => panic!("n{node} printed no line with {text:?} within {WAIT:?}; it printed {seen:#?}"),
-            }
-        }
-    }
-
-    /// Types `show-all` on node `node` until a line of its store contains `text`; fails after
-    /// [`WAIT`].
-    fn eventually_shows(&mut self, node: usize, text: &str) {
-        let deadline = Instant::now() + WAIT;
-        let mut seen = Vec::new();
-        while Instant::now() < deadline {
-            self.type_on(node, "show-all");
-            let pause = Instant::now() + Duration::from_millis(200);
-            while let Ok(line) = self.procs[node].stdout.recv_timeout(pause.saturating_duration_since(Instant::now())) {
-                if line.contains(text) {
-                    return;
-                }
-                seen.push(line);
-            }
-        }
-        panic!("n{node}'s store showed no {text:?} within {WAIT:?}; it printed {seen:#?}");
-    }
-
-    /// Everything node `node` wrote on stderr so far.
-    fn stderr(&self, node: usize) -> String {
-        self.procs[node].stderr.try_iter().collect::<Vec<_>>().join("\n")
-    }
-}
+use support::kvnode::*;
 
 #[test]
 fn a_write_at_all_is_read_at_one_and_quorum() {
@@ -315,7 +103,7 @@ fn garbage_on_the_port_does_not_crash_the_node() {
     let junk: [&[u8]; 3] = [
         b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
         b"\x00\x00\x00\x05abcde",
-        b"\x00\x00\x00\x1a{\"protocol\": 2, \"from\": 0}",
+        b"\x00\x00\x00\x1a{\"protocol\": 1, \"from\": 0}",
     ];
     for bytes in junk {
         let mut stream = TcpStream::connect(&address).unwrap();
@@ -323,7 +111,7 @@ fn garbage_on_the_port_does_not_crash_the_node() {
     }
     // A good hello followed by a frame that is not a message.
     let mut stream = TcpStream::connect(&address).unwrap();
-    stream.write_all(b"\x00\x00\x00\x1a{\"protocol\": 1, \"from\": 0}\x00\x00\x00\x02{}").unwrap();
+    stream.write_all(b"\x00\x00\x00\x1a{\"protocol\": 2, \"from\": 0}\x00\x00\x00\x02{}").unwrap();
     c.type_on(1, "insert 5 hello ALL");
     c.expect(1, "insert successful");
     c.type_on(1, "get 5 ONE");
@@ -336,14 +124,9 @@ fn garbage_on_the_port_does_not_crash_the_node() {
         stderr.push_str(&c.stderr(1));
         stderr.push('\n');
     }
-    assert!(stderr.contains("protocol 2"), "{stderr}");
+    // A peer of the first protocol (bare messages, no clocks) is dropped.
+    assert!(stderr.contains("speaks protocol 1, this node speaks 2"), "{stderr}");
     assert!(c.procs[1].child.try_wait().unwrap().is_none(), "n1 is still running");
-}
-
-/// Runs `kvnode` with `args` to its end: its exit status and stderr.
-fn kvnode_fails(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kvnode")).args(args).stdin(Stdio::null()).output().expect("kvnode runs");
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
@@ -430,7 +213,7 @@ fn a_hint_reaches_a_restarted_node_without_a_read() {
 
 #[test]
 fn a_torn_last_log_line_is_ignored_and_a_bad_line_is_an_error() {
-    let ports = free_ports();
+    let ports = free_ports(NODES);
     let name = format!("kvnode-test-{}-wal", std::process::id());
     let config = std::env::temp_dir().join(format!("{name}.json"));
     std::fs::write(&config, config_json(&ports)).unwrap();
@@ -442,8 +225,15 @@ fn a_torn_last_log_line_is_ignored_and_a_bad_line_is_an_error() {
 
     // A crash cut the last line short: the node starts with what came before.
     std::fs::write(&wal, format!("{good}\n{{\"key\": \"6\", \"en")).unwrap();
-    let mut cluster =
-        Cluster { procs: Vec::new(), config: config.clone(), ports, data: Some(data.clone()), no_delay: false };
+    let mut cluster = Cluster {
+        procs: Vec::new(),
+        config: config.clone(),
+        ports,
+        data: Some(data.clone()),
+        no_delay: false,
+        traces: None,
+        watch_ports: None,
+    };
     let proc = cluster.spawn(0);
     cluster.procs.push(proc);
     assert!(cluster.wait_stderr(0, "line 2 was cut short", 1), "{}", cluster.stderr(0));

@@ -1,7 +1,8 @@
 //! The simulated world around the nodes: the seeded [`network`], [`fault`]s, timed
 //! [`action`]s (commands and faults) read from [`script`]s and [`scenario`] files, the
 //! [`scheduler`] that orders every event, the [`trace`] and the client [`history`] it records, the [`workload`] generator,
-//! the [`shiviz`] export, and the headless loop ([`simulation`]) that composes nodes and
+//! the [`shiviz`] export, the
+//! [`merge`] of real nodes' traces ([`node_log`]), and the headless loop ([`simulation`]) that composes nodes and
 //! scheduler. What a run keeps as it goes is stored in [`chunks`], cheap to clone.
 
 pub mod action;
@@ -9,7 +10,9 @@ pub mod anomalies;
 pub mod chunks;
 pub mod fault;
 pub mod history;
+pub mod merge;
 pub mod network;
+pub mod node_log;
 pub mod scenario;
 pub mod scheduler;
 pub mod script;

@@ -1,13 +1,14 @@
 //! What several integration tests share: time units, configs and key placement here; running
 //! and reading a simulation in [`run`]; the property tests' random clusters in [`clusters`];
 //! random client scripts, run with the live checks on, in [`scripts`]; running the `kvsim`
-//! binary in [`cli`].
+//! binary in [`cli`]; a cluster of real `kvnode` processes in [`kvnode`].
 
 // Every test binary that declares `mod support;` compiles all of it but uses only a part.
 #![allow(dead_code)]
 
 pub mod cli;
 pub mod clusters;
+pub mod kvnode;
 pub mod run;
 pub mod scripts;
 

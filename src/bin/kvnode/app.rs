@@ -4,7 +4,9 @@ mod console;
 mod driver;
 mod inbound;
 mod outbound;
+mod tracer;
 mod wal;
+mod watch;
 mod wire;
 
 use clap::Parser;
@@ -28,6 +30,14 @@ struct Args {
     /// Keep the store in DIR (a write-ahead log, DIR/n<index>.wal), so it survives restarts.
     #[arg(long, value_name = "DIR")]
     data: Option<std::path::PathBuf>,
+    /// Write the node's events to FILE as JSON lines (a hello, then one event with the node's
+    /// vector clock per line), for `kvsim merge`.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<std::path::PathBuf>,
+    /// Serve the node's events to pages over a WebSocket on ADDR: PORT (on 127.0.0.1) or
+    /// HOST:PORT. A text frame from a page is a command line, run as if typed here.
+    #[arg(long, value_name = "ADDR")]
+    watch: Option<String>,
 }
 
 /// What a started node needs to know.
@@ -37,6 +47,8 @@ pub struct Setup {
     pub no_delay: bool,
     pub seed: u64,
     pub data: Option<std::path::PathBuf>,
+    pub trace: Option<std::path::PathBuf>,
+    pub watch: Option<String>,
 }
 
 /// Runs the node; the process exits with what it returns.
@@ -57,7 +69,12 @@ pub fn main() -> ExitCode {
         }
     };
     let local = tokio::task::LocalSet::new();
-    match runtime.block_on(local.run_until(driver::run(setup))) {
+    let outcome = runtime.block_on(local.run_until(driver::run(setup)));
+    drop(local);
+    // Not a plain drop: that would wait for the read of stdin on its blocking thread, which
+    // cannot be cancelled, so a node told to `quit` would hang until its stdin ends.
+    runtime.shutdown_background();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kvnode: {e}");
@@ -78,5 +95,13 @@ fn setup(args: Args) -> Result<Setup, String> {
         ));
     }
     let seed = args.seed.unwrap_or(config.seed.wrapping_add(args.index as u64));
-    Ok(Setup { index: args.index, config, no_delay: args.no_delay, seed, data: args.data })
+    Ok(Setup {
+        index: args.index,
+        config,
+        no_delay: args.no_delay,
+        seed,
+        data: args.data,
+        trace: args.trace,
+        watch: args.watch,
+    })
 }

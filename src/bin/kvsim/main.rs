@@ -3,6 +3,7 @@
 mod anomaly_report;
 mod bench;
 mod check;
+mod merge;
 mod repl;
 mod run;
 mod streams;
@@ -119,6 +120,20 @@ enum Mode {
         #[arg(long)]
         json: bool,
     },
+    /// Merge the traces of a real cluster's nodes (`kvnode --trace FILE`) into one trace, in
+    /// causal order (a delivery after its send whatever the nodes' clocks say), with times
+    /// relative to the earliest; the page's "Open trace" reads it.
+    Merge {
+        /// One trace per node, all of one cluster.
+        #[arg(required = true, value_name = "NODE_TRACE")]
+        logs: Vec<PathBuf>,
+        /// Write the merged trace to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also write the merged trace as a ShiViz log (vector clocks) to FILE.
+        #[arg(long, value_name = "FILE")]
+        shiviz: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -167,6 +182,9 @@ fn main() -> ExitCode {
             }
             None => Err(format!("unknown model `{model}`: use kv, cas-register or store")),
         },
+        Mode::Merge { logs, out, shiviz } => {
+            merge::run(&logs, out.as_deref(), shiviz.as_deref()).map(|()| ExitCode::SUCCESS)
+        }
     };
     match outcome {
         Ok(code) => code,

@@ -1,13 +1,17 @@
 //! The node's loop: one `Node` fed with the wall clock, its timers, the lines typed on it and
 //! the messages from its peers; what it outputs goes to the console, the timers and the links.
+//! Each of its events ticks the node's vector clock and goes to the [`Tracer`].
 
 use crate::app::console::{Console, HELP};
 use crate::app::outbound::Outbound;
+use crate::app::tracer::Tracer;
 use crate::app::wal::Wal;
-use crate::app::{inbound, Setup};
+use crate::app::{inbound, watch, Setup};
 use kvplayground::model::message::{Message, RequestId};
 use kvplayground::node::{Input, Node, Output, Timer};
-use kvplayground::{ClientResult, Command, NodeId, Outcome, Time};
+use kvplayground::sim::node_log::StoreEntry;
+use kvplayground::sim::trace::{TraceEvent, TraceKind, DROP_NODE_DOWN};
+use kvplayground::{ClientResult, Command, Config, NodeId, Outcome, Time};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -15,9 +19,18 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 
 /// Something for the loop to handle.
 pub enum Event {
-    Deliver { from: NodeId, msg: Message },
+    /// A message from a peer, sent at the peer's wall time `sent` with its clock `clock`.
+    Deliver {
+        from: NodeId,
+        msg: Message,
+        sent: Time,
+        clock: Vec<u64>,
+    },
     Timer(Timer),
+    /// A line typed on the node's terminal, or sent by a watcher.
     Line(String),
+    /// A page started watching the node (`--watch`).
+    Watch(watch::Watcher),
     StdinClosed,
 }
 
@@ -26,6 +39,7 @@ const ID_SHIFT: u32 = 48;
 
 struct Driver {
     index: NodeId,
+    config: Config,
     node: Node,
     outbound: Outbound,
     console: Console,
@@ -34,16 +48,21 @@ struct Driver {
     next_request: u64,
     /// The command text of each open request.
     open: HashMap<RequestId, Rc<str>>,
-    /// Messages this node sent to itself, delivered before the next event.
-    local: VecDeque<Message>,
+    /// Messages this node sent to itself (and when), delivered before the next event.
+    local: VecDeque<(Message, Time)>,
     /// The store on disk, with `--data`.
     wal: Option<Wal>,
+    tracer: Tracer,
 }
 
 pub async fn run(setup: Setup) -> Result<(), String> {
-    let Setup { index, config, no_delay, seed, data } = setup;
+    let Setup { index, config, no_delay, seed, data, trace, watch } = setup;
     // Listening first: a second process for the same node stops here, before it touches the log.
     let listener = inbound::bind(&config.addresses[index], index).await?;
+    let watchers = match &watch {
+        Some(address) => Some(watch::bind(address).await?),
+        None => None,
+    };
     let mut node = Node::new(index, &config);
     let wal = match data {
         Some(dir) => {
@@ -54,12 +73,20 @@ pub async fn run(setup: Setup) -> Result<(), String> {
         }
         None => None,
     };
+    let mut tracer = Tracer::new(index, config.len());
+    if let Some(path) = &trace {
+        tracer.open_file(path, &tracer.hello(&config, wall_clock(), store_entries(&node)))?;
+    }
     let (events, mut inbox) = mpsc::unbounded_channel();
     inbound::spawn_accept(listener, index, config.len(), events.clone());
+    if let Some(listener) = watchers {
+        watch::spawn_accept(listener, index, events.clone());
+    }
     let mut driver = Driver {
         index,
-        node,
         outbound: Outbound::start(&config, index, no_delay, seed),
+        config,
+        node,
         console: Console::start(index, events.clone()),
         events,
         started: Instant::now(),
@@ -67,6 +94,7 @@ pub async fn run(setup: Setup) -> Result<(), String> {
         open: HashMap::new(),
         local: VecDeque::new(),
         wal,
+        tracer,
     };
     let mut out = Vec::new();
     driver.node.start(wall_clock(), &mut out);
@@ -75,13 +103,21 @@ pub async fn run(setup: Setup) -> Result<(), String> {
     while let Some(event) = inbox.recv().await {
         let now = wall_clock();
         match event {
-            Event::Deliver { from, msg } => driver.node.handle(now, Input::Deliver { from, msg }, &mut out),
+            Event::Deliver { from, msg, sent, clock } => {
+                driver.tracer.deliver(now, from, &msg, sent, &clock);
+                driver.node.handle(now, Input::Deliver { from, msg }, &mut out);
+            }
             Event::Timer(timer) => {
                 if let Timer::RequestTimeout { id } = timer {
                     // The request finished before its deadline: the timer is moot.
                     if !driver.open.contains_key(&id) {
                         continue;
                     }
+                    driver.tracer.event(|| TraceEvent {
+                        node: Some(index),
+                        request: Some(id),
+                        ..TraceEvent::new(now, TraceKind::Timeout)
+                    });
                 }
                 driver.node.handle(now, Input::Timer(timer), &mut out);
                 driver.absorb(&mut out);
@@ -91,9 +127,14 @@ pub async fn run(setup: Setup) -> Result<(), String> {
             }
             Event::Line(line) => {
                 if !driver.typed(now, line.trim(), &mut out) {
+                    driver.tracer.flush();
                     return Ok(());
                 }
                 driver.console.prompt();
+            }
+            Event::Watch(watcher) => {
+                let hello = driver.tracer.hello(&driver.config, now, store_entries(&driver.node));
+                driver.tracer.watch(watcher, &hello);
             }
             // A server goes on serving its peers without a terminal, until it is stopped.
             Event::StdinClosed => {}
@@ -114,6 +155,13 @@ impl Driver {
                 let id = ((self.index as u64) << ID_SHIFT) | self.next_request;
                 self.next_request += 1;
                 let text: Rc<str> = Rc::from(line);
+                let index = self.index;
+                self.tracer.event(|| TraceEvent {
+                    node: Some(index),
+                    request: Some(id),
+                    text: Some(line.to_string()),
+                    ..TraceEvent::new(now, TraceKind::Command)
+                });
                 match Command::parse(line) {
                     Ok(command) => {
                         self.open.insert(id, text);
@@ -132,8 +180,7 @@ impl Driver {
             self.persist(out);
             for output in out.drain(..) {
                 match output {
-                    Output::Send { to, msg } if to == self.index => self.local.push_back(msg),
-                    Output::Send { to, msg } => self.outbound.send(to, &msg),
+                    Output::Send { to, msg } => self.send(to, msg),
                     Output::SetTimer { at, timer } => self.set_timer(at, timer),
                     Output::Reply { id, outcome } => {
                         let text = self.open.get(&id).cloned().unwrap_or_else(|| Rc::from(""));
@@ -142,11 +189,23 @@ impl Driver {
                     Output::Finished { id } => {
                         self.open.remove(&id);
                     }
-                    Output::StoreChanged { .. } => {}
+                    Output::StoreChanged { key, entry } => {
+                        let node = self.index;
+                        self.tracer.event(|| TraceEvent {
+                            node: Some(node),
+                            value: entry.as_ref().and_then(|e| e.value.clone()),
+                            version: entry.as_ref().map(|e| e.version),
+                            key: Some(key),
+                            ..TraceEvent::new(wall_clock(), TraceKind::Store)
+                        });
+                    }
                 }
             }
-            let Some(msg) = self.local.pop_front() else { return };
-            self.node.handle(wall_clock(), Input::Deliver { from: self.index, msg }, out);
+            let Some((msg, sent)) = self.local.pop_front() else { return };
+            let (now, me) = (wall_clock(), self.index);
+            // Its own clock has nothing new for it.
+            self.tracer.deliver(now, me, &msg, sent, &[]);
+            self.node.handle(now, Input::Deliver { from: me, msg }, out);
         }
     }
 
@@ -166,6 +225,27 @@ impl Driver {
         }
     }
 
+    /// Sends `msg` to `to` (itself: before the next event), or drops it if `to` is not
+    /// connected.
+    fn send(&mut self, to: NodeId, msg: Message) {
+        let (now, me) = (wall_clock(), self.index);
+        if to != me && !self.outbound.is_connected(to) {
+            self.tracer.event(|| TraceEvent {
+                text: Some(DROP_NODE_DOWN.into()),
+                ..TraceEvent::message(now, TraceKind::Drop, me, to, &msg, now, None)
+            });
+            return;
+        }
+        let delay = if to == me { 0 } else { self.outbound.sample_delay(to) };
+        // The clock ticks before the message takes it along.
+        self.tracer.event(|| TraceEvent::message(now, TraceKind::Send, me, to, &msg, now, Some(now + delay)));
+        if to == me {
+            self.local.push_back((msg, now));
+        } else {
+            self.outbound.send(to, &msg, delay, now, self.tracer.clock());
+        }
+    }
+
     fn set_timer(&self, at: Time, timer: Timer) {
         let wait = Duration::from_micros(at.saturating_sub(wall_clock()));
         let deadline = tokio::time::Instant::now() + wait;
@@ -176,10 +256,22 @@ impl Driver {
         });
     }
 
-    fn print(&self, request: Option<RequestId>, command: Rc<str>, outcome: Outcome) {
+    fn print(&mut self, request: Option<RequestId>, command: Rc<str>, outcome: Outcome) {
+        let (now, node) = (wall_clock(), self.index);
+        self.tracer.event(|| TraceEvent {
+            node: Some(node),
+            request,
+            text: Some(outcome.describe()),
+            ..TraceEvent::new(now, TraceKind::Reply)
+        });
         let time = self.started.elapsed().as_micros() as Time;
-        self.console.print_result(&ClientResult { time, node: self.index, request, command, outcome });
+        self.console.print_result(&ClientResult { time, node, request, command, outcome });
     }
+}
+
+/// The node's store as a trace's hello shows it.
+fn store_entries(node: &Node) -> Vec<StoreEntry> {
+    node.store().sorted().into_iter().map(|(key, entry)| StoreEntry::of(key, entry)).collect()
 }
 
 /// The node's clock: wall-clock microseconds since the UNIX epoch, as the original's

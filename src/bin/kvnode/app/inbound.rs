@@ -60,8 +60,9 @@ async fn read(stream: TcpStream, nodes: usize, events: &UnboundedSender<Event>) 
     let from = wire::read_hello(&first, nodes)?;
     while let Some(frame) = frames.next().await {
         let frame = frame.map_err(|e| format!("bad frame from n{from} ({e})"))?;
-        let msg = wire::decode(&frame).map_err(|e| format!("n{from} sent {e}"))?;
-        if events.send(Event::Deliver { from, msg }).is_err() {
+        let wire::Envelope { sent, clock, msg } =
+            wire::decode(&frame, nodes).map_err(|e| format!("n{from} sent {e}"))?;
+        if events.send(Event::Deliver { from, msg, sent, clock }).is_err() {
             return Ok(());
         }
     }

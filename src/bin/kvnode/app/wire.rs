@@ -1,14 +1,16 @@
 //! What travels on a connection: length-delimited frames of JSON. The first frame is a
-//! [`Hello`]; every later one is a `Message`.
+//! [`Hello`]; every later one is an [`Envelope`]: a `Message` with its send time and the
+//! sender's vector clock, for the nodes' traces.
 
 use bytes::Bytes;
 use kvplayground::model::message::Message;
-use kvplayground::NodeId;
+use kvplayground::{NodeId, Time};
 use serde::{Deserialize, Serialize};
 use tokio_util::codec::LengthDelimitedCodec;
 
-/// The version of this wire format; a peer speaking another one is dropped.
-pub const PROTOCOL: u32 = 1;
+/// The version of this wire format; a peer speaking another one is dropped. Version 2 wraps
+/// messages in an [`Envelope`].
+pub use kvplayground::sim::node_log::PROTOCOL;
 
 /// Largest frame accepted: a message carries one key and value, or an anti-entropy batch.
 const MAX_FRAME: usize = 16 * 1024 * 1024;
@@ -41,12 +43,30 @@ pub fn read_hello(frame: &[u8], nodes: usize) -> Result<NodeId, String> {
     Ok(hello.from)
 }
 
-pub fn encode(msg: &Message) -> Bytes {
-    Bytes::from(serde_json::to_vec(msg).expect("a message serializes"))
+/// A message as it travels: `sent` is the sender's wall clock (µs) at the send, `clock` its
+/// vector clock after the send.
+#[derive(Serialize, Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope<C, M> {
+    pub sent: Time,
+    pub clock: C,
+    pub msg: M,
 }
 
-pub fn decode(frame: &[u8]) -> Result<Message, String> {
-    serde_json::from_slice(frame).map_err(|e| format!("not a message ({e})"))
+/// A message as it arrives.
+pub type Received = Envelope<Vec<u64>, Message>;
+
+pub fn encode(msg: &Message, sent: Time, clock: &[u64]) -> Bytes {
+    Bytes::from(serde_json::to_vec(&Envelope { sent, clock, msg }).expect("a message serializes"))
+}
+
+/// Reads a frame of a cluster of `nodes` nodes.
+pub fn decode(frame: &[u8], nodes: usize) -> Result<Received, String> {
+    let received: Received = serde_json::from_slice(frame).map_err(|e| format!("not a message ({e})"))?;
+    if received.clock.len() != nodes {
+        return Err(format!("a clock of {} entries for a cluster of {nodes} nodes", received.clock.len()));
+    }
+    Ok(received)
 }
 
 #[cfg(test)]
@@ -57,7 +77,17 @@ mod tests {
     fn hellos_are_checked() {
         assert_eq!(read_hello(&hello(2), 4), Ok(2));
         assert!(read_hello(&hello(4), 4).unwrap_err().contains("numbered 0 to 3"));
-        assert!(read_hello(br#"{"protocol": 2, "from": 0}"#, 4).unwrap_err().contains("protocol 2"));
+        assert!(read_hello(br#"{"protocol": 1, "from": 0}"#, 4).unwrap_err().contains("protocol 1"));
         assert!(read_hello(b"\x00garbage", 4).unwrap_err().starts_with("not a hello"));
+    }
+
+    #[test]
+    fn messages_travel_with_their_send_time_and_clock() {
+        let msg = Message::Read { req: 3, key: "5".into() };
+        let received = decode(&encode(&msg, 17, &[1, 2]), 2).unwrap();
+        assert_eq!((received.sent, received.clock), (17, vec![1, 2]));
+        assert!(decode(&encode(&msg, 17, &[1, 2]), 3).unwrap_err().contains("a clock of 2 entries"));
+        // A protocol-1 frame: a bare message.
+        assert!(decode(&serde_json::to_vec(&msg).unwrap(), 2).unwrap_err().starts_with("not a message"));
     }
 }
