@@ -14,7 +14,7 @@ use support::run::{apply_now, sends};
 use support::{replicas, uniform_config, MS, S};
 
 /// The sends of messages of kind `msg` from time `since` on.
-fn sends_since(sim: &Simulation, msg: MessageKind, since: Time) -> Vec<&TraceEvent> {
+fn sends_since(sim: &Simulation, msg: MessageKind, since: Time) -> Vec<TraceEvent> {
     sends(sim, msg).into_iter().filter(|e| e.time >= since).collect()
 }
 

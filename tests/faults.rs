@@ -58,7 +58,7 @@ fn error(r: &ClientResult) -> &str {
 }
 
 fn drops(sim: &Simulation, reason: &str) -> Vec<TraceEvent> {
-    sim.trace().events().filter(|e| e.kind == TraceKind::Drop && e.text.as_deref() == Some(reason)).cloned().collect()
+    sim.trace().events().filter(|e| e.kind == TraceKind::Drop && e.text.as_deref() == Some(reason)).collect()
 }
 
 #[test]
@@ -253,7 +253,7 @@ fn a_held_link_keeps_its_messages_until_that_link_heals() {
     sim.run_until_quiet();
     assert_eq!(value(&sim, 2, &k).as_deref(), Some("world"), "healing the one link released it");
     let released = sim.trace().events().find(|e| e.kind == TraceKind::Send && e.text.as_deref() == Some("released"));
-    assert!(released.is_some_and(|e| e.time == 9 * S && e.to == Some(2)), "{released:?}");
+    assert!(released.as_ref().is_some_and(|e| e.time == 9 * S && e.to == Some(2)), "{released:?}");
 }
 
 #[test]

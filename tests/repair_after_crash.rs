@@ -37,7 +37,7 @@ fn a_hint_reaches_a_crashed_replica_after_it_restarts() {
     assert_eq!(value(&sim, 2, "k").as_deref(), Some("v"), "the hint delivered the write");
     assert_eq!(sends(&sim, MessageKind::Read).len(), 0, "no read repaired it");
     let fault_lines: Vec<_> =
-        sim.trace().events().filter(|e| e.kind == TraceKind::Fault).filter_map(|e| e.text.as_deref()).collect();
+        sim.trace().events().filter(|e| e.kind == TraceKind::Fault).filter_map(|e| e.text).collect();
     assert_eq!(fault_lines, ["hints on", "crash 2", "restart 2 keep"]);
 
     let without = run(json!({}), "0 crash 2\n100 0 insert k v ONE\n5000 restart 2 keep\n", None);

@@ -8,11 +8,13 @@
 pub mod action;
 pub mod anomalies;
 pub mod chunks;
+pub mod event;
 pub mod fault;
 pub mod history;
 pub mod merge;
 pub mod network;
 pub mod node_log;
+pub mod packed;
 pub mod scenario;
 pub mod scheduler;
 pub mod script;

@@ -28,7 +28,7 @@ fn message_key(e: &TraceEvent) -> MessageKey {
 pub fn shiviz_log(trace: &Trace) -> String {
     let mut writer = ShivizWriter::default();
     for e in trace.events() {
-        writer.push(e);
+        writer.push(&e);
     }
     writer.take()
 }

@@ -25,12 +25,12 @@ pub fn value(sim: &Simulation, node: NodeId, key: &str) -> Option<String> {
 }
 
 /// The trace's events of one kind, in order.
-pub fn events(sim: &Simulation, kind: TraceKind) -> Vec<&TraceEvent> {
+pub fn events(sim: &Simulation, kind: TraceKind) -> Vec<TraceEvent> {
     sim.trace().events().filter(|e| e.kind == kind).collect()
 }
 
 /// The sends of messages of kind `msg`, in order.
-pub fn sends(sim: &Simulation, msg: MessageKind) -> Vec<&TraceEvent> {
+pub fn sends(sim: &Simulation, msg: MessageKind) -> Vec<TraceEvent> {
     sim.trace().events().filter(|e| e.kind == TraceKind::Send && e.msg == Some(msg)).collect()
 }
 

@@ -15,6 +15,8 @@ const RUNS: usize = 3;
 struct Run {
     events: u64,
     seconds: f64,
+    /// Bytes the kept trace takes per event (0 with the trace off).
+    trace_bytes_per_event: f64,
 }
 
 impl Run {
@@ -39,6 +41,7 @@ pub fn bench(operations: usize, nodes: usize, json: bool) -> Result<(), String> 
     let traced_rate = median(traced.iter().map(Run::rate).collect());
     let checked_rate = median(checked.iter().map(Run::rate).collect());
     let check_overhead = engine_rate / checked_rate - 1.0;
+    let trace_bytes_per_event = traced[0].trace_bytes_per_event;
     // History sizes for the checker, capped by --ops so a small run stays small.
     let histories = [1_000, 10_000]
         .map(|n: usize| n.min(operations))
@@ -50,6 +53,7 @@ pub fn bench(operations: usize, nodes: usize, json: bool) -> Result<(), String> 
             "nodes": nodes, "operations": operations, "events": events,
             "events_per_second": engine_rate, "events_per_second_traced": traced_rate,
             "events_per_second_checked": checked_rate, "check_overhead": check_overhead,
+            "trace_bytes_per_event": trace_bytes_per_event,
             "linearizability": histories.iter().map(|h| serde_json::json!({
                 "operations": h.operations, "keys": HISTORY_KEYS, "seconds": h.seconds,
                 "linearizable": h.linearizable,
@@ -63,7 +67,10 @@ pub fn bench(operations: usize, nodes: usize, json: bool) -> Result<(), String> 
         );
         let runs = untraced.iter().map(|r| format!("{:.2}", r.rate() / 1e6)).collect::<Vec<_>>().join(", ");
         println!("engine, trace off: {events} events, {:.2} M events/s (runs: {runs})", engine_rate / 1e6);
-        println!("engine, trace on:  {:.2} M events/s", traced_rate / 1e6);
+        println!(
+            "engine, trace on:  {:.2} M events/s, the trace kept in {trace_bytes_per_event:.1} bytes/event",
+            traced_rate / 1e6
+        );
         println!(
             "engine, checks on: {:.2} M events/s (live checks cost {:.1}%)",
             checked_rate / 1e6,
@@ -92,7 +99,9 @@ fn run(workload: &Workload, record_trace: bool, check: bool) -> Run {
         drop(sim.take_results());
     }
     let seconds = start.elapsed().as_secs_f64();
-    Run { events: sim.scheduler().processed(), seconds }
+    let trace = sim.trace();
+    let trace_bytes_per_event = if trace.is_empty() { 0.0 } else { trace.memory_bytes() as f64 / trace.len() as f64 };
+    Run { events: sim.scheduler().processed(), seconds, trace_bytes_per_event }
 }
 
 /// Keys of the histories the checker is timed on.

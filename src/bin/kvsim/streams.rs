@@ -52,7 +52,7 @@ impl TraceStreams {
     pub fn drain(&mut self, sim: &mut Simulation, out: &mut impl Write) -> Result<(), String> {
         for event in sim.trace().events() {
             if self.print || self.hasher.is_some() {
-                let line = serde_json::to_string(event).map_err(|e| e.to_string())?;
+                let line = serde_json::to_string(&event).map_err(|e| e.to_string())?;
                 if self.print {
                     writeln!(out, "{line}").map_err(|e| format!("cannot write output: {e}"))?;
                 }
@@ -61,7 +61,7 @@ impl TraceStreams {
                 }
             }
             if let Some(shiviz) = &mut self.shiviz {
-                shiviz.writer.push(event);
+                shiviz.writer.push(&event);
                 let text = shiviz.writer.take();
                 shiviz.file.write_all(text.as_bytes()).map_err(|e| shiviz.fail(e))?;
             }
