@@ -6,14 +6,23 @@
 //! Everything runs on one thread (a current-thread runtime and a `LocalSet`): the node's
 //! messages share keys and values through `Rc`, as the core does.
 //!
+//! `kvnode bench` (src/bin/kvnode/bench.rs) measures a cluster of such nodes.
+//!
 //! Exit statuses: 0 after `quit`, 2 for a bad invocation (config, index, address) or an
 //! unreadable store (`--data`), 1 if the store cannot be written.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod app;
+#[cfg(not(target_arch = "wasm32"))]
+mod bench;
 
+/// `kvnode bench ...` is the load generator; anything else starts a node.
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
+    let mut args = std::env::args_os().skip(1).peekable();
+    if args.peek().is_some_and(|arg| arg == "bench") {
+        return bench::main(args.skip(1));
+    }
     app::main()
 }
 

@@ -1,6 +1,7 @@
 //! The node's loop: one `Node` fed with the wall clock, its timers, the lines typed on it and
 //! the messages from its peers; what it outputs goes to the console, the timers and the links.
 
+use crate::app::clients::{Clients, Responder};
 use crate::app::console::{Console, HELP};
 use crate::app::outbound::Outbound;
 use crate::app::wal::Wal;
@@ -19,6 +20,8 @@ pub enum Event {
     Timer(Timer),
     Line(String),
     StdinClosed,
+    /// A command from a client connection, and where its answer goes.
+    Request { line: String, client: Responder },
 }
 
 /// Request ids carry the node's index in their top 16 bits, so they are unique cluster-wide.
@@ -38,6 +41,8 @@ struct Driver {
     local: VecDeque<Message>,
     /// The store on disk, with `--data`.
     wal: Option<Wal>,
+    /// The open requests that came from client connections.
+    clients: Clients,
 }
 
 pub async fn run(setup: Setup) -> Result<(), String> {
@@ -67,6 +72,7 @@ pub async fn run(setup: Setup) -> Result<(), String> {
         open: HashMap::new(),
         local: VecDeque::new(),
         wal,
+        clients: Clients::default(),
     };
     let mut out = Vec::new();
     driver.node.start(wall_clock(), &mut out);
@@ -87,6 +93,7 @@ pub async fn run(setup: Setup) -> Result<(), String> {
                 driver.absorb(&mut out);
                 if let Timer::RequestTimeout { id } = timer {
                     driver.open.remove(&id);
+                    driver.clients.close(id);
                 }
             }
             Event::Line(line) => {
@@ -97,6 +104,11 @@ pub async fn run(setup: Setup) -> Result<(), String> {
             }
             // A server goes on serving its peers without a terminal, until it is stopped.
             Event::StdinClosed => {}
+            Event::Request { line, client } => {
+                let id = driver.new_request();
+                driver.clients.open(id, client);
+                driver.submit(now, id, line.trim(), &mut out);
+            }
         }
         driver.absorb(&mut out);
     }
@@ -111,19 +123,32 @@ impl Driver {
             "quit" | "exit" => return false,
             "help" => self.console.print(HELP),
             _ => {
-                let id = ((self.index as u64) << ID_SHIFT) | self.next_request;
-                self.next_request += 1;
-                let text: Rc<str> = Rc::from(line);
-                match Command::parse(line) {
-                    Ok(command) => {
-                        self.open.insert(id, text);
-                        self.node.handle(now, Input::Client { id, command }, out);
-                    }
-                    Err(e) => self.print(Some(id), text, Outcome::Failed { error: e.to_string() }),
-                }
+                let id = self.new_request();
+                self.submit(now, id, line, out);
             }
         }
         true
+    }
+
+    fn new_request(&mut self) -> RequestId {
+        let id = ((self.index as u64) << ID_SHIFT) | self.next_request;
+        self.next_request += 1;
+        id
+    }
+
+    /// Starts request `id` for the command `line`, or answers it with the parse error.
+    fn submit(&mut self, now: Time, id: RequestId, line: &str, out: &mut Vec<Output>) {
+        let text: Rc<str> = Rc::from(line);
+        match Command::parse(line) {
+            Ok(command) => {
+                self.open.insert(id, text);
+                self.node.handle(now, Input::Client { id, command }, out);
+            }
+            Err(e) => {
+                self.print(Some(id), text, Outcome::Failed { error: e.to_string() });
+                self.clients.close(id);
+            }
+        }
     }
 
     /// Carries out the node's outputs, then delivers what it sent to itself (and so on).
@@ -141,6 +166,7 @@ impl Driver {
                     }
                     Output::Finished { id } => {
                         self.open.remove(&id);
+                        self.clients.close(id);
                     }
                     Output::StoreChanged { .. } => {}
                 }
@@ -176,9 +202,13 @@ impl Driver {
         });
     }
 
-    fn print(&self, request: Option<RequestId>, command: Rc<str>, outcome: Outcome) {
+    /// Shows a result on the console, or sends it to the client that asked.
+    fn print(&mut self, request: Option<RequestId>, command: Rc<str>, outcome: Outcome) {
         let time = self.started.elapsed().as_micros() as Time;
-        self.console.print_result(&ClientResult { time, node: self.index, request, command, outcome });
+        let result = ClientResult { time, node: self.index, request, command, outcome };
+        if !self.clients.answer(&result) {
+            self.console.print_result(&result);
+        }
     }
 }
 
