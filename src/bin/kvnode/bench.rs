@@ -42,7 +42,8 @@ pub struct Args {
     /// Number of distinct keys (k0, k1, ...), chosen uniformly.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     keys: u64,
-    /// Percentage of gets; the rest are inserts and updates, half each.
+    /// Percentage of gets; the rest are writes: an update of a key the connection inserted
+    /// before, else an insert.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
     reads: u8,
     /// Bytes of each written value.

@@ -9,7 +9,7 @@ use kvplayground::model::command::Level;
 use kvplayground::Config;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -100,16 +100,18 @@ async fn connection(address: &str, c: u64, w: &Workload, measure_from: Instant, 
     framed.send(clients::hello()).await.map_err(|e| format!("cannot send the hello ({e})"))?;
     let mut lines = Lines::new(w, c);
     let mut measured = Measured::new(w.measure.as_secs_f64());
-    let mut in_flight: HashMap<u64, Instant> = HashMap::with_capacity(w.window);
+    // When each request was sent, and the key of each insert.
+    let mut in_flight: HashMap<u64, (Instant, Option<u64>)> = HashMap::with_capacity(w.window);
     let mut next_id = 0u64;
     loop {
         let now = Instant::now();
         if now < end && in_flight.len() < w.window {
             while in_flight.len() < w.window {
-                let request = Request { id: next_id, line: lines.next() };
+                let (line, inserted) = lines.next();
+                let request = Request { id: next_id, line };
                 let frame = serde_json::to_vec(&request).expect("a request serializes");
                 framed.feed(bytes::Bytes::from(frame)).await.map_err(|e| format!("cannot send ({e})"))?;
-                in_flight.insert(next_id, now);
+                in_flight.insert(next_id, (now, inserted));
                 next_id += 1;
             }
             SinkExt::<bytes::Bytes>::flush(&mut framed).await.map_err(|e| format!("cannot send ({e})"))?;
@@ -125,9 +127,12 @@ async fn connection(address: &str, c: u64, w: &Workload, measure_from: Instant, 
         let response: Response =
             serde_json::from_slice(&frame).map_err(|e| format!("not an answer ({e}): {}", String::from_utf8_lossy(&frame)))?;
         let sent = response.id.and_then(|id| in_flight.remove(&id));
-        let Some(sent) = sent else {
+        let Some((sent, inserted)) = sent else {
             return Err(format!("an answer to no request sent: {}", response.text));
         };
+        if let (true, Some(key)) = (response.ok, inserted) {
+            lines.inserted.insert(key);
+        }
         if sent >= measure_from && sent < end {
             measured.ops += 1;
             measured.latency.saturating_record(sent.elapsed().as_micros() as u64);
@@ -143,13 +148,18 @@ fn without_prefix(text: &str) -> &str {
     text.split_once("] ").map_or(text, |(_, rest)| rest)
 }
 
-/// The commands one connection sends, drawn from its own seeded generator.
+/// The commands one connection sends, drawn from its own seeded generator. A write is an
+/// update if this connection inserted the key (an update of a key no replica holds fails), an
+/// insert otherwise; its requests all go through one node, whose links to the replicas keep
+/// their order, so the update finds the key.
 struct Lines {
     rng: ChaCha8Rng,
     keys: u64,
     reads: u64,
     level: Level,
     value: String,
+    /// The keys this connection's inserts wrote.
+    inserted: HashSet<u64>,
 }
 
 impl Lines {
@@ -157,16 +167,19 @@ impl Lines {
         let mut rng = ChaCha8Rng::seed_from_u64(w.seed ^ connection.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         let value = (0..w.value_size).map(|_| LETTERS[(rng.next_u32() as usize) % LETTERS.len()] as char).collect();
-        Lines { rng, keys: w.keys, reads: w.reads.into(), level: w.level, value }
+        Lines { rng, keys: w.keys, reads: w.reads.into(), level: w.level, value, inserted: HashSet::new() }
     }
 
-    fn next(&mut self) -> String {
+    /// The next command, and its key if it is an insert.
+    fn next(&mut self) -> (String, Option<u64>) {
         let key = self.rng.next_u64() % self.keys;
         let (level, value) = (self.level, &self.value);
-        match self.rng.next_u64() % 200 {
-            r if r < 2 * self.reads => format!("get k{key} {level}"),
-            r if r % 2 == 0 => format!("insert k{key} {value} {level}"),
-            _ => format!("update k{key} {value} {level}"),
+        if self.rng.next_u64() % 100 < self.reads {
+            (format!("get k{key} {level}"), None)
+        } else if self.inserted.contains(&key) {
+            (format!("update k{key} {value} {level}"), None)
+        } else {
+            (format!("insert k{key} {value} {level}"), Some(key))
         }
     }
 }
