@@ -2,7 +2,7 @@
 //! child processes of this executable on free loopback ports, with `--no-delay`) or loads a
 //! running cluster (`--config FILE`), opens client connections spread over the nodes, keeps
 //! `--window` requests in flight on each for `--seconds` after a warm-up, and reports the
-//! operations done, their latency percentiles and each spawned node's peak memory.
+//! operations done, their latency percentiles, and each spawned node's peak memory and CPU time.
 
 mod cluster;
 mod load;
@@ -102,20 +102,24 @@ pub fn main(args: impl Iterator<Item = OsString>) -> ExitCode {
         },
     };
     let workload = load::Workload::new(&args, config.len());
+    let before = nodes.as_ref().map(cluster::Nodes::usage).unwrap_or_default();
     let measured = runtime.block_on(async {
         tokio::select! {
             result = load::run(&config, &workload) => result,
             signal = stopped() => Err(signal),
         }
     });
-    // The nodes' peak memory, read before they are stopped.
-    let memory = nodes.as_ref().map(cluster::Nodes::memory).unwrap_or_default();
+    // What the nodes used during the load, read before they are stopped.
+    let mut usage = nodes.as_ref().map(cluster::Nodes::usage).unwrap_or_default();
+    for (after, before) in usage.iter_mut().zip(&before) {
+        after.cpu_seconds -= before.cpu_seconds;
+    }
     if let Some(nodes) = nodes.as_mut() {
         nodes.stop();
     }
     match measured {
         Ok(measured) => {
-            let report = report::Report::new(&args, config.len(), &workload, measured, memory);
+            let report = report::Report::new(&args, config.len(), &workload, measured, usage);
             println!("{}", if args.json { report.to_json() } else { report.to_table() });
             ExitCode::SUCCESS
         }

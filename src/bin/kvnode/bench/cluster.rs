@@ -20,14 +20,19 @@ pub struct Nodes {
     config_path: PathBuf,
 }
 
-/// One node's memory at the end of the run.
+/// What one node used, read from /proc.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Memory {
+pub struct Usage {
     pub node: usize,
     pub pid: u32,
     /// Peak resident memory (VmHWM), KiB.
     pub peak_kib: u64,
+    /// CPU time (user and system) since it started, seconds.
+    pub cpu_seconds: f64,
 }
+
+/// Clock ticks per second in /proc/PID/stat (USER_HZ, 100 on every Linux architecture).
+const TICKS_PER_SECOND: f64 = 100.0;
 
 impl Nodes {
     /// Starts `count` nodes and waits until each is connected to all the others.
@@ -92,12 +97,15 @@ impl Nodes {
         Ok(())
     }
 
-    /// Each node's peak memory so far.
-    pub fn memory(&self) -> Vec<Memory> {
+    /// Each node's peak memory and CPU time so far.
+    pub fn usage(&self) -> Vec<Usage> {
         self.children
             .iter()
             .enumerate()
-            .map(|(node, child)| Memory { node, pid: child.id(), peak_kib: peak_kib(child.id()).unwrap_or(0) })
+            .map(|(node, child)| {
+                let pid = child.id();
+                Usage { node, pid, peak_kib: peak_kib(pid).unwrap_or(0), cpu_seconds: cpu_seconds(pid).unwrap_or(0.0) }
+            })
             .collect()
     }
 
@@ -132,4 +140,15 @@ fn peak_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// User and system CPU time of process `pid`, in seconds (Linux).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces: utime and
+    // stime are the 14th and 15th fields of the line, the 12th and 13th after it.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let utime: f64 = fields.next()?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / TICKS_PER_SECOND)
 }

@@ -50,6 +50,8 @@ impl Workload {
 /// What the connections measured: the requests sent during the measured period.
 pub struct Measured {
     pub ops: u64,
+    /// Every answer, warm-up and the answers after the end included.
+    pub answered: u64,
     /// Failed results, by their text.
     pub errors: BTreeMap<String, u64>,
     /// Microseconds from sending a request to its answer.
@@ -60,11 +62,12 @@ pub struct Measured {
 impl Measured {
     fn new(seconds: f64) -> Measured {
         let latency = Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds");
-        Measured { ops: 0, errors: BTreeMap::new(), latency, seconds }
+        Measured { ops: 0, answered: 0, errors: BTreeMap::new(), latency, seconds }
     }
 
     fn add(&mut self, other: Measured) {
         self.ops += other.ops;
+        self.answered += other.answered;
         for (error, count) in other.errors {
             *self.errors.entry(error).or_default() += count;
         }
@@ -133,6 +136,7 @@ async fn connection(address: &str, c: u64, w: &Workload, measure_from: Instant, 
         if let (true, Some(key)) = (response.ok, inserted) {
             lines.inserted.insert(key);
         }
+        measured.answered += 1;
         if sent >= measure_from && sent < end {
             measured.ops += 1;
             measured.latency.saturating_record(sent.elapsed().as_micros() as u64);

@@ -1,6 +1,6 @@
 //! What `kvnode bench` prints: a table, or one JSON object with `--json`.
 
-use crate::bench::cluster::Memory;
+use crate::bench::cluster::Usage;
 use crate::bench::load::{Measured, Workload};
 use crate::bench::Args;
 use serde::Serialize;
@@ -27,8 +27,12 @@ pub struct Report {
     /// Failed results, by their text.
     errors: BTreeMap<String, u64>,
     latency_us: Latency,
-    /// Each spawned node's peak memory (empty for a running cluster).
-    memory: Vec<Memory>,
+    /// Each spawned node's peak memory, and its CPU time during the load (warm-up included);
+    /// empty for a running cluster.
+    node_usage: Vec<Usage>,
+    /// The nodes' CPU time per answered request (warm-up included), microseconds: a figure
+    /// that depends less than ops/s on what else the machine runs.
+    node_cpu_us_per_op: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -41,8 +45,11 @@ struct Latency {
 }
 
 impl Report {
-    pub fn new(args: &Args, nodes: usize, w: &Workload, measured: Measured, memory: Vec<Memory>) -> Report {
-        let Measured { ops, errors, latency, seconds } = measured;
+    pub fn new(args: &Args, nodes: usize, w: &Workload, measured: Measured, node_usage: Vec<Usage>) -> Report {
+        let Measured { ops, answered, errors, latency, seconds } = measured;
+        let cpu: f64 = node_usage.iter().map(|u| u.cpu_seconds).sum();
+        let node_cpu_us_per_op =
+            (!node_usage.is_empty() && answered > 0).then(|| (cpu * 1e7 / answered as f64).round() / 10.0);
         Report {
             nodes,
             spawned: args.config.is_none(),
@@ -66,7 +73,8 @@ impl Report {
                 max: latency.max(),
                 mean: (latency.mean() * 10.0).round() / 10.0,
             },
-            memory,
+            node_usage,
+            node_cpu_us_per_op,
         }
     }
 
@@ -93,10 +101,13 @@ impl Report {
             writeln!(s, "  {count:>10}  {error}").ok();
         }
         writeln!(s, "latency      p50 {}  p90 {}  p99 {}  max {}", ms(l.p50), ms(l.p90), ms(l.p99), ms(l.max)).ok();
-        if !self.memory.is_empty() {
+        if !self.node_usage.is_empty() {
             let peaks: Vec<String> =
-                self.memory.iter().map(|m| format!("n{} {:.1}", m.node, m.peak_kib as f64 / 1024.0)).collect();
-            write!(s, "peak memory  {} MiB (VmHWM)", peaks.join(", ")).ok();
+                self.node_usage.iter().map(|m| format!("n{} {:.1}", m.node, m.peak_kib as f64 / 1024.0)).collect();
+            writeln!(s, "peak memory  {} MiB (VmHWM)", peaks.join(", ")).ok();
+        }
+        if let Some(cpu) = self.node_cpu_us_per_op {
+            writeln!(s, "node CPU     {cpu} us per operation (all nodes, warm-up included)").ok();
         }
         s.trim_end().to_string()
     }
