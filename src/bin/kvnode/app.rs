@@ -5,6 +5,7 @@ mod console;
 mod driver;
 mod inbound;
 mod outbound;
+mod timers;
 mod wal;
 mod wire;
 

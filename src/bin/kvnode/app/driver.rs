@@ -4,6 +4,7 @@
 use crate::app::clients::{Clients, Responder};
 use crate::app::console::{Console, HELP};
 use crate::app::outbound::Outbound;
+use crate::app::timers::Timers;
 use crate::app::wal::Wal;
 use crate::app::{inbound, Setup};
 use kvplayground::model::message::{Message, RequestId};
@@ -12,7 +13,7 @@ use kvplayground::{ClientResult, Command, NodeId, Outcome, Time};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::mpsc;
 
 /// Something for the loop to handle.
 pub enum Event {
@@ -32,7 +33,6 @@ struct Driver {
     node: Node,
     outbound: Outbound,
     console: Console,
-    events: UnboundedSender<Event>,
     started: Instant,
     next_request: u64,
     /// The command text of each open request.
@@ -43,6 +43,7 @@ struct Driver {
     wal: Option<Wal>,
     /// The open requests that came from client connections.
     clients: Clients,
+    timers: Timers,
 }
 
 pub async fn run(setup: Setup) -> Result<(), String> {
@@ -65,20 +66,27 @@ pub async fn run(setup: Setup) -> Result<(), String> {
         index,
         node,
         outbound: Outbound::start(&config, index, no_delay, seed),
-        console: Console::start(index, events.clone()),
-        events,
+        console: Console::start(index, events),
         started: Instant::now(),
         next_request: 0,
         open: HashMap::new(),
         local: VecDeque::new(),
         wal,
         clients: Clients::default(),
+        timers: Timers::default(),
     };
     let mut out = Vec::new();
     driver.node.start(wall_clock(), &mut out);
     driver.absorb(&mut out);
     driver.console.prompt();
-    while let Some(event) = inbox.recv().await {
+    loop {
+        let event = tokio::select! {
+            event = inbox.recv() => match event {
+                Some(event) => event,
+                None => break,
+            },
+            Some(timer) = driver.timers.next() => Event::Timer(timer),
+        };
         let now = wall_clock();
         match event {
             Event::Deliver { from, msg } => driver.node.handle(now, Input::Deliver { from, msg }, &mut out),
@@ -166,6 +174,7 @@ impl Driver {
                     }
                     Output::Finished { id } => {
                         self.open.remove(&id);
+                        self.timers.cancel(id);
                         self.clients.close(id);
                     }
                     Output::StoreChanged { .. } => {}
@@ -192,14 +201,8 @@ impl Driver {
         }
     }
 
-    fn set_timer(&self, at: Time, timer: Timer) {
-        let wait = Duration::from_micros(at.saturating_sub(wall_clock()));
-        let deadline = tokio::time::Instant::now() + wait;
-        let events = self.events.clone();
-        tokio::task::spawn_local(async move {
-            tokio::time::sleep_until(deadline).await;
-            events.send(Event::Timer(timer)).ok();
-        });
+    fn set_timer(&mut self, at: Time, timer: Timer) {
+        self.timers.set(Duration::from_micros(at.saturating_sub(wall_clock())), timer);
     }
 
     /// Shows a result on the console, or sends it to the client that asked.
