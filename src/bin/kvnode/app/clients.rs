@@ -148,3 +148,17 @@ impl Clients {
         self.open.remove(&request);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_hellos_are_told_from_peer_hellos() {
+        assert_eq!(read_hello(&hello()), Some(Ok(())));
+        assert_eq!(read_hello(HELLO_TEXT.as_bytes()), Some(Ok(())));
+        assert!(read_hello(br#"{"client_protocol": 2}"#).unwrap().unwrap_err().contains("protocol 2"));
+        assert_eq!(read_hello(&crate::app::wire::hello(0)), None);
+        assert_eq!(read_hello(b"garbage"), None);
+    }
+}

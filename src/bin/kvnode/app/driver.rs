@@ -17,12 +17,18 @@ use tokio::sync::mpsc;
 
 /// Something for the loop to handle.
 pub enum Event {
-    Deliver { from: NodeId, msg: Message },
+    Deliver {
+        from: NodeId,
+        msg: Message,
+    },
     Timer(Timer),
     Line(String),
     StdinClosed,
     /// A command from a client connection, and where its answer goes.
-    Request { line: String, client: Responder },
+    Request {
+        line: String,
+        client: Responder,
+    },
 }
 
 /// Request ids carry the node's index in their top 16 bits, so they are unique cluster-wide.

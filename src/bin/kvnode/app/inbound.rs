@@ -1,5 +1,6 @@
-//! The node's listening socket: incoming connections from peers, each checked by its hello,
-//! their messages handed to the driver. A connection that speaks another protocol or sends
+//! The node's listening socket: incoming connections from peers and clients, each told apart and
+//! checked by its hello; peers' messages are handed to the driver, clients are served by
+//! `clients`. A connection that speaks another protocol or sends
 //! garbage is dropped with a line on stderr; the node keeps running.
 
 use crate::app::driver::Event;
@@ -62,7 +63,10 @@ async fn read(stream: TcpStream, nodes: usize, events: &UnboundedSender<Event>) 
         hello?;
         return clients::serve(frames, events).await;
     }
-    let from = wire::read_hello(&first, nodes).map_err(|e| format!("{e}; a client says {}", clients::HELLO_TEXT))?;
+    let from = wire::read_hello(&first, nodes).map_err(|e| match e.starts_with("not a hello") {
+        true => format!("{e}; a client's hello is {}", clients::HELLO_TEXT),
+        false => e,
+    })?;
     while let Some(frame) = frames.next().await {
         let frame = frame.map_err(|e| format!("bad frame from n{from} ({e})"))?;
         let msg = wire::decode(&frame).map_err(|e| format!("n{from} sent {e}"))?;

@@ -96,7 +96,13 @@ pub async fn run(config: &Config, workload: &Workload) -> Result<Measured, Strin
 }
 
 /// One connection: requests until `end`, then waits for the answers still due.
-async fn connection(address: &str, c: u64, w: &Workload, measure_from: Instant, end: Instant) -> Result<Measured, String> {
+async fn connection(
+    address: &str,
+    c: u64,
+    w: &Workload,
+    measure_from: Instant,
+    end: Instant,
+) -> Result<Measured, String> {
     let stream = TcpStream::connect(address).await.map_err(|e| format!("cannot connect ({e})"))?;
     stream.set_nodelay(true).ok();
     let mut framed = Framed::new(stream, LengthDelimitedCodec::new());
@@ -127,8 +133,8 @@ async fn connection(address: &str, c: u64, w: &Workload, measure_from: Instant, 
             Ok(None) => return Err("the node closed the connection".into()),
             Ok(Some(frame)) => frame.map_err(|e| format!("bad frame ({e})"))?,
         };
-        let response: Response =
-            serde_json::from_slice(&frame).map_err(|e| format!("not an answer ({e}): {}", String::from_utf8_lossy(&frame)))?;
+        let response: Response = serde_json::from_slice(&frame)
+            .map_err(|e| format!("not an answer ({e}): {}", String::from_utf8_lossy(&frame)))?;
         let sent = response.id.and_then(|id| in_flight.remove(&id));
         let Some((sent, inserted)) = sent else {
             return Err(format!("an answer to no request sent: {}", response.text));
