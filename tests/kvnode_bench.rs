@@ -161,8 +161,16 @@ fn a_client_pipelines_requests_and_a_bad_frame_gets_an_error_then_the_connection
     assert!(read_frame(&mut again).unwrap()["text"].as_str().unwrap().contains("Get return: hello"));
     let stdin = node.0.stdin.as_mut().unwrap();
     stdin.write_all(b"show-all\nquit\n").unwrap();
-    let mut stdout = String::new();
-    node.0.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    // `quit` ends the node, and so its output (read aside, so a node that does not end fails
+    // the test instead of hanging it).
+    let mut out = node.0.stdout.take().unwrap();
+    let (done, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut stdout = String::new();
+        out.read_to_string(&mut stdout).ok();
+        done.send(stdout).ok();
+    });
+    let stdout = output.recv_timeout(WAIT).expect("the node ends after quit");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 1, "{stdout}");
     assert!(lines[0].contains("] k1 => (hello, "), "{stdout}");

@@ -63,7 +63,11 @@ pub fn main() -> ExitCode {
         }
     };
     let local = tokio::task::LocalSet::new();
-    match runtime.block_on(local.run_until(driver::run(setup))) {
+    let result = runtime.block_on(local.run_until(driver::run(setup)));
+    // Not a plain drop: that waits for the console's read of stdin, which cannot be cancelled,
+    // so `quit` would hang until another line (or the end of stdin) came.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kvnode: {e}");

@@ -6,9 +6,10 @@
 //! false, "text": ...}`, and the connection is dropped.
 
 use crate::app::driver::Event;
+use crate::app::wire;
 use bytes::Bytes;
 use futures_util::stream::SplitSink;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use kvplayground::model::message::RequestId;
 use kvplayground::ClientResult;
 use serde::{Deserialize, Serialize};
@@ -99,19 +100,10 @@ pub async fn serve(connection: Connection, events: &UnboundedSender<Event>) -> R
     result
 }
 
-/// Writes the answers queued for one connection, flushing once the queue is empty, so answers
-/// that finish together leave in one write.
+/// Writes the answers queued for one connection, those that finish together in one write.
 async fn write(mut sink: SplitSink<Connection, Bytes>, mut queue: UnboundedReceiver<Bytes>) {
     while let Some(frame) = queue.recv().await {
-        if sink.feed(frame).await.is_err() {
-            return;
-        }
-        while let Ok(frame) = queue.try_recv() {
-            if sink.feed(frame).await.is_err() {
-                return;
-            }
-        }
-        if sink.flush().await.is_err() {
+        if wire::send_queued(&mut sink, frame, &mut queue).await.is_err() {
             return;
         }
     }

@@ -15,20 +15,14 @@ use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
-/// Something for the loop to handle.
+/// Something for the loop to handle (`Request`: a command from a client connection, and where
+/// its answer goes).
 pub enum Event {
-    Deliver {
-        from: NodeId,
-        msg: Message,
-    },
+    Deliver { from: NodeId, msg: Message },
     Timer(Timer),
     Line(String),
     StdinClosed,
-    /// A command from a client connection, and where its answer goes.
-    Request {
-        line: String,
-        client: Responder,
-    },
+    Request { line: String, client: Responder },
 }
 
 /// Request ids carry the node's index in their top 16 bits, so they are unique cluster-wide.

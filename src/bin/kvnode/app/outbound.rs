@@ -11,10 +11,9 @@ use kvplayground::sim::network::Network;
 use kvplayground::{Config, NodeId};
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use tokio_util::codec::{FramedWrite, LengthDelimitedCodec};
+use tokio_util::codec::FramedWrite;
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
@@ -87,7 +86,7 @@ async fn write(index: NodeId, peer: NodeId, address: String, mut frames: Unbound
             tokio::select! {
                 frame = frames.recv() => {
                     let Some(frame) = frame else { return };
-                    if send_queued(&mut sink, frame, &mut frames).await.is_err() {
+                    if wire::send_queued(&mut sink, frame, &mut frames).await.is_err() {
                         break;
                     }
                 }
@@ -101,18 +100,4 @@ async fn write(index: NodeId, peer: NodeId, address: String, mut frames: Unbound
         }
         eprintln!("n{index}: lost the connection to n{peer}");
     }
-}
-
-/// Writes `first` and every frame queued behind it, then flushes once: one system call for the
-/// messages one step of the node sends to this peer, not one each.
-async fn send_queued(
-    sink: &mut FramedWrite<OwnedWriteHalf, LengthDelimitedCodec>,
-    first: Bytes,
-    frames: &mut UnboundedReceiver<Bytes>,
-) -> std::io::Result<()> {
-    sink.feed(first).await?;
-    while let Ok(frame) = frames.try_recv() {
-        sink.feed(frame).await?;
-    }
-    SinkExt::<Bytes>::flush(sink).await
 }

@@ -2,9 +2,11 @@
 //! [`Hello`]; every later one is a `Message`.
 
 use bytes::Bytes;
+use futures_util::{Sink, SinkExt};
 use kvplayground::model::message::Message;
 use kvplayground::NodeId;
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::codec::LengthDelimitedCodec;
 
 /// The version of this wire format; a peer speaking another one is dropped.
@@ -47,6 +49,19 @@ pub fn encode(msg: &Message) -> Bytes {
 
 pub fn decode(frame: &[u8]) -> Result<Message, String> {
     serde_json::from_slice(frame).map_err(|e| format!("not a message ({e})"))
+}
+
+/// Writes `first` and every frame queued behind it, then flushes once: one system call for what
+/// a step of the node queued for a connection, not one per frame.
+pub async fn send_queued<S>(sink: &mut S, first: Bytes, queue: &mut UnboundedReceiver<Bytes>) -> std::io::Result<()>
+where
+    S: Sink<Bytes, Error = std::io::Error> + Unpin,
+{
+    sink.feed(first).await?;
+    while let Ok(frame) = queue.try_recv() {
+        sink.feed(frame).await?;
+    }
+    sink.flush().await
 }
 
 #[cfg(test)]
