@@ -1,9 +1,11 @@
 //! The node as a process: its arguments, and the runtime its loop runs on.
 
+pub mod clients;
 mod console;
 mod driver;
 mod inbound;
 mod outbound;
+mod timers;
 mod tracer;
 mod wal;
 mod watch;
@@ -14,7 +16,11 @@ use kvplayground::Config;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "kvnode", about = "One node of the replicated key-value store, over TCP")]
+#[command(
+    name = "kvnode",
+    about = "One node of the replicated key-value store, over TCP",
+    after_help = "Also: `kvnode bench --help`, a load generator for a cluster of nodes."
+)]
 struct Args {
     /// This node's index in the config's `addresses`.
     index: usize,

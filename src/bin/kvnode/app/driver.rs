@@ -2,8 +2,10 @@
 //! the messages from its peers; what it outputs goes to the console, the timers and the links.
 //! Each of its events ticks the node's vector clock and goes to the [`Tracer`].
 
+use crate::app::clients::{Clients, Responder};
 use crate::app::console::{Console, HELP};
 use crate::app::outbound::Outbound;
+use crate::app::timers::Timers;
 use crate::app::tracer::Tracer;
 use crate::app::wal::Wal;
 use crate::app::{inbound, watch, Setup};
@@ -15,9 +17,10 @@ use kvplayground::{ClientResult, Command, Config, NodeId, Outcome, Time};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::mpsc;
 
-/// Something for the loop to handle.
+/// Something for the loop to handle (`Request`: a command from a client connection, and where
+/// its answer goes).
 pub enum Event {
     /// A message from a peer, sent at the peer's wall time `sent` with its clock `clock`.
     Deliver {
@@ -31,6 +34,10 @@ pub enum Event {
     Line(String),
     /// A page started watching the node (`--watch`).
     Watch(watch::Watcher),
+    Request {
+        line: String,
+        client: Responder,
+    },
     StdinClosed,
 }
 
@@ -43,7 +50,6 @@ struct Driver {
     node: Node,
     outbound: Outbound,
     console: Console,
-    events: UnboundedSender<Event>,
     started: Instant,
     next_request: u64,
     /// The command text of each open request.
@@ -53,6 +59,9 @@ struct Driver {
     /// The store on disk, with `--data`.
     wal: Option<Wal>,
     tracer: Tracer,
+    /// The open requests that came from client connections.
+    clients: Clients,
+    timers: Timers,
 }
 
 pub async fn run(setup: Setup) -> Result<(), String> {
@@ -87,20 +96,28 @@ pub async fn run(setup: Setup) -> Result<(), String> {
         outbound: Outbound::start(&config, index, no_delay, seed),
         config,
         node,
-        console: Console::start(index, events.clone()),
-        events,
+        console: Console::start(index, events),
         started: Instant::now(),
         next_request: 0,
         open: HashMap::new(),
         local: VecDeque::new(),
         wal,
         tracer,
+        clients: Clients::default(),
+        timers: Timers::default(),
     };
     let mut out = Vec::new();
     driver.node.start(wall_clock(), &mut out);
     driver.absorb(&mut out);
     driver.console.prompt();
-    while let Some(event) = inbox.recv().await {
+    loop {
+        let event = tokio::select! {
+            event = inbox.recv() => match event {
+                Some(event) => event,
+                None => break,
+            },
+            Some(timer) = driver.timers.next() => Event::Timer(timer),
+        };
         let now = wall_clock();
         match event {
             Event::Deliver { from, msg, sent, clock } => {
@@ -123,6 +140,7 @@ pub async fn run(setup: Setup) -> Result<(), String> {
                 driver.absorb(&mut out);
                 if let Timer::RequestTimeout { id } = timer {
                     driver.open.remove(&id);
+                    driver.clients.close(id);
                 }
             }
             Event::Line(line) => {
@@ -135,6 +153,11 @@ pub async fn run(setup: Setup) -> Result<(), String> {
             Event::Watch(watcher) => {
                 let hello = driver.tracer.hello(&driver.config, now, store_entries(&driver.node));
                 driver.tracer.watch(watcher, &hello);
+            }
+            Event::Request { line, client } => {
+                let id = driver.new_request();
+                driver.clients.open(id, client);
+                driver.submit(now, id, line.trim(), &mut out);
             }
             // A server goes on serving its peers without a terminal, until it is stopped.
             Event::StdinClosed => {}
@@ -152,26 +175,39 @@ impl Driver {
             "quit" | "exit" => return false,
             "help" => self.console.print(HELP),
             _ => {
-                let id = ((self.index as u64) << ID_SHIFT) | self.next_request;
-                self.next_request += 1;
-                let text: Rc<str> = Rc::from(line);
-                let index = self.index;
-                self.tracer.event(|| TraceEvent {
-                    node: Some(index),
-                    request: Some(id),
-                    text: Some(line.to_string()),
-                    ..TraceEvent::new(now, TraceKind::Command)
-                });
-                match Command::parse(line) {
-                    Ok(command) => {
-                        self.open.insert(id, text);
-                        self.node.handle(now, Input::Client { id, command }, out);
-                    }
-                    Err(e) => self.print(Some(id), text, Outcome::Failed { error: e.to_string() }),
-                }
+                let id = self.new_request();
+                self.submit(now, id, line, out);
             }
         }
         true
+    }
+
+    fn new_request(&mut self) -> RequestId {
+        let id = ((self.index as u64) << ID_SHIFT) | self.next_request;
+        self.next_request += 1;
+        id
+    }
+
+    /// Starts request `id` for the command `line`, or answers it with the parse error.
+    fn submit(&mut self, now: Time, id: RequestId, line: &str, out: &mut Vec<Output>) {
+        let index = self.index;
+        self.tracer.event(|| TraceEvent {
+            node: Some(index),
+            request: Some(id),
+            text: Some(line.to_string()),
+            ..TraceEvent::new(now, TraceKind::Command)
+        });
+        let text: Rc<str> = Rc::from(line);
+        match Command::parse(line) {
+            Ok(command) => {
+                self.open.insert(id, text);
+                self.node.handle(now, Input::Client { id, command }, out);
+            }
+            Err(e) => {
+                self.print(Some(id), text, Outcome::Failed { error: e.to_string() });
+                self.clients.close(id);
+            }
+        }
     }
 
     /// Carries out the node's outputs, then delivers what it sent to itself (and so on).
@@ -188,6 +224,8 @@ impl Driver {
                     }
                     Output::Finished { id } => {
                         self.open.remove(&id);
+                        self.timers.cancel(id);
+                        self.clients.close(id);
                     }
                     Output::StoreChanged { key, entry } => {
                         let node = self.index;
@@ -246,16 +284,11 @@ impl Driver {
         }
     }
 
-    fn set_timer(&self, at: Time, timer: Timer) {
-        let wait = Duration::from_micros(at.saturating_sub(wall_clock()));
-        let deadline = tokio::time::Instant::now() + wait;
-        let events = self.events.clone();
-        tokio::task::spawn_local(async move {
-            tokio::time::sleep_until(deadline).await;
-            events.send(Event::Timer(timer)).ok();
-        });
+    fn set_timer(&mut self, at: Time, timer: Timer) {
+        self.timers.set(Duration::from_micros(at.saturating_sub(wall_clock())), timer);
     }
 
+    /// Shows a result on the console, or sends it to the client that asked.
     fn print(&mut self, request: Option<RequestId>, command: Rc<str>, outcome: Outcome) {
         let (now, node) = (wall_clock(), self.index);
         self.tracer.event(|| TraceEvent {
@@ -265,7 +298,10 @@ impl Driver {
             ..TraceEvent::new(now, TraceKind::Reply)
         });
         let time = self.started.elapsed().as_micros() as Time;
-        self.console.print_result(&ClientResult { time, node, request, command, outcome });
+        let result = ClientResult { time, node, request, command, outcome };
+        if !self.clients.answer(&result) {
+            self.console.print_result(&result);
+        }
     }
 }
 

@@ -1,9 +1,10 @@
-//! The node's listening socket: incoming connections from peers, each checked by its hello,
-//! their messages handed to the driver. A connection that speaks another protocol or sends
+//! The node's listening socket: incoming connections from peers and clients, each told apart and
+//! checked by its hello; peers' messages are handed to the driver, clients are served by
+//! `clients`. A connection that speaks another protocol or sends
 //! garbage is dropped with a line on stderr; the node keeps running.
 
 use crate::app::driver::Event;
-use crate::app::wire;
+use crate::app::{clients, wire};
 use futures_util::StreamExt;
 use kvplayground::NodeId;
 use std::io::ErrorKind;
@@ -11,7 +12,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::UnboundedSender;
-use tokio_util::codec::FramedRead;
+use tokio_util::codec::Framed;
 
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -51,13 +52,21 @@ async fn serve(stream: TcpStream, peer: SocketAddr, index: NodeId, nodes: usize,
 /// Reads one connection until it ends; `Err` says why it was dropped.
 async fn read(stream: TcpStream, nodes: usize, events: &UnboundedSender<Event>) -> Result<(), String> {
     stream.set_nodelay(true).ok();
-    let mut frames = FramedRead::new(stream, wire::codec());
+    // Framed, not only read: a client's connection carries its answers back.
+    let mut frames = Framed::new(stream, wire::codec());
     let first = match tokio::time::timeout(HELLO_TIMEOUT, frames.next()).await {
         Err(_) => return Err("no hello within 5 s".into()),
         Ok(None) => return Ok(()),
         Ok(Some(frame)) => frame.map_err(|e| format!("bad frame ({e})"))?,
     };
-    let from = wire::read_hello(&first, nodes)?;
+    if let Some(hello) = clients::read_hello(&first) {
+        hello?;
+        return clients::serve(frames, events).await;
+    }
+    let from = wire::read_hello(&first, nodes).map_err(|e| match e.starts_with("not a hello") {
+        true => format!("{e}; a client's hello is {}", clients::HELLO_TEXT),
+        false => e,
+    })?;
     while let Some(frame) = frames.next().await {
         let frame = frame.map_err(|e| format!("bad frame from n{from} ({e})"))?;
         let wire::Envelope { sent, clock, msg } =

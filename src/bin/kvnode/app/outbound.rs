@@ -116,7 +116,7 @@ async fn write(link: Link, mut frames: UnboundedReceiver<Bytes>) {
             tokio::select! {
                 frame = frames.recv() => {
                     let Some(frame) = frame else { return };
-                    if sink.send(frame).await.is_err() {
+                    if wire::send_queued(&mut sink, frame, &mut frames).await.is_err() {
                         break;
                     }
                 }

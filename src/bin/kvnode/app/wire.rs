@@ -3,9 +3,11 @@
 //! sender's vector clock, for the nodes' traces.
 
 use bytes::Bytes;
+use futures_util::{Sink, SinkExt};
 use kvplayground::model::message::Message;
 use kvplayground::{NodeId, Time};
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::codec::LengthDelimitedCodec;
 
 /// The version of this wire format; a peer speaking another one is dropped. Version 2 wraps
@@ -67,6 +69,19 @@ pub fn decode(frame: &[u8], nodes: usize) -> Result<Received, String> {
         return Err(format!("a clock of {} entries for a cluster of {nodes} nodes", received.clock.len()));
     }
     Ok(received)
+}
+
+/// Writes `first` and every frame queued behind it, then flushes once: one system call for what
+/// a step of the node queued for a connection, not one per frame.
+pub async fn send_queued<S>(sink: &mut S, first: Bytes, queue: &mut UnboundedReceiver<Bytes>) -> std::io::Result<()>
+where
+    S: Sink<Bytes, Error = std::io::Error> + Unpin,
+{
+    sink.feed(first).await?;
+    while let Ok(frame) = queue.try_recv() {
+        sink.feed(frame).await?;
+    }
+    sink.flush().await
 }
 
 #[cfg(test)]
