@@ -31,6 +31,12 @@ fn levels_latencies_and_availability_of_a_run_with_a_crash() {
         rows,
         [(Level::One, 1, 1, 0, 0, fast), (Level::Quorum, 1, 1, 0, 0, fast), (Level::All, 2, 1, 1, 0, fast)]
     );
+    // Every ok operation took 0.2 s: the bounds run 1, 2, 5 ... 200 ms, all in the last bucket.
+    assert_eq!(summary.latency_bounds_us.last(), Some(&(200 * MS)));
+    assert_eq!(summary.latency_bounds_us.len(), 8);
+    let last_buckets: Vec<_> =
+        summary.levels.iter().map(|l| (l.histogram.iter().sum::<usize>(), l.histogram[7])).collect();
+    assert_eq!(last_buckets, [(1, 1), (1, 1), (1, 1)]);
     // The last completion is at 2 s: 200 ms buckets are the narrowest round width with at most 20.
     assert_eq!(summary.bucket_us, 200 * MS);
     let mut expected = vec![Bucket::default(); 11];
@@ -42,4 +48,6 @@ fn levels_latencies_and_availability_of_a_run_with_a_crash() {
     let text = summary.to_text();
     assert!(text.contains("ALL              2     1     1     0        0  0.200 s  0.200 s  0.200 s"), "{text}");
     assert!(text.contains("availability per 0.200 s"), "{text}");
+    assert!(text.contains("    1ms    2ms    5ms   10ms   20ms   50ms  100ms  200ms"), "{text}");
+    assert!(text.contains("ALL           0      0      0      0      0      0      0      1\n"), "{text}");
 }

@@ -1,9 +1,10 @@
 //! A run's figures at a glance, from its history: per level, how many operations succeeded or
-//! failed and how long they took (p50 / p99 / max), and availability over time (operations that
-//! completed ok or not, per time bucket). `kvsim run --summary` prints them; the page draws them.
+//! failed and how long they took (p50 / p99 / max, and a histogram), and availability over time
+//! (operations that completed ok or not, per time bucket). `kvsim run --summary` prints them; the
+//! page's Figures card draws them.
 
 use crate::model::command::Level;
-use crate::model::types::{format_time, Time, MICROS_PER_MS};
+use crate::model::types::{format_time, Time, MICROS_PER_MS, MICROS_PER_S};
 use crate::sim::history::{Completion, History};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -15,6 +16,9 @@ pub const MAX_BUCKETS: usize = 20;
 pub struct Summary {
     /// One row per level that some operation used, ONE first.
     pub levels: Vec<LevelSummary>,
+    /// Upper bounds of the latency histogram's buckets, in µs (1, 2, 5 x 10^k ms, up to the
+    /// slowest ok operation); bucket `i` counts latencies above bound `i - 1`, up to bound `i`.
+    pub latency_bounds_us: Vec<Time>,
     /// The width of an availability bucket, in µs (1, 2 or 5 times a power of ten ms).
     pub bucket_us: Time,
     /// Operations completed in `[i * bucket_us, (i + 1) * bucket_us)`, from time 0 to the last
@@ -35,6 +39,8 @@ pub struct LevelSummary {
     pub running: usize,
     /// Latency of the operations that completed ok, in µs; `None` when none did.
     pub latency: Option<Latency>,
+    /// Ok operations per latency bucket (see `Summary::latency_bounds_us`).
+    pub histogram: Vec<usize>,
 }
 
 /// Nearest-rank percentiles, in µs.
@@ -54,10 +60,23 @@ pub struct Bucket {
 
 impl Summary {
     pub fn of(history: &History) -> Summary {
-        let levels = [Level::One, Level::Quorum, Level::All]
+        let mut levels: Vec<LevelSummary> = [Level::One, Level::Quorum, Level::All]
             .into_iter()
             .filter_map(|level| LevelSummary::of(history, level))
             .collect();
+        let slowest = levels.iter().filter_map(|l| l.latency.map(|t| t.max)).max();
+        let latency_bounds_us = slowest.map_or(Vec::new(), round_bounds_up_to);
+        for row in &mut levels {
+            row.histogram = vec![0; latency_bounds_us.len()];
+        }
+        for op in history.operations() {
+            if let (Some((at, Completion::Ok)), Some(row)) =
+                (op.completed, levels.iter_mut().find(|l| l.level == op.level))
+            {
+                let bucket = latency_bounds_us.partition_point(|bound| *bound < at - op.invoked);
+                row.histogram[bucket] += 1;
+            }
+        }
         let last = history.operations().filter_map(|op| op.completed.map(|(at, _)| at)).max().unwrap_or(0);
         let bucket_us = bucket_width(last);
         let mut availability = vec![Bucket::default(); (last / bucket_us + 1) as usize];
@@ -68,7 +87,7 @@ impl Summary {
                 Completion::Fail | Completion::Info => bucket.failed += 1,
             }
         }
-        Summary { levels, bucket_us, availability }
+        Summary { levels, latency_bounds_us, bucket_us, availability }
     }
 
     /// The summary as text: a table of levels, then one line per availability bucket.
@@ -86,6 +105,16 @@ impl Summary {
             )
             .expect("writing to a String");
         }
+        if !self.latency_bounds_us.is_empty() {
+            out.push_str("latency histogram (ok operations up to each bound):\n");
+            let bounds: Vec<String> = self.latency_bounds_us.iter().map(|b| short_duration(*b)).collect();
+            writeln!(out, "{:<7} {}", "", bounds.iter().map(|b| format!("{b:>7}")).collect::<String>())
+                .expect("writing to a String");
+            for l in &self.levels {
+                let counts: String = l.histogram.iter().map(|c| format!("{c:>7}")).collect();
+                writeln!(out, "{:<7} {counts}", l.level.to_string()).expect("writing to a String");
+            }
+        }
         let widest = self.availability.iter().map(|b| b.ok + b.failed).max().unwrap_or(0).max(1);
         writeln!(out, "availability per {} (ok / failed):", seconds(self.bucket_us)).expect("writing to a String");
         for (i, b) in self.availability.iter().enumerate() {
@@ -101,7 +130,16 @@ impl Summary {
 
 impl LevelSummary {
     fn of(history: &History, level: Level) -> Option<LevelSummary> {
-        let mut row = LevelSummary { level, operations: 0, ok: 0, fail: 0, info: 0, running: 0, latency: None };
+        let mut row = LevelSummary {
+            level,
+            operations: 0,
+            ok: 0,
+            fail: 0,
+            info: 0,
+            running: 0,
+            latency: None,
+            histogram: Vec::new(),
+        };
         let mut latencies = Vec::new();
         for op in history.operations().filter(|op| op.level == level) {
             row.operations += 1;
@@ -129,6 +167,30 @@ impl LevelSummary {
 fn nearest_rank(sorted: &[Time], percent: usize) -> Time {
     let rank = (sorted.len() * percent).div_ceil(100).max(1);
     sorted[rank - 1]
+}
+
+/// 1, 2, 5, 10, 20, 50 ... ms, up to the first at or above `slowest`.
+fn round_bounds_up_to(slowest: Time) -> Vec<Time> {
+    let mut bounds = Vec::new();
+    let mut scale = MICROS_PER_MS;
+    loop {
+        for step in [1, 2, 5] {
+            bounds.push(step * scale);
+            if step * scale >= slowest {
+                return bounds;
+            }
+        }
+        scale *= 10;
+    }
+}
+
+/// `500ms`, `2s`: a round bound in few characters.
+fn short_duration(t: Time) -> String {
+    if t >= MICROS_PER_S {
+        format!("{}s", t / MICROS_PER_S)
+    } else {
+        format!("{}ms", t / MICROS_PER_MS)
+    }
 }
 
 /// The narrowest of 1, 2, 5, 10, 20, 50 ... ms that covers `[0, last]` in at most
@@ -160,6 +222,17 @@ mod tests {
         assert_eq!((nearest_rank(&sorted, 50), nearest_rank(&sorted, 99)), (50, 99));
         assert_eq!((nearest_rank(&[7], 50), nearest_rank(&[7], 99)), (7, 7));
         assert_eq!(nearest_rank(&[1, 2], 50), 1);
+    }
+
+    #[test]
+    fn latency_bounds_are_round_and_reach_the_slowest() {
+        assert_eq!(round_bounds_up_to(1), [MICROS_PER_MS]);
+        assert_eq!(round_bounds_up_to(3 * MICROS_PER_MS), [1, 2, 5].map(|ms| ms * MICROS_PER_MS));
+        assert_eq!(round_bounds_up_to(10 * MICROS_PER_MS).len(), 4);
+        assert_eq!(
+            (short_duration(500 * MICROS_PER_MS), short_duration(2 * MICROS_PER_S)),
+            ("500ms".into(), "2s".into())
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::sim::action::{Action, TimedAction};
 use crate::sim::anomalies::divergent;
 use crate::sim::scheduler::Scheduler;
 use crate::sim::shiviz::shiviz_log;
+use crate::sim::summary::Summary;
 use crate::sim::trace::{Trace, TraceKind};
 use crate::wasm::view::{AnomalyView, HistoryOpView, MessageView, ResultView};
 use serde::Serialize;
@@ -223,6 +224,16 @@ impl KvScheduler {
     /// `[{process, request, f, key, value, level, invoked, completed, outcome, error, line}]`
     /// (`completed` and `outcome` are null while it runs; `line`: its invoke's line in
     /// `historyEdn()`). Empty while checks are off.
+    /// The run's figures (`kvsim run --summary`): `{levels: [{level, operations, ok, fail, info,
+    /// running, latency: {p50, p99, max} or null, histogram}], latency_bounds_us, bucket_us,
+    /// availability: [{ok, failed}]}`; null while checks are off (no history is kept).
+    pub fn summary(&self) -> Result<JsValue, JsError> {
+        match self.scheduler.history() {
+            Some(history) => to_js(&Summary::of(history)),
+            None => Ok(JsValue::NULL),
+        }
+    }
+
     #[wasm_bindgen(js_name = historyOps)]
     pub fn history_ops(&self) -> Result<JsValue, JsError> {
         let Some(history) = self.scheduler.history() else { return to_js(&Vec::<HistoryOpView>::new()) };

@@ -62,6 +62,7 @@ export function installApi(booted) {
     exportShiviz: shiviz,
     anomalies: () => session().driver.anomalies(),
     divergent: () => session().driver.divergent(),
+    summary: () => session().driver.summary?.() ?? null,
     historyEdn: () => session().driver.historyEdn(),
     loadHistory: (ednText, name = 'history.edn') => ready().history.report(() => ready().history.load(String(name), String(ednText))),
     showRunHistory: () => ready().history.showRun(),

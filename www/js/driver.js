@@ -201,6 +201,11 @@ export class Driver {
     return this.scheduler.historyOps();
   }
 
+  /** The run's figures, as `kvsim run --summary` prints them (see KvScheduler.summary). */
+  summary() {
+    return this.scheduler.summary();
+  }
+
   /** The client operations so far as a Jepsen EDN history, as `kvsim run --history` writes it. */
   historyEdn() {
     return this.scheduler.historyEdn();

@@ -21,6 +21,7 @@ import { Timeline } from './timeline.js';
 import { Share } from './share.js';
 import { AnomaliesPanel } from './anomalies.js';
 import { HistoryPanel } from './history-panel.js';
+import { FiguresPanel } from './figures.js';
 import { installApi } from './api.js';
 import { TraceSource } from './trace-source.js';
 
@@ -45,6 +46,7 @@ async function boot() {
   const configEditor = new ConfigEditor(session);
   const faults = new FaultsPanel(session);
   new AnomaliesPanel(session, spacetime);
+  new FiguresPanel(session);
   const historyCard = new HistoryPanel(session);
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
