@@ -20,6 +20,11 @@ export class LessonMenu {
     byTestId('demo-read-repair').addEventListener('click', () => this.openShown('read-repair'));
     this.toggle.addEventListener('click', () => this.showMenu(this.list.hidden).catch((e) => this.report(e)));
     window.addEventListener('hashchange', () => this.openLink().catch(() => {})); // shown in lesson-error
+    // The menu closes on Escape and on a click anywhere else.
+    document.addEventListener('keydown', (e) => e.key === 'Escape' && !this.list.hidden && this.showMenu(false));
+    document.addEventListener('click', (e) => {
+      if (!this.list.hidden && !this.toggle.parentElement.contains(e.target)) this.showMenu(false);
+    });
   }
 
   player() {

@@ -33,6 +33,8 @@ export class LessonPlayer {
 
   /** Opens lesson `name` at its first step. Rejects with what is wrong, changing nothing. */
   async open(name) {
+    // A trace or a real cluster is shown: a lesson would replace it behind the source bar's back.
+    if (this.session.driver.recorded) throw new Error('a lesson runs its own simulation: press "Back to the simulation" first');
     const lesson = await fetchLesson(name);
     this.lesson = lesson;
     this.load(JSON.stringify(lesson.scenario));
