@@ -171,6 +171,12 @@ test('a bad lesson name says so and opens nothing; a wrong change is refused wit
     await page.getByTestId('lesson-change-line').fill('12000 1 get 5 ONE');
     await page.getByTestId('lesson-check').click();
     assert.match(await textOf(page, 'lesson-verdict'), /^That change cannot run: "12000 1 get 5 ONE" is not allowed here: keep "12000 3 get 5"/);
+
+    // A replayed trace is left alone: the lesson asks to go back to the simulation first.
+    await page.evaluate(() => window.playground.openTrace(window.playground.trace()));
+    const refused = await page.evaluate(() => window.playground.openLesson('tombstones').then(() => 'opened', (e) => e.message));
+    assert.equal(refused, 'a lesson runs its own simulation: press "Back to the simulation" first');
+    assert.match(await textOf(page, 'source-text'), /trace/i, 'the trace is still shown');
   }),
 );
 
@@ -184,6 +190,10 @@ test('the first load fetches no lesson; the menu lists them in order; Start here
 
     await page.getByTestId('lessons-menu').click();
     await eventually(async () => (await page.locator('[data-testid="lessons-list"] a').count()) === NAMES.length, { message: 'the menu to list every lesson' });
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getByTestId('lessons-list').isVisible(), false, 'Escape closes the menu');
+    await page.getByTestId('lessons-menu').click();
+    assert.equal(await page.getByTestId('lessons-menu').getAttribute('aria-expanded'), 'true');
     const titles = await page.locator('[data-testid="lessons-list"] a').allInnerTexts();
     assert.deepEqual(titles, NAMES.map((name) => lessonFile(name).title));
     await page.locator('[data-testid="lessons-list"] a').nth(3).click();
