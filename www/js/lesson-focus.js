@@ -1,5 +1,5 @@
 // What a lesson step points at, marked on the views: nodes (a ring on the topology, their panels
-// outlined), a key (its rows in the stores, and the key inspector), a link (a glow on the
+// and key inspector rows outlined), a key (its rows in the stores, and the key inspector), a link (a glow on the
 // topology), a message kind (its dots ringed, its legend entry marked) and the request of a
 // script line (lit in the space-time diagram, as the Anomalies card lights its requests).
 
@@ -39,7 +39,10 @@ export class LessonFocus {
     for (const node of document.querySelectorAll(`.${MARK}`)) node.classList.remove(MARK);
     if (!this.show) return;
     const { nodes = [], key, kind } = this.show;
-    for (const i of nodes) document.querySelector(`[data-testid="node-panel-${i}"]`)?.classList.add(MARK);
+    for (const i of nodes) {
+      document.querySelector(`[data-testid="node-panel-${i}"]`)?.classList.add(MARK);
+      document.querySelector(`[data-testid="inspector-table"] tr[data-node="${i}"]`)?.classList.add(MARK);
+    }
     if (key !== undefined) {
       // The key's rows on the nodes named, or on every node when none are.
       const tables = nodes.length ? nodes.map((i) => `[data-testid="store-table-${i}"]`) : ['.store'];
