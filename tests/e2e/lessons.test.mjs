@@ -180,6 +180,38 @@ test('a bad lesson name says so and opens nothing; a wrong change is refused wit
   }),
 );
 
+test('a malformed lesson file is refused naming the field that is wrong', SLOW, () =>
+  onPage('', async ({ page }) => {
+    const good = lessonFile('read-repair');
+    const cases = [
+      [{ ...good, title: '' }, 'lesson x: title must be a non-empty string'],
+      [{ ...good, steps: [] }, 'lesson x: steps must be a non-empty list'],
+      [{ ...good, steps: [{ at: { after_line: 9 }, caption: 'c' }] }, 'lesson x: steps[0].at must be {"time_ms": a moment from 0} or {"after_line": an index into scenario.script, 0 to 4}'],
+      [{ ...good, steps: [{ at: { time_ms: 0 }, caption: 'c', show: { link: '2>2' } }] }, 'lesson x: steps[0].show.link must be a link like "0>2" (one way) or "0-2" (both)'],
+      [{ ...good, task: { ...good.task, change: { line: 7 } } }, 'lesson x: task.change must be {"line": an index into scenario.script, "pattern"?, "rule"?} or {"config": a field, "choices": [values]}'],
+      [{ ...good, task: { ...good.task, check: [{ store: 9, key: '5', value: 'x' }] } }, 'lesson x: task.check[0] must be {"line", "value" or "ok"}, {"store": node, "key", "value"}, {"absent": key} or {"anomaly": kind, "count"}'],
+    ];
+    const errors = await page.evaluate(async (all) => {
+      const { checkLesson } = await import('./js/lesson-data.js');
+      return all.map(([lesson]) => {
+        try {
+          checkLesson('x', lesson);
+          return 'accepted';
+        } catch (e) {
+          return e.message;
+        }
+      });
+    }, cases);
+    assert.deepEqual(errors, cases.map(([, error]) => error));
+    // Every shipped lesson passes the same check.
+    const shipped = await page.evaluate(async (names) => {
+      const { fetchLesson } = await import('./js/lesson-data.js');
+      return Promise.all(names.map((name) => fetchLesson(name).then((l) => l.name)));
+    }, NAMES);
+    assert.deepEqual(shipped, NAMES);
+  }),
+);
+
 test('the first load fetches no lesson; the menu lists them in order; Start here, Watch read repair and playground.demo() open the first', SLOW, () =>
   onPage('', async ({ page }) => {
     const fetched = [];

@@ -6,6 +6,9 @@
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const LINK = /^(\d+)\s*([>-])\s*(\d+)$/;
 
+// Each file is fetched once (a failed fetch is tried again next time).
+const fetched = new Map(); // path -> promise of its JSON
+
 /** The lessons' names, in their order. */
 export async function lessonNames() {
   const index = await fetchJson('lessons/index.json', 'the list of lessons');
@@ -18,12 +21,22 @@ export async function lessonNames() {
 /** The lesson `name`, checked. Rejects with what is wrong: an unknown name, or a bad file. */
 export async function fetchLesson(name) {
   if (!NAME.test(name)) throw new Error(`there is no lesson "${name.slice(0, 40)}": a lesson's name is lower-case letters, digits and dashes`);
+  // The list first (fetched once): a name it lacks asks the server for nothing.
   const names = await lessonNames();
   if (!names.includes(name)) throw new Error(`there is no lesson "${name}": the lessons are ${names.join(', ')}`);
   return checkLesson(name, await fetchJson(`lessons/${name}.json`, `lesson ${name}`));
 }
 
-async function fetchJson(path, what) {
+function fetchJson(path, what) {
+  if (!fetched.has(path)) {
+    const json = readJson(path, what);
+    json.catch(() => fetched.delete(path));
+    fetched.set(path, json);
+  }
+  return fetched.get(path);
+}
+
+async function readJson(path, what) {
   const response = await fetch(path);
   if (!response.ok) throw new Error(`${what} could not be loaded (${path}: HTTP ${response.status})`);
   try {

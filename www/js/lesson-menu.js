@@ -6,6 +6,22 @@ import { byTestId, el } from './dom.js';
 
 export const FIRST_LESSON = 'read-repair';
 
+/** The lesson the address names (`#lesson=NAME`), or null. */
+function linkedLesson() {
+  return new URLSearchParams(location.hash.replace(/^#/, '')).get('lesson');
+}
+
+/**
+ * When the page opens on a lesson's link: starts fetching the player and the lesson while the
+ * wasm loads, so its first caption comes sooner. Errors are left for the lesson's opening.
+ */
+export function prefetchLinkedLesson() {
+  const name = linkedLesson();
+  if (name === null) return;
+  import('./lessons.js').catch(() => {});
+  import('./lesson-data.js').then(({ fetchLesson }) => fetchLesson(name)).catch(() => {});
+}
+
 export class LessonMenu {
   /** `views`: what the player marks, {topology, spacetime, inspector}. */
   constructor(session, views) {
@@ -53,7 +69,7 @@ export class LessonMenu {
 
   /** Opens the lesson the address names (`#lesson=NAME`), if it names one. */
   openLink() {
-    const name = new URLSearchParams(location.hash.replace(/^#/, '')).get('lesson');
+    const name = linkedLesson();
     return name === null ? Promise.resolve(null) : this.open(name);
   }
 

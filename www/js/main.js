@@ -16,7 +16,7 @@ import { Spacetime } from './spacetime.js';
 import { ConfigEditor } from './config-editor.js';
 import { watchDrops } from './drops.js';
 import { FaultsPanel } from './faults-panel.js';
-import { LessonMenu } from './lesson-menu.js';
+import { LessonMenu, prefetchLinkedLesson } from './lesson-menu.js';
 import { Timeline } from './timeline.js';
 import { Share } from './share.js';
 import { AnomaliesPanel } from './anomalies.js';
@@ -25,6 +25,7 @@ import { installApi } from './api.js';
 import { TraceSource } from './trace-source.js';
 
 async function boot() {
+  prefetchLinkedLesson();
   await loadWasm();
   const session = new Session();
   const hint = byTestId('hint');
