@@ -36,8 +36,8 @@ export class LessonPlayer {
     // A trace or a real cluster is shown: a lesson would replace it behind the source bar's back.
     if (this.session.driver.recorded) throw new Error('a lesson runs its own simulation: press "Back to the simulation" first');
     const lesson = await fetchLesson(name);
+    this.load(JSON.stringify(lesson.scenario)); // a scenario the core refuses changes nothing
     this.lesson = lesson;
-    this.load(JSON.stringify(lesson.scenario));
     this.showTask();
     setText(this.ui.title, lesson.title);
     setText(this.ui.intro, lesson.intro);
