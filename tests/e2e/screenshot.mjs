@@ -1,6 +1,5 @@
 // Takes the README's screenshot, docs/screenshot.png: the page at 1280x800 in headless Chromium,
-// paused by the page's own animation frame while the read-repair demo's REPAIR is halfway to the
-// stale n2.
+// at the read-repair lesson's step where the REPAIR is on its way to the stale n2.
 //
 // Run: node tests/e2e/screenshot.mjs (after scripts/build-wasm.sh and scripts/build-site.sh).
 
@@ -14,22 +13,9 @@ const server = await startServer();
 const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
 try {
   const { page, assertClean } = await openPlayground(browser.context, server.url);
-  await page.evaluate(() => window.playground.setSpeed(2));
-  await page.getByTestId('demo-read-repair').click();
-  await page.evaluate(
-    () =>
-      new Promise((resolve) => {
-        const frame = () => {
-          const { now, inFlight } = window.playground.state();
-          const repair = inFlight.find((m) => m.kind === 'repair');
-          if (repair && now - repair.sent >= 0.5 * (repair.due - repair.sent)) {
-            window.playground.pause();
-            resolve();
-          } else requestAnimationFrame(frame);
-        };
-        frame();
-      }),
-  );
+  await page.getByTestId('lesson-start').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="lesson-progress"]').textContent === 'step 1 of 6');
+  for (let k = 1; k < 5; k++) await page.getByTestId('lesson-next').click();
   await nextFrames(page);
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
   await page.screenshot({ path: OUT });

@@ -95,12 +95,10 @@ async function download(page, testId) {
   return { path, name: file.suggestedFilename() };
 }
 
-/** Plays the read-repair demo to its end, fast; resolves with its trace. */
+/** Opens the read-repair lesson and shows the end of its run (paused); resolves with its trace. */
 async function playDemo(page) {
-  await page.getByTestId('demo-read-repair').click();
-  await page.evaluate(() => window.playground.setSpeed(20));
   await page.evaluate(() => window.playground.demo());
-  await page.getByTestId('play-pause').click(); // pause: the history ends here
+  await page.evaluate(() => window.playground.live());
   return traceEvents(page);
 }
 
@@ -125,7 +123,6 @@ test('scrubbing back shows n2 stale before the repair, in the stores and the ins
     assert.deepEqual(await inspectorRow(page, 0), { value: 'world', state: 'newest' });
     assert.ok(!(await textOf(page, 'event-log')).includes('deliver repair'), 'the event log ends before the repair');
     assert.equal(await page.evaluate(() => window.playground.state().playing), false, 'the past is paused');
-    assert.match(await textOf(page, 'hint'), /^Demo [2-5]\/5 — /, "the demo's caption of that moment");
     await page.screenshot({ path: join(ROOT, 'target/timeline.png'), fullPage: true });
 
     await page.getByTestId('timeline-live').click();
@@ -136,42 +133,14 @@ test('scrubbing back shows n2 stale before the repair, in the stores and the ins
     assert.equal((await key5(page, 2)).value, 'world', 'forward again: n2 is repaired');
     assert.deepEqual(await inspectorRow(page, 2), { value: 'world', state: 'newest' });
     assert.deepEqual(await traceEvents(page), trace, 'the replayed history is the one lived');
-    assert.match(await textOf(page, 'hint'), /^Done — /, "forward again: the demo's last caption");
-    await dragTimelineTo(page, 0);
-    assert.match(await textOf(page, 'hint'), /^Demo 1\/5 — /, 'at the start: the first caption (no event came before it)');
-    await page.getByTestId('timeline-live').click();
-    await nextFrames(page);
 
-    // The demo holds and heals its link with fault lines, so its run can be shared as it is.
+    // The lesson holds and heals its link with fault lines, so its run can be shared as it is.
     await page.getByTestId('share-link').click();
     const url = await eventually(async () => page.getByTestId('share-url').inputValue(), { message: 'a link in share-url' });
     const other = await openPlayground(context, url);
-    assert.equal(await traceHash(other.page), await traceHash(page), 'the shared demo: same trace hash');
-    assert.deepEqual(await storeRows(other.page, 2), await storeRows(page, 2), "the shared demo: n2's store");
+    assert.equal(await traceHash(other.page), await traceHash(page), 'the shared lesson run: same trace hash');
+    assert.deepEqual(await storeRows(other.page, 2), await storeRows(page, 2), "the shared lesson run: n2's store");
     await other.assertClean();
-  }),
-);
-
-test("the demo's captions follow the history: travel, replay of the recorded future, a second demo", SLOW, () =>
-  withPlayground(async ({ page }) => {
-    const trace = await playDemo(page);
-    const firstEnd = trace.at(-1).time;
-    const hint = () => textOf(page, 'hint');
-    await dragTimelineTo(page, firstEnd / 2);
-    assert.match(await hint(), /^Demo [1-5]\/5 — /, 'in the past: the caption of that moment');
-    // Play replays the recorded future: the caption moves with it, up to the last one.
-    await page.getByTestId('play-pause').click();
-    await eventually(async () => (await timeline(page)).live, { message: 'the replay reaches the end' });
-    await eventually(async () => /^Done — /.test(await hint()), { message: 'the last caption at the end' });
-
-    // A second demo in the same history keeps the first one's captions for travel.
-    await page.evaluate(() => window.playground.demo());
-    await page.getByTestId('play-pause').click();
-    assert.ok((await timeline(page)).end > firstEnd, 'the second demo ran after the first');
-    await dragTimelineTo(page, firstEnd / 2);
-    assert.match(await hint(), /^Demo [1-5]\/5 — /, "the first demo's caption of that moment");
-    await dragTimelineTo(page, 0);
-    assert.match(await hint(), /^Demo 1\/5 — /, "at the start: the first demo's first caption");
   }),
 );
 
@@ -199,20 +168,6 @@ test('step back (`,` and the button) undoes exactly one event; step redoes it', 
     await page.getByTestId('step').click();
     assert.equal(await page.evaluate(() => window.playground.trace()), traceBefore, 'stepping forward replays the same events');
     assert.equal((await timeline(page)).live, true);
-  }),
-);
-
-test("a failed demo's error stays in the hint line while the cluster runs on", SLOW, () =>
-  withPlayground(async ({ page }) => {
-    await page.evaluate(() => {
-      window.playground.setSpeed(20);
-      document.querySelector('[data-testid="demo-read-repair"]').click();
-      window.playground.fault('crash 2'); // n2 is a replica of 5: the insert at ALL cannot succeed
-    });
-    await eventually(async () => /^The demo stopped: /.test(await textOf(page, 'hint')), { message: 'the error' });
-    await typeCommand(page, 3, 'get 5 ONE');
-    await waitForText(page, 'console-output-3', 'Get return');
-    assert.match(await textOf(page, 'hint'), /^The demo stopped: /, 'later events leave the error shown');
   }),
 );
 

@@ -2,7 +2,7 @@
 // docs/playground.md describes every call. The calls, their arguments and results are a contract
 // (tests and docs depend on them): each one maps onto the session here and adds nothing.
 
-/** Installs window.playground; `booted` resolves with {session, demo, spacetime, timeline, share, history, traceSource}. */
+/** Installs window.playground; `booted` resolves with {session, lessons, spacetime, timeline, share, history, traceSource}. */
 export function installApi(booted) {
   let app = null;
   const ready = () => {
@@ -44,7 +44,9 @@ export function installApi(booted) {
     script: () => session().script(),
     scenario: () => session().scenario(),
     shiviz,
-    demo: () => ready().demo.play(),
+    demo: () => ready().lessons.demo(),
+    openLesson: (name) => ready().lessons.open(String(name)),
+    lesson: () => ready().lessons.state(),
     results: () => [...session().results],
     spacetime: () => ready().spacetime.summary(),
     spacetimeArrow: (fields) => ready().spacetime.locate(fields),

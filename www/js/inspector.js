@@ -17,7 +17,7 @@ export class Inspector {
     this.input.addEventListener('keydown', (e) => e.key === 'Enter' && this.render());
   }
 
-  /** Shows `key` (the demo points the inspector at its key). */
+  /** Shows `key` (a lesson step points the inspector at its key). */
   show(key) {
     this.input.value = key;
     this.render();

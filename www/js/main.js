@@ -16,7 +16,7 @@ import { Spacetime } from './spacetime.js';
 import { ConfigEditor } from './config-editor.js';
 import { watchDrops } from './drops.js';
 import { FaultsPanel } from './faults-panel.js';
-import { Demo } from './demo.js';
+import { LessonMenu, prefetchLinkedLesson } from './lesson-menu.js';
 import { Timeline } from './timeline.js';
 import { Share } from './share.js';
 import { AnomaliesPanel } from './anomalies.js';
@@ -26,6 +26,7 @@ import { installApi } from './api.js';
 import { TraceSource } from './trace-source.js';
 
 async function boot() {
+  prefetchLinkedLesson();
   await loadWasm();
   const session = new Session();
   const hint = byTestId('hint');
@@ -56,7 +57,7 @@ async function boot() {
     faults.attach(parts);
   });
   const traceSource = new TraceSource(session); // after the panels are built: it turns their controls off
-  const demo = new Demo(session, { inspector, hint, button: byTestId('demo-read-repair') });
+  const lessons = new LessonMenu(session, { topology, spacetime, inspector });
   session.replace(PRESET_CONFIG, PRESET_SEED);
   const timeline = new Timeline(session);
   const share = new Share(session);
@@ -67,6 +68,7 @@ async function boot() {
     trace: (name, text) => traceSource.openText(name, text).catch(() => {}), // shown by the Open trace button
   });
   await share.openLink().catch(() => {}); // a shared link's scenario; its error is shown
+  await lessons.openLink().catch(() => {}); // a lesson's link (#lesson=NAME); its error is shown
 
   const frame = () => {
     requestAnimationFrame(frame); // first, so one bad frame cannot stop the animation
@@ -77,7 +79,7 @@ async function boot() {
     timeline.tick(now);
   };
   requestAnimationFrame(frame);
-  return { session, demo, spacetime, timeline, share, history: historyCard, traceSource };
+  return { session, lessons, spacetime, timeline, share, history: historyCard, traceSource };
 }
 
 const booted = boot();

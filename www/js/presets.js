@@ -1,5 +1,5 @@
 // The original project's four servers (examples/config.json), loaded when the page opens and by
-// the read-repair demo. Kept as text so the cluster sees exactly what kvsim reads from the file.
+// the lessons. Kept as text so the cluster sees exactly what kvsim reads from the file.
 
 export const PRESET_SEED = 42;
 
@@ -16,4 +16,4 @@ export const PRESET_CONFIG = `{
 `;
 
 export const DEFAULT_HINT =
-  'Try: type "insert 5 hello ALL" on n0, then "get 5 ONE" on n3 — or press "Watch read repair".';
+  'Try: type "insert 5 hello ALL" on n0, then "get 5 ONE" on n3 — or press "Start here" (or "Watch read repair") for a guided lesson.';

@@ -1,5 +1,5 @@
 // The page's one run: the driver (the wasm loop) paced by the clock, the action log, the history
-// for time travel, waiters for run() results, and exports (waits.js waits on other things).
+// for time travel, waiters for run() results, and exports.
 // Views subscribe here once:
 //   {type: 'cluster'}          a new driver is shown (new config, reset, a moment travelled to)
 //   {type: 'step', trace, results, rebuild?}   events happened (rebuild: a moment shown anew)
@@ -8,7 +8,7 @@
 //   {type: 'clock'}            play, pause or speed changed
 //   {type: 'fork', time}       an action in the past dropped the history after `time`
 //
-// Every action (a console, the faults card, the link picker, window.playground, the demo) goes
+// Every action (a console, the faults card, the link picker, window.playground) goes
 // through act(line). When the moment shown is in the past, the action forks the history: the
 // actions after that moment are dropped and the run continues from there. Travelling restores a
 // moment, paused; playing or stepping from there replays the recorded future (the run is
@@ -118,17 +118,19 @@ export class Session {
    * Replaces the history with a checked scenario's ({config, seed, script, timeMs}, as
    * parseScenario gives it) and shows the moment `timeMs`, or else the end of the run (as kvsim
    * runs it: until quiet), paused. The end of the history is then the last line's moment (or
-   * `timeMs`, if later).
+   * `timeMs`, if later). Returns each script line's request id (null for a fault), in order.
    */
   load({ config, seed, script, timeMs }) {
     this.replace(config, seed, { playing: false });
-    for (const [i, line] of script.entries()) {
+    const requests = script.map((line, i) => {
       try {
-        this.log.addTimed(this.driver.scheduleTimed(String(line)).line);
+        const scheduled = this.driver.scheduleTimed(String(line));
+        this.log.addTimed(scheduled.line);
+        return scheduled.request ?? null;
       } catch (e) {
         throw new Error(`line ${i + 1}: ${e.message}`);
       }
-    }
+    });
     this.catchUp();
     const moment = timeMs === undefined ? undefined : Math.round(timeMs * 1000);
     if (moment === undefined) this.runUntilQuiet();
@@ -139,6 +141,7 @@ export class Session {
       this.flush();
     }
     this.travel({ time: moment ?? this.now() });
+    return requests;
   }
 
   play() {

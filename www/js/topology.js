@@ -10,6 +10,7 @@ import { versionText } from './versions.js';
 import { segment, drawFaultyLinks, drawDownMark } from './topology-faults.js';
 
 const HOVER_RADIUS = 10;
+const NO_FOCUS = { nodes: new Set(), link: null, kind: null };
 
 export class Topology {
   constructor(session, { canvas, tooltip, legend, onCoordinators }) {
@@ -29,10 +30,11 @@ export class Topology {
     this.hits = new Float32Array(0); // x, y per drawn message, for hover
     this.pointer = null;
     this.hovered = null;
+    this.focus = NO_FOCUS; // what a lesson step points at: {nodes: Set, link: {from, to, both} or null, kind}
     this.size = { width: 0, height: 0 };
     const css = getComputedStyle(document.documentElement);
     this.colors = Object.fromEntries(
-      ['read', 'write', 'search', 'hint', 'ae', 'repair', 'coordinator', 'held', 'degraded', 'down'].map((name) => [name, css.getPropertyValue(`--${name}`).trim()]),
+      ['read', 'write', 'search', 'hint', 'ae', 'repair', 'coordinator', 'held', 'degraded', 'down', 'focus'].map((name) => [name, css.getPropertyValue(`--${name}`).trim()]),
     );
     buildLegend(legend);
     session.subscribe((event) => this.onEvent(event));
@@ -69,6 +71,12 @@ export class Topology {
       const holding = new Set(this.links.filter((l) => l.state === 'hold').map((l) => `${l.from}-${l.to}`));
       for (const link of this.held.keys()) if (!holding.has(link)) this.held.delete(link);
     }
+  }
+
+  /** Marks the nodes, the link and the message kind a lesson step talks about (see NO_FOCUS). */
+  setFocus({ nodes = [], link = null, kind = null } = {}) {
+    this.focus = { nodes: new Set(nodes), link, kind };
+    this.painted = null;
   }
 
   readFaults() {
@@ -158,6 +166,21 @@ export class Topology {
     }
     ctx.stroke();
     drawFaultyLinks(ctx, { nodes, nodeRadius, links: this.links, held: this.held, colors: this.colors });
+    const { link } = this.focus;
+    if (link && nodes[link.from] && nodes[link.to]) {
+      // A wide glow under the link, on its direction's side when it is one way.
+      const s = segment(nodes[link.from], nodes[link.to], nodeRadius, link.both ? 0 : 6);
+      ctx.save();
+      ctx.globalAlpha = 0.45;
+      ctx.lineWidth = 10;
+      ctx.lineCap = 'round';
+      ctx.strokeStyle = this.colors.focus;
+      ctx.beginPath();
+      ctx.moveTo(s.ax, s.ay);
+      ctx.lineTo(s.bx, s.by);
+      ctx.stroke();
+      ctx.restore();
+    }
   }
 
   drawMessages(now, nodes, nodeRadius) {
@@ -211,6 +234,17 @@ export class Topology {
         ctx.stroke();
       }
     }
+    if (this.focus.kind) {
+      ctx.beginPath();
+      messages.forEach((m, k) => {
+        if (m.kind !== this.focus.kind) return;
+        ctx.moveTo(positions[2 * k] + 16, positions[2 * k + 1]);
+        ctx.arc(positions[2 * k], positions[2 * k + 1], 16, 0, 2 * Math.PI);
+      });
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = this.colors.focus;
+      ctx.stroke();
+    }
   }
 
   /** `addresses`: null when there is no room to label the nodes with them. */
@@ -220,6 +254,13 @@ export class Topology {
     nodes.forEach((node, i) => {
       const down = this.down.has(i);
       const coordinating = this.coordinators.has(i);
+      if (this.focus.nodes.has(i)) {
+        ctx.beginPath();
+        ctx.arc(node.x, node.y, nodeRadius + 9, 0, 2 * Math.PI);
+        ctx.lineWidth = 4;
+        ctx.strokeStyle = this.colors.focus;
+        ctx.stroke();
+      }
       if (coordinating) {
         ctx.beginPath();
         ctx.arc(node.x, node.y, nodeRadius + 6, 0, 2 * Math.PI);
@@ -301,10 +342,10 @@ function clip(text) {
 function buildLegend(legend) {
   const swatch = (classes) => el('span', { className: `swatch ${classes}`, 'aria-hidden': 'true' });
   legend.replaceChildren(
-    ...Object.values(KINDS).map((style) =>
+    ...Object.entries(KINDS).map(([kind, style]) =>
       el(
         'li',
-        { className: style.loud ? 'loud' : undefined },
+        { className: style.loud ? 'loud' : undefined, 'data-kind': kind },
         swatch(`${style.family}${style.hollow ? ' hollow' : ''}${style.loud ? ' ringed' : ''}`),
         style.label,
       ),

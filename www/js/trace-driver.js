@@ -5,7 +5,7 @@
 // stores plus `store` events, messages in flight from a `send` until its `deliver` or `drop`,
 // results from `reply` events, nodes down from crash faults or a closed watch connection.
 //
-// `recorded` says, in words, why the simulation's own actions (faults, forks, demo, history
+// `recorded` says, in words, why the simulation's own actions (faults, forks, lessons, history
 // check) are off; `live` marks a real cluster (its clock follows real time); `send` exists only
 // there. A step is every event of one time, as the wasm driver's step is every task of one event.
 

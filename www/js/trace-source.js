@@ -16,7 +16,7 @@ const REPLAY_HINT = 'Press Play or Step to replay the trace, or drag the history
 const LIVE_HINT = 'Type a command in a node\'s console: it runs on that real node, and its messages appear here.';
 
 // Controls that act on the simulation: off for any trace-fed driver.
-const SIMULATION_ONLY = ['demo-read-repair', 'share-link', 'download-scenario', 'export-shiviz'];
+const SIMULATION_ONLY = ['lesson-start', 'lessons-menu', 'demo-read-repair', 'share-link', 'download-scenario', 'export-shiviz'];
 // Controls of virtual time: off while the clock follows a real cluster.
 const REAL_TIME_OFF = ['play-pause', 'step-back', 'step', 'speed', 'run-until-quiet', 'reset', 'timeline', 'timeline-live'];
 
