@@ -81,8 +81,17 @@ else
   say "installing Debian packages: ${missing[*]}"
   sudo=()
   if [ "$(id -u)" -ne 0 ]; then sudo=(sudo -n); fi
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
+  # Only what is needed (chromium's recommended packages would upgrade half the system), and
+  # quietly: apt's output goes to a log, shown only if it fails.
+  apt_log=$(mktemp)
+  if ! { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+      --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}"; } >"$apt_log" 2>&1; then
+    cat "$apt_log" >&2
+    rm -f "$apt_log"
+    echo "setup: apt-get could not install ${missing[*]} (run as root, or allow sudo -n)" >&2
+    exit 1
+  fi
+  rm -f "$apt_log"
 fi
 
 # --- npm packages: binaryen and terser (build), playwright-core and ws (end-to-end tests) ---
