@@ -78,8 +78,17 @@ test('the example cluster is loaded: four node panels, seed 42, a hint, a legend
     const seedText = (await seed.evaluate((el) => ('value' in el ? el.value : el.textContent))).trim();
     assert.match(seedText, /\b42\b/, 'the seed shown is 42');
     assert.ok((await textOf(page, 'hint')).length > 10, 'a one-line hint says what to type');
-    const legend = (await textOf(page, 'legend')).toLowerCase();
-    for (const kind of ['read', 'write', 'repair', 'search']) assert.ok(legend.includes(kind), `legend names ${kind}`);
+    // The legend lists what has travelled so far (nothing, before the first command), the rest
+    // on demand.
+    const legend = page.getByTestId('legend');
+    assert.equal(await legend.locator('li[data-kind]:visible').count(), 0, 'no message kind before any message');
+    await page.getByTestId('legend-all').click();
+    const all = (await legend.innerText()).toLowerCase();
+    for (const kind of ['read', 'write', 'repair', 'search', 'down node']) assert.ok(all.includes(kind), `"all" lists ${kind}`);
+    await page.getByTestId('legend-all').click();
+    await typeCommand(page, 0, 'insert 5 hello ALL');
+    await eventually(async () => (await legend.innerText()).includes('write ack'), { message: 'the write and its acks in the legend' });
+    assert.equal(await legend.locator('li[data-kind="search"]:visible').count(), 0, 'search has not travelled');
     assert.ok(await page.getByTestId('topology').isVisible(), 'the topology is drawn');
     assert.ok(await page.getByTestId('demo-read-repair').isVisible());
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -50,6 +50,12 @@ export class LessonFocus {
         for (const row of document.querySelectorAll(`${table} tbody tr`)) if (row.dataset.key === key) row.classList.add(MARK);
       }
     }
-    if (kind) for (const item of document.querySelectorAll('[data-testid="legend"] li')) if (item.dataset.kind === kind) item.classList.add(MARK);
+    // The legend lists only the kinds seen so far: the step's kind is shown whatever it lists.
+    for (const item of document.querySelectorAll('[data-testid="legend"] li')) {
+      if (kind && item.dataset.kind === kind) {
+        item.classList.add(MARK);
+        item.hidden = false;
+      }
+    }
   }
 }

@@ -4,10 +4,11 @@
 // Faults (cut and degraded links, down nodes), as the core reports them, are drawn by
 // topology-faults.js.
 
-import { el, seconds } from './dom.js';
+import { seconds } from './dom.js';
 import { KINDS, kindLabel } from './kinds.js';
 import { versionText } from './versions.js';
 import { segment, drawFaultyLinks, drawDownMark } from './topology-faults.js';
+import { Legend } from './legend.js';
 
 const HOVER_RADIUS = 10;
 const NO_FOCUS = { nodes: new Set(), link: null, kind: null };
@@ -36,7 +37,7 @@ export class Topology {
     this.colors = Object.fromEntries(
       ['read', 'write', 'search', 'hint', 'ae', 'repair', 'coordinator', 'held', 'degraded', 'down', 'focus'].map((name) => [name, css.getPropertyValue(`--${name}`).trim()]),
     );
-    buildLegend(legend);
+    this.legend = new Legend(legend);
     session.subscribe((event) => this.onEvent(event));
     new ResizeObserver(() => this.resize()).observe(canvas);
     canvas.addEventListener('pointermove', (e) => {
@@ -54,6 +55,10 @@ export class Topology {
   onEvent(event) {
     this.painted = null;
     if (event.type === 'cluster') {
+      if (this.session.history !== this.run) {
+        this.run = this.session.history;
+        this.legend.reset(); // a new run; travelling in this one keeps what it has shown
+      }
       this.held.clear();
       this.released.clear();
       this.coordinators = new Set(); // the new panels start unmarked
@@ -62,6 +67,7 @@ export class Topology {
     } else if (event.type === 'step') {
       this.dirty = true;
       for (const e of event.trace) {
+        if (e.msg) this.legend.see(e.msg, 'coordinator');
         if (e.kind === 'hold') this.held.set(`${e.from}-${e.to}`, (this.held.get(`${e.from}-${e.to}`) ?? 0) + 1);
         // A released message keeps its first send time; it starts moving when released.
         if (e.kind === 'send' && e.time > e.sent) this.released.set(signature(e), e.time);
@@ -83,6 +89,8 @@ export class Topology {
     const { links, down } = this.session.driver.faults();
     this.links = links;
     this.down = new Set(down);
+    const marks = links.map((l) => (l.state === 'hold' ? 'held' : l.state === 'drop' ? 'cut' : 'degraded'));
+    this.legend.see(...marks, ...(down.length ? ['down'] : []));
   }
 
   resize() {
@@ -339,21 +347,3 @@ function clip(text) {
   return text.length > 24 ? `${text.slice(0, 23)}…` : text;
 }
 
-function buildLegend(legend) {
-  const swatch = (classes) => el('span', { className: `swatch ${classes}`, 'aria-hidden': 'true' });
-  legend.replaceChildren(
-    ...Object.entries(KINDS).map(([kind, style]) =>
-      el(
-        'li',
-        { className: style.loud ? 'loud' : undefined, 'data-kind': kind },
-        swatch(`${style.family}${style.hollow ? ' hollow' : ''}${style.loud ? ' ringed' : ''}`),
-        style.label,
-      ),
-    ),
-    el('li', {}, swatch('coordinator'), 'coordinator'),
-    el('li', {}, swatch('held'), 'held link'),
-    el('li', {}, swatch('cut'), 'cut link'),
-    el('li', {}, swatch('degraded'), 'lossy, duplicating or slow link'),
-    el('li', {}, swatch('down'), 'down node'),
-  );
-}
