@@ -96,6 +96,31 @@ test('the example cluster is loaded: four node panels, seed 42, a hint, a legend
   }),
 );
 
+test('at 1280x720 the cluster, the command bar and its answers are visible without scrolling', SLOW, () =>
+  withPlayground(async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    const visible = async (testId) => {
+      const box = await page.getByTestId(testId).boundingBox();
+      return box && box.y >= 0 && box.y + box.height <= 720;
+    };
+    await page.getByTestId('command-input').fill('insert 5 hello ALL');
+    await page.getByTestId('command-run').click();
+    await waitForText(page, 'command-answers', 'insert successful');
+    await page.getByTestId('command-node').selectOption('3');
+    await page.getByTestId('command-input').fill('get 5 ONE');
+    await page.getByTestId('command-input').press('Enter');
+    await waitForText(page, 'command-answers', 'Get return: hello');
+    await waitForText(page, 'console-output-3', 'n3> get 5 ONE', 5_000); // the same path as its console
+    for (const id of ['topology', 'command-input', 'command-answers']) assert.ok(await visible(id), `${id} is on screen`);
+    assert.equal(await page.evaluate(() => window.scrollY), 0, 'nothing scrolled');
+    // A bad command says what is wrong, as text.
+    await page.getByTestId('command-input').fill('<b>frobnicate</b> 5');
+    await page.getByTestId('command-input').press('Enter');
+    await waitForText(page, 'command-answers', 'frobnicate');
+    assert.equal(await page.getByTestId('command-answers').locator('b').count(), 0);
+  }),
+);
+
 test('(a) insert on n0 at ALL, then get at ONE on n3 returns the value', SLOW, () =>
   withPlayground(async ({ page }) => {
     await ensurePlaying(page);

@@ -22,6 +22,7 @@ import { Share } from './share.js';
 import { AnomaliesPanel } from './anomalies.js';
 import { HistoryPanel } from './history-panel.js';
 import { FiguresPanel } from './figures.js';
+import { CommandBar } from './command-bar.js';
 import { installApi } from './api.js';
 import { TraceSource } from './trace-source.js';
 
@@ -40,6 +41,7 @@ async function boot() {
     onCoordinators: (coordinators) => markCoordinators(parts, coordinators),
   });
   const consoles = new Consoles(session, { live: byTestId('live-results'), defaultLevel: byTestId('default-level') });
+  new CommandBar(session, { defaultLevel: byTestId('default-level') });
   const inspector = new Inspector(session);
   const stores = new Stores(session, (snapshot) => inspector.update(snapshot));
   new EventLog(session);
