@@ -5,6 +5,7 @@
 
 use crate::model::config::Config;
 use crate::model::types::{Entry, Key, NodeId, Time, Value, Version};
+use crate::node::Node;
 use crate::sim::trace::TraceEvent;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,12 @@ pub struct StoreEntry {
 impl StoreEntry {
     pub fn of(key: Key, entry: Entry) -> StoreEntry {
         StoreEntry { key, value: entry.value, version: entry.version }
+    }
+
+    /// A node's whole store, sorted by key, tombstones included: what a node's hello and the
+    /// page's store tables show.
+    pub fn all_of(node: &Node) -> Vec<StoreEntry> {
+        node.store().sorted().into_iter().map(|(key, entry)| StoreEntry::of(key, entry)).collect()
     }
 }
 

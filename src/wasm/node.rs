@@ -4,7 +4,7 @@ use super::convert::{time_from_js, to_js};
 use super::json::parse_config;
 use super::task::{Outputs, Task};
 use crate::node::Node;
-use crate::wasm::view::store_rows;
+use crate::sim::node_log::StoreEntry;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -50,7 +50,7 @@ impl KvNode {
 
     /// The local store: `[{key, value (null for a tombstone), version: {timestamp, node}}]`.
     pub fn store(&self) -> Result<JsValue, JsError> {
-        to_js(&store_rows(&self.node))
+        to_js(&StoreEntry::all_of(&self.node))
     }
 
     /// A copy of this node as it is now (store, coordinator, timers), for the page's checkpoints:

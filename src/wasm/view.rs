@@ -5,7 +5,6 @@
 use crate::model::message::{MessageKind, RequestId};
 use crate::model::outcome::{ClientResult, ResultJson};
 use crate::model::types::{Key, NodeId, Time, Value, Version};
-use crate::node::Node;
 use crate::sim::anomalies::{Anomaly, AnomalyKind};
 use crate::sim::history::Operation;
 use crate::sim::scheduler::InFlight;
@@ -45,19 +44,6 @@ impl MessageView {
             due: s.due,
         }
     }
-}
-
-/// One row of a node's store.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StoreRow {
-    pub key: Key,
-    /// `None` for a tombstone.
-    pub value: Option<Value>,
-    pub version: Version,
-}
-
-pub fn store_rows(node: &Node) -> Vec<StoreRow> {
-    node.store().sorted().into_iter().map(|(key, e)| StoreRow { key, value: e.value, version: e.version }).collect()
 }
 
 /// A result as the page shows it: the original's words plus the structured fields.

@@ -84,7 +84,7 @@ pub async fn run(setup: Setup) -> Result<(), String> {
     };
     let mut tracer = Tracer::new(index, config.len());
     if let Some(path) = &trace {
-        tracer.open_file(path, &tracer.hello(&config, wall_clock(), store_entries(&node)))?;
+        tracer.open_file(path, &tracer.hello(&config, wall_clock(), StoreEntry::all_of(&node)))?;
     }
     let (events, mut inbox) = mpsc::unbounded_channel();
     inbound::spawn_accept(listener, index, config.len(), events.clone());
@@ -151,7 +151,7 @@ pub async fn run(setup: Setup) -> Result<(), String> {
                 driver.console.prompt();
             }
             Event::Watch(watcher) => {
-                let hello = driver.tracer.hello(&driver.config, now, store_entries(&driver.node));
+                let hello = driver.tracer.hello(&driver.config, now, StoreEntry::all_of(&driver.node));
                 driver.tracer.watch(watcher, &hello);
             }
             Event::Request { line, client } => {
@@ -303,11 +303,6 @@ impl Driver {
             self.console.print_result(&result);
         }
     }
-}
-
-/// The node's store as a trace's hello shows it.
-fn store_entries(node: &Node) -> Vec<StoreEntry> {
-    node.store().sorted().into_iter().map(|(key, entry)| StoreEntry::of(key, entry)).collect()
 }
 
 /// The node's clock: wall-clock microseconds since the UNIX epoch, as the original's
