@@ -21,6 +21,7 @@ import { Timeline } from './timeline.js';
 import { Share } from './share.js';
 import { AnomaliesPanel } from './anomalies.js';
 import { HistoryPanel } from './history-panel.js';
+import { WorkloadPanel } from './workload-panel.js';
 import { installApi } from './api.js';
 import { TraceSource } from './trace-source.js';
 
@@ -46,6 +47,7 @@ async function boot() {
   const faults = new FaultsPanel(session);
   new AnomaliesPanel(session, spacetime);
   const historyCard = new HistoryPanel(session);
+  const workload = new WorkloadPanel(session);
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
     parts = buildPanels(byTestId('node-grid'), session.driver.config.addresses);
@@ -75,7 +77,7 @@ async function boot() {
     timeline.tick(now);
   };
   requestAnimationFrame(frame);
-  return { session, demo, spacetime, timeline, share, history: historyCard, traceSource };
+  return { session, demo, spacetime, timeline, share, history: historyCard, traceSource, workload };
 }
 
 const booted = boot();
