@@ -6,13 +6,13 @@
 
 /** Longest slice of work between two chances for the page to draw. */
 const SLICE_MS = 8;
-/** Events per batch at first; then sized from the rate measured, to about a quarter of a slice. */
+/** Events per batch at first; then sized from the rate measured, to about an eighth of a slice. */
 const FIRST_BATCH = 1_000;
 /**
  * Trace events and results the views get per frame: enough to fill the event log and show
  * what is happening now; the rest of the frame's events are in the history, to travel to.
  */
-const FRAME_TAIL = 1_000;
+const FRAME_TAIL = 300;
 /** Results the consoles get at the end (none while running: printing them costs layouts). */
 const END_RESULTS = 64;
 /** The views are told at most this often (ms); the progress bar after every slice. */
@@ -70,7 +70,7 @@ export class FastForward {
       const started = performance.now();
       const events = run.driver.runBatch({ maxEvents: run.batch, toQuiet: true });
       const ms = performance.now() - started;
-      if (ms > 0.1) run.batch = Math.max(100, Math.min(200_000, Math.round((events / ms) * (SLICE_MS / 4))));
+      if (ms > 0.1) run.batch = Math.max(100, Math.min(200_000, Math.round((events / ms) * (SLICE_MS / 8))));
       quiet = events === 0 || run.driver.isQuiet;
     }
     const finished = quiet || run.cancelled || session.driver !== run.driver;

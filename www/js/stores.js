@@ -2,10 +2,8 @@
 // when another node holds a newer version of the key. Stores are read from the nodes only after
 // steps whose trace stored something or applied a fault (a restart may lose a store).
 
-import { el, replay, throttle } from './dom.js';
+import { el, replay } from './dom.js';
 import { versionText, newestVersions, replicaState } from './versions.js';
-
-const FAST_REFRESH_MS = 250;
 
 export class Stores {
   /** `onChange(snapshot)` is told after every refresh: {rows: per node, newest: key -> version}. */
@@ -15,17 +13,15 @@ export class Stores {
     this.parts = [];
     this.rendered = []; // per node: key -> {tr, cells, signature}
     this.snapshot = { rows: [], newest: new Map() };
-    // While a fast-forward runs, rows change every frame: they are read a few times a second,
-    // without flashes, and once more at the end.
+    // While a fast-forward runs, rows would change every frame, and laying out every node's
+    // table that often takes longer than a frame: they are read once, at the end.
     this.fastForwarding = false;
-    this.refreshSoon = throttle(() => this.refresh({ flash: false }), FAST_REFRESH_MS);
     session.subscribe((event) => {
       if (event.type === 'fast-forward') {
         this.fastForwarding = event.running;
-        if (!event.running) this.refreshSoon();
-      } else if (event.type === 'step' && event.trace.some((e) => e.kind === 'store' || e.kind === 'fault')) {
-        if (this.fastForwarding) this.refreshSoon();
-        else this.refresh();
+        if (!event.running) this.refresh({ flash: false });
+      } else if (event.type === 'step' && !this.fastForwarding && event.trace.some((e) => e.kind === 'store' || e.kind === 'fault')) {
+        this.refresh();
       }
     });
   }
