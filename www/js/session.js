@@ -32,6 +32,8 @@ import { ActionLog } from './action-log.js';
  * would take seconds.
  */
 export const VIEW_TAIL = 20_000;
+/** Most results a moment shown anew hands the consoles, which keep a few hundred lines each. */
+const RESULTS_TAIL = 2_000;
 
 /** The fault line word for each state setLink takes. */
 const LINK_FAULTS = { up: 'heal', hold: 'hold', drop: 'cut' };
@@ -355,7 +357,7 @@ export class Session {
     this.install(driver);
     this.results = this.history.resultsUpTo(driver.steps);
     const { trace } = driver.drain({ tail: VIEW_TAIL });
-    this.emit({ type: 'step', trace, results: this.results.slice(-VIEW_TAIL), rebuild: true });
+    this.emit({ type: 'step', trace, results: this.results.slice(-RESULTS_TAIL), rebuild: true });
     this.emit({ type: 'faults' });
   }
 
