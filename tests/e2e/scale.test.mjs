@@ -188,6 +188,16 @@ test("a workload run's trace hash is kvsim run --workload's, for the same config
         const out = execFileSync(kvsim, ['run', '--config', config, '--seed', '1', '--workload', spec, '--quiet', '--hash'], { encoding: 'utf8' });
         assert.equal(`trace hash: ${pageHash}`, out.trim().split('\n').pop(), spec);
       }
+      // A spec that does not read, and one too large for the page, are refused on the card.
+      for (const [spec, says] of [
+        ['ops=10 dist=pareto', /dist=pareto: use uniform or zipf:S/],
+        ['ops=2000000', /at most 1,000,000 operations/],
+      ]) {
+        await page.getByTestId('workload-spec').fill(spec);
+        await page.getByTestId('workload-run').click();
+        assert.match(await page.getByTestId('workload-error').textContent(), says);
+        assert.equal(await page.getByTestId('workload-error').isVisible(), true);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -32,7 +32,7 @@ export class FastForward {
   start() {
     if (this.running) return this.running.done;
     const { session } = this;
-    session.refuseLive('Fast-forward');
+    if (session.driver.recorded) throw new Error(`Fast-forward is not available: ${session.driver.recorded}`);
     session.pause();
     let resolve;
     const done = new Promise((r) => (resolve = r));
@@ -92,7 +92,7 @@ export class FastForward {
 
   /** {scheduled, total (null without a workload), events}: how far the run is. */
   progress(driver = this.session.driver) {
-    const workload = driver.workloadProgress();
+    const workload = driver.recorded ? null : driver.workloadProgress(); // a trace-fed driver has none
     return { scheduled: workload?.scheduled ?? null, total: workload?.total ?? null, events: driver.steps };
   }
 }

@@ -6,6 +6,12 @@ import { byTestId, setText } from './dom.js';
 import { KvWorkload } from './wasm.js';
 import { FastForward } from './fast-forward.js';
 
+/**
+ * Most operations a workload may have in the page: it keeps every event of the run (time
+ * travel, exports), about 2.7 GB of wasm memory for a million operations, and wasm has 4 GB.
+ */
+export const MAX_PAGE_OPERATIONS = 1_000_000;
+
 export class WorkloadPanel {
   constructor(session) {
     this.session = session;
@@ -19,8 +25,14 @@ export class WorkloadPanel {
     this.fastForward = new FastForward(session, (progress) => this.show(progress));
     this.spec.value = KvWorkload.defaults();
     this.spec.placeholder = this.spec.value;
-    this.runButton.addEventListener('click', () => this.report(() => this.run({ playing: true })));
-    this.fastButton.addEventListener('click', () => this.report(() => this.fastForwardToQuiet()));
+    // A button's error is shown on the card (report), and goes no further.
+    const click = (action) => () => {
+      try {
+        this.report(action);
+      } catch {}
+    };
+    this.runButton.addEventListener('click', click(() => this.run({ playing: true })));
+    this.fastButton.addEventListener('click', click(() => this.fastForwardToQuiet()));
     this.cancelButton.addEventListener('click', () => this.fastForward.cancel());
     session.subscribe((event) => {
       if (event.type === 'cluster') this.show({ ...this.fastForward.progress(), running: this.fastForward.isRunning });
@@ -31,6 +43,11 @@ export class WorkloadPanel {
   run({ playing = false } = {}) {
     const workload = new KvWorkload(this.spec.value);
     try {
+      if (workload.operations > MAX_PAGE_OPERATIONS) {
+        throw new RangeError(
+          `ops=${workload.operations}: the page runs at most ${MAX_PAGE_OPERATIONS.toLocaleString('en')} operations, as it keeps every event for time travel; kvsim run --workload runs any number in bounded memory`,
+        );
+      }
       this.session.startWorkload(workload);
     } finally {
       workload.free();
