@@ -216,6 +216,16 @@ impl KvScheduler {
         self.scheduler.anomalies().map_or(0, |a| a.found().len())
     }
 
+    /// Anomalies found so far by kind: `{stale_read: n, ...}` (kinds found none of are left out).
+    #[wasm_bindgen(js_name = anomalyCounts)]
+    pub fn anomaly_counts(&self) -> Result<JsValue, JsError> {
+        let mut counts = std::collections::BTreeMap::new();
+        for anomaly in self.scheduler.anomalies().map_or(&[][..], |a| a.found()) {
+            *counts.entry(anomaly.kind).or_insert(0u64) += 1;
+        }
+        to_js(&counts)
+    }
+
     /// The anomalies found from index `start` on: `[{kind, name, time, process, request, key,
     /// earlier, explanation}]` (`earlier`: the request it contradicts, or null).
     #[wasm_bindgen(js_name = anomaliesSince)]

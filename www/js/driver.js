@@ -93,7 +93,7 @@ export class Driver {
    * operations to schedule, once its last one is (see pendingActions).
    */
   replay(actions) {
-    this.pendingActions.push(...actions);
+    for (const action of actions) this.pendingActions.push(action); // a long log: too many to spread
     this.schedulePending();
   }
 
@@ -236,6 +236,11 @@ export class Driver {
   /** Anomalies found so far. */
   get anomalyCount() {
     return this.scheduler.anomalyCount;
+  }
+
+  /** Anomalies found so far by kind: {stale_read: n, ...} (kinds found none of are left out). */
+  anomalyCounts() {
+    return this.scheduler.anomalyCounts();
   }
 
   /** The anomalies found from index `start` on: [{kind, name, time, process, request, key, earlier, explanation}]. */

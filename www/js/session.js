@@ -388,7 +388,7 @@ export class Session {
     const { trace, results } = this.driver.drain({ tail });
     if (!trace.length && !results.length && this.driver.steps === this.flushedSteps) return;
     this.flushedSteps = this.driver.steps;
-    this.results.push(...results);
+    for (const result of results) this.results.push(result); // a long run's: too many to spread
     this.history.advance(this.driver.steps, this.now(), results);
     for (const result of results) {
       const resolve = this.waiters.get(result.request);
