@@ -15,11 +15,11 @@ const FIRST_BATCH = 1_000;
 const FRAME_TAIL = 300;
 /** Results the consoles get at the end (none while running: printing them costs layouts). */
 const END_RESULTS = 64;
-/** The views are told at most this often (ms); the progress bar after every slice. */
+/** The views and the progress bar are told at most this often (ms). */
 const VIEWS_EVERY_MS = 100;
 
 export class FastForward {
-  /** `onProgress({scheduled, total, events, running})` is told after each slice and at the end. */
+  /** `onProgress({scheduled, total, events, running})` is told with the views, and at the end. */
   constructor(session, onProgress) {
     this.session = session;
     this.onProgress = onProgress;
@@ -82,7 +82,8 @@ export class FastForward {
       session.flush({ tail: FRAME_TAIL, resultTail: finished ? END_RESULTS : 0 });
     }
     const progress = { ...this.progress(run.driver), running: !finished };
-    this.onProgress(progress);
+    // With the views: a page that changes nothing between them is not painted again.
+    if (due || finished) this.onProgress(progress);
     if (!finished) return this.schedule();
     this.running = null;
     session.arm();
