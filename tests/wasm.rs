@@ -26,7 +26,7 @@
 
 use kvplayground::lex::parse_finite;
 use kvplayground::wasm::{
-    parse_scenario, replicas_of, scenario_json, validate_config, KvNode, KvScheduler, Outputs, Pacer, Task,
+    parse_scenario, replicas_of, scenario_json, validate_config, KvNode, KvScheduler, KvWorkload, Outputs, Pacer, Task,
     MAX_SCENARIO_BYTES,
 };
 use wasm_bindgen::prelude::*;
@@ -94,7 +94,7 @@ fn cluster(config: &str, seed: f64) -> (KvScheduler, Vec<KvNode>) {
 
 /// One turn of the page's loop: pop, handle, absorb. False when nothing is left.
 fn deliver_next(scheduler: &mut KvScheduler, nodes: &mut [KvNode]) -> bool {
-    let Some(task) = scheduler.pop() else { return false };
+    let Some(task) = ok(scheduler.pop(), "KvScheduler::pop") else { return false };
     let node = task.node();
     let outputs = ok(nodes[node].handle(task), "KvNode::handle");
     assert_eq!(outputs.node(), node);
@@ -285,7 +285,7 @@ fn bad_arguments_are_errors_and_the_module_keeps_working() {
 
     // A task handed to the wrong node.
     ok(scheduler.schedule_command(0.0, 0, "insert 5 hello ALL"), "scheduleCommand");
-    let task: Task = scheduler.pop().expect("the command is due");
+    let task: Task = ok(scheduler.pop(), "pop").expect("the command is due");
     assert_eq!(task.node(), 0);
     assert_eq!(task.time(), 0.0);
     let e = err(nodes[1].handle(task), "a task for n0 handed to n1");
@@ -295,13 +295,13 @@ fn bad_arguments_are_errors_and_the_module_keeps_working() {
     let (mut small, _) = cluster(r#"{"addresses": ["a", "b"], "avg_delays": [[0, 1], [1, 0]]}"#, 1.0);
     let (mut big, mut big_nodes) = cluster(CONFIG, SEED);
     ok(big.schedule_command(0.0, 3, "get 5 ONE"), "scheduleCommand");
-    let task = big.pop().unwrap();
+    let task = ok(big.pop(), "pop").unwrap();
     let outputs: Outputs = ok(big_nodes[3].handle(task), "handle");
     assert_eq!(outputs.node(), 3);
     err(small.absorb(outputs), "outputs of n3 absorbed by a 2-node scheduler");
     // Outputs of a node the small cluster has, sending to one it has not.
     ok(big.schedule_command(0.0, 1, "get 5 ALL"), "scheduleCommand");
-    let task = big.pop().unwrap();
+    let task = ok(big.pop(), "pop").unwrap();
     let outputs: Outputs = ok(big_nodes[1].handle(task), "handle");
     assert_eq!(outputs.node(), 1);
     let e = err(small.absorb(outputs), "reads to n2 and n3 absorbed by a 2-node scheduler");
@@ -563,4 +563,63 @@ fn parse_scenario_gives_what_the_page_replays_or_an_error_naming_the_field() {
         assert!(e.contains(words), "{}: {e}", &bad[..bad.len().min(80)]);
     }
     assert_eq!(page_loop_trace(), GOLDEN, "the module keeps working");
+}
+
+/// A fresh cluster of the example config running `spec` as a generated workload.
+fn workload_cluster(spec: &str) -> (KvScheduler, Vec<KvNode>) {
+    let (mut scheduler, mut nodes) = cluster(CONFIG, SEED);
+    for node in &mut nodes {
+        ok(scheduler.absorb(ok(node.start(0.0), "start")), "absorb");
+    }
+    scheduler.set_workload(&ok(KvWorkload::new(spec), "KvWorkload::new"));
+    (scheduler, nodes)
+}
+
+#[wasm_bindgen_test]
+fn run_batch_gives_the_events_of_the_one_by_one_loop_and_feeds_the_workload() {
+    let spec = "ops=300 rate=200 keys=20 mix=get:2/insert:2/delete:1 level=ONE";
+    let (mut one_by_one, mut nodes) = workload_cluster(spec);
+    while !one_by_one.is_quiet() && deliver_next(&mut one_by_one, &mut nodes) {}
+    let (mut batched, mut nodes) = workload_cluster(spec);
+    // In small batches, as the page's fast-forward runs them.
+    while !batched.is_quiet() {
+        nodes = ok(batched.run_batch(nodes, 97.0, f64::INFINITY, true), "runBatch");
+    }
+    assert!(batched.processed() > 300.0);
+    assert_eq!(batched.trace_hash(), one_by_one.trace_hash());
+    let progress = ok(batched.workload_progress(), "workloadProgress");
+    assert_eq!(get(&progress, "scheduled").as_f64(), Some(300.0));
+    let results = js_sys::Array::from(&ok(batched.take_batch_results(), "takeBatchResults"));
+    assert!(results.length() >= 300, "a result per operation at least: {}", results.length());
+    assert!(get(&results.get(0), "step").as_f64().is_some_and(|s| s > 0.0));
+    // Someone else's nodes are refused.
+    let (_, small) = cluster(r#"{"addresses": ["a", "b"], "avg_delays": [[0, 1], [1, 0]]}"#, 1.0);
+    let e = err(batched.run_batch(small, 1.0, f64::INFINITY, false), "runBatch with 2 of 4 nodes");
+    assert!(e.contains("needs the 4 nodes"), "{e}");
+}
+
+#[wasm_bindgen_test]
+fn a_bad_workload_spec_says_what_is_wrong_and_the_defaults_are_shown() {
+    let e = err(KvWorkload::new("ops=10 level=TWO"), "a bad level");
+    assert!(e.contains("level=TWO: use ONE, QUORUM or ALL"), "{e}");
+    assert!(KvWorkload::defaults().starts_with("ops=100000 rate=1000 clients=16 keys=1000"));
+    assert_eq!(ok(KvWorkload::new("keys=5"), "spec").operations(), 100_000.0);
+}
+
+#[wasm_bindgen_test]
+fn schedule_script_schedules_the_good_lines_and_names_the_bad_ones() {
+    let (mut scheduler, _) = cluster(CONFIG, SEED);
+    let report = ok(
+        scheduler
+            .schedule_script("# a story\n0 0 insert 5 a ALL\n1.5 9 get 5 ONE\nsoon 1 get 5 ONE\n2 crash 1\n", 1000.0),
+        "scheduleScript",
+    );
+    let scheduled = js_sys::Array::from(&get(&report, "scheduled"));
+    assert_eq!(scheduled.length(), 2);
+    assert_eq!(get(&scheduled.get(0), "time").as_f64(), Some(1000.0), "times count from the offset");
+    assert_eq!(get(&scheduled.get(1), "line").as_string().as_deref(), Some("crash 1"));
+    let errors = js_sys::Array::from(&get(&report, "errors"));
+    let lines: Vec<_> = errors.iter().map(|e| get(&e, "line").as_f64().unwrap_or_default()).collect();
+    assert_eq!(lines, [3.0, 4.0]);
+    assert!(get(&errors.get(0), "message").as_string().unwrap_or_default().contains("no node 9"));
 }

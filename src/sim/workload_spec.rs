@@ -120,6 +120,29 @@ impl WorkloadSpec {
     }
 }
 
+/// The spec with every field, in the order and form `parse` reads: the defaults shown.
+impl fmt::Display for WorkloadSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dist = match self.distribution {
+            KeyDistribution::Uniform => "uniform".to_string(),
+            KeyDistribution::Zipf(s) => format!("zipf:{s}"),
+        };
+        let mix: Vec<_> =
+            FUNCTIONS.iter().zip(self.mix).filter(|(_, w)| *w > 0).map(|(name, w)| format!("{name}:{w}")).collect();
+        write!(
+            f,
+            "ops={} rate={} clients={} keys={} dist={dist} mix={} level={} seed={}",
+            self.operations,
+            self.rate,
+            self.clients,
+            self.keys,
+            mix.join("/"),
+            self.level,
+            self.seed
+        )
+    }
+}
+
 fn number(name: &str, value: &str, low: u64, high: u64) -> Result<u64, SpecError> {
     value
         .replace('_', "")
@@ -162,7 +185,9 @@ fn mix(value: &str) -> Result<[u32; 4], SpecError> {
     Ok(weights)
 }
 
-/// The operations of a spec, generated as they are taken.
+/// The operations of a spec, generated as they are taken. A clone goes on with the same
+/// operations (the page's time-travel checkpoints copy it).
+#[derive(Clone)]
 pub struct Operations {
     spec: WorkloadSpec,
     nodes: usize,
@@ -176,6 +201,32 @@ impl Operations {
     /// When the next operation is due, if any is left.
     pub fn next_time(&self) -> Option<Time> {
         (self.next < self.spec.operations).then(|| self.time_of(self.next))
+    }
+
+    /// Operations taken so far.
+    pub fn taken(&self) -> u64 {
+        self.next
+    }
+
+    /// Operations in all.
+    pub fn total(&self) -> u64 {
+        self.spec.operations
+    }
+
+    /// Hands `schedule` the operations due at or before `next_queued` (the due time of the next
+    /// queued event), or the next operation when nothing is queued: `kvsim run`'s rule, so only
+    /// the operations about to run are held, and every driver gives the same trace.
+    pub fn schedule_due(
+        &mut self,
+        next_queued: Option<Time>,
+        mut schedule: impl FnMut(Time, NodeId, &str) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let horizon = next_queued.or(self.next_time());
+        while let Some(at) = self.next_time().filter(|at| horizon.is_some_and(|h| *at <= h)) {
+            let Some((_, node, command)) = self.next() else { break };
+            schedule(at, node, &command).map_err(|e| format!("workload operation `{command}`: {e}"))?;
+        }
+        Ok(())
     }
 
     fn time_of(&self, i: u64) -> Time {
@@ -271,6 +322,18 @@ mod tests {
         let gets = ops.iter().filter(|o| o.2.starts_with("get")).count();
         assert!((400..600).contains(&gets), "about half are gets: {gets}");
         assert_eq!(ops, spec.operations(2).collect::<Vec<_>>(), "the same seed gives the same operations");
+    }
+
+    #[test]
+    fn a_spec_prints_as_it_parses() {
+        let default = WorkloadSpec::default().to_string();
+        assert_eq!(
+            default,
+            "ops=100000 rate=1000 clients=16 keys=1000 dist=uniform mix=get:50/insert:50 level=QUORUM seed=1"
+        );
+        let spec = WorkloadSpec::parse("ops=7 rate=2.5 dist=zipf:1.1 mix=delete:3 level=ONE").unwrap();
+        assert_eq!(WorkloadSpec::parse(&spec.to_string()).unwrap(), spec);
+        assert_eq!(WorkloadSpec::parse(&default).unwrap(), WorkloadSpec::default());
     }
 
     #[test]

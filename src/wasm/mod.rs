@@ -12,6 +12,8 @@
 //! [`KvChecker`] and [`read_history`]), which only the page's checker worker loads.
 
 #[cfg(feature = "page")]
+mod batch;
+#[cfg(feature = "page")]
 mod bench;
 #[cfg(feature = "checker")]
 mod checker;
@@ -31,6 +33,8 @@ mod task;
 #[cfg(feature = "page")]
 mod view;
 
+#[cfg(feature = "page")]
+pub use batch::KvWorkload;
 #[cfg(feature = "page")]
 pub use bench::bench_standard;
 #[cfg(feature = "checker")]

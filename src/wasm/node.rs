@@ -65,4 +65,9 @@ impl KvNode {
     pub(super) fn into_node(self) -> Node {
         self.node
     }
+
+    /// A server handed back to the page (after `KvScheduler.runBatch`).
+    pub(super) fn from_node(node: Node) -> KvNode {
+        KvNode { node }
+    }
 }

@@ -8,6 +8,7 @@ use super::json::parse_config;
 use super::node::KvNode;
 use super::task::{Outputs, Task};
 use crate::model::message::RequestId;
+use crate::model::outcome::ClientResult;
 use crate::node::Output;
 use crate::sim::action::{Action, TimedAction};
 use crate::sim::anomalies::divergent;
@@ -15,6 +16,7 @@ use crate::sim::scheduler::Scheduler;
 use crate::sim::shiviz::shiviz_log;
 use crate::sim::summary::Summary;
 use crate::sim::trace::{Trace, TraceKind};
+use crate::sim::workload_spec::Operations;
 use crate::wasm::view::{AnomalyView, HistoryOpView, MessageView, ResultView};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -31,7 +33,11 @@ struct Scheduled {
 
 #[wasm_bindgen]
 pub struct KvScheduler {
-    scheduler: Scheduler,
+    pub(super) scheduler: Scheduler,
+    /// A generated workload's operations still to come (see batch.rs).
+    pub(super) workload: Option<Operations>,
+    /// Results of the last `runBatch`, each with the step that produced it.
+    pub(super) batch_results: Vec<(u64, ClientResult)>,
 }
 
 #[wasm_bindgen]
@@ -40,13 +46,21 @@ impl KvScheduler {
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str, seed: f64) -> Result<KvScheduler, JsError> {
         let config = parse_config(config_json)?;
-        Ok(KvScheduler { scheduler: Scheduler::new(&config, seed_from_js(seed)?, true) })
+        Ok(KvScheduler {
+            scheduler: Scheduler::new(&config, seed_from_js(seed)?, true),
+            workload: None,
+            batch_results: Vec::new(),
+        })
     }
 
     /// A copy of the scheduler as it is now (queue, network and its RNG, trace, results), for the
     /// page's checkpoints: driving it on gives the same run as driving this one.
     pub fn snapshot(&self) -> KvScheduler {
-        KvScheduler { scheduler: self.scheduler.clone() }
+        KvScheduler {
+            scheduler: self.scheduler.clone(),
+            workload: self.workload.clone(),
+            batch_results: self.batch_results.clone(),
+        }
     }
 
     /// Virtual time of the last event, in microseconds.
@@ -55,10 +69,11 @@ impl KvScheduler {
         self.scheduler.now() as f64
     }
 
-    /// Due time of the next event, or `undefined` when nothing is left.
+    /// Due time of the next event (a workload's next operation included), or `undefined` when
+    /// nothing is left.
     #[wasm_bindgen(js_name = nextDue)]
     pub fn next_due(&mut self) -> Option<f64> {
-        self.scheduler.next_due().map(|t| t as f64)
+        self.next_due_time().map(|t| t as f64)
     }
 
     /// Types `command` on `node` at virtual time `at` (microseconds; the past means now) and
@@ -102,10 +117,11 @@ impl KvScheduler {
         to_js(&self.scheduler.faults())
     }
 
-    /// Whether nothing is left but periodic background work (anti-entropy), which never ends.
+    /// Whether nothing is left but periodic background work (anti-entropy), which never ends:
+    /// no workload operation is left either.
     #[wasm_bindgen(getter, js_name = isQuiet)]
     pub fn is_quiet(&self) -> bool {
-        self.scheduler.is_quiet()
+        self.scheduler.is_quiet() && self.workload_left() == 0
     }
 
     /// Whether tasks of the last event (node changes a fault asked for) are still to be handed
@@ -115,9 +131,13 @@ impl KvScheduler {
         self.scheduler.has_directives()
     }
 
-    /// Takes the next task off the queue, or `undefined` when nothing is left.
-    pub fn pop(&mut self) -> Option<Task> {
-        self.scheduler.pop().map(Task::new)
+    /// Takes the next task off the queue, or `undefined` when nothing is left. A new event
+    /// first schedules the workload's operations due by then (`kvsim run`'s rule).
+    pub fn pop(&mut self) -> Result<Option<Task>, JsError> {
+        if !self.scheduler.has_directives() {
+            self.feed_workload().map_err(|e| JsError::new(&e))?;
+        }
+        Ok(self.scheduler.pop().map(Task::new))
     }
 
     /// Takes a node's outputs: schedules its messages with delays drawn for their links,
@@ -195,6 +215,16 @@ impl KvScheduler {
     #[wasm_bindgen(getter, js_name = anomalyCount)]
     pub fn anomaly_count(&self) -> usize {
         self.scheduler.anomalies().map_or(0, |a| a.found().len())
+    }
+
+    /// Anomalies found so far by kind: `{stale_read: n, ...}` (kinds found none of are left out).
+    #[wasm_bindgen(js_name = anomalyCounts)]
+    pub fn anomaly_counts(&self) -> Result<JsValue, JsError> {
+        let mut counts = std::collections::BTreeMap::new();
+        for anomaly in self.scheduler.anomalies().map_or(&[][..], |a| a.found()) {
+            *counts.entry(anomaly.kind).or_insert(0u64) += 1;
+        }
+        to_js(&counts)
     }
 
     /// The anomalies found from index `start` on: `[{kind, name, time, process, request, key,

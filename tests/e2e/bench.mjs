@@ -8,7 +8,12 @@
 //   4. time travel: a scenario of 3,000 commands loaded (about 21,000 steps), the wasm memory it
 //      holds with its checkpoints, and the time of jumps to 10-75% of it;
 //   5. the linearizability checker in its worker: a 10,000-operation store history of 10 keys
-//      loaded into the History card, then checked (starting the worker included).
+//      loaded into the History card, then checked (starting the worker included);
+//   6. scale (issue 14), on 16 nodes with links of 1-20 ms: 20,000 commands given one by one
+//      through playground.run (before: measured on 2,000 of them) and as one runScript; a
+//      100,000-operation workload fast-forwarded to quiet (events/s beside the raw wasm rate of
+//      section 2), the wasm memory it leaves and the time of jumps into it; with
+//      BENCH_MILLION=1, the same for 1,000,000 operations.
 // Then all figures as one JSON line. Needs the site built (scripts/build-wasm.sh, build-site.sh).
 
 import { execFileSync } from 'node:child_process';
@@ -22,6 +27,9 @@ const OPERATIONS = 100_000;
 const FRAME_SECONDS = 5;
 const TRAVEL_COMMANDS = 3_000;
 const CHECK_OPERATIONS = 10_000;
+const SCRIPT_COMMANDS = 20_000;
+const RUN_COMMANDS = 2_000; // playground.run one by one is slow: measured on fewer
+const WORKLOADS = process.env.BENCH_MILLION ? [100_000, 1_000_000] : [100_000];
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -199,6 +207,84 @@ try {
   console.log(`== the linearizability checker in its worker (${CHECK_OPERATIONS} operations, 10 keys, model store)`);
   console.log(`loaded into the History card in ${check.load_ms.toFixed(0)} ms; checked (${check.verdict}) in ${check.check_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms, starting the worker included`);
   figures.checker = check;
+
+  // --- 6. scale ---------------------------------------------------------------------------
+  const scaleConfig = JSON.stringify({
+    addresses: Array.from({ length: n }, (_, i) => `10.0.0.${i}:15000`),
+    avg_delays: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : (1 + ((i * 7 + j * 3) % 20)) / 1000))),
+  });
+  const commands = await tab.evaluate(
+    async ([cfg, scriptCommands, runCommands]) => {
+      const p = window.playground;
+      const command = (i) => `${i % 2 ? 'get' : 'insert'} k${i % 500}${i % 2 ? '' : ` v${i}`} QUORUM`;
+      await p.loadConfig(cfg, { seed: 1 });
+      p.pause();
+      let started = performance.now();
+      for (let i = 0; i < runCommands; i++) p.run(i % 16, command(i));
+      const oneByOneMs = performance.now() - started;
+      await p.loadConfig(cfg, { seed: 1 });
+      p.pause();
+      const script = Array.from({ length: scriptCommands }, (_, i) => `${(i * 0.2).toFixed(1)} ${i % 16} ${command(i)}`).join('\n');
+      started = performance.now();
+      const { scheduled } = p.runScript(script);
+      return { run_ms_per_command: oneByOneMs / runCommands, script_commands: scheduled, script_ms: performance.now() - started };
+    },
+    [scaleConfig, SCRIPT_COMMANDS, RUN_COMMANDS],
+  );
+  console.log(`== giving ${SCRIPT_COMMANDS} commands (16 nodes, QUORUM gets and inserts over 500 keys)`);
+  console.log(
+    `one by one through playground.run: ${commands.run_ms_per_command.toFixed(2)} ms per command (${RUN_COMMANDS} measured), ` +
+      `so ${((commands.run_ms_per_command * SCRIPT_COMMANDS) / 1000).toFixed(1)} s for ${SCRIPT_COMMANDS}; as one runScript: ${commands.script_ms.toFixed(0)} ms`,
+  );
+  figures.commands = commands;
+  figures.workloads = [];
+  for (const operations of WORKLOADS) {
+    const run = await tab.evaluate(
+      async ([cfg, ops]) => {
+        const p = window.playground;
+        await p.loadConfig(cfg, { seed: 1 });
+        const gaps = [];
+        let last = null;
+        const frame = (t) => {
+          if (last !== null) gaps.push(t - last);
+          last = t;
+          if (p.workloadProgress().running !== false) requestAnimationFrame(frame);
+        };
+        const started = performance.now();
+        const done = p.runWorkload(`ops=${ops} rate=5000 keys=500`, { fastForward: true });
+        requestAnimationFrame(frame);
+        const progress = await done;
+        const ms = performance.now() - started;
+        const { memory } = await (await import('/pkg/kvplayground.js')).default();
+        const { end } = p.timeline();
+        const jumps = [];
+        for (const at of [0.25, 0.5, 0.75, 0.1]) jumps.push(await p.travelTo(end * at));
+        gaps.sort((a, b) => a - b);
+        return {
+          operations: ops,
+          events: progress.events,
+          ms,
+          events_per_second: progress.events / (ms / 1000),
+          wasm_memory_bytes: memory.buffer.byteLength,
+          jump_ms: jumps,
+          frames: gaps.length,
+          frame_p95_ms: gaps[Math.min(gaps.length - 1, Math.ceil(0.95 * gaps.length) - 1)],
+          frame_max_ms: gaps[gaps.length - 1],
+          frames_over_50_ms: gaps.filter((g) => g > 50).length,
+        };
+      },
+      [scaleConfig, operations],
+    );
+    run.ratio_to_raw_wasm = run.events_per_second / figures.wasm_events_per_second;
+    console.log(`== fast-forward of a ${operations}-operation workload (16 nodes, ops=${operations} rate=5000 keys=500)`);
+    console.log(
+      `${run.events} events in ${(run.ms / 1000).toFixed(1)} s: ${(run.events_per_second / 1e6).toFixed(3)} M events/s, ` +
+        `${run.ratio_to_raw_wasm.toFixed(3)} of the raw wasm rate; wasm memory after: ${(run.wasm_memory_bytes / 2 ** 20).toFixed(0)} MiB; ` +
+        `jumps to 25/50/75/10%: ${run.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms; ` +
+        `${run.frames} frames meanwhile: p95 ${run.frame_p95_ms.toFixed(1)} ms, max ${run.frame_max_ms.toFixed(0)} ms, ${run.frames_over_50_ms} over 50 ms`,
+    );
+    figures.workloads.push(run);
+  }
   await assertClean();
 } finally {
   await browser.close();

@@ -9,6 +9,8 @@ import { byTestId, el, setText, seconds, throttle } from './dom.js';
 import { versionText } from './versions.js';
 
 const DIVERGENCE_MS = 400; // the replicas are compared at most this often while quiet
+/** Anomalies listed as items; a long run's others are counted (playground.anomalies() has all). */
+const MAX_LISTED = 500;
 
 export class AnomaliesPanel {
   /** `spacetime` lights up the chosen anomaly's requests. */
@@ -18,7 +20,9 @@ export class AnomaliesPanel {
     this.list = byTestId('anomaly-list');
     this.empty = byTestId('anomaly-empty');
     this.divergentBox = byTestId('anomaly-divergent');
-    this.found = [];
+    this.more = el('p', { className: 'muted anomaly-more', hidden: true }); // past MAX_LISTED
+    this.list.after(this.more);
+    this.found = []; // the anomalies listed, oldest first
     this.chosen = null; // the request of the anomaly clicked last, in this history
     this.history = null; // the session's history the anomalies are of
     this.shownDivergence = null; // what the divergent box shows, to skip redrawing the same
@@ -52,9 +56,12 @@ export class AnomaliesPanel {
 
   update() {
     const driver = this.session.driver;
-    if (driver.anomalyCount > this.found.length) {
-      const fresh = driver.anomalies(this.found.length);
-      this.found.push(...fresh);
+    const total = driver.anomalyCount;
+    if (total > this.found.length) {
+      // Only the anomalies still to be listed cross over; the rest are counted by kind.
+      const listed = Math.min(total, MAX_LISTED);
+      const fresh = listed > this.found.length ? driver.anomalies(this.found.length).slice(0, listed - this.found.length) : [];
+      for (const a of fresh) this.found.push(a);
       this.list.append(...fresh.map((a) => this.item(a)));
       this.recount();
     }
@@ -62,12 +69,16 @@ export class AnomaliesPanel {
   }
 
   recount() {
+    const total = this.session.driver.anomalyCount;
+    const byKind = total > this.found.length ? this.session.driver.anomalyCounts() : null;
     for (const [kind, node] of this.counts) {
-      const n = this.found.filter((a) => a.kind === kind).length;
+      const n = byKind ? (byKind[kind] ?? 0) : this.found.filter((a) => a.kind === kind).length;
       setText(node, String(n));
       node.parentElement.classList.toggle('some', n > 0);
     }
-    this.empty.hidden = this.found.length > 0;
+    this.empty.hidden = total > 0;
+    this.more.hidden = total <= this.found.length;
+    setText(this.more, `… and ${(total - this.found.length).toLocaleString('en')} more (playground.anomalies() lists all)`);
   }
 
   item(a) {

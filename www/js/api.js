@@ -2,7 +2,7 @@
 // docs/playground.md describes every call. The calls, their arguments and results are a contract
 // (tests and docs depend on them): each one maps onto the session here and adds nothing.
 
-/** Installs window.playground; `booted` resolves with {session, lessons, spacetime, timeline, share, history, traceSource}. */
+/** Installs window.playground; `booted` resolves with {session, lessons, spacetime, timeline, share, history, traceSource, workload}. */
 export function installApi(booted) {
   let app = null;
   const ready = () => {
@@ -20,6 +20,16 @@ export function installApi(booted) {
       session().replace(typeof config === 'string' ? config : JSON.stringify(config), seed);
     },
     run: (node, command) => session().run(node, command),
+    runScript: (text) => session().runScript(text),
+    async runWorkload(spec, { fastForward = false } = {}) {
+      const panel = ready().workload;
+      if (spec !== undefined) panel.spec.value = String(spec);
+      panel.report(() => panel.run({ playing: !fastForward }));
+      return fastForward ? panel.report(() => panel.fastForwardToQuiet()) : panel.fastForward.progress();
+    },
+    fastForward: () => ready().workload.fastForward.start(),
+    cancelFastForward: () => ready().workload.fastForward.cancel(),
+    workloadProgress: () => ({ ...ready().workload.fastForward.progress(), running: ready().workload.fastForward.isRunning }),
     state() {
       const { driver, clock, seed } = session();
       return {

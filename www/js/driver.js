@@ -19,7 +19,7 @@ export class Driver {
    * A cluster of `checked.config` (what checkConfig gave) seeded with `seed`; from a
    * `checkpoint` (see checkpoint()), the scheduler and nodes start as copies of its own.
    */
-  constructor(checked, seed, checkpoint = null) {
+  constructor(checked, seed, checkpoint = null, workload = null) {
     this.checked = checked;
     this.config = checked.config;
     this.configText = JSON.stringify(checked.config);
@@ -33,10 +33,26 @@ export class Driver {
       this.scheduler.checkAnomalies();
       this.nodes = this.config.addresses.map((_, i) => new KvNode(this.configText, i));
       for (const node of this.nodes) this.scheduler.absorb(node.start(0)); // periodic timers
+      if (workload) this.scheduler.setWorkload(workload); // a KvWorkload, from time 0 as kvsim runs it
     }
     this.actions = checkpoint?.actions ?? 0; // actions scheduled so far: a prefix of the action log
     this.traceIndex = 0; // trace events handed out by drain()
     this.results = []; // taken after each task, handed out by drain()
+    this.checkpointEvery = 2 ** 30; // history.js sets it: runBatch stops at every multiple for onEvent
+    // Actions replayed onto a checkpoint whose workload still had operations to schedule: they
+    // were scheduled after its last one (session.js refuses them before), so they wait for it.
+    this.pendingActions = [];
+  }
+
+  /** The generated workload's progress: {scheduled, total} operations, or null without one. */
+  workloadProgress() {
+    return this.scheduler.workloadProgress();
+  }
+
+  /** Whether a generated workload still has operations to schedule. */
+  get workloadLeft() {
+    const progress = this.workloadProgress();
+    return progress !== null && progress.scheduled < progress.total;
   }
 
   get size() {
@@ -72,6 +88,31 @@ export class Driver {
     return scheduled;
   }
 
+  /**
+   * Schedules the actions of a replayed log ([{time, line}]) now, or, while the workload has
+   * operations to schedule, once its last one is (see pendingActions).
+   */
+  replay(actions) {
+    for (const action of actions) this.pendingActions.push(action); // a long log: too many to spread
+    this.schedulePending();
+  }
+
+  schedulePending() {
+    if (!this.pendingActions.length || this.workloadLeft) return;
+    for (const { time, line } of this.pendingActions) this.schedule(time, line);
+    this.pendingActions = [];
+  }
+
+  /**
+   * Schedules a whole script of timed lines, their times counted from `offset` (µs). Returns
+   * {scheduled: [{time, request, line}], errors: [{line, text, message}]} (see scheduleScript).
+   */
+  scheduleScript(text, offset) {
+    const report = this.scheduler.scheduleScript(text, offset);
+    this.actions += report.scheduled.length;
+    return report;
+  }
+
   /** Throws what schedule(time, line) would throw, changing nothing (it tries on a copy). */
   check(time, line) {
     const copy = this.scheduler.snapshot();
@@ -86,18 +127,19 @@ export class Driver {
   step() {
     if (!this.runTask()) return false;
     while (this.scheduler.hasDirectives) this.runTask();
+    this.schedulePending();
     this.onEvent(this);
     return true;
   }
 
   /** Processes every event due by `time` (µs). */
   runUntil(time) {
-    for (let due = this.nextDue(); due !== undefined && due <= time; due = this.nextDue()) this.step();
+    this.runBatch({ until: time });
   }
 
   /** Processes events until `steps` of them are done in all, or nothing is left. */
   runSteps(steps) {
-    while (this.steps < steps && this.step());
+    this.runBatch({ maxEvents: steps - this.steps });
   }
 
   /**
@@ -105,14 +147,28 @@ export class Driver {
    * time of the last event processed, or undefined when there was none.
    */
   runUntilQuiet() {
-    let last;
-    while (!this.scheduler.isQuiet) {
-      const due = this.nextDue();
-      if (due === undefined) break;
-      last = due;
-      this.step();
+    return this.runBatch({ toQuiet: true }) > 0 ? this.now : undefined;
+  }
+
+  /**
+   * Processes events in bulk, in wasm (the same events as step() one by one): at most
+   * `maxEvents`, none due after `until` (µs), and with `toQuiet` none once only background work
+   * is left. Stops at every checkpoint boundary to call onEvent. Returns the events processed.
+   */
+  runBatch({ maxEvents = Infinity, until = Infinity, toQuiet = false } = {}) {
+    const start = this.steps;
+    for (;;) {
+      const left = maxEvents - (this.steps - start);
+      if (left <= 0) break;
+      const before = this.steps;
+      const chunk = Math.min(left, this.checkpointEvery - (before % this.checkpointEvery));
+      this.nodes = this.scheduler.runBatch(this.nodes, chunk, until, toQuiet);
+      for (const result of this.scheduler.takeBatchResults()) this.results.push(result);
+      if (this.steps === before) break;
+      this.schedulePending();
+      this.onEvent(this);
     }
-    return last;
+    return this.steps - start;
   }
 
   // One task: popped, handed to its node, its outputs back to the scheduler, its results kept.
@@ -125,10 +181,14 @@ export class Driver {
     return true;
   }
 
-  /** The trace events and results not yet handed out (a new driver's first: all of its trace). */
-  drain() {
+  /**
+   * The trace events and results not yet handed out (a new driver's first: all of its trace);
+   * with `tail`, only the last `tail` events of them (views keep no more).
+   */
+  drain({ tail = Infinity } = {}) {
     const length = this.scheduler.traceLength;
-    const trace = length > this.traceIndex ? this.scheduler.traceSince(this.traceIndex) : [];
+    const from = Math.max(this.traceIndex, length - tail);
+    const trace = length > from ? this.scheduler.traceSince(from) : [];
     this.traceIndex = length;
     const results = this.results;
     this.results = [];
@@ -176,6 +236,11 @@ export class Driver {
   /** Anomalies found so far. */
   get anomalyCount() {
     return this.scheduler.anomalyCount;
+  }
+
+  /** Anomalies found so far by kind: {stale_read: n, ...} (kinds found none of are left out). */
+  anomalyCounts() {
+    return this.scheduler.anomalyCounts();
   }
 
   /** The anomalies found from index `start` on: [{kind, name, time, process, request, key, earlier, explanation}]. */

@@ -1,11 +1,17 @@
 // The event log: the trace as lines (newest at the bottom, the last MAX_EVENTS kept), filterable
-// by node and by kind. Lines are built from text nodes only.
+// by node and by kind. Virtualised: every row has the same height, and only the rows in view
+// (and a few either side) exist in the DOM, so a long run's log scrolls as lightly as a short
+// one's. Lines are built from text nodes only.
 
-import { el, byTestId, seconds, followBottom } from './dom.js';
+import { el, byTestId, seconds } from './dom.js';
 import { KINDS } from './kinds.js';
 import { versionText } from './versions.js';
 
-const MAX_EVENTS = 2000;
+const MAX_EVENTS = 20_000;
+/** Height of one row in px: .event-log .entry in playground.css says the same. */
+const ROW_HEIGHT = 18;
+/** Rows drawn above and below the visible ones, so a quick scroll shows no gap. */
+const OVERSCAN = 40;
 // Trace events without a message, offered in the kind filter after the message kinds.
 const EVENT_KINDS = ['command', 'reply', 'store', 'timeout', 'hold', 'drop', 'anomaly'];
 
@@ -15,21 +21,37 @@ export class EventLog {
     this.nodeFilter = byTestId('log-filter-node');
     this.kindFilter = byTestId('log-filter-kind');
     this.events = [];
-    this.scroll = followBottom(this.log);
+    this.dropped = 0; // events trimmed off the front of `events` so far
+    this.shown = []; // {n (index among every event added), e} for the events that pass the filters
+    this.space = el('div', { className: 'log-space' }); // as tall as every shown row
+    this.rows = el('div', { className: 'log-rows' }); // the rows in view, placed in the space
+    this.space.append(this.rows);
+    this.log.replaceChildren(this.space);
+    this.follow = true; // whether the view sticks to the newest line
+    this.drawn = null; // {first, last, count} of the rows in the DOM
+    this.pending = false;
+    this.fastForwarding = false; // while a fast-forward runs, steps come every frame: drawn in it
     this.kindFilter.replaceChildren(
       el('option', { value: '', text: 'all kinds' }),
       ...Object.keys(KINDS).map((kind) => el('option', { value: `msg:${kind}`, text: `${kind} messages` })),
       ...EVENT_KINDS.map((kind) => el('option', { value: `event:${kind}`, text: `${kind} events` })),
     );
     for (const filter of [this.nodeFilter, this.kindFilter]) filter.addEventListener('change', () => this.rebuild());
+    this.log.addEventListener('scroll', () => {
+      // Only the reader scrolls up; at the bottom the view follows the newest line again.
+      this.follow = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < ROW_HEIGHT * 1.5;
+      this.drawSoon();
+    });
     session.subscribe((event) => {
-      if (event.type === 'step') this.add(event.trace);
+      if (event.type === 'fast-forward') this.fastForwarding = event.running;
+      else if (event.type === 'step') this.add(event.trace);
       else if (event.type === 'cluster') this.restart(session.driver.size);
     });
   }
 
   restart(size) {
     this.events = [];
+    this.dropped = 0;
     const chosen = this.nodeFilter.value;
     this.nodeFilter.replaceChildren(
       el('option', { value: '', text: 'all nodes' }),
@@ -40,17 +62,63 @@ export class EventLog {
   }
 
   add(trace) {
-    const fresh = trace.slice(-MAX_EVENTS);
+    if (!trace.length) return;
+    const fresh = trace.length > MAX_EVENTS ? trace.slice(-MAX_EVENTS) : trace;
+    const start = this.dropped + this.events.length + (trace.length - fresh.length);
+    this.dropped += trace.length - fresh.length;
     this.events.push(...fresh);
-    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
-    this.log.append(...fresh.filter(this.test()).map(line));
-    while (this.log.childElementCount > MAX_EVENTS) this.log.firstElementChild.remove();
-    this.scroll();
+    const over = this.events.length - MAX_EVENTS;
+    if (over > 0) {
+      this.events.splice(0, over);
+      this.dropped += over;
+    }
+    const test = this.test();
+    fresh.forEach((e, i) => {
+      if (test(e)) this.shown.push({ n: start + i, e });
+    });
+    // The shown events are kept ones: drop those that fell off the front.
+    let gone = 0;
+    while (gone < this.shown.length && this.shown[gone].n < this.dropped) gone++;
+    if (gone) this.shown.splice(0, gone);
+    if (this.fastForwarding) this.drawSoon();
+    else this.draw();
   }
 
   rebuild() {
-    this.log.replaceChildren(...this.events.filter(this.test()).map(line));
-    this.scroll(true); // a new view starts at the newest
+    const test = this.test();
+    this.shown = [];
+    this.events.forEach((e, i) => {
+      if (test(e)) this.shown.push({ n: this.dropped + i, e });
+    });
+    this.follow = true; // a new view starts at the newest
+    this.drawn = null;
+    this.draw();
+  }
+
+  // Draws at the next frame, once however many steps and scrolls came before it.
+  drawSoon() {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.draw();
+    });
+  }
+
+  draw() {
+    const count = this.shown.length;
+    this.space.style.height = `${count * ROW_HEIGHT}px`;
+    if (this.follow) this.log.scrollTop = this.log.scrollHeight;
+    const top = this.log.scrollTop;
+    const visible = Math.ceil((this.log.clientHeight || 10 * ROW_HEIGHT) / ROW_HEIGHT);
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(count, Math.floor(top / ROW_HEIGHT) + visible + OVERSCAN);
+    const { drawn } = this;
+    const newest = this.shown[count - 1]?.n;
+    if (drawn && drawn.first === first && drawn.last === last && drawn.count === count && drawn.newest === newest) return;
+    this.drawn = { first, last, count, newest };
+    this.rows.style.top = `${first * ROW_HEIGHT}px`;
+    this.rows.replaceChildren(...this.shown.slice(first, last).map(({ e }) => line(e)));
   }
 
   /** The predicate of the chosen filters. */
@@ -73,15 +141,16 @@ function line(e) {
   if (e.version) parts.push(`@${versionText(e.version)}`);
   if (e.kind === 'send') parts.push(`due ${seconds(e.due)}`);
   if (e.text !== undefined) parts.push(e.text.split('\n').join(' | '));
+  const detail = parts.join('  ');
   return el(
     'div',
-    { className: `entry${e.msg ? ` msg-${e.msg}` : ''} kind-${e.kind}` },
+    { className: `entry${e.msg ? ` msg-${e.msg}` : ''} kind-${e.kind}`, title: `${seconds(e.time)} ${where} ${what} ${detail}` },
     el('span', { className: 'time', text: seconds(e.time) }),
     ' ',
     el('span', { className: 'where', text: where }),
     ' ',
     el('span', { className: 'what', text: what }),
     ' ',
-    parts.join('  '),
+    detail,
   );
 }

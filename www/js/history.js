@@ -1,25 +1,31 @@
 // One history of the page's run, for time travel: checkpoints (copies of the scheduler and of
-// every node, taken every CHECKPOINT_EVERY steps), every result with the step that produced it,
+// every node, evenly spaced by steps: CHECKPOINT_EVERY at first, twice as far apart each time
+// they are thinned), every result with the step that produced it,
 // and the furthest point reached (`end`). A moment is restored by copying the nearest checkpoint
 // before it and replaying the action log from there at full speed; the run is deterministic, so
 // the replay is the history itself. A step is one event with all its tasks (driver.js).
 
 import { Driver, freeCheckpoint } from './driver.js';
+import { wasmMemoryBytes } from './wasm.js';
 
-/** Steps between checkpoints: a restore replays fewer than this many (until thinned). */
+/** Steps between checkpoints at first: a restore replays fewer than this many (until thinned). */
 export const CHECKPOINT_EVERY = 200;
 /**
- * Most checkpoints kept; past this many every other one is dropped (the first stays): memory stays
- * bounded and restores replay a little further. A checkpoint shares the trace's sealed chunks
+ * Most checkpoints kept; past this many every other one is dropped (the first stays) and the
+ * spacing doubles, so they stay evenly spread over a run of any length: memory stays bounded
+ * and restores replay at most twice the spacing. A checkpoint shares the trace's sealed chunks
  * with the live scheduler (src/sim/trace.rs), so it holds the nodes, the queue and at most 1,024
  * trace events of its own.
  */
 export const MAX_CHECKPOINTS = 128;
+/** Past this much wasm memory, half as many checkpoints are kept (each holds every store). */
+const MEMORY_BUDGET = 256 * 2 ** 20;
 
 export class History {
   /** A history of `driver`'s run from its start (a checkpoint is taken now). */
   constructor(driver) {
     this.checkpoints = []; // by steps: {steps, time, actions, scheduler, nodes}
+    this.every = CHECKPOINT_EVERY; // steps between checkpoints now
     this.results = []; // every result of this history, oldest first, each with its `step`
     this.end = { steps: 0, time: 0 }; // the furthest point reached
     this.forkedAt = null; // virtual µs of the last fork, for the note
@@ -27,10 +33,12 @@ export class History {
     this.keep(driver);
   }
 
-  /** Takes a checkpoint of `driver` every CHECKPOINT_EVERY steps from now on. */
+  /** Takes a checkpoint of `driver` every `this.every` steps from now on. */
   watch(driver) {
+    driver.checkpointEvery = this.every;
     driver.onEvent = (d) => {
-      if (d.steps % CHECKPOINT_EVERY === 0) this.keep(d);
+      if (d.steps % this.every === 0) this.keep(d);
+      d.checkpointEvery = this.every;
     };
   }
 
@@ -41,10 +49,16 @@ export class History {
     const taken = driver.checkpoint();
     if (at < 0) this.checkpoints.push(taken);
     else this.checkpoints.splice(at, 0, taken);
-    if (this.checkpoints.length > MAX_CHECKPOINTS) {
-      this.checkpoints.filter((_, i) => i % 2 === 1).forEach(freeCheckpoint);
-      this.checkpoints = this.checkpoints.filter((_, i) => i % 2 === 0);
-    }
+    const most = wasmMemoryBytes() > MEMORY_BUDGET ? MAX_CHECKPOINTS / 2 : MAX_CHECKPOINTS;
+    while (this.checkpoints.length > most) this.thin();
+  }
+
+  // Drops every checkpoint off the doubled spacing (the first, at step 0, stays).
+  thin() {
+    this.every *= 2;
+    const off = (c) => c.steps % this.every !== 0;
+    this.checkpoints.filter(off).forEach(freeCheckpoint);
+    this.checkpoints = this.checkpoints.filter((c) => !off(c));
   }
 
   /**
@@ -57,7 +71,7 @@ export class History {
     // The latest checkpoint not past the target and holding no action the log has dropped.
     const base = this.checkpoints.findLast((c) => (bySteps ? c.steps <= target.steps : c.time <= target.time) && c.actions <= log.length);
     const driver = new Driver(like.checked, like.seed, base);
-    for (const { time, line } of log.from(base.actions)) driver.schedule(time, line);
+    driver.replay(log.from(base.actions));
     this.watch(driver);
     if (bySteps) driver.runSteps(target.steps);
     else driver.runUntil(target.time);

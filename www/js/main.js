@@ -23,6 +23,7 @@ import { AnomaliesPanel } from './anomalies.js';
 import { HistoryPanel } from './history-panel.js';
 import { FiguresPanel } from './figures.js';
 import { CommandBar } from './command-bar.js';
+import { WorkloadPanel } from './workload-panel.js';
 import { installApi } from './api.js';
 import { TraceSource } from './trace-source.js';
 
@@ -51,6 +52,7 @@ async function boot() {
   new AnomaliesPanel(session, spacetime);
   new FiguresPanel(session);
   const historyCard = new HistoryPanel(session);
+  const workload = new WorkloadPanel(session);
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
     parts = buildPanels(byTestId('node-grid'), session.driver.config.addresses);
@@ -81,7 +83,7 @@ async function boot() {
     timeline.tick(now);
   };
   requestAnimationFrame(frame);
-  return { session, lessons, spacetime, timeline, share, history: historyCard, traceSource };
+  return { session, lessons, spacetime, timeline, share, history: historyCard, traceSource, workload };
 }
 
 const booted = boot();

@@ -26,6 +26,15 @@ import { History } from './history.js';
 import { TraceHistory } from './trace-history.js';
 import { ActionLog } from './action-log.js';
 
+/**
+ * Most trace events and results handed to the views at once: they keep no more (the event log
+ * and the space-time diagram keep the latest), and converting a long run's whole trace to JS
+ * would take seconds.
+ */
+export const VIEW_TAIL = 20_000;
+/** Most results a moment shown anew hands the consoles, which keep a few hundred lines each. */
+const RESULTS_TAIL = 2_000;
+
 /** The fault line word for each state setLink takes. */
 const LINK_FAULTS = { up: 'heal', hold: 'hold', drop: 'cut' };
 
@@ -69,10 +78,20 @@ export class Session {
    * Throws before touching anything when the config or seed is bad. The play state (unless
    * `playing` says) and the speed carry over; the first run starts playing. A new history starts.
    */
-  replace(configText, seed, { playing } = {}) {
+  replace(configText, seed, { playing, workload } = {}) {
     const checked = checkConfig(configText);
-    const next = new Driver(checked, seed ?? checked.config.seed);
+    const next = new Driver(checked, seed ?? checked.config.seed, null, workload);
     this.start(next, new History(next), { playing, time: 0 });
+  }
+
+  /**
+   * A fresh run of the same config and seed with a generated workload (a KvWorkload), paused at
+   * its start: `kvsim run --config C --workload SPEC` in the page, the same trace.
+   */
+  startWorkload(workload) {
+    this.refuseLive('A workload');
+    if (this.driver.recorded) throw new Error(this.driver.recorded);
+    this.replace(this.driver.configText, this.seed, { playing: false, workload });
   }
 
   /**
@@ -196,7 +215,7 @@ export class Session {
    * can run (run() waits for its result there).
    */
   act(line, { onScheduled } = {}) {
-    if (this.driver.recorded) throw new Error(this.driver.recorded);
+    this.refuseDuringWorkload();
     const text = String(line);
     this.forkIfPast(() => this.driver.check(this.now(), text));
     this.catchUp();
@@ -211,6 +230,33 @@ export class Session {
     this.catchUp();
     this.arm();
     return scheduled;
+  }
+
+  /**
+   * Schedules a whole script of timed lines (`<time_ms> <node> <command>` or `<time_ms>
+   * <fault>`), each time counted from now, in one call. Returns {scheduled (lines scheduled),
+   * errors: [{line, text, message}]}: a line that does not parse is named by its number, and
+   * the rest are scheduled. The commands are logged as actions, like typed ones.
+   */
+  runScript(text) {
+    this.refuseDuringWorkload();
+    this.forkIfPast(() => {});
+    this.catchUp();
+    const offset = Math.max(Math.floor(this.now()), this.driver.now + 1); // after the last event, as act()
+    const { scheduled, errors } = this.driver.scheduleScript(String(text), offset);
+    for (const { time, line } of scheduled) this.log.add(time, line);
+    this.catchUp();
+    this.arm();
+    return { scheduled: scheduled.length, errors };
+  }
+
+  // Actions go through the action log, which a restore replays up front; a workload's
+  // operations are scheduled as the run reaches them, so actions wait for its last one.
+  refuseDuringWorkload() {
+    if (this.driver.recorded) throw new Error(this.driver.recorded);
+    if (this.driver.workloadLeft) {
+      throw new Error('a workload is running: commands and faults can be given once its last operation is scheduled (fast-forward, or play on), or after Reset');
+    }
   }
 
   /** Types `command` on `node` now (see act). Resolves with the command's first result. */
@@ -313,7 +359,8 @@ export class Session {
     this.clock.stopAt(time);
     this.install(driver);
     this.results = this.history.resultsUpTo(driver.steps);
-    this.emit({ type: 'step', trace: driver.drain().trace, results: this.results, rebuild: true });
+    const { trace } = driver.drain({ tail: VIEW_TAIL });
+    this.emit({ type: 'step', trace, results: this.results.slice(-RESULTS_TAIL), rebuild: true });
     this.emit({ type: 'faults' });
   }
 
@@ -338,12 +385,13 @@ export class Session {
 
   // Records and hands out what happened since the last flush; resolves waiting run() calls.
   // A step can leave no trace (a request's deadline that finds nothing to do) and still change
-  // the state views read (the network became quiet), so steps taken are news too.
-  flush() {
-    const { trace, results } = this.driver.drain();
+  // the state views read (the network became quiet), so steps taken are news too. Views get
+  // only the last `tail` events and `resultTail` results (a fast-forward gives fewer, each frame).
+  flush({ tail = VIEW_TAIL, resultTail = VIEW_TAIL } = {}) {
+    const { trace, results } = this.driver.drain({ tail });
     if (!trace.length && !results.length && this.driver.steps === this.flushedSteps) return;
     this.flushedSteps = this.driver.steps;
-    this.results.push(...results);
+    for (const result of results) this.results.push(result); // a long run's: too many to spread
     this.history.advance(this.driver.steps, this.now(), results);
     for (const result of results) {
       const resolve = this.waiters.get(result.request);
@@ -352,7 +400,7 @@ export class Session {
         resolve(result);
       }
     }
-    this.emit({ type: 'step', trace, results });
+    this.emit({ type: 'step', trace, results: results.slice(Math.max(0, results.length - resultTail)) });
     // Every fault, typed now or replayed from the log, changes what the views show.
     if (trace.some((e) => e.kind === 'fault')) this.emit({ type: 'faults' });
   }

@@ -58,6 +58,7 @@ export class Spacetime {
     this.frame = null; // the last drawn frame, for the pointer
     this.drag = null; // {x, from, moved} while the pointer is down on the canvas
     this.dirty = true;
+    this.fastForwarding = false; // see onEvent
     this.paintedAt = -Infinity; // performance.now() of the last repaint
     this.hovered = null;
     this.selected = null;
@@ -85,7 +86,11 @@ export class Spacetime {
       this.hovered = null;
       this.glow = new Map();
       this.select(null);
+    } else if (event.type === 'fast-forward') {
+      this.fastForwarding = event.running;
     } else if (event.type === 'step') {
+      // A fast-forward shows each frame's latest events only: the diagram draws no more than them.
+      if (this.fastForwarding) this.model.clear();
       this.model.addAll(event.trace);
       if (this.selected?.message) setText(this.details, describe(this.selected)); // it may have landed
       this.dirty = true;

@@ -13,8 +13,16 @@ export class Stores {
     this.parts = [];
     this.rendered = []; // per node: key -> {tr, cells, signature}
     this.snapshot = { rows: [], newest: new Map() };
+    // While a fast-forward runs, rows would change every frame, and laying out every node's
+    // table that often takes longer than a frame: they are read once, at the end.
+    this.fastForwarding = false;
     session.subscribe((event) => {
-      if (event.type === 'step' && event.trace.some((e) => e.kind === 'store' || e.kind === 'fault')) this.refresh();
+      if (event.type === 'fast-forward') {
+        this.fastForwarding = event.running;
+        if (!event.running) this.refresh({ flash: false });
+      } else if (event.type === 'step' && !this.fastForwarding && event.trace.some((e) => e.kind === 'store' || e.kind === 'fault')) {
+        this.refresh();
+      }
     });
   }
 

@@ -3,15 +3,24 @@
 // no cluster. The linearizability checker is a package of its own (www/pkg-check), loaded only
 // by the checker's worker (check-worker.js), so the page's first load carries none of it.
 
-import init, { KvNode, KvScheduler, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson, validateConfig } from '../pkg/kvplayground.js';
+import init, { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson, validateConfig } from '../pkg/kvplayground.js';
 
-export { KvNode, KvScheduler, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson };
+export { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson };
 
 let wasmReady = null;
+let memory = null;
 /** Loads the wasm module once. */
 export function loadWasm() {
-  wasmReady ??= init();
+  wasmReady ??= init().then((exports) => {
+    memory = exports.memory;
+    return exports;
+  });
   return wasmReady;
+}
+
+/** The page module's wasm memory now, in bytes (it grows and never shrinks). */
+export function wasmMemoryBytes() {
+  return memory?.buffer.byteLength ?? 0;
 }
 
 let checkerReady = null;

@@ -145,15 +145,9 @@ fn peak_memory_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Schedules the workload's operations due before the next event (or, when none is queued, the
-/// next operation), so only the operations about to run are held.
+/// Schedules the workload's operations due before the next event (see `Operations::schedule_due`).
 fn schedule_due(sim: &mut Simulation, operations: &mut Operations) -> Result<(), String> {
-    let horizon = sim.next_due().or(operations.next_time());
-    while let Some(at) = operations.next_time().filter(|at| horizon.is_some_and(|h| *at <= h)) {
-        let (_, node, command) = operations.next().expect("an operation is due");
-        sim.schedule(at, node, &command).map_err(|e| format!("workload operation `{command}`: {e}"))?;
-    }
-    Ok(())
+    operations.schedule_due(sim.next_due(), |at, node, command| sim.schedule(at, node, command).map(|_| ()))
 }
 
 pub fn result_line(result: &ClientResult, json: bool) -> String {

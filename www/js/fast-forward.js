@@ -1,0 +1,99 @@
+// Fast-forward: runs the session's simulation to quiet in slices of at most SLICE_MS on the main
+// thread, so the page keeps drawing (one requestAnimationFrame loop draws every view from the
+// current state). The views hear of the run at most once per frame, and only its latest events
+// (session.flush's tail). Cancel stops between two batches of events: the run is then a
+// consistent moment like any other, paused, to travel in or play on.
+
+/** Longest slice of work between two chances for the page to draw. */
+const SLICE_MS = 8;
+/** Events per batch at first; then sized from the rate measured, to about an eighth of a slice. */
+const FIRST_BATCH = 1_000;
+/**
+ * Trace events and results the views get per frame: enough to fill the event log and show
+ * what is happening now; the rest of the frame's events are in the history, to travel to.
+ */
+const FRAME_TAIL = 300;
+/** Results the consoles get at the end (none while running: printing them costs layouts). */
+const END_RESULTS = 64;
+/** The views and the progress bar are told at most this often (ms). */
+const VIEWS_EVERY_MS = 100;
+
+export class FastForward {
+  /** `onProgress({scheduled, total, events, running})` is told with the views, and at the end. */
+  constructor(session, onProgress) {
+    this.session = session;
+    this.onProgress = onProgress;
+    this.running = null; // {driver, cancelled, resolve} while a fast-forward runs
+    this.framed = true; // whether a frame was drawn since the views were last told
+    this.toldAt = -Infinity; // performance.now() when the views were last told
+  }
+
+  /** Runs to quiet (every workload operation done); resolves with the last progress when done or cancelled. */
+  start() {
+    if (this.running) return this.running.done;
+    const { session } = this;
+    if (session.driver.recorded) throw new Error(`Fast-forward is not available: ${session.driver.recorded}`);
+    session.pause();
+    let resolve;
+    const done = new Promise((r) => (resolve = r));
+    this.running = { driver: session.driver, cancelled: false, resolve, done, batch: FIRST_BATCH };
+    session.emit({ type: 'fast-forward', running: true });
+    this.schedule();
+    return done;
+  }
+
+  /** Stops after the batch in progress; the run stays where it got to. */
+  cancel() {
+    if (this.running) this.running.cancelled = true;
+  }
+
+  get isRunning() {
+    return this.running !== null;
+  }
+
+  // The next slice runs as a task of its own: between slices the browser draws frames.
+  schedule() {
+    requestAnimationFrame(() => (this.framed = true));
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => this.slice();
+    channel.port2.postMessage(null);
+  }
+
+  slice() {
+    const run = this.running;
+    const { session } = this;
+    // A reset, a new config or a moment travelled to replaced the driver: this run is over.
+    const over = run.cancelled || session.driver !== run.driver;
+    const deadline = performance.now() + SLICE_MS;
+    let quiet = over || run.driver.isQuiet;
+    while (!quiet && performance.now() + 1 < deadline) {
+      const started = performance.now();
+      const events = run.driver.runBatch({ maxEvents: run.batch, toQuiet: true });
+      const ms = performance.now() - started;
+      if (ms > 0.1) run.batch = Math.max(100, Math.min(200_000, Math.round((events / ms) * (SLICE_MS / 8))));
+      quiet = events === 0 || run.driver.isQuiet;
+    }
+    const finished = quiet || run.cancelled || session.driver !== run.driver;
+    const due = this.framed && performance.now() - this.toldAt >= VIEWS_EVERY_MS;
+    if (session.driver === run.driver && (due || finished)) {
+      this.framed = false;
+      this.toldAt = performance.now();
+      session.clock.jump(Math.max(session.now(), run.driver.now));
+      session.flush({ tail: FRAME_TAIL, resultTail: finished ? END_RESULTS : 0 });
+    }
+    const progress = { ...this.progress(run.driver), running: !finished };
+    // With the views: a page that changes nothing between them is not painted again.
+    if (due || finished) this.onProgress(progress);
+    if (!finished) return this.schedule();
+    this.running = null;
+    session.arm();
+    session.emit({ type: 'fast-forward', running: false });
+    run.resolve(progress);
+  }
+
+  /** {scheduled, total (null without a workload), events}: how far the run is. */
+  progress(driver = this.session.driver) {
+    const workload = driver.recorded ? null : driver.workloadProgress(); // a trace-fed driver has none
+    return { scheduled: workload?.scheduled ?? null, total: workload?.total ?? null, events: driver.steps };
+  }
+}

@@ -1,0 +1,88 @@
+// The Workload card: a generated workload (the spec of `kvsim run --workload`, its defaults
+// shown), Run (a fresh run of this config and seed with the workload, playing), Fast-forward to
+// quiet (fast-forward.js) with a progress bar, and Cancel.
+
+import { byTestId, setText } from './dom.js';
+import { KvWorkload } from './wasm.js';
+import { FastForward } from './fast-forward.js';
+
+/**
+ * Most operations a workload may have in the page: it keeps every event of the run (time
+ * travel, exports), about 2.7 GB of wasm memory for a million operations, and wasm has 4 GB.
+ */
+export const MAX_PAGE_OPERATIONS = 1_000_000;
+
+export class WorkloadPanel {
+  constructor(session) {
+    this.session = session;
+    this.spec = byTestId('workload-spec');
+    this.error = byTestId('workload-error');
+    this.runButton = byTestId('workload-run');
+    this.fastButton = byTestId('workload-fast-forward');
+    this.cancelButton = byTestId('workload-cancel');
+    this.bar = byTestId('workload-progress');
+    this.status = byTestId('workload-status');
+    this.fastForward = new FastForward(session, (progress) => this.show(progress));
+    this.spec.value = KvWorkload.defaults();
+    this.spec.placeholder = this.spec.value;
+    // A button's error is shown on the card (report), and goes no further.
+    const click = (action) => () => {
+      try {
+        this.report(action);
+      } catch {}
+    };
+    this.runButton.addEventListener('click', click(() => this.run({ playing: true })));
+    this.fastButton.addEventListener('click', click(() => this.fastForwardToQuiet()));
+    this.cancelButton.addEventListener('click', () => this.fastForward.cancel());
+    session.subscribe((event) => {
+      if (event.type === 'cluster') this.show({ ...this.fastForward.progress(), running: this.fastForward.isRunning });
+    });
+  }
+
+  /** A fresh run with the spec's workload (paused unless `playing`); throws for a bad spec. */
+  run({ playing = false } = {}) {
+    const workload = new KvWorkload(this.spec.value);
+    try {
+      if (workload.operations > MAX_PAGE_OPERATIONS) {
+        throw new RangeError(
+          `ops=${workload.operations}: the page runs at most ${MAX_PAGE_OPERATIONS.toLocaleString('en')} operations, as it keeps every event for time travel; kvsim run --workload runs any number in bounded memory`,
+        );
+      }
+      this.session.startWorkload(workload);
+    } finally {
+      workload.free();
+    }
+    if (playing) this.session.play();
+  }
+
+  /**
+   * Fast-forwards the run to quiet, starting the spec's workload first when the run has none.
+   * Resolves with the progress at the end: {scheduled, total, events, running: false}.
+   */
+  fastForwardToQuiet() {
+    if (!this.session.driver.recorded && this.session.driver.workloadProgress() === null) this.run();
+    return this.fastForward.start();
+  }
+
+  // Runs `action`, showing its error on the card (and rethrowing it for the API).
+  report(action) {
+    this.error.hidden = true;
+    try {
+      return action();
+    } catch (error) {
+      setText(this.error, error.message);
+      this.error.hidden = false;
+      throw error;
+    }
+  }
+
+  show({ scheduled, total, events, running }) {
+    this.cancelButton.disabled = !running;
+    this.runButton.disabled = running;
+    this.fastButton.disabled = running;
+    this.bar.max = total ?? 1;
+    this.bar.value = scheduled ?? 0;
+    const operations = total === null ? 'no workload in this run' : `${scheduled.toLocaleString('en')} / ${total.toLocaleString('en')} operations scheduled`;
+    setText(this.status, `${operations} · ${events.toLocaleString('en')} events processed${running ? ' · fast-forwarding…' : ''}`);
+  }
+}
