@@ -36,15 +36,20 @@ export class FiguresPanel {
     const json = JSON.stringify(summary);
     if (json === this.shown) return;
     this.shown = json;
-    if (!summary) {
-      setText(this.note, 'Figures come from the simulation\'s history of operations; a trace replayed or a real cluster has none here (kvsim run --summary on a run, or kvnode bench for real nodes).');
+    const ops = summary?.levels.reduce((n, l) => n + l.operations, 0) ?? 0;
+    if (!ops) {
+      setText(
+        this.note,
+        summary
+          ? 'No operations yet: type get, insert, update or delete on a node.'
+          : "Figures come from the simulation's history of operations; a trace replayed or a real cluster has none here (kvsim run --summary on a run, or kvnode bench for real nodes).",
+      );
       this.table.replaceChildren();
       clear(this.latency);
       clear(this.availability);
       return;
     }
-    const ops = summary.levels.reduce((n, l) => n + l.operations, 0);
-    setText(this.note, ops ? '' : 'No operations yet: type get, insert, update or delete on a node.');
+    setText(this.note, '');
     this.drawTable(summary);
     drawLatency(this.latency, summary);
     drawAvailability(this.availability, summary);
