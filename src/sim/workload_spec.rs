@@ -7,6 +7,7 @@
 //! `ops=100000 rate=1000 clients=16 keys=1000 dist=uniform mix=get:50/insert:50 level=QUORUM seed=1`
 //! (`dist=zipf:S` for a Zipf law of exponent S; mix weights for get, insert, update, delete).
 
+use crate::lex::parse_finite;
 use crate::model::command::Level;
 use crate::model::types::{NodeId, Time, MICROS_PER_S};
 use rand_chacha::ChaCha8Rng;
@@ -78,10 +79,9 @@ impl WorkloadSpec {
             match name {
                 "ops" => spec.operations = number(name, value, 1, MAX_OPERATIONS)?,
                 "rate" => {
-                    spec.rate =
-                        value.parse::<f64>().ok().filter(|r| r.is_finite() && *r >= 0.001 && *r <= 1e9).ok_or_else(
-                            || SpecError(format!("rate={value}: give operations per second, 0.001 to 1e9")),
-                        )?
+                    spec.rate = parse_finite(value)
+                        .filter(|r| *r >= 0.001 && *r <= 1e9)
+                        .ok_or_else(|| SpecError(format!("rate={value}: give operations per second, 0.001 to 1e9")))?
                 }
                 "clients" => spec.clients = number(name, value, 1, 1_000_000)? as usize,
                 "keys" => spec.keys = number(name, value, 1, MAX_KEYS)?,
@@ -155,10 +155,8 @@ fn number(name: &str, value: &str, low: u64, high: u64) -> Result<u64, SpecError
 fn distribution(value: &str) -> Result<KeyDistribution, SpecError> {
     match value.split_once(':') {
         None if value == "uniform" => Ok(KeyDistribution::Uniform),
-        Some(("zipf", s)) => s
-            .parse::<f64>()
-            .ok()
-            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 10.0)
+        Some(("zipf", s)) => parse_finite(s)
+            .filter(|s| *s > 0.0 && *s <= 10.0)
             .map(KeyDistribution::Zipf)
             .ok_or_else(|| SpecError(format!("dist={value}: a Zipf exponent is a number above 0, at most 10"))),
         _ => Err(SpecError(format!("dist={value}: use uniform or zipf:S (e.g. zipf:1.1)"))),
