@@ -110,9 +110,25 @@ test('Compare at QUORUM on the read-repair example: kvsim hashes, lockstep, type
     assert.equal(hash, kvsimHash(scenario));
     assert.equal(side.traceHash, kvsimHash(side.scenario));
 
-    // The share link carries the comparison; opening it opens the same compared run.
     const url = await page.evaluate(() => window.playground.shareUrl());
     assert.match(url, /&compare=level%3DQUORUM$/);
+
+    // A command in the past forks both runs there; reset empties both.
+    await page.evaluate(() => window.playground.travelTo(10_050_000));
+    await page.evaluate(() => void window.playground.run(1, 'insert 7 x ALL'));
+    await page.evaluate(() => window.playground.pause());
+    const forked = await sides(page);
+    const forkedScript = JSON.parse(forked.scenario).script;
+    assert.equal(forkedScript.length, 3, 'the fork keeps the two actions before 10.05 s and adds the new one');
+    assert.deepEqual(JSON.parse(forked.side.scenario).script, forkedScript.map((line) => line.replace(LEVEL, (_, a, b) => `${a ?? b} QUORUM`)));
+    await assertLockstep(page, kvsimTrace(forked.side.scenario), 'after the fork');
+    await page.evaluate(() => window.playground.reset());
+    await page.evaluate(() => window.playground.pause());
+    const fresh = await sides(page);
+    assert.deepEqual(JSON.parse(fresh.side.scenario).script, []);
+    assert.equal(fresh.side.now, fresh.main.now);
+
+    // The share link carries the comparison; opening it opens the same compared run.
     const opened = await openPlayground(browser.context, url);
     try {
       await eventually(() => opened.page.evaluate(() => window.playground.compareState() !== null), { message: 'the link opens Compare' });
