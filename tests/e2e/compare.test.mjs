@@ -3,7 +3,8 @@
 // config and script; after pause, step, back and a travel the compared run is at the main
 // clock's moment, its trace exactly kvsim's trace cut there; a typed command reaches both; the
 // share link carries the comparison; closing leaves nothing behind. Also writes a 1280x720
-// screenshot (target/compare.png) and prints the frame-time p95 with both sides at 16 nodes.
+// screenshot (target/compare.png) and prints frame times with both sides at 16 nodes (a figure,
+// never an assertion).
 //
 // Run: node --test tests/e2e/compare.test.mjs (after scripts/build-wasm.sh and build-site.sh).
 
@@ -176,36 +177,44 @@ test('a bad setting is refused with what is wrong, and nothing opens', SLOW, asy
 
 test('frame times with both sides running 16 nodes each', SLOW, async () => {
   const isolated = await startServer({ isolated: true });
-  const { page, assertClean } = await openPlayground(browser.context, isolated.url);
+  const n = 16;
+  const config = JSON.stringify({
+    addresses: Array.from({ length: n }, (_, i) => `localhost:${15000 + i}`),
+    avg_delays: Array.from({ length: n }, () => Array(n).fill(20)),
+  });
+  // The same first 4 s of the same run on a fresh page, with and without the compared side (the
+  // run's own cost grows as its diagram fills, so only the same window compares).
+  const measure = async (setting) => {
+    const { page, assertClean } = await openPlayground(browser.context, isolated.url);
+    try {
+      await page.evaluate((cfg) => window.playground.loadConfig(cfg, { seed: 1 }), config);
+      if (setting) await page.evaluate((s) => window.playground.compare(s), setting);
+      await ensurePlaying(page);
+      await page.evaluate(() => window.playground.setSpeed(1));
+      await page.evaluate((nodes) => {
+        for (let k = 0; k < 19; k++) window.playground.run(k % nodes, `search k${k}`); // 16 messages each
+      }, n);
+      const frames = await frameTimes(page);
+      const { inFlight, side } = await page.evaluate(() => ({ inFlight: window.playground.state().inFlight.length, side: window.playground.compareState() }));
+      if (setting) assert.equal(side.nodes.length, n);
+      await assertClean();
+      return { ...frames, inFlight };
+    } finally {
+      await page.close();
+    }
+  };
   try {
-    const n = 16;
-    const config = {
-      addresses: Array.from({ length: n }, (_, i) => `localhost:${15000 + i}`),
-      avg_delays: Array.from({ length: n }, () => Array(n).fill(20)),
-    };
-    await page.evaluate((cfg) => window.playground.loadConfig(cfg, { seed: 1 }), JSON.stringify(config));
-    await ensurePlaying(page);
-    await page.evaluate(() => window.playground.setSpeed(1));
-    await page.evaluate((nodes) => {
-      for (let k = 0; k < 19; k++) window.playground.run(k % nodes, `search k${k}`); // 16 messages each
-    }, n);
-    const alone = await frameTimes(page);
-    await page.evaluate(() => window.playground.compare('read_repair=blocking'));
-    const both = await frameTimes(page);
-    const { main, side } = await page.evaluate(() => ({ main: window.playground.state().inFlight.length, side: window.playground.compareState() }));
-    assert.equal(side.nodes.length, n);
-    console.log(`== frame times at 1x, 16 nodes, ${main} messages in flight on the main side, 4 s each`);
-    console.log(`one side:  ${alone.text}`);
+    const alone = await measure(null);
+    const both = await measure('read_repair=blocking');
+    console.log(`== frame times at 1x, 16 nodes, ${both.inFlight} messages in flight on the page's side (as many on the compared one), the first 4 s`);
+    console.log(`one side: ${alone.text}`);
     console.log(`both sides: ${both.text}`);
-    assert.ok(both.p95 < 100, `frame p95 ${both.p95} ms`);
-    await assertClean();
   } finally {
-    await page.close();
     isolated.close();
   }
 });
 
-/** Frame intervals over 4 s: {p95, text}. */
+/** Frame intervals over 4 s, as text. */
 async function frameTimes(page) {
   const intervals = await page.evaluate(
     () =>
@@ -225,5 +234,5 @@ async function frameTimes(page) {
   );
   const sorted = [...intervals].sort((a, b) => a - b);
   const at = (p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  return { p95: at(95), text: `${sorted.length} frames, p50 ${at(50).toFixed(2)} ms, p95 ${at(95).toFixed(2)} ms, max ${sorted.at(-1).toFixed(2)} ms` };
+  return { text: `${sorted.length} frames, p50 ${at(50).toFixed(2)} ms, p95 ${at(95).toFixed(2)} ms, max ${sorted.at(-1).toFixed(2)} ms` };
 }
