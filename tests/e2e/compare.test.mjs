@@ -157,14 +157,7 @@ test('Compare at QUORUM on the read-repair example: kvsim hashes, lockstep, type
 test('a bad setting is refused with what is wrong, and nothing opens', SLOW, async () => {
   const { page, assertClean } = await openPlayground(browser.context, server.url);
   try {
-    const refused = (setting) => page.evaluate((s) => {
-      try {
-        window.playground.compare(s);
-        return null;
-      } catch (e) {
-        return e.message;
-      }
-    }, setting);
+    const refused = (setting) => page.evaluate((s) => window.playground.compare(s).then(() => null, (e) => e.message), setting);
     assert.match(await refused('level=TWO'), /the level must be ONE, QUORUM or ALL/);
     assert.match(await refused('speed=3'), /unknown setting "speed"/);
     assert.match(await refused('replication_factor=9'), /this setting makes a bad config: .*replication_factor/);

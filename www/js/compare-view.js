@@ -1,4 +1,5 @@
-// Compare: the form that picks one setting (the share row's Compare button), and the card of
+// Compare: the form that picks one setting (the share row's Compare button, wired by
+// compare-loader.js, which loads this module when first used), and the card of
 // the compared run (compare.js) beside the cluster: its topology (topology.js, fed by the
 // compared run), its stores as one table (a row per key, a column per node, stale cells marked)
 // and a summary of both runs side by side (operations ok / failed, anomalies by kind, latency
@@ -24,7 +25,6 @@ export class CompareView {
     this.valueField = byTestId('compare-value');
     this.nameField.replaceChildren(...Object.entries(SETTINGS).map(([name, s]) => el('option', { value: name, text: s.label })));
     this.nameField.addEventListener('change', () => this.offerValues());
-    byTestId('compare-toggle').addEventListener('click', () => this.toggleForm());
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       try {

@@ -23,7 +23,7 @@ import { AnomaliesPanel } from './anomalies.js';
 import { HistoryPanel } from './history-panel.js';
 import { FiguresPanel } from './figures.js';
 import { CommandBar } from './command-bar.js';
-import { CompareView } from './compare-view.js';
+import { CompareLoader } from './compare-loader.js';
 import { installApi } from './api.js';
 import { TraceSource } from './trace-source.js';
 
@@ -63,7 +63,7 @@ async function boot() {
   const lessons = new LessonMenu(session, { topology, spacetime, inspector });
   session.replace(PRESET_CONFIG, PRESET_SEED);
   const timeline = new Timeline(session);
-  const compare = new CompareView(session);
+  const compare = new CompareLoader(session);
   const share = new Share(session, compare);
   watchDrops({
     config: (text) => configEditor.loadText(text),

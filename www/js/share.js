@@ -9,7 +9,7 @@ import { byTestId, el } from './dom.js';
 import { MAX_SCENARIO_BYTES, scenarioFragment, readFragment, formatMs } from './scenario-link.js';
 
 export class Share {
-  /** `compare`: the CompareView, whose setting a link carries and opens. */
+  /** `compare`: the CompareLoader, whose setting a link carries and opens. */
   constructor(session, compare) {
     this.session = session;
     this.compare = compare;
@@ -66,7 +66,7 @@ export class Share {
       if (!found) return;
       await this.load(found.json, found.timeMs);
       if (found.compare === null) this.compare.close();
-      else this.compare.open(found.compare);
+      else await this.compare.open(found.compare);
     });
   }
 
