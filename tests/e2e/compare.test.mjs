@@ -90,6 +90,9 @@ test('Compare at QUORUM on the read-repair example: kvsim hashes, lockstep, type
     // Lockstep after a travel, a step back, a step, and a pause while playing.
     await page.evaluate(() => window.playground.travelTo(10_300_000));
     await assertLockstep(page, fullTrace, 'travelTo 10.3 s');
+    // At 10.3 s the QUORUM update has reached n0 only: the card's table marks n1 and n2 stale.
+    const storesShown = () => page.getByTestId('compare-stores').locator('tr[data-key="5"] td').allTextContents();
+    await eventually(async () => (await storesShown()).join() === 'world,hello STALE,hello STALE,–', { message: 'the compared stores at 10.3 s' });
     await page.screenshot({ path: join(ROOT, 'target/compare.png') });
     for (let i = 0; i < 3; i++) await page.evaluate(() => window.playground.stepBack());
     await assertLockstep(page, fullTrace, 'three steps back');

@@ -118,7 +118,8 @@ export class CompareView {
   draw(now) {
     if (!this.side) return;
     try {
-      this.side.sync(now);
+      // Paused (a step, a travel), the tables follow at once; playing, at most every REFRESH_MS.
+      if (this.side.sync(now) && !this.session.clock.playing) this.refresh();
       this.error.hidden = true;
     } catch (e) {
       this.showError(e);
