@@ -2,7 +2,7 @@
 // docs/playground.md describes every call. The calls, their arguments and results are a contract
 // (tests and docs depend on them): each one maps onto the session here and adds nothing.
 
-/** Installs window.playground; `booted` resolves with {session, lessons, spacetime, timeline, share, history, traceSource, workload}. */
+/** Installs window.playground; `booted` resolves with {session, lessons, spacetime, timeline, share, compare, history, traceSource, workload}. */
 export function installApi(booted) {
   let app = null;
   const ready = () => {
@@ -85,5 +85,8 @@ export function installApi(booted) {
     openTrace: (text, name = 'trace.jsonl') => ready().traceSource.openText(String(name), String(text)),
     attach: (addresses) => ready().traceSource.attach(String(addresses)),
     backToSimulation: () => ready().traceSource.leave(),
+    compare: (setting) => ready().compare.open(String(setting)),
+    compareState: () => ready().compare.state(),
+    closeCompare: () => ready().compare.close(),
   });
 }

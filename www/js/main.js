@@ -24,6 +24,7 @@ import { HistoryPanel } from './history-panel.js';
 import { FiguresPanel } from './figures.js';
 import { CommandBar } from './command-bar.js';
 import { WorkloadPanel } from './workload-panel.js';
+import { CompareLoader } from './compare-loader.js';
 import { installApi } from './api.js';
 import { TraceSource } from './trace-source.js';
 
@@ -64,7 +65,8 @@ async function boot() {
   const lessons = new LessonMenu(session, { topology, spacetime, inspector });
   session.replace(PRESET_CONFIG, PRESET_SEED);
   const timeline = new Timeline(session);
-  const share = new Share(session);
+  const compare = new CompareLoader(session);
+  const share = new Share(session, compare);
   watchDrops({
     config: (text) => configEditor.loadText(text),
     scenario: (text) => share.report(() => share.load(text)).catch(() => {}), // shown in share-error
@@ -78,12 +80,13 @@ async function boot() {
     requestAnimationFrame(frame); // first, so one bad frame cannot stop the animation
     const now = session.now();
     topology.draw(now);
+    compare.draw(now);
     spacetime.draw(now);
     controls.tick(now);
     timeline.tick(now);
   };
   requestAnimationFrame(frame);
-  return { session, lessons, spacetime, timeline, share, history: historyCard, traceSource, workload };
+  return { session, lessons, spacetime, timeline, share, compare, history: historyCard, traceSource, workload };
 }
 
 const booted = boot();

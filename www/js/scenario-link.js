@@ -1,19 +1,22 @@
 // Scenarios in links: `#scenario=` + base64url of the scenario JSON compressed with
-// CompressionStream('deflate-raw'), then `&t=` + the moment shown in milliseconds. Decoding
+// CompressionStream('deflate-raw'), then `&t=` + the moment shown in milliseconds, and with
+// Compare open `&compare=` + the compared setting (`level%3DQUORUM`, compare-setting.js). Decoding
 // refuses anything that would grow past MAX_SCENARIO_BYTES, so a hostile link cannot stall the page.
 
 /** Longest scenario text read from a link or a file (the wasm parser refuses longer ones too). */
 export const MAX_SCENARIO_BYTES = 1 << 20;
 
-/** `#scenario=…&t=…` for `scenarioJson` shown at `timeMs`. */
-export async function scenarioFragment(scenarioJson, timeMs) {
+/** `#scenario=…&t=…` for `scenarioJson` shown at `timeMs`; `&compare=…` when `compare` (a setting's text) is given. */
+export async function scenarioFragment(scenarioJson, timeMs, compare = null) {
   const packed = await pipe(new TextEncoder().encode(scenarioJson), new CompressionStream('deflate-raw'));
-  return `#scenario=${toBase64Url(packed)}&t=${formatMs(timeMs)}`;
+  const compared = compare === null ? '' : `&compare=${encodeURIComponent(compare)}`;
+  return `#scenario=${toBase64Url(packed)}&t=${formatMs(timeMs)}${compared}`;
 }
 
 /**
- * The scenario in a link's fragment: null when the fragment holds none, else {json, timeMs}
- * (timeMs undefined when the link names no moment). Throws an Error saying what is wrong.
+ * The scenario in a link's fragment: null when the fragment holds none, else {json, timeMs,
+ * compare} (timeMs undefined when the link names no moment; compare: the compared setting's text,
+ * or null). Throws an Error saying what is wrong.
  */
 export async function readFragment(hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
@@ -29,11 +32,12 @@ export async function readFragment(hash) {
     if (e instanceof TooLong) throw e;
     throw new Error('the link is damaged: its scenario does not decompress (was it cut short?)');
   }
+  const compare = params.get('compare');
   const t = params.get('t');
-  if (t === null) return { json: text, timeMs: undefined };
+  if (t === null) return { json: text, timeMs: undefined, compare };
   const timeMs = Number(t);
   if (t.trim() === '' || !Number.isFinite(timeMs) || timeMs < 0) throw new Error(`the link's time t=${t.slice(0, 40)} is not a number of milliseconds from 0`);
-  return { json: text, timeMs };
+  return { json: text, timeMs, compare };
 }
 
 /** Milliseconds exact to the microsecond, without trailing zeros. */

@@ -1,4 +1,5 @@
-// Share and export: a link holding the whole scenario and the moment shown (scenario-link.js),
+// Share and export: a link holding the whole scenario, the moment shown and the compared setting
+// when Compare is open (scenario-link.js),
 // the scenario as a file for `kvsim run --scenario` (with the moment as `time_ms`), loading such
 // a file or opening such a link (replayed to the same state), and the trace as JSON lines or as a
 // ShiViz log. A bad file or link shows its error in `share-error` and changes nothing.
@@ -8,8 +9,10 @@ import { byTestId, el } from './dom.js';
 import { MAX_SCENARIO_BYTES, scenarioFragment, readFragment, formatMs } from './scenario-link.js';
 
 export class Share {
-  constructor(session) {
+  /** `compare`: the CompareLoader, whose setting a link carries and opens. */
+  constructor(session, compare) {
     this.session = session;
+    this.compare = compare;
     this.error = byTestId('share-error');
     this.urlField = byTestId('share-url');
     const clicks = {
@@ -30,10 +33,10 @@ export class Share {
     window.addEventListener('hashchange', () => this.openLink().catch(() => {}));
   }
 
-  /** This page's address with the scenario and the moment shown after `#`. */
+  /** This page's address with the scenario, the moment shown and the compared setting after `#`. */
   async url() {
     const { session } = this;
-    const fragment = await scenarioFragment(session.scenario(), session.now() / 1000);
+    const fragment = await scenarioFragment(session.scenario(), session.now() / 1000, this.compare.settingText());
     return location.href.split('#')[0] + fragment;
   }
 
@@ -53,11 +56,17 @@ export class Share {
     this.session.load({ ...scenario, timeMs: timeMs ?? scenario.timeMs });
   }
 
-  /** Opens the scenario in the page's address (on load and when the fragment changes), if any. */
+  /**
+   * Opens the scenario in the page's address (on load and when the fragment changes), if any,
+   * with its comparison open (or Compare closed when it names none).
+   */
   openLink() {
     return this.report(async () => {
       const found = await readFragment(location.hash);
-      if (found) await this.load(found.json, found.timeMs);
+      if (!found) return;
+      await this.load(found.json, found.timeMs);
+      if (found.compare === null) this.compare.close();
+      else await this.compare.open(found.compare);
     });
   }
 

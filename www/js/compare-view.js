@@ -1,0 +1,210 @@
+// Compare: the form that picks one setting (the share row's Compare button, wired by
+// compare-loader.js, which loads this module when first used), and the card of
+// the compared run (compare.js) beside the cluster: its topology (topology.js, fed by the
+// compared run), its stores as one table (a row per key, a column per node, stale cells marked)
+// and a summary of both runs side by side (operations ok / failed, anomalies by kind, latency
+// p50 / p99 per level). draw(now) is called from the animation frame: it keeps the compared run
+// at the main clock's moment.
+
+import { byTestId, el, setText, seconds, throttle } from './dom.js';
+import { Topology } from './topology.js';
+import { CompareSide } from './compare.js';
+import { SETTINGS, parseSetting, settingText, settingLabel } from './compare-setting.js';
+import { newestVersions, replicaState } from './versions.js';
+
+const REFRESH_MS = 250;
+
+export class CompareView {
+  constructor(session) {
+    this.session = session;
+    this.side = null;
+    this.card = byTestId('compare-card');
+    this.form = byTestId('compare-form');
+    this.error = byTestId('compare-error');
+    this.nameField = byTestId('compare-setting');
+    this.valueField = byTestId('compare-value');
+    this.nameField.replaceChildren(...Object.entries(SETTINGS).map(([name, s]) => el('option', { value: name, text: s.label })));
+    this.nameField.addEventListener('change', () => this.offerValues());
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      try {
+        this.open(`${this.nameField.value}=${this.valueField.value}`);
+      } catch (error) {
+        this.showError(error); // nothing changed
+      }
+    });
+    byTestId('compare-close').addEventListener('click', () => this.close());
+    this.refreshSoon = throttle(() => this.refresh(), REFRESH_MS);
+    // One topology for the card's lifetime, fed by whichever compared run is open.
+    const view = this;
+    this.feed = {
+      listeners: new Set(),
+      get driver() {
+        return view.side.driver;
+      },
+      get history() {
+        return view.session.history;
+      },
+      subscribe(listener) {
+        this.listeners.add(listener);
+      },
+    };
+    this.topology = new Topology(this.feed, {
+      canvas: byTestId('compare-topology'),
+      tooltip: byTestId('compare-tooltip'),
+      legend: byTestId('compare-legend'),
+      onCoordinators: () => {},
+    });
+    session.subscribe((event) => {
+      if (event.type !== 'cluster' || !this.side) return;
+      if (session.driver.recorded) this.close(); // a trace or a real cluster has no script to follow
+      else this.refreshSoon(); // another run: the main column too
+    });
+  }
+
+  toggleForm() {
+    const opening = this.form.hidden;
+    this.form.hidden = !opening;
+    byTestId('compare-toggle').setAttribute('aria-expanded', String(opening));
+    if (opening) {
+      if (this.side) this.nameField.value = this.side.setting.name;
+      this.offerValues();
+      this.nameField.focus();
+    }
+  }
+
+  // The value choices of the chosen setting, the one compared now selected.
+  offerValues() {
+    const name = this.nameField.value;
+    const choices = SETTINGS[name].choices(this.session.driver.size);
+    this.valueField.replaceChildren(...choices.map((v) => el('option', { value: v, text: v })));
+    if (this.side?.setting.name === name) this.valueField.value = settingText(this.side.setting).split('=')[1];
+  }
+
+  /** Opens (or replaces) the comparison under `text` (`name=value`); throws saying what is wrong, changing nothing. */
+  open(text) {
+    if (this.session.driver.recorded) throw new Error(`Compare needs a simulated run: ${this.session.driver.recorded}`);
+    const side = new CompareSide(this.session, parseSetting(text));
+    side.sync(this.session.now()); // a script line the setting refuses fails here
+    this.close();
+    this.side = side;
+    this.card.hidden = false;
+    document.querySelector('main').classList.add('comparing');
+    setText(byTestId('compare-title'), settingLabel(side.setting));
+    side.subscribe((event) => {
+      for (const listener of this.feed.listeners) listener(event);
+      this.refreshSoon();
+    });
+    this.topology.onEvent({ type: 'cluster' }); // built before the topology listened
+    this.form.hidden = true;
+    this.error.hidden = true;
+    this.refresh();
+  }
+
+  close() {
+    if (!this.side) return;
+    this.side.dispose();
+    this.side = null;
+    this.card.hidden = true;
+    document.querySelector('main').classList.remove('comparing');
+  }
+
+  /** The setting compared as `name=value`, or null when Compare is closed. */
+  settingText() {
+    return this.side ? settingText(this.side.setting) : null;
+  }
+
+  /** Keeps the compared run at `now` (µs) and draws its topology (every frame). */
+  draw(now) {
+    if (!this.side) return;
+    try {
+      // Paused (a step, a travel), the tables follow at once; playing, at most every REFRESH_MS.
+      if (this.side.sync(now) && !this.session.clock.playing) this.refresh();
+      this.error.hidden = true;
+    } catch (e) {
+      this.showError(e);
+      return;
+    }
+    this.topology.draw(now);
+    setText(byTestId('compare-clock'), `t = ${seconds(this.side.shown)} s`);
+  }
+
+  /** For the API: the compared run at the main clock's moment; null when Compare is closed. */
+  state() {
+    if (!this.side) return null;
+    const { side } = this;
+    side.sync(this.session.now());
+    const { driver } = side;
+    return {
+      setting: settingText(side.setting),
+      now: side.shown,
+      steps: driver.steps,
+      traceHash: driver.traceHash(),
+      trace: driver.traceJsonLines(),
+      config: driver.config,
+      seed: driver.seed,
+      scenario: side.scenario(),
+      summary: driver.summary(),
+      anomalies: driver.anomalies(),
+      nodes: driver.config.addresses.map((address, id) => ({ id, address, store: driver.store(id) })),
+    };
+  }
+
+  refresh() {
+    if (!this.side?.driver) return;
+    this.drawStores(this.side.driver);
+    this.drawSummary(this.session.driver, this.side.driver);
+  }
+
+  // A row per key, a column per node: the value, `(deleted)` for a tombstone, STALE when another
+  // replica holds a newer version.
+  drawStores(driver) {
+    const rows = driver.config.addresses.map((_, i) => driver.store(i));
+    const newest = newestVersions(rows);
+    const keys = [...newest.keys()].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const head = el('tr', {}, el('th', { text: 'key' }), ...rows.map((_, i) => el('th', { text: `n${i}` })));
+    const body = keys.map((key) =>
+      el(
+        'tr',
+        { 'data-key': key },
+        el('th', { text: key }),
+        ...rows.map((nodeRows) => {
+          const row = nodeRows.find((r) => r.key === key);
+          if (!row) return el('td', { className: 'muted', text: '–' });
+          const stale = replicaState(row, newest.get(key)) === 'STALE';
+          const value = row.value ?? '(deleted)';
+          return el('td', { className: stale ? 'stale' : undefined }, value, stale ? el('span', { className: 'stale-word', text: ' STALE' }) : null);
+        }),
+      ),
+    );
+    byTestId('compare-stores').replaceChildren(el('thead', {}, head), el('tbody', {}, ...body));
+    setText(byTestId('compare-stores-note'), keys.length ? '' : 'No keys stored yet.');
+  }
+
+  // Both runs' figures in two columns: this page's run, then the compared one.
+  drawSummary(mainDriver, sideDriver) {
+    const runs = [mainDriver, sideDriver].map((d) => ({ summary: d.summary?.() ?? null, anomalies: d.anomalies?.() ?? [] }));
+    const lines = [];
+    const sum = (r, pick) => (r.summary ? r.summary.levels.reduce((n, l) => n + pick(l), 0) : 0);
+    lines.push(['operations ok', ...runs.map((r) => String(sum(r, (l) => l.ok)))]);
+    lines.push(['failed or unknown', ...runs.map((r) => String(sum(r, (l) => l.fail + l.info)))]);
+    const kinds = new Map();
+    runs.forEach((r, i) => r.anomalies.forEach((a) => (kinds.get(a.name) ?? kinds.set(a.name, [0, 0]).get(a.name))[i]++));
+    if (!kinds.size) lines.push(['anomalies', '0', '0']);
+    for (const [name, counts] of kinds) lines.push([name, ...counts.map(String)]);
+    const levels = new Set(runs.flatMap((r) => r.summary?.levels.map((l) => l.level) ?? []));
+    const ms = (t) => (t === undefined ? '–' : `${(t / 1000).toFixed(1)}`);
+    for (const level of levels) {
+      const latency = runs.map((r) => r.summary?.levels.find((l) => l.level === level)?.latency);
+      lines.push([`${level} p50 / p99 (ms)`, ...latency.map((l) => `${ms(l?.p50)} / ${ms(l?.p99)}`)]);
+    }
+    const head = el('tr', {}, el('th', { text: '' }), el('th', { text: 'this run' }), el('th', { text: 'compared' }));
+    const body = lines.map(([label, ...cells]) => el('tr', {}, el('th', { text: label }), ...cells.map((c) => el('td', { text: c }))));
+    byTestId('compare-summary').replaceChildren(el('thead', {}, head), el('tbody', {}, ...body));
+  }
+
+  showError(e) {
+    setText(this.error, e.message);
+    this.error.hidden = false;
+  }
+}
