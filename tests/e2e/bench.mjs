@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, extname } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, WWW, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying } from './helpers.mjs';
+import { ROOT, WWW, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying, frameIntervals, percentile } from './helpers.mjs';
 import { storeHistory } from './histories.mjs';
 
 const OPERATIONS = 100_000;
@@ -40,7 +40,6 @@ function files(dir) {
 
 const gzipped = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 // --- 1. sizes ------------------------------------------------------------------------------
 const wasmFiles = files(join(WWW, 'pkg')).filter((f) => f.endsWith('.wasm'));
@@ -131,23 +130,7 @@ try {
     return window.playground.state().inFlight.length;
   }, n);
   if (inFlight < 300) throw new Error(`only ${inFlight} messages in flight; the frame-time figure needs at least 300`);
-  const intervals = await tab.evaluate(
-    (seconds) =>
-      new Promise((resolve) => {
-        const times = [];
-        let start;
-        let last;
-        const frame = (t) => {
-          if (last !== undefined) times.push(t - last);
-          start ??= t;
-          last = t;
-          if (t - start < seconds * 1000) requestAnimationFrame(frame);
-          else resolve(times);
-        };
-        requestAnimationFrame(frame);
-      }),
-    FRAME_SECONDS,
-  );
+  const intervals = await frameIntervals(tab, FRAME_SECONDS);
   const stillInFlight = await tab.evaluate(() => window.playground.state().inFlight.length);
   if (!(await tab.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
   const sorted = [...intervals].sort((a, b) => a - b);

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying, scriptLines, eventually } from './helpers.mjs';
+import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying, scriptLines, eventually, frameIntervals, percentile } from './helpers.mjs';
 
 const SLOW = { timeout: 90_000 };
 const SCENARIO = JSON.stringify({
@@ -212,23 +212,7 @@ test('frame times with both sides running 16 nodes each', SLOW, async () => {
 
 /** Frame intervals over 4 s, as text. */
 async function frameTimes(page) {
-  const intervals = await page.evaluate(
-    () =>
-      new Promise((resolve) => {
-        const times = [];
-        let start;
-        let last;
-        const frame = (t) => {
-          if (last !== undefined) times.push(t - last);
-          start ??= t;
-          last = t;
-          if (t - start < 4000) requestAnimationFrame(frame);
-          else resolve(times);
-        };
-        requestAnimationFrame(frame);
-      }),
-  );
-  const sorted = [...intervals].sort((a, b) => a - b);
-  const at = (p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  return { text: `${sorted.length} frames, p50 ${at(50).toFixed(2)} ms, p95 ${at(95).toFixed(2)} ms, max ${sorted.at(-1).toFixed(2)} ms` };
+  const sorted = (await frameIntervals(page, 4)).sort((a, b) => a - b);
+  const at = (p) => percentile(sorted, p).toFixed(2);
+  return { text: `${sorted.length} frames, p50 ${at(50)} ms, p95 ${at(95)} ms, max ${sorted.at(-1).toFixed(2)} ms` };
 }

@@ -188,6 +188,30 @@ export async function typeCommand(page, i, command) {
   await input.press('Enter');
 }
 
+/** The page's requestAnimationFrame intervals (ms) over `seconds`, in the order they came. */
+export function frameIntervals(page, seconds) {
+  return page.evaluate(
+    (span) =>
+      new Promise((resolve) => {
+        const times = [];
+        let start;
+        let last;
+        const frame = (t) => {
+          if (last !== undefined) times.push(t - last);
+          start ??= t;
+          last = t;
+          if (t - start < span * 1000) requestAnimationFrame(frame);
+          else resolve(times);
+        };
+        requestAnimationFrame(frame);
+      }),
+    seconds,
+  );
+}
+
+/** The nearest-rank percentile `p` of ascending `sorted`. */
+export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
 /** Drags a file holding `text` onto the element with `testId` and drops it, as a person would. */
 export async function dropFile(page, testId, name, text) {
   await page.getByTestId(testId).evaluate(

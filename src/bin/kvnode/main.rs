@@ -15,6 +15,9 @@
 mod app;
 #[cfg(not(target_arch = "wasm32"))]
 mod bench;
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "../shared/proc_status.rs"]
+mod proc_status;
 
 // The node allocates a few small records per message (frames, decoded messages, replies): with
 // glibc's malloc, allocation was about a fifth of a node's CPU time under `kvnode bench`.

@@ -4,6 +4,8 @@ mod anomaly_report;
 mod bench;
 mod check;
 mod merge;
+#[path = "../shared/proc_status.rs"]
+mod proc_status;
 mod repl;
 mod run;
 mod streams;

@@ -131,18 +131,12 @@ fn run(
 }
 
 fn stats_line(events: u64, seconds: f64) -> String {
-    let memory = peak_memory_kb().map_or("unknown".into(), |kb| format!("{:.1} MB", kb as f64 / 1024.0));
+    let memory =
+        super::proc_status::peak_kib("self").map_or("unknown".into(), |kb| format!("{:.1} MB", kb as f64 / 1024.0));
     format!(
         "stats: {events} events in {seconds:.2} s ({:.2} M events/s), peak memory {memory}",
         events as f64 / seconds / 1e6
     )
-}
-
-/// The process's peak resident memory (Linux's VmHWM), in KiB.
-fn peak_memory_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Schedules the workload's operations due before the next event (see `Operations::schedule_due`).

@@ -104,7 +104,12 @@ impl Nodes {
             .enumerate()
             .map(|(node, child)| {
                 let pid = child.id();
-                Usage { node, pid, peak_kib: peak_kib(pid).unwrap_or(0), cpu_seconds: cpu_seconds(pid).unwrap_or(0.0) }
+                Usage {
+                    node,
+                    pid,
+                    peak_kib: crate::proc_status::peak_kib(&pid.to_string()).unwrap_or(0),
+                    cpu_seconds: cpu_seconds(pid).unwrap_or(0.0),
+                }
             })
             .collect()
     }
@@ -133,13 +138,6 @@ fn free_ports(count: usize) -> Result<Vec<u16>, String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("cannot find free loopback ports: {e}"))?;
     listeners.iter().map(|l| l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())).collect()
-}
-
-/// VmHWM of process `pid`, in KiB (Linux).
-fn peak_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// User and system CPU time of process `pid`, in seconds (Linux).
