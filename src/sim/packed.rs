@@ -194,11 +194,20 @@ impl PackedEvents {
 
     /// The events from index `start` on (none when `start` is past the end), oldest first.
     pub fn iter_from(&self, start: usize) -> impl Iterator<Item = TraceEvent> + '_ {
-        let blocks: Vec<&Block> = self.sealed.iter().map(|b| &**b).chain(std::iter::once(&self.tail)).collect();
-        // The block holding event `start`: the last one that begins at or before it.
-        let from = blocks.partition_point(|b| b.first <= start).saturating_sub(1);
-        let skip = start - blocks[from].first;
-        blocks.into_iter().skip(from).flat_map(|block| Decoder { block, pos: 0, time: 0 }).skip(skip)
+        // The block holding event `start`: the open one, or the last sealed one that begins at or
+        // before it (found by bisection: the page asks for the newest events on every flush).
+        let (from, first) = if start >= self.tail.first {
+            (self.sealed.len(), self.tail.first)
+        } else {
+            let i = self.sealed.partition_point(|b| b.first <= start) - 1;
+            (i, self.sealed[i].first)
+        };
+        self.sealed[from..]
+            .iter()
+            .map(|b| &**b)
+            .chain(std::iter::once(&self.tail))
+            .flat_map(|block| Decoder { block, pos: 0, time: 0 })
+            .skip(start - first)
     }
 }
 
