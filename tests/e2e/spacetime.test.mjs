@@ -95,7 +95,9 @@ async function spacetime(page) {
 
 /** Clicks the first visible arrow whose record has `fields`; returns the details text. */
 async function clickArrow(page, fields) {
-  // A click outside the viewport hits nothing: bring the diagram into view first.
+  // A click outside the viewport hits nothing: bring the diagram into view first. And stop the
+  // clock: while it runs, the diagram follows it, and an arrow found can move before the click.
+  await page.evaluate(() => window.playground.pause());
   await page.getByTestId('spacetime').scrollIntoViewIfNeeded();
   await nextFrames(page);
   const point = await page.evaluate((f) => window.playground.spacetimeArrow(f), fields);

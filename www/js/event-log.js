@@ -8,6 +8,8 @@ import { KINDS } from './kinds.js';
 import { versionText } from './versions.js';
 
 const MAX_EVENTS = 20_000;
+/** Trimming waits until this many events are over MAX_EVENTS, so it is not a copy per frame. */
+const TRIM_SLACK = 2_000;
 /** Height of one row in px: .event-log .entry in playground.css says the same. */
 const ROW_HEIGHT = 18;
 /** Rows drawn above and below the visible ones, so a quick scroll shows no gap. */
@@ -28,7 +30,8 @@ export class EventLog {
     this.space.append(this.rows);
     this.log.replaceChildren(this.space);
     this.follow = true; // whether the view sticks to the newest line
-    this.drawn = null; // {first, last, count} of the rows in the DOM
+    this.drawn = null; // {first, last, count, newest} of the rows in the DOM
+    this.rowNodes = new Map(); // event number (`n` of `shown`) -> its row in the DOM
     this.pending = false;
     this.fastForwarding = false; // while a fast-forward runs, steps come every frame: drawn in it
     this.kindFilter.replaceChildren(
@@ -68,7 +71,7 @@ export class EventLog {
     this.dropped += trace.length - fresh.length;
     this.events.push(...fresh);
     const over = this.events.length - MAX_EVENTS;
-    if (over > 0) {
+    if (over > TRIM_SLACK) {
       this.events.splice(0, over);
       this.dropped += over;
     }
@@ -92,6 +95,8 @@ export class EventLog {
     });
     this.follow = true; // a new view starts at the newest
     this.drawn = null;
+    this.rowNodes.clear();
+    this.rows.replaceChildren();
     this.draw();
   }
 
@@ -111,14 +116,38 @@ export class EventLog {
     if (this.follow) this.log.scrollTop = this.log.scrollHeight;
     const top = this.log.scrollTop;
     const visible = Math.ceil((this.log.clientHeight || 10 * ROW_HEIGHT) / ROW_HEIGHT);
-    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    // Following, every frame brings new rows (hundreds on a big cluster): only those in view are
+    // built then, and the reader's first scroll up draws the rest.
+    const above = this.follow ? 2 : OVERSCAN;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - above);
     const last = Math.min(count, Math.floor(top / ROW_HEIGHT) + visible + OVERSCAN);
     const { drawn } = this;
     const newest = this.shown[count - 1]?.n;
     if (drawn && drawn.first === first && drawn.last === last && drawn.count === count && drawn.newest === newest) return;
     this.drawn = { first, last, count, newest };
     this.rows.style.top = `${first * ROW_HEIGHT}px`;
-    this.rows.replaceChildren(...this.shown.slice(first, last).map(({ e }) => line(e)));
+    this.placeRows(this.shown.slice(first, last));
+  }
+
+  // Shows `wanted` (consecutive shown events, oldest first) as the rows, keeping the rows already
+  // there: following a run, a frame then adds its few new lines and drops as many old ones,
+  // instead of building every row in view again (which cost a layout of them all per frame).
+  placeRows(wanted) {
+    const kept = new Map();
+    const before = [];
+    const after = [];
+    for (const { n, e } of wanted) {
+      const row = this.rowNodes.get(n);
+      if (row) kept.set(n, row);
+      else (kept.size ? after : before).push([n, line(e)]);
+    }
+    for (const [n, row] of this.rowNodes) if (!kept.has(n)) row.remove();
+    if (kept.size === 0) this.rows.replaceChildren(...before.map(([, row]) => row));
+    else {
+      this.rows.prepend(...before.map(([, row]) => row));
+      this.rows.append(...after.map(([, row]) => row));
+    }
+    this.rowNodes = new Map([...before, ...kept, ...after]);
   }
 
   /** The predicate of the chosen filters. */

@@ -10,6 +10,10 @@ const MONO = 'ui-monospace, monospace';
 const SMALL_MONO = `11px ${MONO}`;
 // Command texts (and fault texts) are written beside their marks only while this few are in view.
 const MAX_LABELS = 40;
+// Each message in flight gets a faint dotted line to where it will land while this few are in
+// view. Dashes are rastered segment by segment: with 300 messages in flight those dots cost 5 ms
+// of every repaint (software raster, headless Chromium), for a picture too crowded to read.
+const MAX_GHOSTS = 64;
 
 const LOOKS = new Map();
 /** How a message kind is drawn: its colour family (unknown kinds: 'other'), thin reply, loud. */
@@ -125,6 +129,7 @@ function drawMessages(ctx, f, model, now, colors) {
   const crosses = new Path2D();
   const p = {};
   let visible = 0;
+  let flying = 0;
   const [lo, hi] = model.messageRange(f.from, f.to);
   for (let i = lo; i < hi; i++) {
     const r = model.messages[i];
@@ -146,6 +151,7 @@ function drawMessages(ctx, f, model, now, colors) {
     const fromX = p.self ? (p.x1 + p.x2) / 2 : p.x1;
     const fromY = p.self ? p.y1 - SELF_ARC : p.y1;
     if (p.state === 'flight') {
+      flying++;
       addLine(set.flight, p);
       set.ghost.moveTo(p.x2, p.y2);
       set.ghost.lineTo(p.dueX, f.y(r.to));
@@ -156,7 +162,7 @@ function drawMessages(ctx, f, model, now, colors) {
       else addHead(look.reply ? set.reply : set.fill, fromX, fromY, p.x2, p.y2, look.loud ? 11 : 8, look.reply);
     }
   }
-  for (const [family, set] of sets) strokeSet(ctx, set, colors[family] ?? colors.other);
+  for (const [family, set] of sets) strokeSet(ctx, set, colors[family] ?? colors.other, flying <= MAX_GHOSTS);
   ctx.setLineDash([6, 3]);
   ctx.lineWidth = 3;
   ctx.strokeStyle = colors.held;
@@ -167,15 +173,17 @@ function drawMessages(ctx, f, model, now, colors) {
   return visible;
 }
 
-function strokeSet(ctx, set, color) {
+function strokeSet(ctx, set, color, ghosts) {
   const width = set.loud ? 3 : 1.6;
   ctx.strokeStyle = color;
   ctx.fillStyle = color;
-  ctx.globalAlpha = 0.35;
-  ctx.lineWidth = 1;
-  ctx.setLineDash([2, 4]);
-  ctx.stroke(set.ghost);
-  ctx.globalAlpha = 1;
+  if (ghosts) {
+    ctx.globalAlpha = 0.35;
+    ctx.lineWidth = 1;
+    ctx.setLineDash([2, 4]);
+    ctx.stroke(set.ghost);
+    ctx.globalAlpha = 1;
+  }
   ctx.lineWidth = width;
   ctx.setLineDash([5, 4]);
   ctx.stroke(set.flight);

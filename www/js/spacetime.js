@@ -60,6 +60,10 @@ export class Spacetime {
     this.dirty = true;
     this.fastForwarding = false; // see onEvent
     this.paintedAt = -Infinity; // performance.now() of the last repaint
+    // Whether the canvas is in the viewport: off screen it is not repainted (rastering it cost
+    // frames while nobody could see it), and it catches up when it comes into view or is asked.
+    this.onScreen = true;
+    this.clock = 0; // the virtual time the last frame asked to draw (`now` is the time drawn)
     this.hovered = null;
     this.selected = null;
     this.glow = new Map(); // request id -> 'main' or 'earlier': the requests focusRequests lit up
@@ -72,6 +76,11 @@ export class Spacetime {
     this.wireControls();
     this.wirePointer();
     new ResizeObserver(() => this.resize()).observe(this.canvas);
+    new IntersectionObserver(([entry]) => {
+      this.onScreen = entry.isIntersecting;
+      if (this.onScreen) this.draw(this.clock);
+    }).observe(this.canvas);
+    addEventListener('beforeprint', () => this.paint(this.clock)); // a printed page shows it all
     this.resize();
   }
 
@@ -189,9 +198,9 @@ export class Spacetime {
   }
 
   /** Scales the window by `factor` around time `anchor` (following: around the clock). */
-  zoom(factor, anchor = this.follow ? this.now : this.from + this.span / 2) {
+  zoom(factor, anchor = this.follow ? this.clock : this.from + this.span / 2) {
     const { first, last } = this.model.extent();
-    const widest = Math.max(4 * DEFAULT_SPAN, 1.5 * (Math.max(last, this.now) - first));
+    const widest = Math.max(4 * DEFAULT_SPAN, 1.5 * (Math.max(last, this.clock) - first));
     const span = Math.min(widest, Math.max(MIN_SPAN, this.span * factor));
     this.from = anchor - (anchor - this.from) * (span / this.span);
     this.span = span;
@@ -201,7 +210,7 @@ export class Spacetime {
   /** Shows the whole kept run, with the clock at the usual place when following. */
   fit() {
     const { first, last } = this.model.extent();
-    const length = Math.max(1e6, Math.max(last, this.now) - first); // an empty run: its first second
+    const length = Math.max(1e6, Math.max(last, this.clock) - first); // an empty run: its first second
     this.span = (length * 1.04) / FOLLOW_AT;
     this.from = first - length * 0.02;
     this.dirty = true;
@@ -211,11 +220,18 @@ export class Spacetime {
   scrollRange() {
     const { first, last } = this.model.extent();
     const start = Math.min(first, this.from);
-    return { start, room: Math.max(0, Math.max(last, this.now, this.from + this.span) - this.span - start) };
+    return { start, room: Math.max(0, Math.max(last, this.clock, this.from + this.span) - this.span - start) };
   }
 
   /** Draws at virtual time `now` (µs), if anything changed since the last frame. */
   draw(now) {
+    this.clock = now;
+    if (!this.onScreen) return;
+    this.paint(now);
+  }
+
+  /** Repaints at `now` unless nothing changed or only the clock moved within CLOCK_REPAINT_MS. */
+  paint(now) {
     if (this.follow) this.from = Math.max(0, now - FOLLOW_AT * this.span);
     if (!this.dirty && now === this.now && this.frame?.from === this.from) return;
     const started = performance.now();
@@ -288,6 +304,7 @@ export class Spacetime {
 
   /** What is drawn, for window.playground.spacetime(). */
   summary() {
+    this.paint(this.clock); // off screen, the canvas may be behind the run
     const kinds = {};
     let drops = 0;
     for (const r of this.model.messages) {
@@ -312,6 +329,7 @@ export class Spacetime {
 
   /** The canvas point (CSS px) of the first visible arrow whose fields equal `query`'s, or null. */
   locate(query) {
+    this.paint(this.clock);
     const match = (r) => Object.entries(query).every(([field, value]) => r[field] === value);
     return this.frame ? locate(this.model, this.frame, this.now, match) : null;
   }
