@@ -18,6 +18,7 @@ const LANE_HEIGHT = 46;
 const MAX_PLOT_HEIGHT = 380;
 const SCROLL_STEPS = 1000; // the range input's resolution
 const CLOCK_REPAINT_MS = 50; // ~20 repaints a second while only the clock moves
+const OFF_SCREEN_REPAINT_MS = 1000; // scrolled out of view: once a second, and only for new events
 const DEFAULT_DETAILS = 'Click an arrow or a marker to see its details.';
 // Canvas colours, from the stylesheets' custom properties (kinds.js's families for message kinds).
 const COLOR_VARIABLES = {
@@ -60,8 +61,9 @@ export class Spacetime {
     this.dirty = true;
     this.fastForwarding = false; // see onEvent
     this.paintedAt = -Infinity; // performance.now() of the last repaint
-    // Whether the canvas is in the viewport: off screen it is not repainted (rastering it cost
-    // frames while nobody could see it), and it catches up when it comes into view or is asked.
+    // Whether the canvas is in the viewport: off screen it is repainted only now and then
+    // (rastering it cost frames while nobody could see it); it catches up when it comes into
+    // view, or is asked.
     this.onScreen = true;
     this.clock = 0; // the virtual time the last frame asked to draw (`now` is the time drawn)
     this.hovered = null;
@@ -226,7 +228,7 @@ export class Spacetime {
   /** Draws at virtual time `now` (µs), if anything changed since the last frame. */
   draw(now) {
     this.clock = now;
-    if (!this.onScreen) return;
+    if (!this.onScreen && !(this.dirty && performance.now() - this.paintedAt >= OFF_SCREEN_REPAINT_MS)) return;
     this.paint(now);
   }
 

@@ -11,6 +11,9 @@ import { segment, drawFaultyLinks, drawDownMark } from './topology-faults.js';
 import { Legend } from './legend.js';
 
 const HOVER_RADIUS = 10;
+// Past this many messages in flight their dots lose their white rims: on a big cluster the rims
+// double the raster cost of a frame, and the dots overlap too much for rims to separate them.
+const RIMS_UP_TO = 200;
 const NO_FOCUS = { nodes: new Set(), link: null, kind: null };
 
 export class Topology {
@@ -33,6 +36,7 @@ export class Topology {
     this.hovered = null;
     this.focus = NO_FOCUS; // what a lesson step points at: {nodes: Set, link: {from, to, both} or null, kind}
     this.size = { width: 0, height: 0 };
+    this.mesh = { canvas: document.createElement('canvas'), key: '' }; // every link, drawn once per layout
     const css = getComputedStyle(document.documentElement);
     this.colors = Object.fromEntries(
       ['read', 'write', 'search', 'hint', 'ae', 'repair', 'coordinator', 'held', 'degraded', 'down', 'focus'].map((name) => [name, css.getPropertyValue(`--${name}`).trim()]),
@@ -163,16 +167,7 @@ export class Topology {
 
   drawLinks(nodes, nodeRadius) {
     const { ctx } = this;
-    ctx.lineWidth = 1;
-    ctx.strokeStyle = '#d5dbe5';
-    ctx.beginPath();
-    for (let i = 0; i < nodes.length; i++) {
-      for (let j = i + 1; j < nodes.length; j++) {
-        ctx.moveTo(nodes[i].x, nodes[i].y);
-        ctx.lineTo(nodes[j].x, nodes[j].y);
-      }
-    }
-    ctx.stroke();
+    if (this.canvas.width && this.canvas.height) ctx.drawImage(this.meshFor(nodes), 0, 0, this.size.width, this.size.height);
     drawFaultyLinks(ctx, { nodes, nodeRadius, links: this.links, held: this.held, colors: this.colors });
     const { link } = this.focus;
     if (link && nodes[link.from] && nodes[link.to]) {
@@ -189,6 +184,32 @@ export class Topology {
       ctx.stroke();
       ctx.restore();
     }
+  }
+
+  /**
+   * The plain links between every two nodes, as a picture kept until the layout changes: 64
+   * nodes have 2,016 links, and stroking them all cost a third of a frame's raster.
+   */
+  meshFor(nodes) {
+    const { canvas } = this.mesh;
+    const key = `${this.canvas.width}x${this.canvas.height}:${nodes.map((p) => `${p.x},${p.y}`).join(';')}`;
+    if (key === this.mesh.key) return canvas;
+    this.mesh.key = key;
+    canvas.width = this.canvas.width;
+    canvas.height = this.canvas.height;
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(this.canvas.width / (this.size.width || 1), 0, 0, this.canvas.height / (this.size.height || 1), 0, 0);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = '#d5dbe5';
+    ctx.beginPath();
+    for (let i = 0; i < nodes.length; i++) {
+      for (let j = i + 1; j < nodes.length; j++) {
+        ctx.moveTo(nodes[i].x, nodes[i].y);
+        ctx.lineTo(nodes[j].x, nodes[j].y);
+      }
+    }
+    ctx.stroke();
+    return canvas;
   }
 
   drawMessages(now, nodes, nodeRadius) {
@@ -227,9 +248,11 @@ export class Topology {
       const color = this.colors[style.family];
       ctx.fillStyle = style.hollow ? '#ffffff' : color;
       ctx.fill();
-      ctx.lineWidth = style.hollow ? 2.5 : 1;
-      ctx.strokeStyle = style.hollow ? color : '#ffffff';
-      ctx.stroke();
+      if (style.hollow || messages.length <= RIMS_UP_TO) {
+        ctx.lineWidth = style.hollow ? 2.5 : 1;
+        ctx.strokeStyle = style.hollow ? color : '#ffffff';
+        ctx.stroke();
+      }
       if (style.loud) {
         ctx.beginPath();
         messages.forEach((m, k) => {
