@@ -3,7 +3,8 @@
 //      (dist/, JavaScript stripped of comments) and as written (www/); of it, what the page fetches
 //      on its first load, and what only the checker's worker fetches, on demand;
 //   2. wasm events/s: benchStandard(100000) in the page beside `kvsim bench --json` (native);
-//   3. frame times: a 16-node cluster with 20 s delays and ~300 messages in flight, the
+//   3. frame times: a 16-node cluster with 20 s delays and ~300 messages in flight, alone and
+//      beside Compare (16 nodes each side), then 64 nodes with ~1,000 in flight: the
 //      requestAnimationFrame intervals over ~5 s (p50, p95, max);
 //   4. time travel: a scenario of 3,000 commands loaded (about 21,000 steps), the wasm memory it
 //      holds with its checkpoints, and the time of jumps to 10-75% of it;
@@ -116,38 +117,21 @@ try {
     wasm_native_ratio: ratio,
   });
 
-  // --- 3. frame times with ~300 messages in flight -----------------------------------------
-  const n = 16;
-  const config = {
-    addresses: Array.from({ length: n }, (_, i) => `localhost:${15000 + i}`),
-    avg_delays: Array.from({ length: n }, () => Array(n).fill(20)),
-  };
-  await tab.evaluate((cfg) => window.playground.loadConfig(cfg, { seed: 1 }), JSON.stringify(config));
-  await ensurePlaying(tab);
-  await tab.evaluate(() => window.playground.setSpeed(1));
-  const inFlight = await tab.evaluate((nodes) => {
-    for (let k = 0; k < 19; k++) window.playground.run(k % nodes, `search k${k}`); // 16 messages each
-    return window.playground.state().inFlight.length;
-  }, n);
-  if (inFlight < 300) throw new Error(`only ${inFlight} messages in flight; the frame-time figure needs at least 300`);
-  const intervals = await frameIntervals(tab, FRAME_SECONDS);
-  const stillInFlight = await tab.evaluate(() => window.playground.state().inFlight.length);
-  if (!(await tab.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
-  const sorted = [...intervals].sort((a, b) => a - b);
-  const frames = {
-    in_flight: inFlight,
-    in_flight_after: stillInFlight,
-    frames: intervals.length,
-    p50_ms: percentile(sorted, 50),
-    p95_ms: percentile(sorted, 95),
-    max_ms: sorted[sorted.length - 1],
-  };
-  console.log(`== frame times (16 nodes, 20 s delays, ${inFlight} messages in flight, ${FRAME_SECONDS} s at 1x)`);
-  console.log(
-    `${frames.frames} frames: p50 ${frames.p50_ms.toFixed(2)} ms, p95 ${frames.p95_ms.toFixed(2)} ms, max ${frames.max_ms.toFixed(2)} ms` +
-      ` (${stillInFlight} messages still in flight at the end)`,
-  );
-  figures.frames = frames;
+  // --- 3. frame times: 16 nodes (~300 messages in flight), the same beside Compare, 64 nodes (~1,000)
+  for (const [name, setting] of [
+    ['16 nodes', { nodes: 16, searches: 19, least: 300 }],
+    ['16 nodes on both sides of Compare', { nodes: 16, searches: 19, least: 300, compare: 'read_repair=blocking' }],
+    ['64 nodes', { nodes: 64, searches: 16, least: 1000 }],
+  ]) {
+    const frames = await frameTimes(tab, setting);
+    console.log(`== frame times (${name}, 20 s delays, ${frames.in_flight} messages in flight, ${FRAME_SECONDS} s at 1x)`);
+    console.log(
+      `${frames.frames} frames: p50 ${frames.p50_ms.toFixed(2)} ms, p95 ${frames.p95_ms.toFixed(2)} ms, max ${frames.max_ms.toFixed(2)} ms` +
+        ` (${frames.in_flight_after} messages still in flight at the end)`,
+    );
+    figures[setting.compare ? 'frames_compare' : setting.nodes === 16 ? 'frames' : `frames_${setting.nodes}`] = frames;
+    if (setting.compare) await tab.evaluate(() => window.playground.closeCompare());
+  }
 
   // --- 4. time travel over a long history -------------------------------------------------
   const script = Array.from({ length: TRAVEL_COMMANDS }, (_, i) =>
@@ -192,6 +176,7 @@ try {
   figures.checker = check;
 
   // --- 6. scale ---------------------------------------------------------------------------
+  const n = 16;
   const scaleConfig = JSON.stringify({
     addresses: Array.from({ length: n }, (_, i) => `10.0.0.${i}:15000`),
     avg_delays: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : (1 + ((i * 7 + j * 3) % 20)) / 1000))),
@@ -274,3 +259,36 @@ try {
   server.close();
 }
 console.log(JSON.stringify(figures));
+
+/**
+ * requestAnimationFrame intervals over FRAME_SECONDS at 1x on a cluster of `nodes` with 20 s
+ * links, after `searches` searches (`nodes` messages each) put at least `least` in flight; with
+ * `compare`, Compare runs the same beside it under that setting.
+ */
+async function frameTimes(tab, { nodes, searches, least, compare }) {
+  const config = {
+    addresses: Array.from({ length: nodes }, (_, i) => `localhost:${15000 + i}`),
+    avg_delays: Array.from({ length: nodes }, () => Array(nodes).fill(20)),
+  };
+  await tab.evaluate((cfg) => window.playground.loadConfig(cfg, { seed: 1 }), JSON.stringify(config));
+  if (compare) await tab.evaluate((c) => window.playground.compare(c), compare);
+  await ensurePlaying(tab);
+  await tab.evaluate(() => window.playground.setSpeed(1));
+  const inFlight = await tab.evaluate(([n, k]) => {
+    for (let i = 0; i < k; i++) window.playground.run(i % n, `search k${i}`);
+    return window.playground.state().inFlight.length;
+  }, [nodes, searches]);
+  if (inFlight < least) throw new Error(`only ${inFlight} messages in flight; the frame-time figure needs at least ${least}`);
+  const intervals = await frameIntervals(tab, FRAME_SECONDS);
+  const stillInFlight = await tab.evaluate(() => window.playground.state().inFlight.length);
+  if (!(await tab.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
+  const sorted = [...intervals].sort((a, b) => a - b);
+  return {
+    in_flight: inFlight,
+    in_flight_after: stillInFlight,
+    frames: intervals.length,
+    p50_ms: percentile(sorted, 50),
+    p95_ms: percentile(sorted, 95),
+    max_ms: sorted[sorted.length - 1],
+  };
+}
