@@ -13,7 +13,6 @@ import { Stores } from './stores.js';
 import { Inspector } from './inspector.js';
 import { EventLog } from './event-log.js';
 import { Spacetime } from './spacetime.js';
-import { ConfigEditor } from './config-editor.js';
 import { watchDrops } from './drops.js';
 import { FaultsPanel } from './faults-panel.js';
 import { LessonMenu, prefetchLinkedLesson } from './lesson-menu.js';
@@ -21,11 +20,11 @@ import { Timeline } from './timeline.js';
 import { Share } from './share.js';
 import { AnomaliesPanel } from './anomalies.js';
 import { HistoryPanel } from './history-panel.js';
-import { FiguresPanel } from './figures.js';
 import { CommandBar } from './command-bar.js';
 import { WorkloadPanel } from './workload-panel.js';
 import { CompareLoader } from './compare-loader.js';
 import { installApi } from './api.js';
+import { onFirstUse, whenSeen } from './lazy.js';
 import { TraceSource } from './trace-source.js';
 
 async function boot() {
@@ -48,10 +47,8 @@ async function boot() {
   const stores = new Stores(session, (snapshot) => inspector.update(snapshot));
   new EventLog(session);
   const spacetime = new Spacetime(session);
-  const configEditor = new ConfigEditor(session);
   const faults = new FaultsPanel(session);
   new AnomaliesPanel(session, spacetime);
-  new FiguresPanel(session);
   const historyCard = new HistoryPanel(session);
   const workload = new WorkloadPanel(session);
   session.subscribe((event) => {
@@ -64,11 +61,19 @@ async function boot() {
   const traceSource = new TraceSource(session); // after the panels are built: it turns their controls off
   const lessons = new LessonMenu(session, { topology, spacetime, inspector });
   session.replace(PRESET_CONFIG, PRESET_SEED);
+  // Loaded when first used: the config editor (the Config button, a config file dropped) and the
+  // charts (their card scrolled to; they then show the run as it is). A failed load is a problem
+  // of the page itself: it goes to the console.
+  const configEditor = onFirstUse(() => import('./config-editor.js').then(({ ConfigEditor }) => new ConfigEditor(session)));
+  byTestId('config-toggle').addEventListener('click', () => configEditor().then((editor) => editor.toggleOpen(), console.error));
+  whenSeen(byTestId('figures-panel'), () => {
+    import('./figures.js').then(({ FiguresPanel }) => new FiguresPanel(session).redraw(), console.error);
+  });
   const timeline = new Timeline(session);
   const compare = new CompareLoader(session);
   const share = new Share(session, compare);
   watchDrops({
-    config: (text) => configEditor.loadText(text),
+    config: (text) => configEditor().then((editor) => editor.loadText(text), console.error),
     scenario: (text) => share.report(() => share.load(text)).catch(() => {}), // shown in share-error
     history: (name, text) => historyCard.report(() => historyCard.load(name, text)).catch(() => {}), // shown on its card
     trace: (name, text) => traceSource.openText(name, text).catch(() => {}), // shown by the Open trace button
