@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, sharedPlayground, ensureKvsim, eventually, waitForText } from './helpers.mjs';
+import { ROOT, sharedPlayground, ensureKvsim, eventually, waitForText, showCard } from './helpers.mjs';
 
 const SLOW = { timeout: 90_000 };
 const onPage = sharedPlayground();
@@ -19,7 +19,9 @@ const ON_DEMAND = {
   lessons: ['js/lessons.js', 'js/lesson-data.js', 'js/lesson-check.js', 'js/lesson-focus.js', 'css/lessons.css'],
   compare: ['js/compare-view.js', 'js/compare.js', 'js/compare-setting.js', 'css/compare.css'],
   config: ['js/config-editor.js'],
+  anomalies: ['js/anomalies.js'],
   figures: ['js/figures.js'],
+  history: ['js/history-panel.js', 'js/history-view.js', 'js/history-ops.js', 'js/check-run.js'],
   trace: ['js/trace-format.js', 'js/trace-driver.js'],
   attach: ['js/attach.js'],
   checker: ['js/check-worker.js', 'pkg-check/kvchecker.js', 'pkg-check/kvchecker_bg.wasm'],
@@ -41,12 +43,16 @@ test('the first load fetches none of the features loaded on demand', SLOW, async
 
 test('each feature works once loaded on demand', SLOW, async () => {
   await onPage(async ({ page }) => {
-    // The Figures card loads when scrolled to, and then shows the run so far.
+    // The cards below the fold load when scrolled to, and then show the run so far.
     await page.evaluate(() => window.playground.run(0, 'insert k1 v1 QUORUM'));
     await page.evaluate(() => window.playground.runUntilQuiet());
     assert.ok(!(await fetched(page)).includes('js/figures.js'), 'the charts wait until their card is seen');
-    await page.getByTestId('figures-panel').scrollIntoViewIfNeeded();
+    await showCard(page, 'figures-panel');
     await eventually(async () => (await page.getByTestId('figures-table').locator('tbody tr').count()) === 1, { message: 'the Figures table, once seen' });
+    await showCard(page, 'anomalies-panel');
+    assert.ok(await page.getByTestId('anomaly-empty').isVisible(), 'no anomaly in one write');
+    await showCard(page, 'history-panel');
+    await waitForText(page, 'history-source', 'this run, at the moment shown: 1 operation by 1 process');
 
     // A lesson: its player and stylesheet (the panel stays on screen while the page scrolls).
     await page.evaluate(() => window.playground.openLesson('read-repair'));
@@ -77,7 +83,7 @@ test('each feature works once loaded on demand', SLOW, async () => {
     await waitForText(page, 'attach-error', `Cannot attach: ${refused}`);
 
     const now = await fetched(page);
-    for (const feature of ['lessons', 'compare', 'config', 'figures', 'trace', 'attach']) {
+    for (const feature of ['lessons', 'compare', 'config', 'anomalies', 'figures', 'history', 'trace', 'attach']) {
       for (const file of ON_DEMAND[feature]) assert.ok(now.includes(file), `${file} is loaded once ${feature} is used`);
     }
   });

@@ -35,10 +35,23 @@ function addStylesheet(href) {
 }
 
 /**
- * Calls `use` once, the first time `element` shows in the viewport: a card below the fold that
- * only displays the run loads when the reader scrolls to it.
+ * A card below the fold that only shows the run: its view is made (`make()` resolves with it)
+ * the first time the card is seen, or the first time the returned function is called (by
+ * window.playground, or for a file dropped), which resolves with the view. The card is
+ * `aria-busy` until then.
  */
-export function whenSeen(element, use) {
+export function lazyCard(card, make) {
+  const view = onFirstUse(async () => {
+    const made = await make();
+    card.removeAttribute('aria-busy');
+    return made;
+  });
+  whenSeen(card, () => view().catch(console.error)); // only a failed module load: the page has a problem
+  return view;
+}
+
+// Calls `use` once, the first time `element` shows in the viewport.
+function whenSeen(element, use) {
   const observer = new IntersectionObserver((entries) => {
     if (!entries.some((entry) => entry.isIntersecting)) return;
     observer.disconnect();
