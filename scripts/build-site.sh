@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Assembles the site as it is served and hosted: dist/ = www/ (with the wasm packages in www/pkg
-# and www/pkg-check, built by scripts/build-wasm.sh), its JavaScript stripped of comments and blank space
-# (scripts/strip-js.mjs; nothing renamed). www/ stays the source: edit there, then run this again
-# (or serve www/ itself while developing: scripts/serve.sh www).
+# and www/pkg-check, built by scripts/build-wasm.sh), its JavaScript and stylesheets stripped of
+# comments and blank space, its HTML of indentation (scripts/strip-site.mjs; nothing renamed).
+# www/ stays the source: edit there, then run this again (or serve www/ itself while developing:
+# scripts/serve.sh www).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f www/pkg/kvplayground_bg.wasm ] || [ ! -f www/pkg-check/kvchecker_bg.wasm ]; then
@@ -13,4 +14,4 @@ rm -rf dist
 cp -r www dist
 # wasm-pack's README, package.json and .gitignore are for npm, and the page never loads them.
 rm -f dist/pkg*/README.md dist/pkg*/package.json dist/pkg*/.gitignore
-node scripts/strip-js.mjs dist
+node scripts/strip-site.mjs dist

@@ -24,8 +24,9 @@ build() {
   wasm-pack --quiet build --target web --out-dir "$out" --out-name "$name" --no-typescript --release --no-opt "$@"
   local wasm=$out/${name}_bg.wasm
   # --converge repeats -O3 until the module stops shrinking (about 700 bytes gzipped, 4 s more);
-  # -Oz would save 250 bytes more but inlines less; -O3 is kept for the speed of the engine loop.
-  node_modules/.bin/wasm-opt -O3 --converge \
+  # -Oz would save 180 bytes more but inlines less; -O3 is kept for the speed of the engine loop.
+  # The producers and target-features sections are for tools, not browsers (190 bytes).
+  node_modules/.bin/wasm-opt -O3 --converge --strip-producers --strip-target-features \
     --enable-bulk-memory --enable-mutable-globals --enable-multivalue \
     --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext \
     "$wasm" -o "$wasm.opt"

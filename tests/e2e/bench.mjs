@@ -15,6 +15,7 @@
 //      100,000-operation workload fast-forwarded to quiet (events/s beside the raw wasm rate of
 //      section 2), the wasm memory it leaves and the time of jumps into it; with
 //      BENCH_MILLION=1, the same for 1,000,000 operations.
+// BENCH_ONLY=sizes stops after section 1, BENCH_ONLY=rate after section 2 (to compare builds).
 // Then all figures as one JSON line. Needs the site built (scripts/build-wasm.sh, build-site.sh).
 
 import { execFileSync } from 'node:child_process';
@@ -31,6 +32,8 @@ const CHECK_OPERATIONS = 10_000;
 const SCRIPT_COMMANDS = 20_000;
 const RUN_COMMANDS = 2_000; // playground.run one by one is slow: measured on fewer
 const WORKLOADS = process.env.BENCH_MILLION ? [100_000, 1_000_000] : [100_000];
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && !['sizes', 'rate'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY}: expected sizes or rate`);
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -68,8 +71,8 @@ for (const [name, p] of [[`as served (${relative(ROOT, WWW)}/)`, page], ['as wri
 // machine's two cores are often busy with something else.
 const RUNS = 3;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const kvsim = ensureKvsim();
-const nativeRuns = Array.from({ length: RUNS }, () =>
+const kvsim = ONLY === 'sizes' ? null : ensureKvsim();
+const nativeRuns = Array.from({ length: ONLY === 'sizes' ? 0 : RUNS }, () =>
   JSON.parse(execFileSync(kvsim, ['bench', '--json'], { encoding: 'utf8' }).trim().split('\n').pop()),
 );
 const native = {
@@ -82,6 +85,14 @@ const native = {
 const server = await startServer({ isolated: true });
 const browser = await launchBrowser();
 const figures = { wasm, page, page_sources: sources };
+// With BENCH_ONLY=section, ends the benchmark after that section, printing its figures.
+async function stopAfter(section) {
+  if (ONLY !== section) return;
+  await browser.close();
+  server.close();
+  console.log(JSON.stringify(figures));
+  process.exit(0);
+}
 try {
   const { page: tab, assertClean } = await openPlayground(browser.context, server.url);
   // What the browser fetched to start: the document and every resource up to `ready`.
@@ -94,6 +105,8 @@ try {
   figures.on_demand = sum(onDemand);
   console.log(`first load (what the page fetches until ready), ${figures.first_load.files} files: gzipped ${figures.first_load.gzip} bytes (${kb(figures.first_load.gzip)})`);
   console.log(`on demand (the checker's package and worker: ${onDemand.map((f) => relative(WWW, f)).join(', ')}): gzipped ${figures.on_demand.gzip} bytes (${kb(figures.on_demand.gzip)})`);
+  if (process.env.BENCH_FILES) for (const f of firstLoad) console.log(`  ${gzipped(f)}\t${relative(WWW, f)}`);
+  await stopAfter('sizes');
   const wasmRuns = await tab.evaluate(
     async ([operations, runs]) => {
       const module = await import('/pkg/kvplayground.js');
@@ -116,6 +129,7 @@ try {
     native_events_per_second_traced: native.events_per_second_traced,
     wasm_native_ratio: ratio,
   });
+  await stopAfter('rate');
 
   // --- 3. frame times: 16 nodes (~300 messages in flight), the same beside Compare, 64 nodes (~1,000)
   for (const [name, setting] of [

@@ -23,6 +23,7 @@ import {
   nextFrames,
   ensurePlaying,
   ensureKvsim,
+  showCard,
 } from './helpers.mjs';
 import { storeHistory, explodingHistory } from './histories.mjs';
 
@@ -65,6 +66,7 @@ test('a stale read at ONE shows in the Anomalies card; clicking it travels to it
   onPage(async ({ page }) => {
     const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
     assert.ok(!loaded.some((url) => url.includes('pkg-check') || url.includes('check-worker')), `the first load fetches no checker: ${loaded.join(', ')}`);
+    await showCard(page, 'anomalies-panel'); // it loads when first seen
     assert.ok(await page.getByTestId('anomaly-empty').isVisible(), 'the note shows while nothing was found');
     await ensurePlaying(page);
     await page.evaluate(() => window.playground.setSpeed(20));
@@ -158,6 +160,7 @@ test('a stale read at ONE shows in the Anomalies card; clicking it travels to it
 test('the run history and EDN files show in the History card; checks give kvsim check verdicts, marked on the view', SLOW, () =>
   onPage(async ({ page }) => {
     // The page's own run, at the moment shown.
+    await showCard(page, 'history-panel'); // it loads when first seen
     await page.evaluate(() => window.playground.demo());
     await page.evaluate(() => window.playground.pause());
     await eventually(async () => (await page.locator('[data-testid="history-view"] .history-op').count()) === 3, { message: 'three operations drawn' });
@@ -265,6 +268,7 @@ test('a long check shows its progress and can be cancelled while the page stays 
 
 test('a history that does not read shows its error with the line, and changes nothing', SLOW, () =>
   onPage(async ({ page }) => {
+    await showCard(page, 'history-panel'); // it loads when first seen
     await waitForText(page, 'history-source', 'this run, at the moment shown');
     const unclosed = '{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value 1}\n{:process 1, :type :invoke, :f :read, :value "unterminated}\n';
     await dropFile(page, 'history-view', 'unclosed.edn', unclosed);
@@ -289,6 +293,8 @@ test('a history that does not read shows its error with the line, and changes no
 test('hostile keys and values show as text in the anomalies, the history view and the checker errors', SLOW, () =>
   onPage(async ({ page, problems }) => {
     const hostile = '<img/src=x/onerror=alert(1)>';
+    await showCard(page, 'anomalies-panel'); // both load when first seen
+    await showCard(page, 'history-panel');
     await ensurePlaying(page);
     await page.evaluate(() => window.playground.setSpeed(20));
     // n0's clock 10 minutes behind: its later write is older by version, and last-write-wins loses it.

@@ -1,6 +1,7 @@
 // The Figures card: the page's figures of a run equal `kvsim run --summary`'s for the same
 // scenario (the same history: levels, latencies, histogram, availability), the table lists them
-// and both charts are drawn; with no history (a trace replayed) the card says why it is empty.
+// and both charts are drawn (once the card is scrolled to: it loads then); with no history (a
+// trace replayed) the card says why it is empty.
 //
 // Run: node --test tests/e2e/figures.test.mjs (after scripts/build-wasm.sh and build-site.sh).
 
@@ -37,6 +38,7 @@ test('the figures of a scenario equal kvsim run --summary, in the table and on b
     await page.evaluate(() => window.playground.runUntilQuiet());
     assert.deepEqual(await page.evaluate(() => window.playground.summary()), expected);
     const levels = expected.levels.map((l) => l.level);
+    await page.getByTestId('figures-panel').scrollIntoViewIfNeeded(); // the charts load when their card is seen
     await eventually(async () => (await page.getByTestId('figures-table').locator('tbody tr').count()) === levels.length, { message: 'a row per level' });
     for (const l of expected.levels) {
       const cells = await page.getByTestId('figures-table').locator(`tr[data-level="${l.level}"] td`).allTextContents();

@@ -226,6 +226,13 @@ export async function dropFile(page, testId, name, text) {
   );
 }
 
+/** Scrolls to a card that loads when first seen (www/js/lazy.js) and waits until it has loaded. */
+export async function showCard(page, testId) {
+  const card = page.getByTestId(testId);
+  await card.scrollIntoViewIfNeeded();
+  await eventually(async () => (await card.getAttribute('aria-busy')) === null, { message: `the ${testId} card to load` });
+}
+
 /** The visible text of an element by test id. */
 export async function textOf(page, testId) {
   return (await page.getByTestId(testId).innerText()).trim();

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedPlayground, ensureKvsim, eventually, storeRows } from './helpers.mjs';
+import { sharedPlayground, ensureKvsim, eventually, storeRows, showCard } from './helpers.mjs';
 
 const SLOW = { timeout: 600_000 };
 const onPage = sharedPlayground();
@@ -208,6 +208,7 @@ test("a workload run's trace hash is kvsim run --workload's, for the same config
 test('a long run at ONE lists its first 500 anomalies and counts every one by kind', SLOW, () =>
   onPage(async ({ page }) => {
     await loadScaleConfig(page);
+    await showCard(page, 'anomalies-panel');
     const shown = await page.evaluate(async () => {
       await window.playground.runWorkload('ops=20000 rate=5000 keys=50 level=ONE', { fastForward: true });
       return {

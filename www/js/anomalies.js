@@ -40,6 +40,7 @@ export class AnomaliesPanel {
       else if (event.type === 'step') this.update();
       else if (event.type === 'fork') this.chosen = null; // later requests may take its id again
     });
+    this.restart(); // made when the card is first seen: the run so far
   }
 
   /** A new driver is shown (a moment travelled to, or a new run): its anomalies are read afresh. */

@@ -2,7 +2,11 @@
 // docs/playground.md describes every call. The calls, their arguments and results are a contract
 // (tests and docs depend on them): each one maps onto the session here and adds nothing.
 
-/** Installs window.playground; `booted` resolves with {session, lessons, spacetime, timeline, share, compare, history, traceSource, workload}. */
+/**
+ * Installs window.playground; `booted` resolves with {session, lessons, spacetime, timeline,
+ * share, compare, history, traceSource, workload}, `history` resolving with the History card (it
+ * loads when first used).
+ */
 export function installApi(booted) {
   let app = null;
   const ready = () => {
@@ -76,12 +80,13 @@ export function installApi(booted) {
     divergent: () => session().driver.divergent(),
     summary: () => session().driver.summary?.() ?? null,
     historyEdn: () => session().driver.historyEdn(),
-    loadHistory: (ednText, name = 'history.edn') => ready().history.report(() => ready().history.load(String(name), String(ednText))),
-    showRunHistory: () => ready().history.showRun(),
-    async checkLinearizability(options = {}) {
-      return ready().history.check(options);
+    async loadHistory(ednText, name = 'history.edn') {
+      const card = await ready().history();
+      return card.report(() => card.load(String(name), String(ednText)));
     },
-    cancelCheck: () => ready().history.cancel(),
+    showRunHistory: async () => (await ready().history()).showRun(),
+    checkLinearizability: async (options = {}) => (await ready().history()).check(options),
+    cancelCheck: async () => (await ready().history()).cancel(),
     openTrace: (text, name = 'trace.jsonl') => ready().traceSource.openText(String(name), String(text)),
     attach: (addresses) => ready().traceSource.attach(String(addresses)),
     backToSimulation: () => ready().traceSource.leave(),

@@ -1,14 +1,16 @@
-// Compare, loaded when first used (the Compare… button, a link with `&compare=`, or
+// Compare (its module and stylesheet), loaded when first used (the Compare… button, a link with `&compare=`, or
 // playground.compare()), so the first load of the page carries none of it. Until then nothing is
 // compared: settingText() and state() say so without loading anything.
 
 import { byTestId } from './dom.js';
+import { onFirstUse } from './lazy.js';
+
+const loadView = onFirstUse(() => import('./compare-view.js'), 'css/compare.css');
 
 export class CompareLoader {
   constructor(session) {
     this.session = session;
     this.view = null; // the CompareView once loaded
-    this.loading = null;
     byTestId('compare-toggle').addEventListener('click', () => {
       this.load()
         .then((view) => view.toggleForm())
@@ -17,9 +19,10 @@ export class CompareLoader {
   }
 
   /** Resolves with the CompareView, loading it the first time. */
-  load() {
-    this.loading ??= import('./compare-view.js').then(({ CompareView }) => (this.view = new CompareView(this.session)));
-    return this.loading;
+  async load() {
+    const { CompareView } = await loadView();
+    this.view ??= new CompareView(this.session);
+    return this.view;
   }
 
   /** Opens the comparison under `text` (`name=value`); rejects saying what is wrong, opening nothing. */

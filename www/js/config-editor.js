@@ -1,6 +1,7 @@
 // The config editor: load a config.json (file picker, or a file dropped on the page: drops.js), or
 // edit its fields and Apply. An invalid config is reported next to the field it names and in the
 // general error area, and the running cluster is left alone; a valid one replaces the cluster.
+// The page loads it when first used (main.js): the Config button, or a config file dropped.
 
 import { el, byTestId } from './dom.js';
 import { ConfigError } from './wasm.js';
@@ -29,7 +30,6 @@ export class ConfigEditor {
     this.addresses = [];
     this.delays = [];
 
-    this.toggle.addEventListener('click', () => this.open(this.panel.hidden));
     byTestId('config-apply').addEventListener('click', () => this.apply());
     byTestId('config-revert').addEventListener('click', () => this.revert());
     this.nodes.addEventListener('change', () => this.resize());
@@ -41,6 +41,12 @@ export class ConfigEditor {
     session.subscribe((event) => {
       if (event.type === 'cluster' && session.driver.configText !== this.shownConfig) this.revert();
     });
+    this.revert();
+  }
+
+  /** Shows the panel, or hides it when shown (the Config button). */
+  toggleOpen() {
+    this.open(this.panel.hidden);
   }
 
   open(show) {

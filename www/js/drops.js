@@ -6,7 +6,6 @@
 // problem. The drop zone lights up while a file is dragged over the page.
 
 import { MAX_SCENARIO_BYTES } from './scenario-link.js';
-import { isTrace } from './trace-format.js';
 
 /** Reads each file dropped on the page once and hands its name and text to `trace`, `history`, `scenario` or `config`. */
 export function watchDrops({ config, scenario, history, trace }) {
@@ -26,6 +25,7 @@ export function watchDrops({ config, scenario, history, trace }) {
     const file = e.dataTransfer.files[0];
     if (!file) return;
     const text = await file.text();
+    const { isTrace } = await import('./trace-format.js'); // loaded on the first drop, not with the page
     if (isTrace(text)) trace(file.name, text);
     else if (isHistory(text)) history(file.name, text);
     else (isScenario(text) ? scenario : config)(text);

@@ -24,6 +24,7 @@ export class FiguresPanel {
       if (event.type === 'cluster') this.redraw();
       else if (event.type === 'step') this.redrawSoon();
     });
+    this.redraw(); // made when the card is first seen: the run so far
   }
 
   /** The summary of the run shown, or null when the driver keeps no history (a trace). */

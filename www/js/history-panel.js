@@ -78,6 +78,7 @@ export class HistoryPanel {
         this.refreshSoon();
       }
     });
+    this.showRun(); // made when the card is first seen: the run so far
   }
 
   wire() {

@@ -1,8 +1,12 @@
 // The header's way into the lessons: "Start here" (the first lesson), the Lessons menu (every
 // lesson, by title), "Watch read repair" (that lesson) and links `#lesson=NAME`. The player
-// (lessons.js) and the lesson files are loaded the first time one is opened, not with the page.
+// (lessons.js, with lessons.css) and the lesson files are loaded the first time one is opened,
+// not with the page.
 
 import { byTestId, el } from './dom.js';
+import { onFirstUse } from './lazy.js';
+
+const loadPlayer = onFirstUse(() => import('./lessons.js'), 'css/lessons.css');
 
 export const FIRST_LESSON = 'read-repair';
 
@@ -18,7 +22,7 @@ function linkedLesson() {
 export function prefetchLinkedLesson() {
   const name = linkedLesson();
   if (name === null) return;
-  import('./lessons.js').catch(() => {});
+  loadPlayer().catch(() => {});
   import('./lesson-data.js').then(({ fetchLesson }) => fetchLesson(name)).catch(() => {});
 }
 
@@ -44,7 +48,7 @@ export class LessonMenu {
   }
 
   player() {
-    this.loading ??= import('./lessons.js').then(({ LessonPlayer }) => new LessonPlayer(this.session, this.views));
+    this.loading ??= loadPlayer().then(({ LessonPlayer }) => new LessonPlayer(this.session, this.views));
     return this.loading;
   }
 

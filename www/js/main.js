@@ -13,19 +13,16 @@ import { Stores } from './stores.js';
 import { Inspector } from './inspector.js';
 import { EventLog } from './event-log.js';
 import { Spacetime } from './spacetime.js';
-import { ConfigEditor } from './config-editor.js';
 import { watchDrops } from './drops.js';
 import { FaultsPanel } from './faults-panel.js';
 import { LessonMenu, prefetchLinkedLesson } from './lesson-menu.js';
 import { Timeline } from './timeline.js';
 import { Share } from './share.js';
-import { AnomaliesPanel } from './anomalies.js';
-import { HistoryPanel } from './history-panel.js';
-import { FiguresPanel } from './figures.js';
 import { CommandBar } from './command-bar.js';
 import { WorkloadPanel } from './workload-panel.js';
 import { CompareLoader } from './compare-loader.js';
 import { installApi } from './api.js';
+import { onFirstUse, lazyCard } from './lazy.js';
 import { TraceSource } from './trace-source.js';
 
 async function boot() {
@@ -48,11 +45,7 @@ async function boot() {
   const stores = new Stores(session, (snapshot) => inspector.update(snapshot));
   new EventLog(session);
   const spacetime = new Spacetime(session);
-  const configEditor = new ConfigEditor(session);
   const faults = new FaultsPanel(session);
-  new AnomaliesPanel(session, spacetime);
-  new FiguresPanel(session);
-  const historyCard = new HistoryPanel(session);
   const workload = new WorkloadPanel(session);
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
@@ -64,13 +57,21 @@ async function boot() {
   const traceSource = new TraceSource(session); // after the panels are built: it turns their controls off
   const lessons = new LessonMenu(session, { topology, spacetime, inspector });
   session.replace(PRESET_CONFIG, PRESET_SEED);
+  // Loaded when first used: the config editor (the Config button, a config file dropped), and the
+  // cards below the fold that show the run (when scrolled to, or asked for), which then show it
+  // as it is. A failed load is a problem of the page itself: it goes to the console.
+  const configEditor = onFirstUse(() => import('./config-editor.js').then(({ ConfigEditor }) => new ConfigEditor(session)));
+  byTestId('config-toggle').addEventListener('click', () => configEditor().then((editor) => editor.toggleOpen(), console.error));
+  lazyCard(byTestId('anomalies-panel'), () => import('./anomalies.js').then(({ AnomaliesPanel }) => new AnomaliesPanel(session, spacetime)));
+  lazyCard(byTestId('figures-panel'), () => import('./figures.js').then(({ FiguresPanel }) => new FiguresPanel(session)));
+  const historyCard = lazyCard(byTestId('history-panel'), () => import('./history-panel.js').then(({ HistoryPanel }) => new HistoryPanel(session)));
   const timeline = new Timeline(session);
   const compare = new CompareLoader(session);
   const share = new Share(session, compare);
   watchDrops({
-    config: (text) => configEditor.loadText(text),
+    config: (text) => configEditor().then((editor) => editor.loadText(text), console.error),
     scenario: (text) => share.report(() => share.load(text)).catch(() => {}), // shown in share-error
-    history: (name, text) => historyCard.report(() => historyCard.load(name, text)).catch(() => {}), // shown on its card
+    history: (name, text) => historyCard().then((card) => card.report(() => card.load(name, text)).catch(() => {}), console.error), // shown on its card
     trace: (name, text) => traceSource.openText(name, text).catch(() => {}), // shown by the Open trace button
   });
   await share.openLink().catch(() => {}); // a shared link's scenario; its error is shown

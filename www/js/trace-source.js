@@ -2,14 +2,16 @@
 // drop), or a real cluster attached (attach.js). A bar under the header says which, with the way
 // back ("Back to the simulation" / "Detach"); the simulation's own actions a trace-fed driver
 // cannot do are disabled with the driver's reason (`driver.recorded`) as their title and a note.
-// A bad file or address shows its error and keeps the run.
+// A bad file or address shows its error and keeps the run. The trace reader, its driver and the
+// cluster's connections load the first time a trace is opened or a cluster attached.
 
 import { byTestId, setText } from './dom.js';
-import { parseTrace } from './trace-format.js';
-import { TraceDriver } from './trace-driver.js';
-import { parseAddresses, attachCluster } from './attach.js';
+import { onFirstUse } from './lazy.js';
 import { DEFAULT_HINT } from './presets.js';
 import { ConfigError } from './wasm.js';
+
+const loadReplay = onFirstUse(() => Promise.all([import('./trace-format.js'), import('./trace-driver.js')]));
+const loadAttach = onFirstUse(() => import('./attach.js'));
 
 // The hint line's suggestion for each source.
 const REPLAY_HINT = 'Press Play or Step to replay the trace, or drag the history slider to any moment.';
@@ -21,7 +23,7 @@ const SIMULATION_ONLY = ['lesson-start', 'lessons-menu', 'demo-read-repair', 'sh
 const REAL_TIME_OFF = ['play-pause', 'step-back', 'step', 'speed', 'run-until-quiet', 'reset', 'timeline', 'timeline-live'];
 
 // A replay of `source`; a header's config the core rejects is named as the header's.
-function newDriver(source) {
+function newDriver(TraceDriver, source) {
   try {
     return new TraceDriver(source);
   } catch (error) {
@@ -63,9 +65,10 @@ export class TraceSource {
   /** Replays the trace `text` (file `name`); a bad one shows its error, keeps the run and rejects. */
   async openText(name, text) {
     try {
+      const [{ parseTrace }, { TraceDriver }] = await loadReplay();
       const { driver } = this.session;
       const { config, stores, events } = parseTrace(text, driver.size);
-      const next = newDriver({ config: config ?? driver.config, stores, events });
+      const next = newDriver(TraceDriver, { config: config ?? driver.config, stores, events });
       this.shown = { kind: 'trace', name };
       this.session.showTrace(next);
       this.traceError.hidden = true;
@@ -80,6 +83,7 @@ export class TraceSource {
   async attach(text) {
     this.attachError.hidden = true;
     try {
+      const { parseAddresses, attachCluster } = await loadAttach();
       const urls = parseAddresses(text);
       this.attachButton.disabled = true;
       setText(this.attachStatus, `Connecting to ${urls.length} node${urls.length === 1 ? '' : 's'}…`);

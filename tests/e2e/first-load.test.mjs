@@ -1,0 +1,90 @@
+// The page's first load carries only what a first visit shows: the modules and stylesheets of
+// lessons, Compare, the config editor, the Figures card's charts, trace replay and attaching to a
+// real cluster, and the checker, are fetched when first used. Each such feature then works once loaded on demand
+// (its own test file checks it in depth: lessons, compare, figures, attach).
+//
+// Run: node --test tests/e2e/first-load.test.mjs (after scripts/build-wasm.sh and build-site.sh).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, sharedPlayground, ensureKvsim, eventually, waitForText, showCard } from './helpers.mjs';
+
+const SLOW = { timeout: 90_000 };
+const onPage = sharedPlayground();
+
+/** Files loaded when first used, by the feature that loads them. */
+const ON_DEMAND = {
+  lessons: ['js/lessons.js', 'js/lesson-data.js', 'js/lesson-check.js', 'js/lesson-focus.js', 'css/lessons.css'],
+  compare: ['js/compare-view.js', 'js/compare.js', 'js/compare-setting.js', 'css/compare.css'],
+  config: ['js/config-editor.js'],
+  anomalies: ['js/anomalies.js'],
+  figures: ['js/figures.js'],
+  history: ['js/history-panel.js', 'js/history-view.js', 'js/history-ops.js', 'js/check-run.js'],
+  trace: ['js/trace-format.js', 'js/trace-driver.js'],
+  attach: ['js/attach.js'],
+  checker: ['js/check-worker.js', 'pkg-check/kvchecker.js', 'pkg-check/kvchecker_bg.wasm'],
+};
+
+/** The paths (`js/x.js`) of every file the page has requested so far. */
+const fetched = (page) =>
+  page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.slice(1)));
+
+test('the first load fetches none of the features loaded on demand', SLOW, async () => {
+  await onPage(async ({ page }) => {
+    const first = await fetched(page);
+    assert.ok(first.includes('pkg/kvplayground_bg.wasm'), `the page's wasm is part of the first load: ${first.join(', ')}`);
+    for (const [feature, files] of Object.entries(ON_DEMAND)) {
+      for (const file of files) assert.ok(!first.includes(file), `${file} (${feature}) is fetched on the first load`);
+    }
+  });
+});
+
+test('each feature works once loaded on demand', SLOW, async () => {
+  await onPage(async ({ page }) => {
+    // The cards below the fold load when scrolled to, and then show the run so far.
+    await page.evaluate(() => window.playground.run(0, 'insert k1 v1 QUORUM'));
+    await page.evaluate(() => window.playground.runUntilQuiet());
+    assert.ok(!(await fetched(page)).includes('js/figures.js'), 'the charts wait until their card is seen');
+    await showCard(page, 'figures-panel');
+    await eventually(async () => (await page.getByTestId('figures-table').locator('tbody tr').count()) === 1, { message: 'the Figures table, once seen' });
+    await showCard(page, 'anomalies-panel');
+    assert.ok(await page.getByTestId('anomaly-empty').isVisible(), 'no anomaly in one write');
+    await showCard(page, 'history-panel');
+    await waitForText(page, 'history-source', 'this run, at the moment shown: 1 operation by 1 process');
+
+    // A lesson: its player and stylesheet (the panel stays on screen while the page scrolls).
+    await page.evaluate(() => window.playground.openLesson('read-repair'));
+    assert.equal(await page.getByTestId('lesson-panel').evaluate((panel) => getComputedStyle(panel).position), 'sticky');
+    await page.getByTestId('lesson-close').click();
+
+    // Compare: its card, styled, beside the cluster.
+    await page.evaluate(() => window.playground.compare('level=ONE'));
+    assert.equal(await page.getByTestId('compare-card').evaluate((card) => getComputedStyle(card).display), 'flex');
+    await page.evaluate(() => window.playground.closeCompare());
+
+    // The config editor: the Config button opens it filled with the running cluster's config.
+    await page.getByTestId('config-toggle').click();
+    assert.equal(await page.getByTestId('config-address-3').inputValue(), 'localhost:15003');
+    await page.getByTestId('config-toggle').click();
+    assert.equal(await page.getByTestId('config-panel').isHidden(), true);
+
+    // A trace: read and replayed.
+    const scenario = join(ROOT, 'examples/partition.scenario.json');
+    const trace = execFileSync(ensureKvsim(), ['run', '--scenario', scenario, '--trace'], { encoding: 'utf8' });
+    await page.evaluate((text) => window.playground.openTrace(text, 'partition.jsonl'), trace);
+    await waitForText(page, 'source-text', 'Replaying the trace partition.jsonl');
+    await page.getByTestId('source-leave').click();
+
+    // Attaching: the address reader loads, and a bad address says what is wrong.
+    const refused = await page.evaluate(() => window.playground.attach('not an address').then(() => null, (e) => e.message));
+    assert.ok(refused, 'a bad address is refused');
+    await waitForText(page, 'attach-error', `Cannot attach: ${refused}`);
+
+    const now = await fetched(page);
+    for (const feature of ['lessons', 'compare', 'config', 'anomalies', 'figures', 'history', 'trace', 'attach']) {
+      for (const file of ON_DEMAND[feature]) assert.ok(now.includes(file), `${file} is loaded once ${feature} is used`);
+    }
+  });
+});
