@@ -313,6 +313,53 @@ async function loadedOrApplied(page, done) {
   }
 }
 
+test('the event log: a long run keeps few rows in the DOM, follows the newest, and stays where the reader scrolled', SLOW, () =>
+  withPlayground(async ({ page }) => {
+    // The rows in the DOM, the first and last in view, whether the view is at the bottom.
+    const rows = () =>
+      page.getByTestId('event-log').evaluate((log) => {
+        const entries = [...log.querySelectorAll('.entry')];
+        const box = log.getBoundingClientRect();
+        const seen = entries.filter((e) => {
+          const r = e.getBoundingClientRect();
+          return r.bottom > box.top + 4 && r.top < box.bottom - 4;
+        });
+        return {
+          count: entries.length,
+          first: seen[0]?.textContent ?? '',
+          last: seen.at(-1)?.textContent ?? '',
+          newest: entries.at(-1)?.textContent ?? '',
+          atBottom: log.scrollHeight - log.scrollTop - log.clientHeight < 20,
+        };
+      });
+    const script = (from) => Array.from({ length: 200 }, (_, i) => `${i} ${i % 4} insert k${from + i} v${from + i} ALL`).join('\n');
+    const timeOf = (line) => Number(line.split(' ')[0]);
+    await page.evaluate((text) => window.playground.runScript(text), script(0));
+    await page.evaluate(() => window.playground.runUntilQuiet());
+    await eventually(async () => {
+      const r = await rows();
+      return r.atBottom && r.last !== '' && r.last === r.newest;
+    }, { message: 'the newest events at the bottom' });
+    const following = await rows();
+    assert.ok(following.count <= 60, `only the rows in view (and a few) exist: ${following.count}`);
+
+    // The reader scrolls to the top: the oldest events show, and new ones do not pull the view down.
+    await page.getByTestId('event-log').evaluate((log) => (log.scrollTop = 0));
+    await eventually(async () => /command insert k0 /.test((await rows()).first), { message: 'the first event at the top' });
+    await page.evaluate((text) => window.playground.runScript(text), script(1000));
+    await page.evaluate(() => window.playground.runUntilQuiet());
+    await page.waitForTimeout(200);
+    assert.match((await rows()).first, /command insert k0 /, 'the view stays where the reader put it');
+
+    // Back at the bottom, it follows again: the newest event is a later one than before.
+    await page.getByTestId('event-log').evaluate((log) => (log.scrollTop = log.scrollHeight));
+    await eventually(async () => {
+      const r = await rows();
+      return r.atBottom && r.last === r.newest && timeOf(r.last) > timeOf(following.last);
+    }, { message: 'following the newest again' });
+  }),
+);
+
 test('(c) a bad config shows an error naming the field; the running cluster keeps its data', SLOW, () =>
   withPlayground(async ({ page }) => {
     await ensurePlaying(page);

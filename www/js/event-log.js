@@ -40,7 +40,14 @@ export class EventLog {
       ...EVENT_KINDS.map((kind) => el('option', { value: `event:${kind}`, text: `${kind} events` })),
     );
     for (const filter of [this.nodeFilter, this.kindFilter]) filter.addEventListener('change', () => this.rebuild());
+    this.ownScroll = false; // whether the next scroll event is draw()'s own, following the newest
     this.log.addEventListener('scroll', () => {
+      // Reading the log's heights here would force a layout of the frame's changes: draw() keeps
+      // the view at the bottom, so its own scroll changes nothing.
+      if (this.ownScroll) {
+        this.ownScroll = false;
+        return;
+      }
       // Only the reader scrolls up; at the bottom the view follows the newest line again.
       this.follow = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < ROW_HEIGHT * 1.5;
       this.drawSoon();
@@ -113,7 +120,11 @@ export class EventLog {
   draw() {
     const count = this.shown.length;
     this.space.style.height = `${count * ROW_HEIGHT}px`;
-    if (this.follow) this.log.scrollTop = this.log.scrollHeight;
+    if (this.follow) {
+      const before = this.log.scrollTop;
+      this.log.scrollTop = this.log.scrollHeight;
+      if (this.log.scrollTop !== before) this.ownScroll = true;
+    }
     const top = this.log.scrollTop;
     const visible = Math.ceil((this.log.clientHeight || 10 * ROW_HEIGHT) / ROW_HEIGHT);
     // Following, every frame brings new rows (hundreds on a big cluster): only those in view are
