@@ -14,6 +14,8 @@
 //      100,000-operation workload fast-forwarded to quiet (events/s beside the raw wasm rate of
 //      section 2), the wasm memory it leaves and the time of jumps into it; with
 //      BENCH_MILLION=1, the same for 1,000,000 operations.
+// BENCH_ONLY=scale runs only section 6 and the wasm rate of section 2 it is compared with;
+// BENCH_ONLY=fast-forward, of section 6, only the workloads fast-forwarded.
 // Then all figures as one JSON line. Needs the site built (scripts/build-wasm.sh, build-site.sh).
 
 import { execFileSync } from 'node:child_process';
@@ -30,6 +32,9 @@ const CHECK_OPERATIONS = 10_000;
 const SCRIPT_COMMANDS = 20_000;
 const RUN_COMMANDS = 2_000; // playground.run one by one is slow: measured on fewer
 const WORKLOADS = process.env.BENCH_MILLION ? [100_000, 1_000_000] : [100_000];
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY && !['scale', 'fast-forward'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY}: write scale or fast-forward`);
+const SCALE_ONLY = Boolean(ONLY);
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -68,13 +73,15 @@ for (const [name, p] of [[`as served (${relative(ROOT, WWW)}/)`, page], ['as wri
 const RUNS = 3;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kvsim = ensureKvsim();
-const nativeRuns = Array.from({ length: RUNS }, () =>
+const nativeRuns = Array.from({ length: SCALE_ONLY ? 0 : RUNS }, () =>
   JSON.parse(execFileSync(kvsim, ['bench', '--json'], { encoding: 'utf8' }).trim().split('\n').pop()),
 );
-const native = {
-  events_per_second: median(nativeRuns.map((r) => r.events_per_second)),
-  events_per_second_traced: median(nativeRuns.map((r) => r.events_per_second_traced)),
-};
+const native = SCALE_ONLY
+  ? { events_per_second: NaN, events_per_second_traced: NaN }
+  : {
+      events_per_second: median(nativeRuns.map((r) => r.events_per_second)),
+      events_per_second_traced: median(nativeRuns.map((r) => r.events_per_second_traced)),
+    };
 
 // Cross-origin isolated: Chromium then gives frame timestamps to 5 us, not 100 us (which alone
 // turns steady 16.67 ms frames into a p95 of 16.8).
@@ -116,110 +123,114 @@ try {
     wasm_native_ratio: ratio,
   });
 
-  // --- 3. frame times with ~300 messages in flight -----------------------------------------
   const n = 16;
-  const config = {
-    addresses: Array.from({ length: n }, (_, i) => `localhost:${15000 + i}`),
-    avg_delays: Array.from({ length: n }, () => Array(n).fill(20)),
-  };
-  await tab.evaluate((cfg) => window.playground.loadConfig(cfg, { seed: 1 }), JSON.stringify(config));
-  await ensurePlaying(tab);
-  await tab.evaluate(() => window.playground.setSpeed(1));
-  const inFlight = await tab.evaluate((nodes) => {
-    for (let k = 0; k < 19; k++) window.playground.run(k % nodes, `search k${k}`); // 16 messages each
-    return window.playground.state().inFlight.length;
-  }, n);
-  if (inFlight < 300) throw new Error(`only ${inFlight} messages in flight; the frame-time figure needs at least 300`);
-  const intervals = await frameIntervals(tab, FRAME_SECONDS);
-  const stillInFlight = await tab.evaluate(() => window.playground.state().inFlight.length);
-  if (!(await tab.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
-  const sorted = [...intervals].sort((a, b) => a - b);
-  const frames = {
-    in_flight: inFlight,
-    in_flight_after: stillInFlight,
-    frames: intervals.length,
-    p50_ms: percentile(sorted, 50),
-    p95_ms: percentile(sorted, 95),
-    max_ms: sorted[sorted.length - 1],
-  };
-  console.log(`== frame times (16 nodes, 20 s delays, ${inFlight} messages in flight, ${FRAME_SECONDS} s at 1x)`);
-  console.log(
-    `${frames.frames} frames: p50 ${frames.p50_ms.toFixed(2)} ms, p95 ${frames.p95_ms.toFixed(2)} ms, max ${frames.max_ms.toFixed(2)} ms` +
-      ` (${stillInFlight} messages still in flight at the end)`,
-  );
-  figures.frames = frames;
+  if (!SCALE_ONLY) {
+    // --- 3. frame times with ~300 messages in flight -----------------------------------------
+    const config = {
+      addresses: Array.from({ length: n }, (_, i) => `localhost:${15000 + i}`),
+      avg_delays: Array.from({ length: n }, () => Array(n).fill(20)),
+    };
+    await tab.evaluate((cfg) => window.playground.loadConfig(cfg, { seed: 1 }), JSON.stringify(config));
+    await ensurePlaying(tab);
+    await tab.evaluate(() => window.playground.setSpeed(1));
+    const inFlight = await tab.evaluate((nodes) => {
+      for (let k = 0; k < 19; k++) window.playground.run(k % nodes, `search k${k}`); // 16 messages each
+      return window.playground.state().inFlight.length;
+    }, n);
+    if (inFlight < 300) throw new Error(`only ${inFlight} messages in flight; the frame-time figure needs at least 300`);
+    const intervals = await frameIntervals(tab, FRAME_SECONDS);
+    const stillInFlight = await tab.evaluate(() => window.playground.state().inFlight.length);
+    if (!(await tab.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
+    const sorted = [...intervals].sort((a, b) => a - b);
+    const frames = {
+      in_flight: inFlight,
+      in_flight_after: stillInFlight,
+      frames: intervals.length,
+      p50_ms: percentile(sorted, 50),
+      p95_ms: percentile(sorted, 95),
+      max_ms: sorted[sorted.length - 1],
+    };
+    console.log(`== frame times (16 nodes, 20 s delays, ${inFlight} messages in flight, ${FRAME_SECONDS} s at 1x)`);
+    console.log(
+      `${frames.frames} frames: p50 ${frames.p50_ms.toFixed(2)} ms, p95 ${frames.p95_ms.toFixed(2)} ms, max ${frames.max_ms.toFixed(2)} ms` +
+        ` (${stillInFlight} messages still in flight at the end)`,
+    );
+    figures.frames = frames;
 
-  // --- 4. time travel over a long history -------------------------------------------------
-  const script = Array.from({ length: TRAVEL_COMMANDS }, (_, i) =>
-    `${i * 50} ${i % 4} ${i % 2 ? `get k${i % 50} ONE` : `insert k${i % 50} v${i} QUORUM`}`,
-  );
-  const scenario = JSON.stringify({ version: 1, config: JSON.parse(EXAMPLE_CONFIG), seed: 1, script });
-  const travel = await tab.evaluate(async (text) => {
-    const started = performance.now();
-    await window.playground.loadScenario(text); // runs until quiet, keeping checkpoints
-    const loadMs = performance.now() - started;
-    const { memory } = await (await import('/pkg/kvplayground.js')).default();
-    const { end, endEvents } = window.playground.timeline();
-    const jumps = [];
-    for (const at of [0.25, 0.5, 0.75, 0.1]) jumps.push(await window.playground.travelTo(end * at));
-    return { steps: endEvents, load_ms: loadMs, wasm_memory_bytes: memory.buffer.byteLength, jump_ms: jumps };
-  }, scenario);
-  console.log(`== time travel (${TRAVEL_COMMANDS} commands on the example config, ${travel.steps} steps)`);
-  console.log(
-    `loaded in ${travel.load_ms.toFixed(0)} ms; wasm memory ${(travel.wasm_memory_bytes / 2 ** 20).toFixed(1)} MiB; ` +
-      `jumps to 25/50/75/10%: ${travel.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms`,
-  );
-  figures.time_travel = travel;
-
-  // --- 5. the checker in its worker ---------------------------------------------------------
-  const check = await tab.evaluate(
-    async ([edn, runs]) => {
+    // --- 4. time travel over a long history -------------------------------------------------
+    const script = Array.from({ length: TRAVEL_COMMANDS }, (_, i) =>
+      `${i * 50} ${i % 4} ${i % 2 ? `get k${i % 50} ONE` : `insert k${i % 50} v${i} QUORUM`}`,
+    );
+    const scenario = JSON.stringify({ version: 1, config: JSON.parse(EXAMPLE_CONFIG), seed: 1, script });
+    const travel = await tab.evaluate(async (text) => {
       const started = performance.now();
-      await window.playground.loadHistory(edn, 'bench.edn');
+      await window.playground.loadScenario(text); // runs until quiet, keeping checkpoints
       const loadMs = performance.now() - started;
-      const checks = [];
-      for (let i = 0; i < runs; i++) {
-        const t = performance.now();
-        const report = await window.playground.checkLinearizability({ model: 'store' });
-        checks.push({ ms: performance.now() - t, verdict: report.verdict });
-      }
-      return { load_ms: loadMs, check_ms: checks.map((c) => c.ms), verdict: checks[0].verdict };
-    },
-    [storeHistory({ operations: CHECK_OPERATIONS }), RUNS],
-  );
-  console.log(`== the linearizability checker in its worker (${CHECK_OPERATIONS} operations, 10 keys, model store)`);
-  console.log(`loaded into the History card in ${check.load_ms.toFixed(0)} ms; checked (${check.verdict}) in ${check.check_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms, starting the worker included`);
-  figures.checker = check;
+      const { memory } = await (await import('/pkg/kvplayground.js')).default();
+      const { end, endEvents } = window.playground.timeline();
+      const jumps = [];
+      for (const at of [0.25, 0.5, 0.75, 0.1]) jumps.push(await window.playground.travelTo(end * at));
+      return { steps: endEvents, load_ms: loadMs, wasm_memory_bytes: memory.buffer.byteLength, jump_ms: jumps };
+    }, scenario);
+    console.log(`== time travel (${TRAVEL_COMMANDS} commands on the example config, ${travel.steps} steps)`);
+    console.log(
+      `loaded in ${travel.load_ms.toFixed(0)} ms; wasm memory ${(travel.wasm_memory_bytes / 2 ** 20).toFixed(1)} MiB; ` +
+        `jumps to 25/50/75/10%: ${travel.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms`,
+    );
+    figures.time_travel = travel;
+
+    // --- 5. the checker in its worker ---------------------------------------------------------
+    const check = await tab.evaluate(
+      async ([edn, runs]) => {
+        const started = performance.now();
+        await window.playground.loadHistory(edn, 'bench.edn');
+        const loadMs = performance.now() - started;
+        const checks = [];
+        for (let i = 0; i < runs; i++) {
+          const t = performance.now();
+          const report = await window.playground.checkLinearizability({ model: 'store' });
+          checks.push({ ms: performance.now() - t, verdict: report.verdict });
+        }
+        return { load_ms: loadMs, check_ms: checks.map((c) => c.ms), verdict: checks[0].verdict };
+      },
+      [storeHistory({ operations: CHECK_OPERATIONS }), RUNS],
+    );
+    console.log(`== the linearizability checker in its worker (${CHECK_OPERATIONS} operations, 10 keys, model store)`);
+    console.log(`loaded into the History card in ${check.load_ms.toFixed(0)} ms; checked (${check.verdict}) in ${check.check_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms, starting the worker included`);
+    figures.checker = check;
+  }
 
   // --- 6. scale ---------------------------------------------------------------------------
   const scaleConfig = JSON.stringify({
     addresses: Array.from({ length: n }, (_, i) => `10.0.0.${i}:15000`),
     avg_delays: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : (1 + ((i * 7 + j * 3) % 20)) / 1000))),
   });
-  const commands = await tab.evaluate(
-    async ([cfg, scriptCommands, runCommands]) => {
-      const p = window.playground;
-      const command = (i) => `${i % 2 ? 'get' : 'insert'} k${i % 500}${i % 2 ? '' : ` v${i}`} QUORUM`;
-      await p.loadConfig(cfg, { seed: 1 });
-      p.pause();
-      let started = performance.now();
-      for (let i = 0; i < runCommands; i++) p.run(i % 16, command(i));
-      const oneByOneMs = performance.now() - started;
-      await p.loadConfig(cfg, { seed: 1 });
-      p.pause();
-      const script = Array.from({ length: scriptCommands }, (_, i) => `${(i * 0.2).toFixed(1)} ${i % 16} ${command(i)}`).join('\n');
-      started = performance.now();
-      const { scheduled } = p.runScript(script);
-      return { run_ms_per_command: oneByOneMs / runCommands, script_commands: scheduled, script_ms: performance.now() - started };
-    },
-    [scaleConfig, SCRIPT_COMMANDS, RUN_COMMANDS],
-  );
-  console.log(`== giving ${SCRIPT_COMMANDS} commands (16 nodes, QUORUM gets and inserts over 500 keys)`);
-  console.log(
-    `one by one through playground.run: ${commands.run_ms_per_command.toFixed(2)} ms per command (${RUN_COMMANDS} measured), ` +
-      `so ${((commands.run_ms_per_command * SCRIPT_COMMANDS) / 1000).toFixed(1)} s for ${SCRIPT_COMMANDS}; as one runScript: ${commands.script_ms.toFixed(0)} ms`,
-  );
-  figures.commands = commands;
+  if (ONLY !== 'fast-forward') {
+    const commands = await tab.evaluate(
+      async ([cfg, scriptCommands, runCommands]) => {
+        const p = window.playground;
+        const command = (i) => `${i % 2 ? 'get' : 'insert'} k${i % 500}${i % 2 ? '' : ` v${i}`} QUORUM`;
+        await p.loadConfig(cfg, { seed: 1 });
+        p.pause();
+        let started = performance.now();
+        for (let i = 0; i < runCommands; i++) p.run(i % 16, command(i));
+        const oneByOneMs = performance.now() - started;
+        await p.loadConfig(cfg, { seed: 1 });
+        p.pause();
+        const script = Array.from({ length: scriptCommands }, (_, i) => `${(i * 0.2).toFixed(1)} ${i % 16} ${command(i)}`).join('\n');
+        started = performance.now();
+        const { scheduled } = p.runScript(script);
+        return { run_ms_per_command: oneByOneMs / runCommands, script_commands: scheduled, script_ms: performance.now() - started };
+      },
+      [scaleConfig, SCRIPT_COMMANDS, RUN_COMMANDS],
+    );
+    console.log(`== giving ${SCRIPT_COMMANDS} commands (16 nodes, QUORUM gets and inserts over 500 keys)`);
+    console.log(
+      `one by one through playground.run: ${commands.run_ms_per_command.toFixed(2)} ms per command (${RUN_COMMANDS} measured), ` +
+        `so ${((commands.run_ms_per_command * SCRIPT_COMMANDS) / 1000).toFixed(1)} s for ${SCRIPT_COMMANDS}; as one runScript: ${commands.script_ms.toFixed(0)} ms`,
+    );
+    figures.commands = commands;
+  }
   figures.workloads = [];
   for (const operations of WORKLOADS) {
     const run = await tab.evaluate(
@@ -249,6 +260,7 @@ try {
           ms,
           events_per_second: progress.events / (ms / 1000),
           wasm_memory_bytes: memory.buffer.byteLength,
+          js_heap_bytes: performance.memory?.usedJSHeapSize ?? null,
           jump_ms: jumps,
           frames: gaps.length,
           frame_p95_ms: gaps[Math.min(gaps.length - 1, Math.ceil(0.95 * gaps.length) - 1)],
@@ -262,7 +274,8 @@ try {
     console.log(`== fast-forward of a ${operations}-operation workload (16 nodes, ops=${operations} rate=5000 keys=500)`);
     console.log(
       `${run.events} events in ${(run.ms / 1000).toFixed(1)} s: ${(run.events_per_second / 1e6).toFixed(3)} M events/s, ` +
-        `${run.ratio_to_raw_wasm.toFixed(3)} of the raw wasm rate; wasm memory after: ${(run.wasm_memory_bytes / 2 ** 20).toFixed(0)} MiB; ` +
+        `${run.ratio_to_raw_wasm.toFixed(3)} of the raw wasm rate; wasm memory after: ${(run.wasm_memory_bytes / 2 ** 20).toFixed(0)} MiB ` +
+        `(JS heap ${(run.js_heap_bytes / 2 ** 20).toFixed(0)} MiB); ` +
         `jumps to 25/50/75/10%: ${run.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms; ` +
         `${run.frames} frames meanwhile: p95 ${run.frame_p95_ms.toFixed(1)} ms, max ${run.frame_max_ms.toFixed(0)} ms, ${run.frames_over_50_ms} over 50 ms`,
     );
