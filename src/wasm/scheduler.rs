@@ -277,9 +277,12 @@ impl KvScheduler {
         }
     }
 
+    /// The last `last` client operations (Infinity for all), as `historyOps` says: a long run's
+    /// whole history is more than a view can draw or the page should copy to JS.
     #[wasm_bindgen(js_name = historyOps)]
-    pub fn history_ops(&self) -> Result<JsValue, JsError> {
+    pub fn history_ops(&self, last: f64) -> Result<JsValue, JsError> {
         let Some(history) = self.scheduler.history() else { return to_js(&Vec::<HistoryOpView>::new()) };
+        let skip = if last >= history.len() as f64 { 0 } else { history.len() - last.max(0.0) as usize };
         // Line numbers count from 1; every operation has its invoke line, in order.
         let mut invoke_lines = vec![0; history.len()];
         for (line, (index, is_completion)) in history.lines().enumerate() {
@@ -288,8 +291,14 @@ impl KvScheduler {
             }
         }
         let views: Vec<_> =
-            history.operations().zip(invoke_lines).map(|(op, line)| HistoryOpView::of(op, line)).collect();
+            history.operations().zip(invoke_lines).skip(skip).map(|(op, line)| HistoryOpView::of(op, line)).collect();
         to_js(&views)
+    }
+
+    /// Client operations recorded so far (0 while checks are off).
+    #[wasm_bindgen(getter, js_name = historyLength)]
+    pub fn history_length(&self) -> usize {
+        self.scheduler.history().map_or(0, |h| h.len())
     }
 
     /// The history of client operations so far as Jepsen EDN, one map per line, as `kvsim run

@@ -269,11 +269,16 @@ export class Driver {
   }
 
   /**
-   * The client operations so far, for the history view: [{process, request, f, key, value, level,
-   * invoked, completed, outcome, error, line}] (see KvScheduler.historyOps).
+   * The last `last` client operations so far (all by default), for the history view: [{process,
+   * request, f, key, value, level, invoked, completed, outcome, error, line}] (see KvScheduler.historyOps).
    */
-  historyOps() {
-    return this.scheduler.historyOps();
+  historyOps(last = Infinity) {
+    return this.scheduler.historyOps(last);
+  }
+
+  /** Client operations so far. */
+  get historyLength() {
+    return this.scheduler.historyLength;
   }
 
   /** The run's figures, as `kvsim run --summary` prints them (see KvScheduler.summary). */
