@@ -140,13 +140,19 @@ fn views_and_results_cross_the_boundary_as_plain_objects() {
         assert!(get(&message, "due").as_f64().unwrap() >= get(&message, "sent").as_f64().unwrap());
     }
     while deliver_next(&mut scheduler, &mut nodes) {}
-    let results = js_sys::Array::from(&ok(scheduler.take_results(), "takeResults"));
+    assert_eq!(scheduler.result_count(), 1, "the scheduler keeps every result");
+    let results = js_sys::Array::from(&ok(scheduler.results_between(0, 1), "resultsBetween"));
     assert_eq!(results.length(), 1);
     let result = results.get(0);
     assert_eq!(get(&result, "request").as_f64(), Some(0.0));
     assert_eq!(get(&result, "ok").as_bool(), Some(true));
     assert!(get(&result, "text").as_string().unwrap().starts_with("insert successful"));
-    assert_eq!(js_sys::Array::from(&ok(scheduler.take_results(), "takeResults")).length(), 0, "results are taken once");
+    assert!(get(&result, "step").as_f64().is_some_and(|s| s > 0.0), "with the step that gave it");
+    assert_eq!(
+        js_sys::Array::from(&ok(scheduler.results_between(1, 9), "resultsBetween")).length(),
+        0,
+        "none past the last"
+    );
 
     let replicas = ok(replicas_of(CONFIG, "5"), "replicasOf");
     assert_eq!(replicas, vec![0, 1, 2]);
@@ -313,7 +319,7 @@ fn bad_arguments_are_errors_and_the_module_keeps_working() {
     ok(small.schedule_command(0.0, 1, "frobnicate 5"), "scheduleCommand");
     ok(small.schedule_command(0.0, 0, "get"), "scheduleCommand");
     while deliver_next(&mut small, &mut two_nodes) {}
-    let results = js_sys::Array::from(&ok(small.take_results(), "takeResults"));
+    let results = js_sys::Array::from(&ok(small.results_between(0, small.result_count()), "resultsBetween"));
     assert_eq!(results.length(), 2);
     for result in results.iter() {
         assert_eq!(get(&result, "ok").as_bool(), Some(false));
@@ -589,9 +595,21 @@ fn run_batch_gives_the_events_of_the_one_by_one_loop_and_feeds_the_workload() {
     assert_eq!(batched.trace_hash(), one_by_one.trace_hash());
     let progress = ok(batched.workload_progress(), "workloadProgress");
     assert_eq!(get(&progress, "scheduled").as_f64(), Some(300.0));
-    let results = js_sys::Array::from(&ok(batched.take_batch_results(), "takeBatchResults"));
+    let results = js_sys::Array::from(&ok(batched.results_between(0, batched.result_count()), "resultsBetween"));
     assert!(results.length() >= 300, "a result per operation at least: {}", results.length());
     assert!(get(&results.get(0), "step").as_f64().is_some_and(|s| s > 0.0));
+    let stepped = js_sys::Array::from(&ok(one_by_one.results_between(0, one_by_one.result_count()), "resultsBetween"));
+    assert_eq!(
+        js_sys::JSON::stringify(&results).unwrap(),
+        js_sys::JSON::stringify(&stepped).unwrap(),
+        "the same results, steps included"
+    );
+    // A copy of the log (the page's history keeps one) reads the results of the first steps.
+    let log = batched.result_log();
+    let first = get(&results.get(0), "step").as_f64().unwrap();
+    let up_to_first = js_sys::Array::from(&ok(log.up_to(first, f64::INFINITY), "upTo"));
+    assert!(up_to_first.length() >= 1 && up_to_first.iter().all(|r| get(&r, "step").as_f64() == Some(first)));
+    assert_eq!(js_sys::Array::from(&ok(log.up_to(f64::INFINITY, 5.0), "upTo")).length(), 5, "the last five");
     // Someone else's nodes are refused.
     let (_, small) = cluster(r#"{"addresses": ["a", "b"], "avg_delays": [[0, 1], [1, 0]]}"#, 1.0);
     let e = err(batched.run_batch(small, 1.0, f64::INFINITY, false), "runBatch with 2 of 4 nodes");

@@ -20,6 +20,7 @@ use crate::model::types::{format_time, Entry, Key, NodeId, Time, Value, Version}
 use crate::node::Node;
 use crate::sim::chunks::Chunks;
 use crate::sim::history::{Function, History, Operation};
+use crate::sim::written::{address, WrittenValues};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -182,17 +183,13 @@ pub struct Anomalies {
     seen: Chains,
     /// The key number of each operation, by its index in the history.
     op_keys: Chunks<u32>,
-    /// The values inserted or updated, by key number and address: a value read comes from
-    /// the write that wrote it, shared, so a look-up by address finds it without hashing
-    /// text. `values` holds them, so no address is reused while they are here.
-    written: FxHashSet<(u32, usize)>,
-    values: Vec<Value>,
+    /// The values inserted or updated, by key number and address, shared with every copy.
+    written: WrittenValues,
+    /// Values found written under the same text in another allocation (rare), by key number
+    /// and address; `copies` holds them, so no address is reused while they are here.
+    same_text: FxHashSet<(u32, usize)>,
+    copies: Vec<Value>,
     found: Vec<Anomaly>,
-}
-
-/// The address a value's text lives at.
-fn address(value: &Value) -> usize {
-    value.as_ptr() as usize
 }
 
 impl Anomalies {
@@ -204,8 +201,9 @@ impl Anomalies {
             reads: FxHashMap::default(),
             seen: Chains::default(),
             op_keys: Chunks::default(),
-            written: FxHashSet::default(),
-            values: Vec::new(),
+            written: WrittenValues::default(),
+            same_text: FxHashSet::default(),
+            copies: Vec::new(),
             found: Vec::new(),
         }
     }
@@ -221,9 +219,7 @@ impl Anomalies {
         }
         self.op_keys.push(id);
         if let (Function::Insert | Function::Update, Some(value)) = (op.function, &op.value) {
-            if self.written.insert((id, address(value))) {
-                self.values.push(value.clone());
-            }
+            self.written.insert(id, value);
         }
     }
 
@@ -292,7 +288,7 @@ impl Anomalies {
 
     /// Whether some insert or update of key `id` in `history` wrote `value`.
     fn was_written(&mut self, history: &History, id: u32, value: &Value) -> bool {
-        if self.written.contains(&(id, address(value))) {
+        if self.written.contains(id, value) || self.same_text.contains(&(id, address(value))) {
             return true;
         }
         // The same text in another allocation: look for it among the key's writes.
@@ -300,8 +296,8 @@ impl Anomalies {
             key == id && matches!(w.function, Function::Insert | Function::Update) && w.value.as_ref() == Some(value)
         });
         if same {
-            self.written.insert((id, address(value)));
-            self.values.push(value.clone());
+            self.same_text.insert((id, address(value)));
+            self.copies.push(value.clone());
         }
         same
     }

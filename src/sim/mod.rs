@@ -24,3 +24,4 @@ pub mod summary;
 pub mod trace;
 pub mod workload;
 pub mod workload_spec;
+pub mod written;

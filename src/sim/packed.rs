@@ -186,7 +186,12 @@ impl PackedEvents {
 
     fn seal(&mut self) {
         let next = Block { first: self.len, ..Block::default() };
-        let full = std::mem::replace(&mut self.tail, next);
+        let mut full = std::mem::replace(&mut self.tail, next);
+        // Grown by doubling, a block's buffers hold up to twice its bytes: a long run keeps
+        // thousands of blocks, and the spare capacity was a third of its memory.
+        full.bytes.shrink_to_fit();
+        full.text.shrink_to_fit();
+        full.ends.shrink_to_fit();
         self.sealed.push(Rc::new(full));
         self.recent.clear();
         self.last_time = 0;

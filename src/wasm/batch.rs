@@ -6,7 +6,6 @@
 use super::convert::{time_from_js, to_js};
 use super::node::KvNode;
 use super::scheduler::KvScheduler;
-use super::view::ResultView;
 use crate::model::message::RequestId;
 use crate::model::types::Time;
 use crate::sim::script;
@@ -72,14 +71,6 @@ struct ScriptReport {
     errors: Vec<ScriptLineError>,
 }
 
-/// A result with the step (events processed) that produced it.
-#[derive(Serialize)]
-struct StepResult {
-    #[serde(flatten)]
-    result: ResultView,
-    step: u64,
-}
-
 #[wasm_bindgen]
 impl KvScheduler {
     /// Schedules a whole script (`<time_ms> <node> <command>` or `<time_ms> <fault>` per line;
@@ -132,8 +123,8 @@ impl KvScheduler {
     /// until `max_events` are done, the next is due after `until` (µs; Infinity for no bound),
     /// nothing is left, with `to_quiet` only background work is left, or the workload's last
     /// operation was scheduled (the page then schedules the actions that waited for it). The
-    /// same events as popping and handling them one by one; take their results with
-    /// `takeBatchResults`.
+    /// same events as popping and handling them one by one; their results are kept with the
+    /// rest (`resultsBetween`).
     #[wasm_bindgen(js_name = runBatch)]
     pub fn run_batch(
         &mut self,
@@ -165,22 +156,12 @@ impl KvScheduler {
                 let ran = task.run_on(node, &mut outputs);
                 self.scheduler.absorb(ran, &mut outputs);
             }
-            let step = self.scheduler.processed();
-            self.batch_results.extend(self.scheduler.take_results().map(|r| (step, r)));
+            self.keep_results();
             if had_workload && self.workload_left() == 0 {
                 break;
             }
         }
         Ok(nodes.into_iter().map(KvNode::from_node).collect())
-    }
-
-    /// The results of the events run by `runBatch` since the last call: `[{time, node, command,
-    /// ok, text, fields, step}]`.
-    #[wasm_bindgen(js_name = takeBatchResults)]
-    pub fn take_batch_results(&mut self) -> Result<JsValue, JsError> {
-        let views: Vec<_> =
-            self.batch_results.drain(..).map(|(step, r)| StepResult { result: ResultView::of(&r), step }).collect();
-        to_js(&views)
     }
 }
 

@@ -25,6 +25,8 @@ mod node;
 #[cfg(feature = "page")]
 mod pacer;
 #[cfg(feature = "page")]
+mod results;
+#[cfg(feature = "page")]
 mod scenario;
 #[cfg(feature = "page")]
 mod scheduler;
@@ -43,6 +45,8 @@ pub use checker::{read_history, KvChecker};
 pub use node::KvNode;
 #[cfg(feature = "page")]
 pub use pacer::Pacer;
+#[cfg(feature = "page")]
+pub use results::KvResults;
 #[cfg(feature = "page")]
 pub use scenario::{parse_scenario, scenario_json, MAX_SCENARIO_BYTES};
 #[cfg(feature = "page")]

@@ -6,9 +6,9 @@
 use super::convert::{seed_from_js, time_from_js, to_js};
 use super::json::parse_config;
 use super::node::KvNode;
+use super::results::KvResults;
 use super::task::{Outputs, Task};
 use crate::model::message::RequestId;
-use crate::model::outcome::ClientResult;
 use crate::node::Output;
 use crate::sim::action::{Action, TimedAction};
 use crate::sim::anomalies::divergent;
@@ -17,7 +17,7 @@ use crate::sim::shiviz::shiviz_log;
 use crate::sim::summary::Summary;
 use crate::sim::trace::{Trace, TraceKind};
 use crate::sim::workload_spec::Operations;
-use crate::wasm::view::{AnomalyView, HistoryOpView, MessageView, ResultView};
+use crate::wasm::view::{AnomalyView, HistoryOpView, MessageView};
 use serde::Serialize;
 use std::borrow::Cow;
 use wasm_bindgen::prelude::*;
@@ -36,8 +36,8 @@ pub struct KvScheduler {
     pub(super) scheduler: Scheduler,
     /// A generated workload's operations still to come (see batch.rs).
     pub(super) workload: Option<Operations>,
-    /// Results of the last `runBatch`, each with the step that produced it.
-    pub(super) batch_results: Vec<(u64, ClientResult)>,
+    /// Every result so far, each with the step that produced it.
+    pub(super) results: KvResults,
 }
 
 #[wasm_bindgen]
@@ -49,7 +49,7 @@ impl KvScheduler {
         Ok(KvScheduler {
             scheduler: Scheduler::new(&config, seed_from_js(seed)?, true),
             workload: None,
-            batch_results: Vec::new(),
+            results: KvResults::default(),
         })
     }
 
@@ -59,7 +59,7 @@ impl KvScheduler {
         KvScheduler {
             scheduler: self.scheduler.clone(),
             workload: self.workload.clone(),
-            batch_results: self.batch_results.clone(),
+            results: self.results.clone(),
         }
     }
 
@@ -141,7 +141,7 @@ impl KvScheduler {
     }
 
     /// Takes a node's outputs: schedules its messages with delays drawn for their links,
-    /// records its replies and timers.
+    /// records its replies and timers, and keeps the results of the step so far.
     pub fn absorb(&mut self, outputs: Outputs) -> Result<(), JsError> {
         let Outputs { ran, mut outputs } = outputs;
         let n = self.scheduler.nodes();
@@ -155,6 +155,7 @@ impl KvScheduler {
             )));
         }
         self.scheduler.absorb(ran, &mut outputs);
+        self.keep_results();
         Ok(())
     }
 
@@ -165,11 +166,23 @@ impl KvScheduler {
         to_js(&views)
     }
 
-    /// Results since the last call: `[{time, node, command, ok, text, fields}]`.
-    #[wasm_bindgen(js_name = takeResults)]
-    pub fn take_results(&mut self) -> Result<JsValue, JsError> {
-        let views: Vec<_> = self.scheduler.take_results().map(|r| ResultView::of(&r)).collect();
-        to_js(&views)
+    /// Results kept so far (every result of the run).
+    #[wasm_bindgen(getter, js_name = resultCount)]
+    pub fn result_count(&self) -> usize {
+        self.results.length()
+    }
+
+    /// The results from index `start` to `end` (excluded): `[{time, node, request, command, ok,
+    /// text, fields, step}]`.
+    #[wasm_bindgen(js_name = resultsBetween)]
+    pub fn results_between(&self, start: usize, end: usize) -> Result<JsValue, JsError> {
+        self.results.between(start, end)
+    }
+
+    /// A copy of the results so far, to read after this scheduler is gone (it shares their chunks).
+    #[wasm_bindgen(js_name = resultLog)]
+    pub fn result_log(&self) -> KvResults {
+        self.results.clone()
     }
 
     /// Number of trace events recorded so far.
@@ -264,9 +277,12 @@ impl KvScheduler {
         }
     }
 
+    /// The last `last` client operations (Infinity for all), as `historyOps` says: a long run's
+    /// whole history is more than a view can draw or the page should copy to JS.
     #[wasm_bindgen(js_name = historyOps)]
-    pub fn history_ops(&self) -> Result<JsValue, JsError> {
+    pub fn history_ops(&self, last: f64) -> Result<JsValue, JsError> {
         let Some(history) = self.scheduler.history() else { return to_js(&Vec::<HistoryOpView>::new()) };
+        let skip = if last >= history.len() as f64 { 0 } else { history.len() - last.max(0.0) as usize };
         // Line numbers count from 1; every operation has its invoke line, in order.
         let mut invoke_lines = vec![0; history.len()];
         for (line, (index, is_completion)) in history.lines().enumerate() {
@@ -275,8 +291,14 @@ impl KvScheduler {
             }
         }
         let views: Vec<_> =
-            history.operations().zip(invoke_lines).map(|(op, line)| HistoryOpView::of(op, line)).collect();
+            history.operations().zip(invoke_lines).skip(skip).map(|(op, line)| HistoryOpView::of(op, line)).collect();
         to_js(&views)
+    }
+
+    /// Client operations recorded so far (0 while checks are off).
+    #[wasm_bindgen(getter, js_name = historyLength)]
+    pub fn history_length(&self) -> usize {
+        self.scheduler.history().map_or(0, |h| h.len())
     }
 
     /// The history of client operations so far as Jepsen EDN, one map per line, as `kvsim run
@@ -294,6 +316,12 @@ impl KvScheduler {
 }
 
 impl KvScheduler {
+    /// Moves the results of the step so far into the log, with the step's number.
+    pub(super) fn keep_results(&mut self) {
+        let step = self.scheduler.processed();
+        self.results.extend(step, self.scheduler.take_results());
+    }
+
     /// The trace without the live checks' `anomaly` events (the trace itself when there are none).
     fn plain_trace(&self) -> Cow<'_, Trace> {
         let trace = self.scheduler.trace();

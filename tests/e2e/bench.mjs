@@ -16,6 +16,8 @@
 //      section 2), the wasm memory it leaves and the time of jumps into it; with
 //      BENCH_MILLION=1, the same for 1,000,000 operations.
 // BENCH_ONLY=sizes stops after section 1, BENCH_ONLY=rate after section 2 (to compare builds).
+// BENCH_ONLY=scale runs only section 6 and the wasm rate of section 2 it is compared with;
+// BENCH_ONLY=fast-forward, of section 6, only the workloads fast-forwarded.
 // Then all figures as one JSON line. Needs the site built (scripts/build-wasm.sh, build-site.sh).
 
 import { execFileSync } from 'node:child_process';
@@ -33,7 +35,10 @@ const SCRIPT_COMMANDS = 20_000;
 const RUN_COMMANDS = 2_000; // playground.run one by one is slow: measured on fewer
 const WORKLOADS = process.env.BENCH_MILLION ? [100_000, 1_000_000] : [100_000];
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && !['sizes', 'rate'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY}: expected sizes or rate`);
+if (ONLY !== undefined && !['sizes', 'rate', 'scale', 'fast-forward'].includes(ONLY)) {
+  throw new Error(`BENCH_ONLY=${ONLY}: expected sizes, rate, scale or fast-forward`);
+}
+const SCALE_ONLY = ONLY === 'scale' || ONLY === 'fast-forward';
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -72,13 +77,15 @@ for (const [name, p] of [[`as served (${relative(ROOT, WWW)}/)`, page], ['as wri
 const RUNS = 3;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kvsim = ONLY === 'sizes' ? null : ensureKvsim();
-const nativeRuns = Array.from({ length: ONLY === 'sizes' ? 0 : RUNS }, () =>
+const nativeRuns = Array.from({ length: ONLY === 'sizes' || SCALE_ONLY ? 0 : RUNS }, () =>
   JSON.parse(execFileSync(kvsim, ['bench', '--json'], { encoding: 'utf8' }).trim().split('\n').pop()),
 );
-const native = {
-  events_per_second: median(nativeRuns.map((r) => r.events_per_second)),
-  events_per_second_traced: median(nativeRuns.map((r) => r.events_per_second_traced)),
-};
+const native = SCALE_ONLY
+  ? { events_per_second: NaN, events_per_second_traced: NaN }
+  : {
+      events_per_second: median(nativeRuns.map((r) => r.events_per_second)),
+      events_per_second_traced: median(nativeRuns.map((r) => r.events_per_second_traced)),
+    };
 
 // Cross-origin isolated: Chromium then gives frame timestamps to 5 us, not 100 us (which alone
 // turns steady 16.67 ms frames into a p95 of 16.8).
@@ -131,63 +138,65 @@ try {
   });
   await stopAfter('rate');
 
-  // --- 3. frame times: 16 nodes (~300 messages in flight), the same beside Compare, 64 nodes (~1,000)
-  for (const [name, setting] of [
-    ['16 nodes', { nodes: 16, searches: 19, least: 300 }],
-    ['16 nodes on both sides of Compare', { nodes: 16, searches: 19, least: 300, compare: 'read_repair=blocking' }],
-    ['64 nodes', { nodes: 64, searches: 16, least: 1000 }],
-  ]) {
-    const frames = await frameTimes(tab, setting);
-    console.log(`== frame times (${name}, 20 s delays, ${frames.in_flight} messages in flight, ${FRAME_SECONDS} s at 1x)`);
-    console.log(
-      `${frames.frames} frames: p50 ${frames.p50_ms.toFixed(2)} ms, p95 ${frames.p95_ms.toFixed(2)} ms, max ${frames.max_ms.toFixed(2)} ms` +
-        ` (${frames.in_flight_after} messages still in flight at the end)`,
+  if (!SCALE_ONLY) {
+    // --- 3. frame times: 16 nodes (~300 messages in flight), the same beside Compare, 64 nodes (~1,000)
+    for (const [name, setting] of [
+      ['16 nodes', { nodes: 16, searches: 19, least: 300 }],
+      ['16 nodes on both sides of Compare', { nodes: 16, searches: 19, least: 300, compare: 'read_repair=blocking' }],
+      ['64 nodes', { nodes: 64, searches: 16, least: 1000 }],
+    ]) {
+      const frames = await frameTimes(tab, setting);
+      console.log(`== frame times (${name}, 20 s delays, ${frames.in_flight} messages in flight, ${FRAME_SECONDS} s at 1x)`);
+      console.log(
+        `${frames.frames} frames: p50 ${frames.p50_ms.toFixed(2)} ms, p95 ${frames.p95_ms.toFixed(2)} ms, max ${frames.max_ms.toFixed(2)} ms` +
+          ` (${frames.in_flight_after} messages still in flight at the end)`,
+      );
+      figures[setting.compare ? 'frames_compare' : setting.nodes === 16 ? 'frames' : `frames_${setting.nodes}`] = frames;
+      if (setting.compare) await tab.evaluate(() => window.playground.closeCompare());
+    }
+
+    // --- 4. time travel over a long history -------------------------------------------------
+    const script = Array.from({ length: TRAVEL_COMMANDS }, (_, i) =>
+      `${i * 50} ${i % 4} ${i % 2 ? `get k${i % 50} ONE` : `insert k${i % 50} v${i} QUORUM`}`,
     );
-    figures[setting.compare ? 'frames_compare' : setting.nodes === 16 ? 'frames' : `frames_${setting.nodes}`] = frames;
-    if (setting.compare) await tab.evaluate(() => window.playground.closeCompare());
-  }
-
-  // --- 4. time travel over a long history -------------------------------------------------
-  const script = Array.from({ length: TRAVEL_COMMANDS }, (_, i) =>
-    `${i * 50} ${i % 4} ${i % 2 ? `get k${i % 50} ONE` : `insert k${i % 50} v${i} QUORUM`}`,
-  );
-  const scenario = JSON.stringify({ version: 1, config: JSON.parse(EXAMPLE_CONFIG), seed: 1, script });
-  const travel = await tab.evaluate(async (text) => {
-    const started = performance.now();
-    await window.playground.loadScenario(text); // runs until quiet, keeping checkpoints
-    const loadMs = performance.now() - started;
-    const { memory } = await (await import('/pkg/kvplayground.js')).default();
-    const { end, endEvents } = window.playground.timeline();
-    const jumps = [];
-    for (const at of [0.25, 0.5, 0.75, 0.1]) jumps.push(await window.playground.travelTo(end * at));
-    return { steps: endEvents, load_ms: loadMs, wasm_memory_bytes: memory.buffer.byteLength, jump_ms: jumps };
-  }, scenario);
-  console.log(`== time travel (${TRAVEL_COMMANDS} commands on the example config, ${travel.steps} steps)`);
-  console.log(
-    `loaded in ${travel.load_ms.toFixed(0)} ms; wasm memory ${(travel.wasm_memory_bytes / 2 ** 20).toFixed(1)} MiB; ` +
-      `jumps to 25/50/75/10%: ${travel.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms`,
-  );
-  figures.time_travel = travel;
-
-  // --- 5. the checker in its worker ---------------------------------------------------------
-  const check = await tab.evaluate(
-    async ([edn, runs]) => {
+    const scenario = JSON.stringify({ version: 1, config: JSON.parse(EXAMPLE_CONFIG), seed: 1, script });
+    const travel = await tab.evaluate(async (text) => {
       const started = performance.now();
-      await window.playground.loadHistory(edn, 'bench.edn');
+      await window.playground.loadScenario(text); // runs until quiet, keeping checkpoints
       const loadMs = performance.now() - started;
-      const checks = [];
-      for (let i = 0; i < runs; i++) {
-        const t = performance.now();
-        const report = await window.playground.checkLinearizability({ model: 'store' });
-        checks.push({ ms: performance.now() - t, verdict: report.verdict });
-      }
-      return { load_ms: loadMs, check_ms: checks.map((c) => c.ms), verdict: checks[0].verdict };
-    },
-    [storeHistory({ operations: CHECK_OPERATIONS }), RUNS],
-  );
-  console.log(`== the linearizability checker in its worker (${CHECK_OPERATIONS} operations, 10 keys, model store)`);
-  console.log(`loaded into the History card in ${check.load_ms.toFixed(0)} ms; checked (${check.verdict}) in ${check.check_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms, starting the worker included`);
-  figures.checker = check;
+      const { memory } = await (await import('/pkg/kvplayground.js')).default();
+      const { end, endEvents } = window.playground.timeline();
+      const jumps = [];
+      for (const at of [0.25, 0.5, 0.75, 0.1]) jumps.push(await window.playground.travelTo(end * at));
+      return { steps: endEvents, load_ms: loadMs, wasm_memory_bytes: memory.buffer.byteLength, jump_ms: jumps };
+    }, scenario);
+    console.log(`== time travel (${TRAVEL_COMMANDS} commands on the example config, ${travel.steps} steps)`);
+    console.log(
+      `loaded in ${travel.load_ms.toFixed(0)} ms; wasm memory ${(travel.wasm_memory_bytes / 2 ** 20).toFixed(1)} MiB; ` +
+        `jumps to 25/50/75/10%: ${travel.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms`,
+    );
+    figures.time_travel = travel;
+
+    // --- 5. the checker in its worker ---------------------------------------------------------
+    const check = await tab.evaluate(
+      async ([edn, runs]) => {
+        const started = performance.now();
+        await window.playground.loadHistory(edn, 'bench.edn');
+        const loadMs = performance.now() - started;
+        const checks = [];
+        for (let i = 0; i < runs; i++) {
+          const t = performance.now();
+          const report = await window.playground.checkLinearizability({ model: 'store' });
+          checks.push({ ms: performance.now() - t, verdict: report.verdict });
+        }
+        return { load_ms: loadMs, check_ms: checks.map((c) => c.ms), verdict: checks[0].verdict };
+      },
+      [storeHistory({ operations: CHECK_OPERATIONS }), RUNS],
+    );
+    console.log(`== the linearizability checker in its worker (${CHECK_OPERATIONS} operations, 10 keys, model store)`);
+    console.log(`loaded into the History card in ${check.load_ms.toFixed(0)} ms; checked (${check.verdict}) in ${check.check_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms, starting the worker included`);
+    figures.checker = check;
+  }
 
   // --- 6. scale ---------------------------------------------------------------------------
   const n = 16;
@@ -195,30 +204,32 @@ try {
     addresses: Array.from({ length: n }, (_, i) => `10.0.0.${i}:15000`),
     avg_delays: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : (1 + ((i * 7 + j * 3) % 20)) / 1000))),
   });
-  const commands = await tab.evaluate(
-    async ([cfg, scriptCommands, runCommands]) => {
-      const p = window.playground;
-      const command = (i) => `${i % 2 ? 'get' : 'insert'} k${i % 500}${i % 2 ? '' : ` v${i}`} QUORUM`;
-      await p.loadConfig(cfg, { seed: 1 });
-      p.pause();
-      let started = performance.now();
-      for (let i = 0; i < runCommands; i++) p.run(i % 16, command(i));
-      const oneByOneMs = performance.now() - started;
-      await p.loadConfig(cfg, { seed: 1 });
-      p.pause();
-      const script = Array.from({ length: scriptCommands }, (_, i) => `${(i * 0.2).toFixed(1)} ${i % 16} ${command(i)}`).join('\n');
-      started = performance.now();
-      const { scheduled } = p.runScript(script);
-      return { run_ms_per_command: oneByOneMs / runCommands, script_commands: scheduled, script_ms: performance.now() - started };
-    },
-    [scaleConfig, SCRIPT_COMMANDS, RUN_COMMANDS],
-  );
-  console.log(`== giving ${SCRIPT_COMMANDS} commands (16 nodes, QUORUM gets and inserts over 500 keys)`);
-  console.log(
-    `one by one through playground.run: ${commands.run_ms_per_command.toFixed(2)} ms per command (${RUN_COMMANDS} measured), ` +
-      `so ${((commands.run_ms_per_command * SCRIPT_COMMANDS) / 1000).toFixed(1)} s for ${SCRIPT_COMMANDS}; as one runScript: ${commands.script_ms.toFixed(0)} ms`,
-  );
-  figures.commands = commands;
+  if (ONLY !== 'fast-forward') {
+    const commands = await tab.evaluate(
+      async ([cfg, scriptCommands, runCommands]) => {
+        const p = window.playground;
+        const command = (i) => `${i % 2 ? 'get' : 'insert'} k${i % 500}${i % 2 ? '' : ` v${i}`} QUORUM`;
+        await p.loadConfig(cfg, { seed: 1 });
+        p.pause();
+        let started = performance.now();
+        for (let i = 0; i < runCommands; i++) p.run(i % 16, command(i));
+        const oneByOneMs = performance.now() - started;
+        await p.loadConfig(cfg, { seed: 1 });
+        p.pause();
+        const script = Array.from({ length: scriptCommands }, (_, i) => `${(i * 0.2).toFixed(1)} ${i % 16} ${command(i)}`).join('\n');
+        started = performance.now();
+        const { scheduled } = p.runScript(script);
+        return { run_ms_per_command: oneByOneMs / runCommands, script_commands: scheduled, script_ms: performance.now() - started };
+      },
+      [scaleConfig, SCRIPT_COMMANDS, RUN_COMMANDS],
+    );
+    console.log(`== giving ${SCRIPT_COMMANDS} commands (16 nodes, QUORUM gets and inserts over 500 keys)`);
+    console.log(
+      `one by one through playground.run: ${commands.run_ms_per_command.toFixed(2)} ms per command (${RUN_COMMANDS} measured), ` +
+        `so ${((commands.run_ms_per_command * SCRIPT_COMMANDS) / 1000).toFixed(1)} s for ${SCRIPT_COMMANDS}; as one runScript: ${commands.script_ms.toFixed(0)} ms`,
+    );
+    figures.commands = commands;
+  }
   figures.workloads = [];
   for (const operations of WORKLOADS) {
     const run = await tab.evaluate(
@@ -232,15 +243,27 @@ try {
           last = t;
           if (p.workloadProgress().running !== false) requestAnimationFrame(frame);
         };
+        // Issue 14 bounds the main thread's tasks (50 ms): the browser reports each longer one.
+        const longTasks = [];
+        const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+        observer.observe({ type: 'longtask' });
         const started = performance.now();
         const done = p.runWorkload(`ops=${ops} rate=5000 keys=500`, { fastForward: true });
         requestAnimationFrame(frame);
         const progress = await done;
         const ms = performance.now() - started;
+        observer.disconnect();
         const { memory } = await (await import('/pkg/kvplayground.js')).default();
         const { end } = p.timeline();
         const jumps = [];
-        for (const at of [0.25, 0.5, 0.75, 0.1]) jumps.push(await p.travelTo(end * at));
+        const framed = [];
+        const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+        for (const at of [0.25, 0.5, 0.75, 0.1]) {
+          const jumped = performance.now();
+          jumps.push(await p.travelTo(end * at));
+          await nextFrame();
+          framed.push(performance.now() - jumped);
+        }
         gaps.sort((a, b) => a - b);
         return {
           operations: ops,
@@ -248,11 +271,15 @@ try {
           ms,
           events_per_second: progress.events / (ms / 1000),
           wasm_memory_bytes: memory.buffer.byteLength,
+          js_heap_bytes: performance.memory?.usedJSHeapSize ?? null,
           jump_ms: jumps,
+          jump_frame_ms: framed,
           frames: gaps.length,
           frame_p95_ms: gaps[Math.min(gaps.length - 1, Math.ceil(0.95 * gaps.length) - 1)],
           frame_max_ms: gaps[gaps.length - 1],
           frames_over_50_ms: gaps.filter((g) => g > 50).length,
+          tasks_over_50_ms: longTasks.length,
+          longest_task_ms: Math.max(0, ...longTasks),
         };
       },
       [scaleConfig, operations],
@@ -261,9 +288,12 @@ try {
     console.log(`== fast-forward of a ${operations}-operation workload (16 nodes, ops=${operations} rate=5000 keys=500)`);
     console.log(
       `${run.events} events in ${(run.ms / 1000).toFixed(1)} s: ${(run.events_per_second / 1e6).toFixed(3)} M events/s, ` +
-        `${run.ratio_to_raw_wasm.toFixed(3)} of the raw wasm rate; wasm memory after: ${(run.wasm_memory_bytes / 2 ** 20).toFixed(0)} MiB; ` +
-        `jumps to 25/50/75/10%: ${run.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms; ` +
-        `${run.frames} frames meanwhile: p95 ${run.frame_p95_ms.toFixed(1)} ms, max ${run.frame_max_ms.toFixed(0)} ms, ${run.frames_over_50_ms} over 50 ms`,
+        `${run.ratio_to_raw_wasm.toFixed(3)} of the raw wasm rate; wasm memory after: ${(run.wasm_memory_bytes / 2 ** 20).toFixed(0)} MiB ` +
+        `(JS heap ${(run.js_heap_bytes / 2 ** 20).toFixed(0)} MiB); ` +
+        `jumps to 25/50/75/10%: ${run.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms ` +
+        `(to the next frame drawn: ${run.jump_frame_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms); ` +
+        `${run.frames} frames meanwhile: p95 ${run.frame_p95_ms.toFixed(1)} ms, max ${run.frame_max_ms.toFixed(0)} ms, ${run.frames_over_50_ms} over 50 ms; ` +
+        `${run.tasks_over_50_ms} tasks over 50 ms, longest ${run.longest_task_ms.toFixed(0)} ms`,
     );
     figures.workloads.push(run);
   }

@@ -61,7 +61,7 @@ export function installApi(booted) {
     demo: () => ready().lessons.demo(),
     openLesson: (name) => ready().lessons.open(String(name)),
     lesson: () => ready().lessons.state(),
-    results: () => [...session().results],
+    results: () => session().resultsShown(),
     spacetime: () => ready().spacetime.summary(),
     spacetimeArrow: (fields) => ready().spacetime.locate(fields),
     travelTo(timeUs) {

@@ -40,6 +40,23 @@ export function replay(nodes, className) {
   for (const node of nodes) node.classList.add(className);
 }
 
+// Boxes to scroll to their bottom at the next frame, all in one callback: every height is read
+// before any scroll is set, so the sixteen consoles a jump in time refills cost one layout, not
+// one each (a second of a jump at scale). Box -> what to do once it is scrolled.
+const toBottom = new Map();
+
+function scrollToBottomSoon(box, scrolled) {
+  if (!toBottom.size) {
+    requestAnimationFrame(() => {
+      const boxes = [...toBottom].map(([b, done]) => [b, b.scrollHeight, done]);
+      toBottom.clear();
+      for (const [b, height] of boxes) b.scrollTop = height;
+      for (const [, , done] of boxes) done();
+    });
+  }
+  toBottom.set(box, scrolled);
+}
+
 /**
  * Keeps a scrolling box at its bottom until the reader scrolls up (and again once they scroll
  * back down). Returns the function to call after appending (with `true`: follow again). The
@@ -49,7 +66,12 @@ export function followBottom(box) {
   let follow = true;
   let pending = false;
   let lastTop = 0;
+  let ours = false; // whether the coming scroll event is our own scroll's (its reads would force a layout)
   box.addEventListener('scroll', () => {
+    if (ours) {
+      ours = false;
+      return;
+    }
     // Only a move up is the reader's: our own scrolls and appended lines only ever go down.
     if (box.scrollTop < lastTop - 2) follow = false;
     else if (box.scrollHeight - box.scrollTop - box.clientHeight < 24) follow = true;
@@ -62,9 +84,9 @@ export function followBottom(box) {
     }
     if (!follow || pending) return;
     pending = true;
-    requestAnimationFrame(() => {
+    scrollToBottomSoon(box, () => {
       pending = false;
-      box.scrollTop = box.scrollHeight;
+      ours = box.scrollTop !== lastTop; // a scroll event comes only when it moved
       lastTop = box.scrollTop;
     });
   };

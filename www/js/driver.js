@@ -37,7 +37,7 @@ export class Driver {
     }
     this.actions = checkpoint?.actions ?? 0; // actions scheduled so far: a prefix of the action log
     this.traceIndex = 0; // trace events handed out by drain()
-    this.results = []; // taken after each task, handed out by drain()
+    this.resultIndex = this.scheduler.resultCount; // results handed out by drain() (the scheduler keeps them all)
     this.checkpointEvery = 2 ** 30; // history.js sets it: runBatch stops at every multiple for onEvent
     // Actions replayed onto a checkpoint whose workload still had operations to schedule: they
     // were scheduled after its last one (session.js refuses them before), so they wait for it.
@@ -167,7 +167,6 @@ export class Driver {
       const before = this.steps;
       const chunk = Math.min(left, this.checkpointEvery - (before % this.checkpointEvery));
       this.nodes = this.scheduler.runBatch(this.nodes, chunk, until, toQuiet);
-      for (const result of this.scheduler.takeBatchResults()) this.results.push(result);
       if (this.steps === before) break;
       this.schedulePending();
       this.onEvent(this);
@@ -175,28 +174,35 @@ export class Driver {
     return this.steps - start;
   }
 
-  // One task: popped, handed to its node, its outputs back to the scheduler, its results kept.
+  // One task: popped, handed to its node, its outputs back to the scheduler (which keeps its results).
   runTask() {
     const task = this.scheduler.pop();
     if (task === undefined) return false;
     this.scheduler.absorb(this.nodes[task.node].handle(task));
-    const step = this.steps;
-    for (const result of this.scheduler.takeResults()) this.results.push({ ...result, step });
     return true;
   }
 
   /**
-   * The trace events and results not yet handed out (a new driver's first: all of its trace);
-   * with `tail`, only the last `tail` events of them (views keep no more).
+   * The trace events and results (each with its `step`) not yet handed out (a new driver's
+   * first: all of its trace, and no result: those of its past are the history's); with `tail`
+   * and `resultTail`, only the last so many of them (views keep no more; a fast-forward
+   * converts none while it runs).
    */
-  drain({ tail = Infinity } = {}) {
+  drain({ tail = Infinity, resultTail = Infinity } = {}) {
     const length = this.scheduler.traceLength;
     const from = Math.max(this.traceIndex, length - tail);
     const trace = length > from ? this.scheduler.traceSince(from) : [];
     this.traceIndex = length;
-    const results = this.results;
-    this.results = [];
+    const count = this.scheduler.resultCount;
+    const first = Math.max(this.resultIndex, count - resultTail);
+    const results = count > first ? this.scheduler.resultsBetween(first, count) : [];
+    this.resultIndex = count;
     return { trace, results };
+  }
+
+  /** Every result so far, to read after this driver is gone (a KvResults: free it when done). */
+  resultLog() {
+    return this.scheduler.resultLog();
   }
 
   /**
@@ -263,11 +269,16 @@ export class Driver {
   }
 
   /**
-   * The client operations so far, for the history view: [{process, request, f, key, value, level,
-   * invoked, completed, outcome, error, line}] (see KvScheduler.historyOps).
+   * The last `last` client operations so far (all by default), for the history view: [{process,
+   * request, f, key, value, level, invoked, completed, outcome, error, line}] (see KvScheduler.historyOps).
    */
-  historyOps() {
-    return this.scheduler.historyOps();
+  historyOps(last = Infinity) {
+    return this.scheduler.historyOps(last);
+  }
+
+  /** Client operations so far. */
+  get historyLength() {
+    return this.scheduler.historyLength;
   }
 
   /** The run's figures, as `kvsim run --summary` prints them (see KvScheduler.summary). */

@@ -54,7 +54,7 @@ export class EventLog {
     });
     session.subscribe((event) => {
       if (event.type === 'fast-forward') this.fastForwarding = event.running;
-      else if (event.type === 'step') this.add(event.trace);
+      else if (event.type === 'step') this.add(event.trace, event.rebuild);
       else if (event.type === 'cluster') this.restart(session.driver.size);
     });
   }
@@ -71,7 +71,9 @@ export class EventLog {
     this.rebuild();
   }
 
-  add(trace) {
+  // A moment shown anew (`rebuild`) is drawn at the next frame, with the rest of the page: drawn
+  // now, reading the log's height forced a layout of every panel the jump rebuilt.
+  add(trace, rebuild = false) {
     if (!trace.length) return;
     const fresh = trace.length > MAX_EVENTS ? trace.slice(-MAX_EVENTS) : trace;
     const start = this.dropped + this.events.length + (trace.length - fresh.length);
@@ -90,7 +92,7 @@ export class EventLog {
     let gone = 0;
     while (gone < this.shown.length && this.shown[gone].n < this.dropped) gone++;
     if (gone) this.shown.splice(0, gone);
-    if (this.fastForwarding) this.drawSoon();
+    if (this.fastForwarding || rebuild) this.drawSoon();
     else this.draw();
   }
 

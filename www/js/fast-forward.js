@@ -4,8 +4,12 @@
 // (session.flush's tail). Cancel stops between two batches of events: the run is then a
 // consistent moment like any other, paused, to travel in or play on.
 
-/** Longest slice of work between two chances for the page to draw. */
-const SLICE_MS = 8;
+/**
+ * Longest slice of work between two chances for the page to draw: one frame (about 12 ms of
+ * rendering in headless Chromium) comes between two slices, so a longer slice spends more of
+ * the time running; 32 ms and the batch it ends in keep every task under the 50 ms of issue 14.
+ */
+const SLICE_MS = 32;
 /** Events per batch at first; then sized from the rate measured, to about an eighth of a slice. */
 const FIRST_BATCH = 1_000;
 /**
@@ -15,6 +19,8 @@ const FIRST_BATCH = 1_000;
 const FRAME_TAIL = 300;
 /** Results the consoles get at the end (none while running: printing them costs layouts). */
 const END_RESULTS = 64;
+/** Longest wait for a frame before the next slice: a hidden page draws none (ms). */
+const HIDDEN_WAIT_MS = 100;
 /** The views and the progress bar are told at most this often (ms). */
 const VIEWS_EVERY_MS = 100;
 
@@ -51,12 +57,21 @@ export class FastForward {
     return this.running !== null;
   }
 
-  // The next slice runs as a task of its own: between slices the browser draws frames.
+  // The next slice runs as a task of its own once a frame is drawn: one frame between two
+  // slices, never two slices back to back (a message task can run before the browser's frame).
+  // A hidden page draws no frames: there the timer starts it.
   schedule() {
-    requestAnimationFrame(() => (this.framed = true));
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => this.slice();
-    channel.port2.postMessage(null);
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      this.framed = true;
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => this.slice();
+      channel.port2.postMessage(null);
+    };
+    requestAnimationFrame(start);
+    setTimeout(start, HIDDEN_WAIT_MS);
   }
 
   slice() {
@@ -66,10 +81,12 @@ export class FastForward {
     const over = run.cancelled || session.driver !== run.driver;
     const deadline = performance.now() + SLICE_MS;
     let quiet = over || run.driver.isQuiet;
-    while (!quiet && performance.now() + 1 < deadline) {
+    let last = 1; // ms the last batch took: another starts only if one as long still fits
+    while (!quiet && performance.now() + last < deadline) {
       const started = performance.now();
       const events = run.driver.runBatch({ maxEvents: run.batch, toQuiet: true });
       const ms = performance.now() - started;
+      last = Math.max(1, ms);
       if (ms > 0.1) run.batch = Math.max(100, Math.min(200_000, Math.round((events / ms) * (SLICE_MS / 8))));
       quiet = events === 0 || run.driver.isQuiet;
     }

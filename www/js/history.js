@@ -1,7 +1,7 @@
 // One history of the page's run, for time travel: checkpoints (copies of the scheduler and of
 // every node, evenly spaced by steps: CHECKPOINT_EVERY at first, twice as far apart each time
-// they are thinned), every result with the step that produced it,
-// and the furthest point reached (`end`). A moment is restored by copying the nearest checkpoint
+// they are thinned), every result with the step that produced it (kept in wasm, read when
+// shown), and the furthest point reached (`end`). A moment is restored by copying the nearest checkpoint
 // before it and replaying the action log from there at full speed; the run is deterministic, so
 // the replay is the history itself. A step is one event with all its tasks (driver.js).
 
@@ -26,7 +26,7 @@ export class History {
   constructor(driver) {
     this.checkpoints = []; // by steps: {steps, time, actions, scheduler, nodes}
     this.every = CHECKPOINT_EVERY; // steps between checkpoints now
-    this.results = []; // every result of this history, oldest first, each with its `step`
+    this.endResults = null; // every result of this history, up to the end: a KvResults (wasm)
     this.end = { steps: 0, time: 0 }; // the furthest point reached
     this.forkedAt = null; // virtual µs of the last fork, for the note
     this.watch(driver);
@@ -78,9 +78,12 @@ export class History {
     return { driver, time: Math.max(base.time, target.time ?? driver.now) };
   }
 
-  /** Moves the end forward to (steps, time) if that is further; records the new `results`. */
-  advance(steps, time, results) {
-    for (const result of results) if (result.step > this.end.steps) this.results.push(result);
+  /**
+   * Moves the end forward to (steps, time) if that is further; `driver` (at `steps`) holds the
+   * results so far (`results`, those since the last call, are for TraceHistory).
+   */
+  advance(steps, time, results, driver) {
+    if (steps > this.end.steps || !this.endResults) this.keepResults(driver);
     if (this.isPast(steps)) return;
     const latest = Math.max(this.end.time, time);
     // Called every frame: a new object only when the end moved.
@@ -92,20 +95,31 @@ export class History {
     return steps < this.end.steps;
   }
 
-  /** The results up to step `steps`. */
-  resultsUpTo(steps) {
-    return this.results.filter((r) => r.step <= steps);
+  // Keeps a copy of `driver`'s results (it shares their chunks) as the end's.
+  keepResults(driver) {
+    this.endResults?.free();
+    this.endResults = driver.resultLog();
+  }
+
+  /** Every result of this history, oldest first, each with its `step` (a long run's: many). */
+  get results() {
+    return this.endResults ? this.endResults.upTo(Infinity, Infinity) : [];
+  }
+
+  /** The last `tail` results up to step `steps`. */
+  resultsUpTo(steps, tail = Infinity) {
+    return this.endResults ? this.endResults.upTo(steps, tail) : [];
   }
 
   /**
-   * Drops what came after `steps`/`time`: a new history continues from there. Checkpoints that
-   * hold dropped actions (more than `actions`) go too.
+   * Drops what came after `steps`/`time` (where `driver` is): a new history continues from
+   * there. Checkpoints that hold dropped actions (more than `actions`) go too.
    */
-  fork({ steps, time }, actions) {
+  fork({ steps, time }, actions, driver) {
     const keep = (c) => c.steps <= steps && c.actions <= actions;
     this.checkpoints.filter((c) => !keep(c)).forEach(freeCheckpoint);
     this.checkpoints = this.checkpoints.filter(keep);
-    this.results = this.resultsUpTo(steps);
+    this.keepResults(driver);
     this.end = { steps, time };
     this.forkedAt = time;
   }
@@ -114,5 +128,7 @@ export class History {
   dispose() {
     this.checkpoints.forEach(freeCheckpoint);
     this.checkpoints = [];
+    this.endResults?.free();
+    this.endResults = null;
   }
 }

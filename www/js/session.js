@@ -32,8 +32,14 @@ import { ActionLog } from './action-log.js';
  * would take seconds.
  */
 export const VIEW_TAIL = 20_000;
-/** Most results a moment shown anew hands the consoles, which keep a few hundred lines each. */
-const RESULTS_TAIL = 2_000;
+/**
+ * Trace events and results a moment shown anew (a jump in time) hands the views: what they
+ * show at once (the event log's newest rows, the diagram's recent window, the consoles' last
+ * lines). Converting and laying out 20,000 events and 2,000 console lines took most of a
+ * jump's time; the run's older events are in its trace, to travel to.
+ */
+const JUMP_TAIL = 2_000;
+const RESULTS_TAIL = 400;
 
 /** The fault line word for each state setLink takes. */
 const LINK_FAULTS = { up: 'heal', hold: 'hold', drop: 'cut' };
@@ -48,7 +54,6 @@ export class Session {
     });
     this.history = null;
     this.log = new ActionLog();
-    this.results = []; // every result up to the moment shown, oldest first
     this.waiters = new Map(); // request id -> resolve, for run()
     this.playingWhenLeft = false; // whether the end was playing when we travelled away from it
     this.listeners = new Set();
@@ -115,7 +120,6 @@ export class Session {
     this.history?.dispose();
     this.history = history;
     this.log = new ActionLog();
-    this.results = [];
     this.clock.stopAt(time);
     this.install(next);
     if (play) this.play();
@@ -295,7 +299,7 @@ export class Session {
     if (this.history.isPast(this.driver.steps)) {
       const at = { steps: this.driver.steps, time: this.now() };
       this.log = this.log.upTo(at.time);
-      this.history.fork(at, this.log.length);
+      this.history.fork(at, this.log.length, this.driver);
       this.show(this.history.restore(at, this.log, this.driver));
       this.emit({ type: 'fork', time: at.time });
     } // else that was the rest of the recorded future: nothing to drop
@@ -334,7 +338,7 @@ export class Session {
   timeline() {
     const { driver, history } = this;
     const now = this.now();
-    history.advance(driver.steps, now, []);
+    history.advance(driver.steps, now, [], driver);
     return {
       now,
       start: 0,
@@ -350,7 +354,7 @@ export class Session {
   leave() {
     if (!this.history.isPast(this.driver.steps)) this.playingWhenLeft = this.clock.playing;
     this.pause(); // delivers what is due by now: the end is a replayable moment
-    this.history.advance(this.driver.steps, this.now(), []);
+    this.history.advance(this.driver.steps, this.now(), [], this.driver);
     return this.driver;
   }
 
@@ -358,9 +362,8 @@ export class Session {
   show({ driver, time }) {
     this.clock.stopAt(time);
     this.install(driver);
-    this.results = this.history.resultsUpTo(driver.steps);
-    const { trace } = driver.drain({ tail: VIEW_TAIL });
-    this.emit({ type: 'step', trace, results: this.results.slice(-RESULTS_TAIL), rebuild: true });
+    const { trace } = driver.drain({ tail: JUMP_TAIL, resultTail: 0 });
+    this.emit({ type: 'step', trace, results: this.history.resultsUpTo(driver.steps, RESULTS_TAIL), rebuild: true });
     this.emit({ type: 'faults' });
   }
 
@@ -388,11 +391,11 @@ export class Session {
   // the state views read (the network became quiet), so steps taken are news too. Views get
   // only the last `tail` events and `resultTail` results (a fast-forward gives fewer, each frame).
   flush({ tail = VIEW_TAIL, resultTail = VIEW_TAIL } = {}) {
-    const { trace, results } = this.driver.drain({ tail });
+    // Results are converted from wasm only for the views, unless run() calls wait for theirs.
+    const { trace, results } = this.driver.drain({ tail, resultTail: this.waiters.size ? Infinity : resultTail });
     if (!trace.length && !results.length && this.driver.steps === this.flushedSteps) return;
     this.flushedSteps = this.driver.steps;
-    for (const result of results) this.results.push(result); // a long run's: too many to spread
-    this.history.advance(this.driver.steps, this.now(), results);
+    this.history.advance(this.driver.steps, this.now(), results, this.driver);
     for (const result of results) {
       const resolve = this.waiters.get(result.request);
       if (resolve) {
@@ -403,6 +406,11 @@ export class Session {
     this.emit({ type: 'step', trace, results: results.slice(Math.max(0, results.length - resultTail)) });
     // Every fault, typed now or replayed from the log, changes what the views show.
     if (trace.some((e) => e.kind === 'fault')) this.emit({ type: 'faults' });
+  }
+
+  /** Every result up to the moment shown, oldest first (a long run's: many). */
+  resultsShown() {
+    return this.history.resultsUpTo(this.driver.steps);
   }
 
   /** The actions so far as a kvsim script. */

@@ -280,6 +280,10 @@ export class TraceDriver {
     return [];
   }
 
+  get historyLength() {
+    return 0;
+  }
+
   historyEdn() {
     throw new Error(this.recorded);
   }

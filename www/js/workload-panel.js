@@ -8,7 +8,8 @@ import { FastForward } from './fast-forward.js';
 
 /**
  * Most operations a workload may have in the page: it keeps every event of the run (time
- * travel, exports), about 2.7 GB of wasm memory for a million operations, and wasm has 4 GB.
+ * travel, exports), about 0.9-1.3 GB of wasm memory for a million operations (docs/performance.md),
+ * and wasm has 4 GB.
  */
 export const MAX_PAGE_OPERATIONS = 1_000_000;
 
