@@ -108,7 +108,7 @@ export class DensityView {
     ctx.strokeStyle = colors.anomaly;
     ctx.lineWidth = 2;
     ctx.stroke(ringCount <= MAX_RINGS ? rings : marks);
-    drawScale(ctx, f, this.peak, colors);
+    drawScale(ctx, f, this.total, this.peak, colors);
   }
 
   /** What lies under x (px) on `lane`: {lane, from, to, messages, repairs, anomalies}, or null. */
@@ -127,12 +127,12 @@ export class DensityView {
   }
 }
 
-/** The scale, over the plot's top right: "messages per px column per lane: 1 [ramp] peak". */
-function drawScale(ctx, f, peak, colors) {
+/** The scale, over the plot's top right: "N messages in view; per px per lane: 1 [ramp] peak". */
+function drawScale(ctx, f, total, peak, colors) {
   const rampWidth = 60;
   ctx.font = SMALL_MONO;
   const right = `${peak.toLocaleString('en')}`;
-  const left = 'messages per px per lane: 1';
+  const left = `${total.toLocaleString('en')} messages in view; per px per lane: 1`;
   const x2 = f.right - ctx.measureText(right).width - 6;
   const x1 = x2 - rampWidth - 6;
   const y = f.top + 10;

@@ -2,14 +2,14 @@
 // send to its delivery. The model (spacetime-model.js) takes the session's trace; this view owns
 // the visible time window (zoom, pan, follow the clock), the controls and the details box, and
 // redraws from the main animation frame only when something changed or time moved.
-// A window with more than ARROW_LIMIT messages is drawn as density (spacetime-density.js, from
+// A window with more messages than arrowLimit() is drawn as density (spacetime-density.js, from
 // the core's index); one the live model no longer holds (a long run's past) is drawn as arrows
 // from its events decoded from the trace (spacetime-window.js).
 
 import { byTestId, el, setText, seconds } from './dom.js';
 import { KINDS } from './kinds.js';
 import { SpacetimeModel } from './spacetime-model.js';
-import { frame, pick, locate, AXIS } from './spacetime-geometry.js';
+import { frame, pick, locate, AXIS, GUTTER } from './spacetime-geometry.js';
 import { paint } from './spacetime-draw.js';
 import { describe } from './spacetime-details.js';
 import { DensityView, rgbOf } from './spacetime-density.js';
@@ -25,8 +25,12 @@ const MAX_PLOT_HEIGHT = 380;
 const SCROLL_STEPS = 1000; // the range input's resolution
 const CLOCK_REPAINT_MS = 50; // ~20 repaints a second while only the clock moves
 const DEFAULT_DETAILS = 'Click an arrow or a marker to see its details.';
-/** Past this many messages sent in the window, it is drawn as density, not arrows. */
+/**
+ * Past this many messages sent in the window, or two per pixel column, it is drawn as density,
+ * not arrows: more are unreadable, and rastering them took a few hundred ms a frame.
+ */
 export const ARROW_LIMIT = 5_000;
+const ARROWS_PER_PX = 2;
 const DENSITY_CLICK_ZOOM = 1 / 8; // a click on the density zooms in this much around it
 // Canvas colours, from the stylesheets' custom properties (kinds.js's families for message kinds).
 const COLOR_VARIABLES = {
@@ -261,20 +265,25 @@ export class Spacetime {
     return { first: this.liveFrom > 0 || this.model.trimmed ? 0 : first, last };
   }
 
+  /** Most messages drawn as arrows in the plot's width. */
+  arrowLimit() {
+    return Math.min(ARROW_LIMIT, Math.round(ARROWS_PER_PX * Math.max(0, this.size.width - GUTTER)));
+  }
+
   /** Messages sent in [from, to) µs, from the core's index (0 before a cluster exists). */
   messagesBetween(from, to) {
     return this.session.driver?.scheduler.messagesBetween(from, to) ?? 0;
   }
 
   /**
-   * Chooses what frame `f` shows: density past ARROW_LIMIT messages, else arrows from the live
+   * Chooses what frame `f` shows: density past arrowLimit() messages, else arrows from the live
    * model when it holds the window (or a fast-forward runs: its latest events only, as cheap as
    * a frame must be), else from the window's events decoded from the trace.
    */
   chooseSource(f) {
     const scheduler = this.session.driver?.scheduler;
     this.busy = this.messagesBetween(f.from, f.to);
-    const mode = this.busy > ARROW_LIMIT ? 'density' : 'arrows';
+    const mode = this.busy > this.arrowLimit() ? 'density' : 'arrows';
     if (mode === 'density') this.density.update(scheduler, f, this.lanes.length, this.ink);
     else {
       const keptFrom = Math.max(this.liveFrom, this.model.trimmed ? this.model.keptFrom : 0);
@@ -285,13 +294,17 @@ export class Spacetime {
       this.mode = mode;
       this.hovered = null;
     }
-    const count = this.busy.toLocaleString('en');
-    const label =
-      mode === 'density'
-        ? `Density: ${count} messages in view, too many for arrows; zoom in (or click a lane) to see them one by one`
-        : `Arrows: ${count} messages in view`;
-    if (this.modeLabel.textContent !== label) setText(this.modeLabel, label);
-    this.modeLabel.dataset.mode = mode;
+    // The label changes with the mode only: after a long run, new text in the page cost a 70 ms
+    // frame (the page's style and layout), so the count is drawn on the canvas instead.
+    if (this.modeLabel.dataset.mode !== mode) {
+      this.modeLabel.dataset.mode = mode;
+      setText(
+        this.modeLabel,
+        mode === 'density'
+          ? `Density: more than ${this.arrowLimit().toLocaleString('en')} messages in view, too many for arrows; zoom in (or click a lane) to see them one by one`
+          : 'Arrows: every message in view',
+      );
+    }
   }
 
   /** Draws at virtual time `now` (µs), if anything changed since the last frame. */
@@ -346,7 +359,7 @@ export class Spacetime {
       const length = Math.max(last - first, MIN_SPAN);
       return { from: first - length * 0.15, span: length * 1.3 };
     };
-    const fits = (w) => this.messagesBetween(w.from, w.from + w.span) <= ARROW_LIMIT;
+    const fits = (w) => this.messagesBetween(w.from, w.from + w.span) <= this.arrowLimit();
     const candidates = [around(this.timesOf(new Set(this.glow.keys()))), around(this.timesOf(new Set([main])))].filter(Boolean);
     const chosen = candidates.find(fits) ?? candidates.at(-1);
     if (chosen) {
