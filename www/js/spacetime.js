@@ -31,6 +31,7 @@ const DEFAULT_DETAILS = 'Click an arrow or a marker to see its details.';
  */
 export const ARROW_LIMIT = 5_000;
 const ARROWS_PER_PX = 2;
+const MIN_ARROW_LIMIT = 1_000; // a narrow (or not yet laid out) diagram still draws a small run's arrows
 const DENSITY_CLICK_ZOOM = 1 / 8; // a click on the density zooms in this much around it
 // Canvas colours, from the stylesheets' custom properties (kinds.js's families for message kinds).
 const COLOR_VARIABLES = {
@@ -267,7 +268,7 @@ export class Spacetime {
 
   /** Most messages drawn as arrows in the plot's width. */
   arrowLimit() {
-    return Math.min(ARROW_LIMIT, Math.round(ARROWS_PER_PX * Math.max(0, this.size.width - GUTTER)));
+    return Math.min(ARROW_LIMIT, Math.max(MIN_ARROW_LIMIT, Math.round(ARROWS_PER_PX * (this.size.width - GUTTER))));
   }
 
   /** Messages sent in [from, to) µs, from the core's index (0 before a cluster exists). */
