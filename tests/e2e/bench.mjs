@@ -284,10 +284,14 @@ console.log(JSON.stringify(figures));
 
 /**
  * Frame intervals while the wheel zooms the diagram from the whole run into its middle (60
- * frames), pans (60), zooms back out (60), twice; and how many frames each mode drew.
+ * frames), pans (60), zooms back out (60), twice; and how many frames each mode drew. The run is
+ * shown at its end (quiet: nothing in flight), not following the clock.
  */
 async function diagramFrames(tab) {
   const { gaps, modes, drawMs } = await tab.evaluate(async () => {
+    await window.playground.live();
+    const follow = document.querySelector('[data-testid="spacetime-follow"]');
+    if (follow.getAttribute('aria-pressed') === 'true') follow.click();
     document.querySelector('[data-testid="spacetime-fit"]').click();
     const canvas = document.querySelector('[data-testid="spacetime"]');
     const label = document.querySelector('[data-testid="spacetime-mode"]');

@@ -1,23 +1,25 @@
 // The space-time diagram zoomed out over a busy window: each lane a strip shaded by the messages
 // its node sent per pixel column, read repairs as a bar over the strip and anomalies (stale reads
-// and the others) as rings, from the core's density index (KvScheduler.densityInto: a few
-// lookups per column, whatever the length of the run). The counts and the strip image are kept
-// per window, so a frame that shows the same window again redraws without asking the core.
+// and the others) as a bar under it, ringed too while few, from the core's density index
+// (KvScheduler.densityInto: a few lookups per column, whatever the length of the run). All three
+// are pixels of one small image stretched onto the lanes, kept per window: a frame costs a few
+// image draws, not a path per column.
 
 import { SMALL_MONO } from './spacetime-draw.js';
 
 const CHANNELS = 3; // messages, repairs, anomalies: the order of KvScheduler.densityInto
-const STRIP = 0.56; // share of a lane's height the strip takes
-const REPAIR_BAR = 3; // px
-const MAX_RINGS = 4_000; // past this many anomaly columns in view, they are drawn as bars
+const STRIP = 0.56; // share of a lane's height the message strip takes
+const BAR = 3; // px: the repair and anomaly bars
+const MAX_RINGS = 300; // anomaly columns in view ringed as well, at most
 
 export class DensityView {
   constructor() {
     this.counts = new Uint32Array(0);
     this.key = '';
-    this.strips = document.createElement('canvas'); // one pixel row per lane
-    this.stripsCtx = this.strips.getContext('2d');
+    // Row 3 * lane: its repairs; + 1: its messages; + 2: its anomalies.
     this.image = null;
+    this.canvas = document.createElement('canvas');
+    this.ctx = this.canvas.getContext('2d');
     this.lanes = 0;
     this.columns = 0;
     this.peak = 0; // most messages in one column and lane of the window
@@ -25,16 +27,19 @@ export class DensityView {
     this.bucket = 0; // µs: the index's resolution
   }
 
-  /** Reads the counts of frame `f` from `scheduler` unless this window was read already. */
-  update(scheduler, f, lanes, ink) {
+  /**
+   * Reads the counts of frame `f` from `scheduler` unless this window was read already, and
+   * paints them into the image. `rgb`: {ink, repair, anomaly} as [r, g, b].
+   */
+  update(scheduler, f, lanes, rgb) {
     const columns = Math.max(1, Math.round(f.right - f.left));
     const key = `${f.from} ${f.to} ${columns} ${lanes} ${scheduler.processed}`;
     if (key === this.key) return;
     this.key = key;
     if (this.counts.length !== CHANNELS * lanes * columns) {
       this.counts = new Uint32Array(CHANNELS * lanes * columns); // only when the plot or cluster changes size
-      Object.assign(this.strips, { width: columns, height: Math.max(1, lanes) });
-      this.image = this.stripsCtx.createImageData(columns, Math.max(1, lanes));
+      Object.assign(this.canvas, { width: columns, height: Math.max(1, CHANNELS * lanes) });
+      this.image = this.ctx.createImageData(columns, Math.max(1, CHANNELS * lanes));
     }
     this.lanes = lanes;
     this.columns = columns;
@@ -48,17 +53,25 @@ export class DensityView {
     }
     this.peak = peak;
     this.total = total;
-    // Shade on a log scale, so a quiet lane still shows beside a busy one.
-    const data = this.image.data;
+    // Messages shaded on a log scale, so a quiet lane still shows beside a busy one.
     const scale = 1 / Math.log1p(Math.max(1, peak));
-    for (let i = 0; i < messages.length; i++) {
-      const n = messages[i];
-      data[4 * i] = ink[0];
-      data[4 * i + 1] = ink[1];
-      data[4 * i + 2] = ink[2];
-      data[4 * i + 3] = n ? 40 + 215 * Math.log1p(n) * scale : 0;
+    const data = this.image.data;
+    const put = (row, column, [r, g, b], alpha) => {
+      const at = 4 * (row * columns + column);
+      data[at] = r;
+      data[at + 1] = g;
+      data[at + 2] = b;
+      data[at + 3] = alpha;
+    };
+    for (let lane = 0; lane < lanes; lane++) {
+      for (let column = 0; column < columns; column++) {
+        const n = this.count(0, lane, column);
+        put(3 * lane, column, rgb.repair, this.count(1, lane, column) ? 255 : 0);
+        put(3 * lane + 1, column, rgb.ink, n ? 40 + 215 * Math.log1p(n) * scale : 0);
+        put(3 * lane + 2, column, rgb.anomaly, this.count(2, lane, column) ? 255 : 0);
+      }
     }
-    this.stripsCtx.putImageData(this.image, 0, 0);
+    this.ctx.putImageData(this.image, 0, 0);
   }
 
   /** Count of `channel` (0 messages, 1 repairs, 2 anomalies) in `lane`, `column`. */
@@ -66,48 +79,35 @@ export class DensityView {
     return this.counts[(channel * this.lanes + lane) * this.columns + column];
   }
 
-  /** Paints the strips, repair bars and anomaly rings of the last update into frame `f`. */
+  /** Paints the strips and bars of the last update into frame `f` (rings while few). */
   paint(ctx, f, colors) {
     const height = f.laneHeight * STRIP;
     const width = f.right - f.left;
+    const bar = Math.min(BAR, f.laneHeight * 0.15);
     ctx.imageSmoothingEnabled = false;
     for (let lane = 0; lane < this.lanes; lane++) {
-      ctx.drawImage(this.strips, 0, lane, this.columns, 1, f.left, f.y(lane) - height / 2, width, height);
-    }
-    const step = width / this.columns;
-    const rings = new Path2D();
-    const bars = new Path2D();
-    let ringCount = 0;
-    for (let lane = 0; lane < this.lanes; lane++) {
       const top = f.y(lane) - height / 2;
-      let runStart = -1; // repair bars: one rectangle per run of columns with repairs
-      for (let column = 0; column <= this.columns; column++) {
-        const repaired = column < this.columns && this.count(1, lane, column) > 0;
-        if (repaired && runStart < 0) runStart = column;
-        if (!repaired && runStart >= 0) {
-          bars.rect(f.left + runStart * step, top - REPAIR_BAR - 1, (column - runStart) * step, REPAIR_BAR);
-          runStart = -1;
-        }
-      }
+      ctx.drawImage(this.canvas, 0, 3 * lane, this.columns, 1, f.left, top - bar - 1, width, bar);
+      ctx.drawImage(this.canvas, 0, 3 * lane + 1, this.columns, 1, f.left, top, width, height);
+      ctx.drawImage(this.canvas, 0, 3 * lane + 2, this.columns, 1, f.left, top + height + 1, width, bar);
     }
-    ctx.fillStyle = colors.repair;
-    ctx.fill(bars);
-    const marks = new Path2D();
-    for (let lane = 0; lane < this.lanes; lane++) {
-      for (let column = 0; column < this.columns; column++) {
+    const rings = new Path2D();
+    let ringed = 0;
+    const step = width / this.columns;
+    for (let lane = 0; lane < this.lanes && ringed <= MAX_RINGS; lane++) {
+      for (let column = 0; column < this.columns && ringed <= MAX_RINGS; column++) {
         if (!this.count(2, lane, column)) continue;
         const x = f.left + (column + 0.5) * step;
-        if (++ringCount <= MAX_RINGS) {
-          rings.moveTo(x + 4.5, f.y(lane));
-          rings.arc(x, f.y(lane), 4.5, 0, 2 * Math.PI);
-        }
-        marks.moveTo(x, f.y(lane) - height / 2);
-        marks.lineTo(x, f.y(lane) + height / 2);
+        rings.moveTo(x + 4.5, f.y(lane));
+        rings.arc(x, f.y(lane), 4.5, 0, 2 * Math.PI);
+        ringed++;
       }
     }
-    ctx.strokeStyle = colors.anomaly;
-    ctx.lineWidth = 2;
-    ctx.stroke(ringCount <= MAX_RINGS ? rings : marks);
+    if (ringed <= MAX_RINGS) {
+      ctx.strokeStyle = colors.anomaly;
+      ctx.lineWidth = 2;
+      ctx.stroke(rings);
+    }
     drawScale(ctx, f, this.total, this.peak, colors);
   }
 

@@ -87,9 +87,9 @@ export class Spacetime {
     this.drawTimes = []; // ms of the latest redraws
     const css = getComputedStyle(document.documentElement);
     this.colors = Object.fromEntries(Object.entries(COLOR_VARIABLES).map(([name, v]) => [name, css.getPropertyValue(v).trim()]));
-    this.ink = rgbOf(this.colors.ink);
-    this.colors.densityLow = `rgba(${this.ink.join(', ')}, 0.16)`;
-    this.colors.densityHigh = `rgb(${this.ink.join(', ')})`;
+    this.rgb = { ink: rgbOf(this.colors.ink), repair: rgbOf(this.colors.repair), anomaly: rgbOf(this.colors.anomaly) };
+    this.colors.densityLow = `rgba(${this.rgb.ink.join(', ')}, 0.16)`;
+    this.colors.densityHigh = `rgb(${this.rgb.ink.join(', ')})`;
     buildLegend(byTestId('spacetime-legend'));
     session.subscribe((event) => this.onEvent(event));
     this.wireControls();
@@ -285,7 +285,7 @@ export class Spacetime {
     const scheduler = this.session.driver?.scheduler;
     this.busy = this.messagesBetween(f.from, f.to);
     const mode = this.busy > this.arrowLimit() ? 'density' : 'arrows';
-    if (mode === 'density') this.density.update(scheduler, f, this.lanes.length, this.ink);
+    if (mode === 'density') this.density.update(scheduler, f, this.lanes.length, this.rgb);
     else {
       const keptFrom = Math.max(this.liveFrom, this.model.trimmed ? this.model.keptFrom : 0);
       const live = !scheduler || this.fastForwarding || keptFrom <= Math.max(0, f.from);
@@ -302,7 +302,7 @@ export class Spacetime {
       setText(
         this.modeLabel,
         mode === 'density'
-          ? `Density: more than ${this.arrowLimit().toLocaleString('en')} messages in view, too many for arrows; zoom in (or click a lane) to see them one by one`
+          ? 'Density: too many messages in view to draw one by one (the count is over the plot); zoom in or click a lane to see them as arrows'
           : 'Arrows: every message in view',
       );
     }
@@ -448,6 +448,7 @@ function buildLegend(legend) {
     item('timeout', 'timeout'),
     item('fault', 'fault'),
     item('anomaly', 'anomaly found'),
+    item('density', 'zoomed out: repairs, messages per px, anomalies'),
     item('glow', 'the chosen anomaly'),
     item('glow earlier', 'what it contradicts'),
   );
