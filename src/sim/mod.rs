@@ -1,6 +1,6 @@
 //! The simulated world around the nodes: the seeded [`network`], [`fault`]s, timed
 //! [`action`]s (commands and faults) read from [`script`]s and [`scenario`] files, the
-//! [`scheduler`] that orders every event, the [`trace`] and the client [`history`] it records, the [`workload`] generator,
+//! [`scheduler`] that orders every event, the [`trace`] (with its [`density`] index) and the client [`history`] it records, the [`workload`] generator,
 //! the [`shiviz`] export, the
 //! [`merge`] of real nodes' traces ([`node_log`]), and the headless loop ([`simulation`]) that composes nodes and
 //! scheduler. What a run keeps as it goes is stored in [`chunks`], cheap to clone.
@@ -8,6 +8,7 @@
 pub mod action;
 pub mod anomalies;
 pub mod chunks;
+pub mod density;
 pub mod event;
 pub mod fault;
 pub mod history;

@@ -68,6 +68,8 @@ const DUE: u8 = 1 << 6;
 struct Block {
     /// Index of the block's first event.
     first: usize,
+    /// Time of the block's first event, so a time window finds its blocks by bisection too.
+    first_time: Time,
     bytes: Vec<u8>,
     /// The block's strings, one after the other; string `i` ends at `ends[i]`.
     text: String,
@@ -136,6 +138,9 @@ impl PackedEvents {
             second |= if present { bit } else { 0 };
         }
         let time = e.time;
+        if self.tail.bytes.is_empty() {
+            self.tail.first_time = time;
+        }
         let since = time.wrapping_sub(self.last_time) as i64;
         self.last_time = time;
         let mut out = std::mem::take(&mut self.tail.bytes);
@@ -213,6 +218,31 @@ impl PackedEvents {
             .chain(std::iter::once(&self.tail))
             .flat_map(|block| Decoder { block, pos: 0, time: 0 })
             .skip(start - first)
+    }
+}
+
+impl PackedEvents {
+    /// The events from the first at or after time `from` (µs) on, oldest first; decoding starts
+    /// at the last block that begins before `from` (events are recorded in time order).
+    pub fn iter_from_time(&self, from: Time) -> impl Iterator<Item = TraceEvent> + '_ {
+        let blocks = self.sealed.len() + 1;
+        let block = |i: usize| if i < self.sealed.len() { &*self.sealed[i] } else { &self.tail };
+        let starts_before =
+            |i: usize| block(i).first_time < from && (i < self.sealed.len() || !block(i).bytes.is_empty());
+        // The first block that does not start before `from`; the one before it may hold some.
+        let (mut lo, mut hi) = (0, blocks);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if starts_before(mid) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let start = lo.saturating_sub(1);
+        (start..blocks)
+            .flat_map(move |i| Decoder { block: block(i), pos: 0, time: 0 })
+            .skip_while(move |e| e.time < from)
     }
 }
 
@@ -379,6 +409,25 @@ mod tests {
                 prop_assert_eq!(&copy.iter_from(0).collect::<Vec<_>>(), &events);
                 let tail: Vec<_> = events.iter().skip(start).cloned().collect();
                 prop_assert_eq!(packed.iter_from(start).collect::<Vec<_>>(), tail);
+            }
+
+            /// Events recorded in time order are found from any time, whichever block holds it.
+            #[test]
+            fn packed_events_are_found_by_time(
+                mut events in proptest::collection::vec(event(), 0..1_500),
+                from in 0..2_000u64,
+            ) {
+                let mut time = 0;
+                for e in &mut events {
+                    time += e.time % 3;
+                    e.time = time;
+                }
+                let mut packed = PackedEvents::default();
+                for e in &events {
+                    packed.push(e);
+                }
+                let later: Vec<_> = events.iter().skip_while(|e| e.time < from).cloned().collect();
+                prop_assert_eq!(packed.iter_from_time(from).collect::<Vec<_>>(), later);
             }
         }
     }

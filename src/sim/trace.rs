@@ -1,5 +1,7 @@
 //! The trace: every step of a run as a serialisable event, for viewers, checks and replays.
 
+use crate::model::types::Time;
+use crate::sim::density::Density;
 use crate::sim::packed::PackedEvents;
 
 pub use crate::sim::event::{TraceEvent, TraceKind};
@@ -26,11 +28,22 @@ pub const SEND_DUPLICATE: &str = "duplicate";
 pub struct Trace {
     enabled: bool,
     events: PackedEvents,
+    /// Messages, repairs and anomalies per node over time, when asked for (the page's diagram).
+    density: Option<Density>,
 }
 
 impl Trace {
     pub fn new(enabled: bool) -> Trace {
-        Trace { enabled, events: PackedEvents::default() }
+        Trace { enabled, events: PackedEvents::default(), density: None }
+    }
+
+    /// Counts what is recorded from now on per node over time too ([`Density`]), for `lanes` nodes.
+    pub fn index_density(&mut self, lanes: usize) {
+        self.density = Some(Density::new(lanes));
+    }
+
+    pub fn density(&self) -> Option<&Density> {
+        self.density.as_ref()
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -40,7 +53,11 @@ impl Trace {
     /// Records the event `make` builds, building it only when recording is on.
     pub fn record(&mut self, make: impl FnOnce() -> TraceEvent) {
         if self.enabled {
-            self.events.push(&make());
+            let event = make();
+            if let Some(density) = &mut self.density {
+                density.record(&event);
+            }
+            self.events.push(&event);
         }
     }
 
@@ -60,6 +77,12 @@ impl Trace {
     /// The events from index `start` on (none when `start` is past the end).
     pub fn events_from(&self, start: usize) -> impl Iterator<Item = TraceEvent> + '_ {
         self.events.iter_from(start)
+    }
+
+    /// The events from the first at or after time `from` (µs) on, decoding only from the block
+    /// that holds it.
+    pub fn events_from_time(&self, from: Time) -> impl Iterator<Item = TraceEvent> + '_ {
+        self.events.iter_from_time(from)
     }
 
     /// Bytes the recorded events take (see [`PackedEvents::memory_bytes`]).

@@ -19,6 +19,8 @@ mod bench;
 mod checker;
 mod convert;
 #[cfg(feature = "page")]
+mod density;
+#[cfg(feature = "page")]
 mod json;
 #[cfg(feature = "page")]
 mod node;

@@ -46,11 +46,9 @@ impl KvScheduler {
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str, seed: f64) -> Result<KvScheduler, JsError> {
         let config = parse_config(config_json)?;
-        Ok(KvScheduler {
-            scheduler: Scheduler::new(&config, seed_from_js(seed)?, true),
-            workload: None,
-            results: KvResults::default(),
-        })
+        let mut scheduler = Scheduler::new(&config, seed_from_js(seed)?, true);
+        scheduler.index_density(); // for the diagram (density.rs)
+        Ok(KvScheduler { scheduler, workload: None, results: KvResults::default() })
     }
 
     /// A copy of the scheduler as it is now (queue, network and its RNG, trace, results), for the

@@ -14,7 +14,10 @@
 //      through playground.run (before: measured on 2,000 of them) and as one runScript; a
 //      100,000-operation workload fast-forwarded to quiet (events/s beside the raw wasm rate of
 //      section 2), the wasm memory it leaves and the time of jumps into it; with
-//      BENCH_MILLION=1, the same for 1,000,000 operations.
+//      BENCH_MILLION=1, the same for 1,000,000 operations;
+//   7. the space-time diagram over each of those runs: the requestAnimationFrame intervals (p50,
+//      p95, max) while the wheel zooms it from the whole run (density) into a few ms (arrows
+//      decoded from the trace), pans and zooms back out, 360 frames, and the frames of each mode.
 // BENCH_ONLY=sizes stops after section 1, BENCH_ONLY=rate after section 2 (to compare builds).
 // BENCH_ONLY=scale runs only section 6 and the wasm rate of section 2 it is compared with;
 // BENCH_ONLY=fast-forward, of section 6, only the workloads fast-forwarded.
@@ -24,7 +27,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, extname } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, WWW, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying, frameIntervals, percentile } from './helpers.mjs';
+import { ROOT, WWW, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying, frameIntervals, percentile, scaleConfig as scaleCluster } from './helpers.mjs';
 import { storeHistory } from './histories.mjs';
 
 const OPERATIONS = 100_000;
@@ -200,10 +203,7 @@ try {
 
   // --- 6. scale ---------------------------------------------------------------------------
   const n = 16;
-  const scaleConfig = JSON.stringify({
-    addresses: Array.from({ length: n }, (_, i) => `10.0.0.${i}:15000`),
-    avg_delays: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : (1 + ((i * 7 + j * 3) % 20)) / 1000))),
-  });
+  const scaleConfig = JSON.stringify(scaleCluster(n));
   if (ONLY !== 'fast-forward') {
     const commands = await tab.evaluate(
       async ([cfg, scriptCommands, runCommands]) => {
@@ -295,6 +295,13 @@ try {
         `${run.frames} frames meanwhile: p95 ${run.frame_p95_ms.toFixed(1)} ms, max ${run.frame_max_ms.toFixed(0)} ms, ${run.frames_over_50_ms} over 50 ms; ` +
         `${run.tasks_over_50_ms} tasks over 50 ms, longest ${run.longest_task_ms.toFixed(0)} ms`,
     );
+    run.diagram = await diagramFrames(tab);
+    const d = run.diagram;
+    console.log(`== the space-time diagram over it: zoomed and panned by the wheel, ${d.frames} frames`);
+    console.log(
+      `frame p50 ${d.p50_ms.toFixed(1)} ms, p95 ${d.p95_ms.toFixed(1)} ms, max ${d.max_ms.toFixed(0)} ms; ` +
+        `${d.density_frames} frames as density, ${d.arrow_frames} as arrows; mean draw ${d.draw_ms.toFixed(2)} ms`,
+    );
     figures.workloads.push(run);
   }
   await assertClean();
@@ -334,5 +341,51 @@ async function frameTimes(tab, { nodes, searches, least, compare }) {
     p50_ms: percentile(sorted, 50),
     p95_ms: percentile(sorted, 95),
     max_ms: sorted[sorted.length - 1],
+  };
+}
+
+/**
+ * Frame intervals while the wheel zooms the diagram from the whole run into its middle (60
+ * frames), pans (60), zooms back out (60), twice; and how many frames each mode drew. The run is
+ * shown at its end (quiet: nothing in flight), not following the clock.
+ */
+async function diagramFrames(tab) {
+  const { gaps, modes, drawMs } = await tab.evaluate(async () => {
+    await window.playground.live();
+    const follow = document.querySelector('[data-testid="spacetime-follow"]');
+    if (follow.getAttribute('aria-pressed') === 'true') follow.click();
+    document.querySelector('[data-testid="spacetime-fit"]').click();
+    const canvas = document.querySelector('[data-testid="spacetime"]');
+    const label = document.querySelector('[data-testid="spacetime-mode"]');
+    canvas.scrollIntoView();
+    const box = canvas.getBoundingClientRect();
+    const at = { clientX: box.left + box.width / 2, clientY: box.top + box.height / 2, bubbles: true, cancelable: true };
+    const moves = [{ deltaY: -60 }, { deltaX: 40 }, { deltaY: 60 }];
+    const gaps = [];
+    const modes = { density: 0, arrows: 0 };
+    let last = null;
+    let frames = 0;
+    await new Promise((resolve) => {
+      const frame = (t) => {
+        if (last !== null) gaps.push(t - last);
+        last = t;
+        modes[label.dataset.mode] += 1;
+        canvas.dispatchEvent(new WheelEvent('wheel', { ...at, ...moves[Math.floor(frames / 60) % 3] }));
+        if (++frames < 360) requestAnimationFrame(frame);
+        else resolve();
+      };
+      requestAnimationFrame(frame);
+    });
+    return { gaps, modes, drawMs: window.playground.spacetime().drawMs };
+  });
+  gaps.sort((a, b) => a - b);
+  return {
+    frames: gaps.length,
+    p50_ms: percentile(gaps, 50),
+    p95_ms: percentile(gaps, 95),
+    max_ms: gaps[gaps.length - 1],
+    density_frames: modes.density,
+    arrow_frames: modes.arrows,
+    draw_ms: drawMs,
   };
 }

@@ -135,6 +135,9 @@ test('bad input to the exports throws a JS error with a message, and the module 
         zeroOps: attempt(() => benchStandard(0)),
         badNode: attempt(() => keep(new KvNode(config, 9))),
         nanTime: attempt(() => keep(new KvScheduler(config, 1)).scheduleCommand(NaN, 0, 'get 5 ONE')),
+        densityArraySize: attempt(() => keep(new KvScheduler(config, 1)).densityInto(0, 1e6, 10, new Uint32Array(7))),
+        densityNaN: attempt(() => keep(new KvScheduler(config, 1)).messagesBetween(NaN, 1e6)),
+        eventsBackwards: attempt(() => keep(new KvScheduler(config, 1)).eventsBetween(5e6, 1e6, 10)),
       };
     } finally {
       for (const object of made) object.free();

@@ -325,3 +325,11 @@ export function jsonLines(text) {
   const lines = Array.isArray(text) ? text : String(text).split('\n');
   return lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).filter((l) => l.trim() !== '');
 }
+
+/** `n` nodes with links averaging 1-20 ms: the standard workload's kind of cluster (scale tests, bench). */
+export function scaleConfig(n = 16) {
+  return {
+    addresses: Array.from({ length: n }, (_, i) => `10.0.0.${i}:15000`),
+    avg_delays: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : (1 + ((i * 7 + j * 3) % 20)) / 1000))),
+  };
+}

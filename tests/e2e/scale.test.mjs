@@ -15,18 +15,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedPlayground, ensureKvsim, eventually, storeRows, showCard } from './helpers.mjs';
+import { sharedPlayground, ensureKvsim, eventually, storeRows, showCard, scaleConfig } from './helpers.mjs';
 
 const SLOW = { timeout: 600_000 };
 const onPage = sharedPlayground();
-
-/** 16 nodes, links averaging 1-20 ms (the standard workload's kind of cluster). */
-export function scaleConfig(n = 16) {
-  return {
-    addresses: Array.from({ length: n }, (_, i) => `10.0.0.${i}:15000`),
-    avg_delays: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : (1 + ((i * 7 + j * 3) % 20)) / 1000))),
-  };
-}
 
 /**
  * Records the requestAnimationFrame gaps in the page while a fast-forward runs (from the first

@@ -7,7 +7,7 @@ import { place, lastTimeOf, markPoint, stackLabels, SELF_ARC } from './spacetime
 
 const FONT = 'system-ui, sans-serif';
 const MONO = 'ui-monospace, monospace';
-const SMALL_MONO = `11px ${MONO}`;
+export const SMALL_MONO = `11px ${MONO}`;
 // Command texts (and fault texts) are written beside their marks only while this few are in view.
 const MAX_LABELS = 40;
 // Each message in flight gets a faint dotted line to where it will land while this few are in
@@ -31,9 +31,11 @@ function lookOf(msg) {
  * Draws the frame `f` (see spacetime-geometry.js) at virtual time `now`. `colors` maps the
  * families and mark kinds to CSS colours; `highlight` lists the hovered and chosen items
  * ({message} or {mark}); `glow` (optional) maps request ids to 'main' or 'earlier' (every
- * message and mark of those requests glows). Returns how many messages were in view.
+ * message and mark of those requests glows). With `density` (a DensityView, updated for this
+ * frame) the plot shows it instead of the model's arrows and marks. Returns how many messages
+ * were drawn as arrows.
  */
-export function paint(ctx, { size, f, model, now, colors, lanes, highlight, glow = new Map() }) {
+export function paint(ctx, { size, f, model, now, colors, lanes, highlight, glow = new Map(), density = null }) {
   ctx.clearRect(0, 0, size.width, size.height);
   drawLanes(ctx, f, size, colors);
   drawAxis(ctx, f, colors);
@@ -41,10 +43,14 @@ export function paint(ctx, { size, f, model, now, colors, lanes, highlight, glow
   ctx.beginPath();
   ctx.rect(f.left, 0, f.right - f.left, size.height);
   ctx.clip();
-  if (glow.size) drawGlow(ctx, f, model, now, glow, colors);
-  for (const item of highlight) if (item) drawHighlight(ctx, f, now, item, colors.highlight); // a glow under it
-  const visible = drawMessages(ctx, f, model, now, colors);
-  drawMarks(ctx, f, model, colors);
+  let visible = 0;
+  if (density) density.paint(ctx, f, colors);
+  else {
+    if (glow.size) drawGlow(ctx, f, model, now, glow, colors);
+    for (const item of highlight) if (item) drawHighlight(ctx, f, now, item, colors.highlight); // a glow under it
+    visible = drawMessages(ctx, f, model, now, colors);
+    drawMarks(ctx, f, model, colors);
+  }
   drawNow(ctx, f, now, colors);
   ctx.restore();
   drawLaneLabels(ctx, f, lanes, colors);

@@ -2,13 +2,19 @@
 // send to its delivery. The model (spacetime-model.js) takes the session's trace; this view owns
 // the visible time window (zoom, pan, follow the clock), the controls and the details box, and
 // redraws from the main animation frame only when something changed or time moved.
+// A window with more messages than arrowLimit() is drawn as density (spacetime-density.js, from
+// the core's index); one the live model no longer holds (a long run's past) is drawn as arrows
+// from its events decoded from the trace (spacetime-window.js).
 
 import { byTestId, el, setText, seconds } from './dom.js';
 import { KINDS } from './kinds.js';
-import { SpacetimeModel, MAX_RECORDS } from './spacetime-model.js';
-import { frame, pick, locate, AXIS } from './spacetime-geometry.js';
+import { SpacetimeModel } from './spacetime-model.js';
+import { frame, pick, locate, AXIS, GUTTER } from './spacetime-geometry.js';
 import { paint } from './spacetime-draw.js';
 import { describe } from './spacetime-details.js';
+import { DensityView, rgbOf } from './spacetime-density.js';
+import { WindowEvents } from './spacetime-window.js';
+import { VIEW_TAIL } from './session.js';
 
 const DEFAULT_SPAN = 15e6; // µs: the example's slowest link (3 s average) and back, twice
 const MIN_SPAN = 2e3;
@@ -20,6 +26,14 @@ const SCROLL_STEPS = 1000; // the range input's resolution
 const CLOCK_REPAINT_MS = 50; // ~20 repaints a second while only the clock moves
 const OFF_SCREEN_REPAINT_MS = 1000; // scrolled out of view: once a second, and only for new events
 const DEFAULT_DETAILS = 'Click an arrow or a marker to see its details.';
+/**
+ * Past this many messages sent in the window, or two per pixel column, it is drawn as density,
+ * not arrows: more are unreadable, and rastering them took a few hundred ms a frame.
+ */
+export const ARROW_LIMIT = 5_000;
+const ARROWS_PER_PX = 2;
+const MIN_ARROW_LIMIT = 1_000; // a narrow (or not yet laid out) diagram still draws a small run's arrows
+const DENSITY_CLICK_ZOOM = 1 / 8; // a click on the density zooms in this much around it
 // Canvas colours, from the stylesheets' custom properties (kinds.js's families for message kinds).
 const COLOR_VARIABLES = {
   // One per message family, from the kind table, so a new kind cannot drift.
@@ -47,9 +61,15 @@ export class Spacetime {
     this.ctx = this.canvas.getContext('2d');
     this.details = byTestId('spacetime-details');
     this.scroll = byTestId('spacetime-scroll');
-    this.note = byTestId('spacetime-note');
     this.followButton = byTestId('spacetime-follow');
-    this.model = new SpacetimeModel();
+    this.model = new SpacetimeModel(); // the live run's latest events
+    this.shown = this.model; // the model drawn: the live one, or a window of the trace's
+    this.windowEvents = new WindowEvents();
+    this.density = new DensityView();
+    this.mode = 'arrows'; // or 'density'
+    this.busy = 0; // messages sent in the window drawn
+    this.liveFrom = 0; // the live model holds every event from this time (µs) on
+    this.modeLabel = byTestId('spacetime-mode');
     this.lanes = [];
     this.from = 0;
     this.span = DEFAULT_SPAN;
@@ -73,6 +93,9 @@ export class Spacetime {
     this.drawTimes = []; // ms of the latest redraws
     const css = getComputedStyle(document.documentElement);
     this.colors = Object.fromEntries(Object.entries(COLOR_VARIABLES).map(([name, v]) => [name, css.getPropertyValue(v).trim()]));
+    this.rgb = { ink: rgbOf(this.colors.ink), repair: rgbOf(this.colors.repair), anomaly: rgbOf(this.colors.anomaly) };
+    this.colors.densityLow = `rgba(${this.rgb.ink.join(', ')}, 0.16)`;
+    this.colors.densityHigh = `rgb(${this.rgb.ink.join(', ')})`;
     buildLegend(byTestId('spacetime-legend'));
     session.subscribe((event) => this.onEvent(event));
     this.wireControls();
@@ -89,6 +112,9 @@ export class Spacetime {
   onEvent(event) {
     if (event.type === 'cluster') {
       this.model.clear();
+      this.liveFrom = 0;
+      this.windowEvents.clear();
+      this.shown = this.model;
       this.lanes = this.session.driver.config.addresses.map((address, i) => ({ name: `n${i}`, address }));
       this.canvas.parentElement.style.height = `${AXIS + 8 + Math.min(MAX_PLOT_HEIGHT, this.lanes.length * LANE_HEIGHT)}px`;
       this.from = 0;
@@ -102,6 +128,9 @@ export class Spacetime {
     } else if (event.type === 'step') {
       // A fast-forward shows each frame's latest events only: the diagram draws no more than them.
       if (this.fastForwarding) this.model.clear();
+      // Only the tail of a long step (or fast-forward frame) comes: the model lacks what is before.
+      if (event.trace.length && (this.fastForwarding || event.trace.length >= VIEW_TAIL)) this.liveFrom = event.trace[0].time;
+      else if (this.fastForwarding) this.liveFrom = Infinity;
       this.model.addAll(event.trace);
       if (this.selected?.message) setText(this.details, describe(this.selected)); // it may have landed
       this.dirty = true;
@@ -144,7 +173,8 @@ export class Spacetime {
       } else this.hover(point(e));
     });
     canvas.addEventListener('pointerup', (e) => {
-      if (this.drag && !this.drag.moved) this.select(this.itemAt(point(e)));
+      if (this.drag && !this.drag.moved && this.mode === 'density') this.zoomInto(point(e));
+      else if (this.drag && !this.drag.moved) this.select(this.itemAt(point(e)));
       this.drag = null;
       canvas.classList.remove('dragging');
     });
@@ -176,11 +206,27 @@ export class Spacetime {
   }
 
   itemAt({ x, y }) {
-    return this.frame ? pick(this.model, this.frame, this.now, x, y) : null;
+    return this.frame ? pick(this.shown, this.frame, this.now, x, y) : null;
+  }
+
+  /** A click on the density: says what its column holds and zooms in around it. */
+  zoomInto({ x, y }) {
+    const f = this.frame;
+    const cell = f && this.density.cellAt(f, Math.floor((y - f.top) / f.laneHeight), x);
+    if (!cell) return;
+    this.setFollow(false);
+    const count = (n, one, many) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+    setText(
+      this.details,
+      `n${cell.lane}, ${seconds(cell.from)} to ${seconds(cell.to)} s: ${count(cell.messages, 'message', 'messages')} sent, ` +
+        `${count(cell.repairs, 'repair', 'repairs')}, ${count(cell.anomalies, 'anomaly', 'anomalies')}. ` +
+        'Zoomed in around it: arrows are drawn once few enough messages are in view.',
+    );
+    this.zoom(DENSITY_CLICK_ZOOM, f.time(x));
   }
 
   hover(position) {
-    const item = position ? this.itemAt(position) : null;
+    const item = position && this.mode === 'arrows' ? this.itemAt(position) : null;
     this.canvas.classList.toggle('picking', Boolean(item));
     if (sameItem(item, this.hovered)) return;
     this.hovered = item;
@@ -201,7 +247,7 @@ export class Spacetime {
 
   /** Scales the window by `factor` around time `anchor` (following: around the clock). */
   zoom(factor, anchor = this.follow ? this.clock : this.from + this.span / 2) {
-    const { first, last } = this.model.extent();
+    const { first, last } = this.extent();
     const widest = Math.max(4 * DEFAULT_SPAN, 1.5 * (Math.max(last, this.clock) - first));
     const span = Math.min(widest, Math.max(MIN_SPAN, this.span * factor));
     this.from = anchor - (anchor - this.from) * (span / this.span);
@@ -211,7 +257,7 @@ export class Spacetime {
 
   /** Shows the whole kept run, with the clock at the usual place when following. */
   fit() {
-    const { first, last } = this.model.extent();
+    const { first, last } = this.extent();
     const length = Math.max(1e6, Math.max(last, this.clock) - first); // an empty run: its first second
     this.span = (length * 1.04) / FOLLOW_AT;
     this.from = first - length * 0.02;
@@ -220,9 +266,57 @@ export class Spacetime {
 
   /** What the scroll bar spans: from the first kept event to the clock (or the last due). */
   scrollRange() {
-    const { first, last } = this.model.extent();
+    const { first, last } = this.extent();
     const start = Math.min(first, this.from);
     return { start, room: Math.max(0, Math.max(last, this.clock, this.from + this.span) - this.span - start) };
+  }
+
+  /** The run's time span, {first, last} µs: from its start once the live model lacks some of it. */
+  extent() {
+    const { first, last } = this.model.extent();
+    return { first: this.liveFrom > 0 || this.model.trimmed ? 0 : first, last };
+  }
+
+  /** Most messages drawn as arrows in the plot's width. */
+  arrowLimit() {
+    return Math.min(ARROW_LIMIT, Math.max(MIN_ARROW_LIMIT, Math.round(ARROWS_PER_PX * (this.size.width - GUTTER))));
+  }
+
+  /** Messages sent in [from, to) µs, from the core's index (0 before a cluster exists). */
+  messagesBetween(from, to) {
+    return this.session.driver?.scheduler.messagesBetween(from, to) ?? 0;
+  }
+
+  /**
+   * Chooses what frame `f` shows: density past arrowLimit() messages, else arrows from the live
+   * model when it holds the window (or a fast-forward runs: its latest events only, as cheap as
+   * a frame must be), else from the window's events decoded from the trace.
+   */
+  chooseSource(f) {
+    const scheduler = this.session.driver?.scheduler;
+    this.busy = this.messagesBetween(f.from, f.to);
+    const mode = this.busy > this.arrowLimit() ? 'density' : 'arrows';
+    if (mode === 'density') this.density.update(scheduler, f, this.lanes.length, this.rgb);
+    else {
+      const keptFrom = Math.max(this.liveFrom, this.model.trimmed ? this.model.keptFrom : 0);
+      const live = !scheduler || this.fastForwarding || keptFrom <= Math.max(0, f.from);
+      this.shown = live ? this.model : this.windowEvents.modelFor(scheduler, f.from, f.to);
+    }
+    if (mode !== this.mode) {
+      this.mode = mode;
+      this.hovered = null;
+    }
+    // The label changes with the mode only: after a long run, new text in the page cost a 70 ms
+    // frame (the page's style and layout), so the count is drawn on the canvas instead.
+    if (this.modeLabel.dataset.mode !== mode) {
+      this.modeLabel.dataset.mode = mode;
+      setText(
+        this.modeLabel,
+        mode === 'density'
+          ? 'Density: too many messages in view to draw one by one (the count is over the plot); zoom in or click a lane to see them as arrows'
+          : 'Arrows: every message in view',
+      );
+    }
   }
 
   /** Draws at virtual time `now` (µs), if anything changed since the last frame. */
@@ -243,10 +337,12 @@ export class Spacetime {
     this.paintedAt = started;
     this.now = now;
     this.frame = frame(this.size, this.lanes.length, this.from, this.span);
+    this.chooseSource(this.frame);
     this.visibleArrows = paint(this.ctx, {
       size: this.size,
       f: this.frame,
-      model: this.model,
+      model: this.shown,
+      density: this.mode === 'density' ? this.density : null,
       now,
       colors: this.colors,
       lanes: this.lanes,
@@ -266,11 +362,6 @@ export class Spacetime {
       const value = room > 0 ? Math.round(((this.from - start) / room) * SCROLL_STEPS) : SCROLL_STEPS;
       this.scroll.value = String(Math.min(SCROLL_STEPS, Math.max(0, value)));
     }
-    const { trimmed, keptFrom } = this.model;
-    this.note.hidden = trimmed === 0;
-    if (trimmed) {
-      setText(this.note, `Only the latest ${MAX_RECORDS.toLocaleString('en')} events are kept: ${trimmed.toLocaleString('en')} older ones (before t = ${seconds(keptFrom)} s) were dropped from the diagram.`);
-    }
   }
 
   /**
@@ -281,27 +372,42 @@ export class Spacetime {
   focusRequests(main, earlier = null, text = '') {
     this.glow = new Map([[main, 'main']]);
     if (earlier !== null && earlier !== undefined) this.glow.set(earlier, 'earlier');
-    let first = Infinity;
-    let last = -Infinity;
-    for (const r of this.model.messages) {
-      if (!this.glow.has(r.request)) continue;
-      first = Math.min(first, r.sent);
-      last = Math.max(last, r.end ?? r.due ?? r.sent);
-    }
-    for (const mark of this.model.marks) {
-      if (!this.glow.has(mark.request)) continue;
-      first = Math.min(first, mark.time);
-      last = Math.max(last, mark.time);
-    }
-    if (Number.isFinite(first)) {
+    // Both requests when few enough messages lie around them for arrows, else the chosen one.
+    const around = ({ first, last }) => {
+      if (!Number.isFinite(first)) return null;
+      const length = Math.max(last - first, MIN_SPAN);
+      return { from: first - length * 0.15, span: length * 1.3 };
+    };
+    const fits = (w) => this.messagesBetween(w.from, w.from + w.span) <= this.arrowLimit();
+    const candidates = [around(this.timesOf(new Set(this.glow.keys()))), around(this.timesOf(new Set([main])))].filter(Boolean);
+    const chosen = candidates.find(fits) ?? candidates.at(-1);
+    if (chosen) {
       this.setFollow(false);
-      const length = Math.max(last - first, 1e6);
-      this.span = length * 1.3;
-      this.from = first - length * 0.15;
+      this.from = chosen.from;
+      this.span = chosen.span;
     }
     this.selected = null;
     setText(this.details, text || DEFAULT_DETAILS);
     this.dirty = true;
+  }
+
+  /** {first, last}: the time (µs) the messages and marks of `requests` span, in the models held. */
+  timesOf(requests) {
+    let first = Infinity;
+    let last = -Infinity;
+    for (const model of new Set([this.model, this.shown])) {
+      for (const r of model.messages) {
+        if (!requests.has(r.request)) continue;
+        first = Math.min(first, r.sent);
+        last = Math.max(last, r.end ?? r.due ?? r.sent);
+      }
+      for (const mark of model.marks) {
+        if (!requests.has(mark.request)) continue;
+        first = Math.min(first, mark.time);
+        last = Math.max(last, mark.time);
+      }
+    }
+    return { first, last };
   }
 
   /** What is drawn, for window.playground.spacetime(). */
@@ -309,18 +415,22 @@ export class Spacetime {
     this.paint(this.clock); // off screen, the canvas may be behind the run
     const kinds = {};
     let drops = 0;
-    for (const r of this.model.messages) {
+    for (const r of this.shown.messages) {
       kinds[r.msg] = (kinds[r.msg] ?? 0) + 1;
       if (r.dropped) drops++;
     }
     const mean = this.drawTimes.reduce((sum, t) => sum + t, 0) / (this.drawTimes.length || 1);
     return {
       lanes: this.lanes.map((lane) => lane.name),
-      arrows: this.model.messages.length,
+      mode: this.mode,
+      source: this.shown === this.model ? 'live' : 'trace', // where the arrows come from
+      inView: this.busy,
+      density: this.mode === 'density' ? { peak: this.density.peak, total: this.density.total, bucketUs: this.density.bucket } : null,
+      arrows: this.shown.messages.length,
       visibleArrows: this.visibleArrows,
       drops,
       kinds,
-      marks: this.model.marks.length,
+      marks: this.shown.marks.length,
       glow: Object.fromEntries(this.glow),
       trimmed: this.model.trimmed,
       follow: this.follow,
@@ -333,7 +443,7 @@ export class Spacetime {
   locate(query) {
     this.paint(this.clock);
     const match = (r) => Object.entries(query).every(([field, value]) => r[field] === value);
-    return this.frame ? locate(this.model, this.frame, this.now, match) : null;
+    return this.frame ? locate(this.shown, this.frame, this.now, match) : null;
   }
 }
 
@@ -358,6 +468,7 @@ function buildLegend(legend) {
     item('timeout', 'timeout'),
     item('fault', 'fault'),
     item('anomaly', 'anomaly found'),
+    item('density', 'zoomed out: repairs, messages per px, anomalies'),
     item('glow', 'the chosen anomaly'),
     item('glow earlier', 'what it contradicts'),
   );

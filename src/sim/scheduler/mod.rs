@@ -485,6 +485,13 @@ impl Scheduler {
         &self.trace
     }
 
+    /// Indexes the trace by node and time from now on (see [`Trace::index_density`]): the
+    /// page's diagram draws a long run zoomed out from it.
+    pub fn index_density(&mut self) {
+        let lanes = self.nodes();
+        self.trace.index_density(lanes);
+    }
+
     pub fn clear_trace(&mut self) {
         self.trace.clear();
     }
