@@ -11,8 +11,7 @@
 
 use crate::model::message::MessageKind;
 use crate::model::types::Time;
-use crate::sim::event::{TraceEvent, TraceKind};
-use crate::sim::trace::SEND_RELEASED;
+use crate::sim::event::{TraceEvent, TraceKind, SEND_RELEASED};
 use std::rc::Rc;
 
 /// What is counted, per lane: one slot of a row each.

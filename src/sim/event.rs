@@ -4,6 +4,21 @@ use crate::model::message::{Message, MessageKind, RequestId};
 use crate::model::types::{Key, NodeId, Time, Value, Version};
 use serde::{Deserialize, Serialize};
 
+/// Why a message was dropped (the `text` of a `drop` event). A message dropped when it is sent
+/// was still sent by its node; one dropped later was already on its way.
+pub const DROP_LINK_CUT: &str = "link cut";
+/// The link's loss probability struck, when the message was sent.
+pub const DROP_LOSS: &str = "message loss";
+/// The receiver was down when the message arrived.
+pub const DROP_NODE_DOWN: &str = "node down";
+/// The message was held on its link, and the link was then cut.
+pub const DROP_HELD_THEN_CUT: &str = "link cut while held";
+
+/// The `text` of a `send` event for a held message the network sends on, and for the second copy
+/// of a duplicated message: neither is a new send by the node.
+pub const SEND_RELEASED: &str = "released";
+pub const SEND_DUPLICATE: &str = "duplicate";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceKind {

@@ -4,22 +4,9 @@ use crate::model::types::Time;
 use crate::sim::density::Density;
 use crate::sim::packed::PackedEvents;
 
-pub use crate::sim::event::{TraceEvent, TraceKind};
-
-/// Why a message was dropped (the `text` of a `drop` event). A message dropped when it is sent
-/// was still sent by its node; one dropped later was already on its way.
-pub const DROP_LINK_CUT: &str = "link cut";
-/// The link's loss probability struck, when the message was sent.
-pub const DROP_LOSS: &str = "message loss";
-/// The receiver was down when the message arrived.
-pub const DROP_NODE_DOWN: &str = "node down";
-/// The message was held on its link, and the link was then cut.
-pub const DROP_HELD_THEN_CUT: &str = "link cut while held";
-
-/// The `text` of a `send` event for a held message the network sends on, and for the second copy
-/// of a duplicated message: neither is a new send by the node.
-pub const SEND_RELEASED: &str = "released";
-pub const SEND_DUPLICATE: &str = "duplicate";
+pub use crate::sim::event::{
+    TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN, SEND_DUPLICATE, SEND_RELEASED,
+};
 
 /// The recorded events of a run; recording can be switched off for benchmarks. Stored packed
 /// ([`PackedEvents`]: about 20 bytes an event, in blocks shared between clones, so the page's
