@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, sharedPlayground, eventually, nextFrames, scaleConfig } from './helpers.mjs';
+import { ROOT, sharedPlayground, eventually, nextFrames, scaleConfig, showCard } from './helpers.mjs';
 
 const SLOW = { timeout: 300_000 };
 const onPage = sharedPlayground();
@@ -63,6 +63,7 @@ test('a 30,000-operation run: density zoomed out, arrows from the trace zoomed i
     assert.match(await page.getByTestId('spacetime-details').textContent(), /^n\d+, [\d.]+ to [\d.]+ s: [\d,]+ messages? sent/);
 
     // A stale read from the Anomalies card, well into the run: its request's arrows are drawn, lit.
+    await showCard(page, 'anomalies-panel');
     await page.locator('[data-testid="anomaly-list"] li.kind-stale_read button').last().click();
     await nextFrames(page);
     const focused = await eventually(

@@ -36,10 +36,8 @@ export class Consoles {
   /** Wires the consoles of freshly built panels. */
   attach(parts) {
     this.parts = parts;
-    this.live.replaceChildren();
     parts.forEach((part, i) => {
       part.scroll = followBottom(part.output);
-      this.append(part, `n${i} is up at ${this.session.driver.config.addresses[i]}. Type a command below.`, 'note');
       this.history[i] ??= [];
       let cursor = this.history[i].length; // the entry the arrows show; length = the new line
       part.input.addEventListener('keydown', (e) => {
@@ -58,6 +56,17 @@ export class Consoles {
           part.input.value = history[cursor] ?? '';
         }
       });
+    });
+    this.clear();
+  }
+
+  /** Empties the consoles (the panels show a moment anew), each with its greeting. */
+  clear() {
+    this.live.replaceChildren();
+    this.parts.forEach((part, i) => {
+      part.output.replaceChildren();
+      this.append(part, `n${i} is up at ${this.session.driver.config.addresses[i]}. Type a command below.`, 'note');
+      part.scroll(true);
     });
   }
 

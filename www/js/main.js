@@ -47,9 +47,22 @@ async function boot() {
   const spacetime = new Spacetime(session);
   const faults = new FaultsPanel(session);
   const workload = new WorkloadPanel(session);
+  let panelsFor = null; // the addresses the panels were built for, while the simulation shows
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
-    parts = buildPanels(byTestId('node-grid'), session.driver.config.addresses);
+    const { driver } = session;
+    const addresses = driver.recorded ? null : driver.config.addresses.join('\n');
+    if (addresses !== null && addresses === panelsFor) {
+      // A jump in time or a reset on the same nodes keeps the panels and refills them in place:
+      // building them anew was most of a jump's next frame after a long run (a layout of all).
+      consoles.clear();
+      stores.refresh({ flash: false });
+      faults.refresh();
+      markCoordinators(parts, new Set());
+      return;
+    }
+    panelsFor = addresses;
+    parts = buildPanels(byTestId('node-grid'), driver.config.addresses);
     consoles.attach(parts);
     stores.attach(parts);
     faults.attach(parts);

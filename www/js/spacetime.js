@@ -284,7 +284,7 @@ export class Spacetime {
 
   /** Messages sent in [from, to) µs, from the core's index (0 before a cluster exists). */
   messagesBetween(from, to) {
-    return this.session.driver?.scheduler.messagesBetween(from, to) ?? 0;
+    return this.session.driver?.scheduler?.messagesBetween(from, to) ?? 0;
   }
 
   /**
