@@ -82,6 +82,12 @@ export class FaultsPanel {
     this.refresh();
   }
 
+  /** Takes back the panels of the last cluster (a jump in time keeps them): wired already, shown anew. */
+  keep(parts) {
+    this.parts = parts;
+    this.refresh({ anew: true });
+  }
+
   /** Applies `line` now; on an error shows it next to `control` and returns false. */
   apply(line, control) {
     let ok = true;
@@ -135,13 +141,14 @@ export class FaultsPanel {
     });
   }
 
-  refresh() {
+  /** Shows the core's fault report; `anew`: a moment shown anew, which even a control in use shows. */
+  refresh({ anew = false } = {}) {
     const state = this.session.driver.faults();
     this.showActive(describeFaults(state));
     this.hints.checked = state.hinted_handoff;
     const period = antiEntropyMs(state);
     this.antiEntropy.checked = period !== null;
-    if (period !== null && document.activeElement !== this.antiEntropyMs) this.antiEntropyMs.value = String(period);
+    if (period !== null && (anew || document.activeElement !== this.antiEntropyMs)) this.antiEntropyMs.value = String(period);
     this.parts.forEach(({ panel, faults }, i) => {
       const down = state.down.includes(i);
       const skewMs = state.clock_skew_us[i] / 1000;
@@ -149,7 +156,7 @@ export class FaultsPanel {
       setText(faults.state, down ? 'DOWN' : 'up');
       faults.crash.disabled = down;
       // Not under the user's thumb or arrow keys: that value is on its way in.
-      if (document.activeElement !== faults.skew) faults.skew.value = String(skewMs);
+      if (anew || document.activeElement !== faults.skew) faults.skew.value = String(skewMs);
       showSkew(faults, skewMs);
     });
   }

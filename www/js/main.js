@@ -57,7 +57,7 @@ async function boot() {
       // building them anew was most of a jump's next frame after a long run (a layout of all).
       consoles.clear();
       stores.refresh({ flash: false });
-      faults.refresh();
+      faults.keep(parts);
       markCoordinators(parts, new Set());
       return;
     }
