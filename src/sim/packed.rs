@@ -227,19 +227,16 @@ impl PackedEvents {
     pub fn iter_from_time(&self, from: Time) -> impl Iterator<Item = TraceEvent> + '_ {
         let blocks = self.sealed.len() + 1;
         let block = |i: usize| if i < self.sealed.len() { &*self.sealed[i] } else { &self.tail };
-        let starts_before =
-            |i: usize| block(i).first_time < from && (i < self.sealed.len() || !block(i).bytes.is_empty());
-        // The first block that does not start before `from`; the one before it may hold some.
-        let (mut lo, mut hi) = (0, blocks);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if starts_before(mid) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        let start = lo.saturating_sub(1);
+        // The first block that does not start before `from` (the open one counts while it holds
+        // events); the one before it may hold some.
+        let sealed_before = self.sealed.partition_point(|b| b.first_time < from);
+        let before = if sealed_before == self.sealed.len() && !self.tail.bytes.is_empty() && self.tail.first_time < from
+        {
+            blocks
+        } else {
+            sealed_before
+        };
+        let start = before.saturating_sub(1);
         (start..blocks)
             .flat_map(move |i| Decoder { block: block(i), pos: 0, time: 0 })
             .skip_while(move |e| e.time < from)

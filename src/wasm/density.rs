@@ -19,7 +19,8 @@ impl KvScheduler {
     pub fn density_into(&self, from: f64, to: f64, columns: usize, out: &mut [u32]) -> Result<f64, JsError> {
         let density = self.density()?;
         let (from, to) = window(from, to)?;
-        let needed = CHANNELS.len() * density.lanes() * columns;
+        // `columns` comes from the page: a huge one must not wrap the size around.
+        let needed = (CHANNELS.len() * density.lanes()).checked_mul(columns).unwrap_or(usize::MAX);
         if out.len() != needed {
             return Err(JsError::new(&format!(
                 "the counts of {} lanes in {columns} columns take {needed} numbers, not {}: size the array to 3 x lanes x columns",

@@ -261,10 +261,6 @@ impl KvScheduler {
         to_js(&divergent(&nodes, self.scheduler.replication_factor()))
     }
 
-    /// The client operations so far, in the order they were invoked, for the history view:
-    /// `[{process, request, f, key, value, level, invoked, completed, outcome, error, line}]`
-    /// (`completed` and `outcome` are null while it runs; `line`: its invoke's line in
-    /// `historyEdn()`). Empty while checks are off.
     /// The run's figures (`kvsim run --summary`): `{levels: [{level, operations, ok, fail, info,
     /// running, latency: {p50, p99, max} or null, histogram}], latency_bounds_us, bucket_us,
     /// availability: [{ok, failed}]}`; null while checks are off (no history is kept).
@@ -275,21 +271,24 @@ impl KvScheduler {
         }
     }
 
-    /// The last `last` client operations (Infinity for all), as `historyOps` says: a long run's
-    /// whole history is more than a view can draw or the page should copy to JS.
+    /// The last `last` client operations (Infinity for all; a long run's whole history is more
+    /// than a view can draw or the page should copy to JS), in the order they were invoked, for
+    /// the history view: `[{process, request, f, key, value, level, invoked, completed, outcome,
+    /// error, line}]` (`completed` and `outcome` are null while it runs; `line`: its invoke's line
+    /// in `historyEdn()`). Empty while checks are off.
     #[wasm_bindgen(js_name = historyOps)]
     pub fn history_ops(&self, last: f64) -> Result<JsValue, JsError> {
         let Some(history) = self.scheduler.history() else { return to_js(&Vec::<HistoryOpView>::new()) };
         let skip = if last >= history.len() as f64 { 0 } else { history.len() - last.max(0.0) as usize };
         // Line numbers count from 1; every operation has its invoke line, in order.
-        let mut invoke_lines = vec![0; history.len()];
+        let mut invoke_lines = vec![0; history.len() - skip];
         for (line, (index, is_completion)) in history.lines().enumerate() {
-            if !is_completion {
-                invoke_lines[index] = line + 1;
+            if !is_completion && index >= skip {
+                invoke_lines[index - skip] = line + 1;
             }
         }
         let views: Vec<_> =
-            history.operations().zip(invoke_lines).skip(skip).map(|(op, line)| HistoryOpView::of(op, line)).collect();
+            history.operations().skip(skip).zip(invoke_lines).map(|(op, line)| HistoryOpView::of(op, line)).collect();
         to_js(&views)
     }
 

@@ -21,6 +21,22 @@ export function byTestId(id) {
   return node;
 }
 
+/**
+ * `fn` run at the next frame, once however often the returned function is called before it
+ * (steps, scrolls and fault reports come many times a frame; drawing once is enough).
+ */
+export function onceAFrame(fn) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      fn();
+    });
+  };
+}
+
 /** Sets textContent only when it changes: cheap to call every frame. */
 export function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;

@@ -3,7 +3,7 @@
 // (and a few either side) exist in the DOM, so a long run's log scrolls as lightly as a short
 // one's. Lines are built from text nodes only.
 
-import { el, byTestId, seconds } from './dom.js';
+import { el, byTestId, seconds, onceAFrame } from './dom.js';
 import { KINDS } from './kinds.js';
 import { versionText } from './versions.js';
 
@@ -32,7 +32,7 @@ export class EventLog {
     this.follow = true; // whether the view sticks to the newest line
     this.drawn = null; // {first, last, count, newest} of the rows in the DOM
     this.rowNodes = new Map(); // event number (`n` of `shown`) -> its row in the DOM
-    this.pending = false;
+    this.drawSoon = onceAFrame(() => this.draw()); // once however many steps and scrolls came first
     this.fastForwarding = false; // while a fast-forward runs, steps come every frame: drawn in it
     this.kindFilter.replaceChildren(
       el('option', { value: '', text: 'all kinds' }),
@@ -107,16 +107,6 @@ export class EventLog {
     this.rowNodes.clear();
     this.rows.replaceChildren();
     this.draw();
-  }
-
-  // Draws at the next frame, once however many steps and scrolls came before it.
-  drawSoon() {
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.draw();
-    });
   }
 
   draw() {

@@ -4,7 +4,7 @@
 // control and changes nothing. What is active is the core's own report (driver.faults()), read
 // after every change, so the controls never disagree with the cluster.
 
-import { byTestId, el, setText } from './dom.js';
+import { byTestId, el, setText, onceAFrame } from './dom.js';
 import { describeFaults, antiEntropyMs, skewText } from './fault-text.js';
 
 export class FaultsPanel {
@@ -24,11 +24,11 @@ export class FaultsPanel {
     this.parts = []; // the node panels' parts, from buildPanels
     this.size = 0; // nodes in the picker
     this.shownActive = null;
-    this.refreshPending = false;
+    this.refreshSoon = onceAFrame(() => this.refresh());
     this.wireCard();
     session.subscribe((event) => {
       if (event.type === 'cluster') this.onCluster();
-      else if (event.type === 'faults') this.scheduleRefresh(); // the session's word after every fault
+      else if (event.type === 'faults') this.refreshSoon(); // the session's word after every fault
     });
   }
 
@@ -130,15 +130,6 @@ export class FaultsPanel {
     this.error.hidden = true;
     this.parts = []; // until attach() gets the new panels
     this.refresh();
-  }
-
-  scheduleRefresh() {
-    if (this.refreshPending) return;
-    this.refreshPending = true;
-    requestAnimationFrame(() => {
-      this.refreshPending = false;
-      this.refresh();
-    });
   }
 
   /** Shows the core's fault report; `anew`: a moment shown anew, which even a control in use shows. */

@@ -10,7 +10,7 @@
 // MAX_BARS would be, the unmarked ones are bunched per BUNCH_PX of each lane: a long history
 // stays light, and zooming in shows each operation again.
 
-import { el } from './dom.js';
+import { el, onceAFrame } from './dom.js';
 
 const LABEL_WIDTH = 52; // px: the lane names
 const MIN_BAR = 5; // px
@@ -70,19 +70,14 @@ export class HistoryView {
     // layout, which would force the whole page's in the middle of a step's updates.
     this.width = 0;
     this.scrollLeft = 0;
-    this.pending = false;
+    const drawSoon = onceAFrame(() => this.drawBars());
     new ResizeObserver(([entry]) => {
       this.width = entry.contentRect.width;
       this.render();
     }).observe(box);
     box.addEventListener('scroll', () => {
       this.scrollLeft = box.scrollLeft;
-      if (this.pending || this.layout?.drawnAt === this.scrollLeft) return;
-      this.pending = true;
-      requestAnimationFrame(() => {
-        this.pending = false;
-        this.drawBars();
-      });
+      if (this.layout?.drawnAt !== this.scrollLeft) drawSoon();
     });
   }
 
