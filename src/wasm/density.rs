@@ -20,7 +20,7 @@ impl KvScheduler {
         let density = self.density()?;
         let (from, to) = window(from, to)?;
         // `columns` comes from the page: a huge one must not wrap the size around.
-        let needed = (CHANNELS.len() * density.lanes()).checked_mul(columns).unwrap_or(usize::MAX);
+        let needed = (CHANNELS.len() * density.lanes()).saturating_mul(columns);
         if out.len() != needed {
             return Err(JsError::new(&format!(
                 "the counts of {} lanes in {columns} columns take {needed} numbers, not {}: size the array to 3 x lanes x columns",
