@@ -10,6 +10,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { before, after } from 'node:test';
+import { linkCluster } from '../../www/js/workload-presets.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // The served directory: dist/, the site as users get it (KV_WWW overrides it, e.g. KV_WWW=www to
@@ -326,10 +327,5 @@ export function jsonLines(text) {
   return lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).filter((l) => l.trim() !== '');
 }
 
-/** `n` nodes with links averaging 1-20 ms: the standard workload's kind of cluster (scale tests, bench). */
-export function scaleConfig(n = 16) {
-  return {
-    addresses: Array.from({ length: n }, (_, i) => `10.0.0.${i}:15000`),
-    avg_delays: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : (1 + ((i * 7 + j * 3) % 20)) / 1000))),
-  };
-}
+/** `n` nodes with links averaging 1-20 ms: the Workload card's preset clusters (scale tests, bench). */
+export const scaleConfig = (n = 16) => linkCluster(n);

@@ -393,9 +393,15 @@ function drawNow(ctx, f, now, colors) {
   ctx.fill();
 }
 
+/** Height a lane's name takes (13px bold), in CSS pixels. */
+const NAME_HEIGHT = 15;
+
 function drawLaneLabels(ctx, f, lanes, colors) {
   const width = f.left - 16;
+  // Lanes thinner than a name (many nodes) are named every few lanes, so names never overlap.
+  const every = Math.ceil(NAME_HEIGHT / f.laneHeight);
   lanes.forEach(({ name, address }, lane) => {
+    if (lane % every !== 0) return;
     const y = f.y(lane);
     const small = f.laneHeight < 34; // no room for the address under the name
     label(ctx, name, 10, small ? y + 4 : y - 3, colors.ink, `700 13px ${FONT}`);

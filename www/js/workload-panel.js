@@ -1,10 +1,11 @@
 // The Workload card: a generated workload (the spec of `kvsim run --workload`, its defaults
-// shown), Run (a fresh run of this config and seed with the workload, playing), Fast-forward to
+// shown, or a preset's cluster and spec), Run (a fresh run of this config and seed with the workload, playing), Fast-forward to
 // quiet (fast-forward.js) with a progress bar, and Cancel.
 
 import { byTestId, setText } from './dom.js';
 import { KvWorkload } from './wasm.js';
 import { FastForward } from './fast-forward.js';
+import { WORKLOAD_PRESETS, linkCluster, workloadPreset } from './workload-presets.js';
 
 /**
  * Most operations a workload may have in the page: it keeps every event of the run (time
@@ -16,6 +17,7 @@ export const MAX_PAGE_OPERATIONS = 1_000_000;
 export class WorkloadPanel {
   constructor(session) {
     this.session = session;
+    this.preset = byTestId('workload-preset');
     this.spec = byTestId('workload-spec');
     this.error = byTestId('workload-error');
     this.runButton = byTestId('workload-run');
@@ -35,9 +37,34 @@ export class WorkloadPanel {
     this.runButton.addEventListener('click', click(() => this.run({ playing: true })));
     this.fastButton.addEventListener('click', click(() => this.fastForwardToQuiet()));
     this.cancelButton.addEventListener('click', () => this.fastForward.cancel());
+    for (const { id, label } of WORKLOAD_PRESETS) this.preset.add(new Option(label, id));
+    this.preset.addEventListener('change', click(() => this.preset.value && this.choose(this.preset.value)));
+    // A spec typed by hand is no longer the preset's.
+    this.spec.addEventListener('input', () => {
+      this.preset.value = '';
+    });
     session.subscribe((event) => {
       if (event.type === 'cluster') this.show({ ...this.fastForward.progress(), running: this.fastForward.isRunning });
     });
+  }
+
+  /**
+   * Puts preset `id`'s spec in the field and, for a preset with a node count, replaces the run
+   * with a generated cluster of that size (paused at its start; unchanged when it already is that
+   * cluster). Throws for an unknown preset or while attached to a live cluster.
+   */
+  choose(id) {
+    const preset = workloadPreset(id);
+    if (!preset) throw new RangeError(`no workload preset "${id}": pick one of ${WORKLOAD_PRESETS.map((p) => p.id).join(', ')}`);
+    if (preset.nodes !== null) {
+      this.session.refuseLive('A workload preset');
+      const cluster = linkCluster(preset.nodes);
+      const links = ({ addresses, avg_delays }) => JSON.stringify([addresses, avg_delays]);
+      const { config } = this.session.driver;
+      if (!config || links(config) !== links(cluster)) this.session.replace(JSON.stringify(cluster, null, 2), this.session.seed, { playing: false });
+    }
+    this.spec.value = preset.spec;
+    this.preset.value = id;
   }
 
   /** A fresh run with the spec's workload (paused unless `playing`); throws for a bad spec. */
