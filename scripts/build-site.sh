@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Assembles the site as it is served and hosted: dist/ = www/ (with the wasm packages in www/pkg
-# and www/pkg-check, built by scripts/build-wasm.sh), its JavaScript and stylesheets stripped of
-# comments and blank space, its HTML of indentation (scripts/strip-site.mjs; nothing renamed).
+# and www/pkg-check, built by scripts/build-wasm.sh), its JavaScript minified one module per file
+# with a source map beside each, its stylesheets stripped of comments and blank space, its HTML
+# of indentation (scripts/strip-site.mjs).
 # www/ stays the source: edit there, then run this again (or serve www/ itself while developing:
 # scripts/serve.sh www).
 set -euo pipefail
