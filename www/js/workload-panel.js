@@ -1,6 +1,7 @@
 // The Workload card: a generated workload (the spec of `kvsim run --workload`, its defaults
 // shown), Run (a fresh run of this config and seed with the workload, playing), Fast-forward to
-// quiet (fast-forward.js) with a progress bar, and Cancel.
+// quiet (fast-forward.js) with a progress bar, and Cancel. It loads when first seen or used
+// (main.js): its buttons are disabled in the page until then.
 
 import { byTestId, setText } from './dom.js';
 import { KvWorkload } from './wasm.js';
@@ -24,8 +25,8 @@ export class WorkloadPanel {
     this.bar = byTestId('workload-progress');
     this.status = byTestId('workload-status');
     this.fastForward = new FastForward(session, (progress) => this.show(progress));
-    this.spec.value = KvWorkload.defaults();
-    this.spec.placeholder = this.spec.value;
+    this.spec.placeholder = KvWorkload.defaults();
+    this.spec.value ||= this.spec.placeholder; // a spec typed before the card loaded stays
     // A button's error is shown on the card (report), and goes no further.
     const click = (action) => () => {
       try {
@@ -35,9 +36,11 @@ export class WorkloadPanel {
     this.runButton.addEventListener('click', click(() => this.run({ playing: true })));
     this.fastButton.addEventListener('click', click(() => this.fastForwardToQuiet()));
     this.cancelButton.addEventListener('click', () => this.fastForward.cancel());
+    const showRun = () => this.show({ ...this.fastForward.progress(), running: this.fastForward.isRunning });
     session.subscribe((event) => {
-      if (event.type === 'cluster') this.show({ ...this.fastForward.progress(), running: this.fastForward.isRunning });
+      if (event.type === 'cluster') showRun();
     });
+    showRun();
   }
 
   /** A fresh run with the spec's workload (paused unless `playing`); throws for a bad spec. */
