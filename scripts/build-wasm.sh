@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Builds the two wasm packages the page loads (release), then shrinks each wasm with binaryen's
+# Builds the three wasm packages the page loads (release), then shrinks each wasm with binaryen's
 # wasm-opt:
 #   www/pkg/kvplayground.js + kvplayground_bg.wasm    the page's cluster (feature `page`);
 #   www/pkg-check/kvchecker.js + kvchecker_bg.wasm    the linearizability checker (feature
 #                                                     `checker`), which only the page's checker
-#                                                     worker loads, so the first load carries none of it.
+#                                                     worker loads, so the first load carries none of it;
+#   www/pkg-export/kvexport.js + kvexport_bg.wasm     the exports made on demand from a run's data
+#                                                     (feature `exports`: the ShiViz log), loaded
+#                                                     when first used.
 # Assumes scripts/setup.sh --build has run (wasm32 target, wasm-bindgen-cli, wasm-pack, node_modules).
-# Arguments go to both wasm-pack builds.
+# Arguments go to every wasm-pack build.
 #
 # wasm-pack runs with --no-opt because it would download binaryen (or take Debian's wasm-opt
 # 108, which corrupts this module: the page then fails at start with "WebAssembly.Table.set():
@@ -35,3 +38,4 @@ build() {
 
 build www/pkg kvplayground "$@"
 build www/pkg-check kvchecker "$@" -- --no-default-features --features checker
+build www/pkg-export kvexport "$@" -- --no-default-features --features exports

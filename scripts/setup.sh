@@ -5,7 +5,7 @@
 #   wasmpack wasm-pack
 #   apt      Debian packages: nodejs and npm (wasm-opt runs on node) and python3 (the static
 #            server) if missing; chromium, chromium-driver (for the browser tests)
-#   npm      node_modules (npm ci): binaryen's wasm-opt, terser (strips comments from the served
+#   npm      node_modules (npm ci): binaryen's wasm-opt, terser (minifies the served
 #            JavaScript, scripts/build-site.sh), playwright-core, which drives the system
 #            Chromium in the end-to-end tests, and ws (the attach test's watch servers)
 #

@@ -33,6 +33,19 @@ pub fn shiviz_log(trace: &Trace) -> String {
     writer.take()
 }
 
+/// The ShiViz log of a trace given as JSON lines (`kvsim run --trace`, the page's
+/// `traceJsonLines()`): the [`shiviz_log`] of the trace they were written from. Blank lines are
+/// skipped; an error names the line that is no trace event.
+pub fn shiviz_of_json_lines(text: &str) -> Result<String, String> {
+    let mut writer = ShivizWriter::default();
+    for (i, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let event: TraceEvent = serde_json::from_str(line)
+            .map_err(|e| format!("trace line {}: {e}: expected a trace event as JSON", i + 1))?;
+        writer.push(&event);
+    }
+    Ok(writer.take())
+}
+
 /// Writes a ShiViz log as a run goes, one trace event at a time: what it keeps is the clocks and
 /// the messages on their way, not the events, so a long run streams in bounded memory.
 #[derive(Default)]
@@ -211,5 +224,17 @@ mod tests {
         assert_eq!((at(2, &c), at(2, &r)), (2, 1), "the delivery merges the sender's clock at send");
         assert_eq!((at(5, &c), at(5, &r)), (3, 3), "the ack carries the replica's clock back");
         assert_eq!(at(6, &c), 4);
+    }
+
+    #[test]
+    fn the_log_of_a_trace_read_back_from_json_lines_is_the_log_of_the_trace() {
+        let scenario =
+            crate::sim::scenario::Scenario::parse(include_str!("../../examples/partition.scenario.json")).unwrap();
+        let sim = scenario.run();
+        let trace = sim.trace();
+        assert!(trace.len() > 20);
+        assert_eq!(shiviz_of_json_lines(&trace.to_json_lines()), Ok(shiviz_log(trace)));
+        let error = shiviz_of_json_lines("\n{\"time\": 1}\n").unwrap_err();
+        assert!(error.starts_with("trace line 2: "), "{error}");
     }
 }

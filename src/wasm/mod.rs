@@ -7,9 +7,11 @@
 //! as plain JSON-compatible objects. Every call that takes input from the page returns a
 //! `Result`; a panic, should one happen, is shown on the page instead of freezing it silently.
 //!
-//! Two packages are built from it (scripts/build-wasm.sh): the page's (feature `page`, the
-//! default: everything above) and the linearizability checker's (feature `checker`:
-//! [`KvChecker`] and [`read_history`]), which only the page's checker worker loads.
+//! Three packages are built from it (scripts/build-wasm.sh): the page's (feature `page`, the
+//! default: everything above), the linearizability checker's (feature `checker`: [`KvChecker`]
+//! and [`read_history`]), which only the page's checker worker loads, and the exports made on
+//! demand from a run's data (feature `exports`: [`shiviz_of_trace`]), which the page loads when
+//! first used.
 
 #[cfg(feature = "page")]
 mod batch;
@@ -17,9 +19,12 @@ mod batch;
 mod bench;
 #[cfg(feature = "checker")]
 mod checker;
+#[cfg(any(feature = "page", feature = "checker"))]
 mod convert;
 #[cfg(feature = "page")]
 mod density;
+#[cfg(feature = "exports")]
+mod exports;
 #[cfg(feature = "page")]
 mod json;
 #[cfg(feature = "page")]
@@ -43,6 +48,8 @@ pub use batch::KvWorkload;
 pub use bench::bench_standard;
 #[cfg(feature = "checker")]
 pub use checker::{read_history, KvChecker};
+#[cfg(feature = "exports")]
+pub use exports::shiviz_of_trace;
 #[cfg(feature = "page")]
 pub use node::KvNode;
 #[cfg(feature = "page")]

@@ -13,7 +13,6 @@ use crate::node::Output;
 use crate::sim::action::{Action, TimedAction};
 use crate::sim::anomalies::divergent;
 use crate::sim::scheduler::Scheduler;
-use crate::sim::shiviz::shiviz_log;
 use crate::sim::summary::Summary;
 use crate::sim::trace::{Trace, TraceKind};
 use crate::sim::workload_spec::Operations;
@@ -206,12 +205,6 @@ impl KvScheduler {
     #[wasm_bindgen(js_name = traceHash)]
     pub fn trace_hash(&self) -> String {
         self.plain_trace().hash_hex()
-    }
-
-    /// The trace so far as a ShiViz log (parse it with the regular expression in docs/language.md).
-    #[wasm_bindgen(js_name = shivizLog)]
-    pub fn shiviz_log(&self) -> String {
-        shiviz_log(&self.plain_trace())
     }
 
     /// Turns the live checks on from now on (`kvsim run --check`): each client operation is

@@ -1,6 +1,7 @@
 // The page's first load carries only what a first visit shows: the modules and stylesheets of
-// lessons, Compare, the config editor, the Figures card's charts, trace replay and attaching to a
-// real cluster, and the checker, are fetched when first used. Each such feature then works once loaded on demand
+// lessons, Compare, the config editor, the Figures card's charts, the Workload card, trace replay
+// and attaching to a real cluster, the exports package (the ShiViz log) and the checker, are
+// fetched when first used. Each such feature then works once loaded on demand
 // (its own test file checks it in depth: lessons, compare, figures, attach).
 //
 // Run: node --test tests/e2e/first-load.test.mjs (after scripts/build-wasm.sh and build-site.sh).
@@ -8,6 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, sharedPlayground, ensureKvsim, eventually, waitForText, showCard } from './helpers.mjs';
 
@@ -22,8 +25,10 @@ const ON_DEMAND = {
   anomalies: ['js/anomalies.js'],
   figures: ['js/figures.js'],
   history: ['js/history-panel.js', 'js/history-view.js', 'js/history-ops.js', 'js/check-run.js'],
+  workload: ['js/workload-panel.js', 'js/fast-forward.js'],
   trace: ['js/trace-format.js', 'js/trace-driver.js'],
   attach: ['js/attach.js'],
+  exports: ['pkg-export/kvexport.js', 'pkg-export/kvexport_bg.wasm'],
   checker: ['js/check-worker.js', 'pkg-check/kvchecker.js', 'pkg-check/kvchecker_bg.wasm'],
 };
 
@@ -47,12 +52,35 @@ test('each feature works once loaded on demand', SLOW, async () => {
     await page.evaluate(() => window.playground.run(0, 'insert k1 v1 QUORUM'));
     await page.evaluate(() => window.playground.runUntilQuiet());
     assert.ok(!(await fetched(page)).includes('js/figures.js'), 'the charts wait until their card is seen');
+    // Before the Workload card loads, the API answers with the run's own progress.
+    assert.ok(!(await fetched(page)).includes('js/workload-panel.js'), 'the Workload card waits until it is seen');
+    const progress = await page.evaluate(() => window.playground.workloadProgress());
+    assert.deepEqual({ ...progress, events: progress.events > 0 }, { scheduled: null, total: null, events: true, running: false });
     await showCard(page, 'figures-panel');
     await eventually(async () => (await page.getByTestId('figures-table').locator('tbody tr').count()) === 1, { message: 'the Figures table, once seen' });
     await showCard(page, 'anomalies-panel');
     assert.ok(await page.getByTestId('anomaly-empty').isVisible(), 'no anomaly in one write');
     await showCard(page, 'history-panel');
     await waitForText(page, 'history-source', 'this run, at the moment shown: 1 operation by 1 process');
+    await showCard(page, 'workload-panel');
+    assert.match(await page.getByTestId('workload-spec').inputValue(), /^ops=\d+ /);
+    assert.equal(await page.getByTestId('workload-run').isEnabled(), true);
+    await waitForText(page, 'workload-status', 'no workload in this run');
+
+    // The ShiViz log, made from the trace by the exports package: kvsim's for the same run.
+    const scenario = join(ROOT, 'examples/partition.scenario.json');
+    const trace = execFileSync(ensureKvsim(), ['run', '--scenario', scenario, '--trace'], { encoding: 'utf8' });
+    await page.evaluate((text) => window.playground.loadScenario(text), readFileSync(scenario, 'utf8'));
+    await page.evaluate(() => window.playground.runUntilQuiet());
+    const traceLines = trace.split('\n').filter((line) => line.startsWith('{')); // kvsim prints results between them
+    assert.equal(await page.evaluate(() => window.playground.trace()), traceLines.join('\n') + '\n', "the page's run is kvsim's");
+    const dir = mkdtempSync(join(tmpdir(), 'kv-shiviz-'));
+    try {
+      execFileSync(ensureKvsim(), ['run', '--scenario', scenario, '--shiviz', join(dir, 'run.shiviz')]);
+      assert.equal(await page.evaluate(() => window.playground.shiviz()), readFileSync(join(dir, 'run.shiviz'), 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
 
     // A lesson: its player and stylesheet (the panel stays on screen while the page scrolls).
     await page.evaluate(() => window.playground.openLesson('read-repair'));
@@ -71,8 +99,6 @@ test('each feature works once loaded on demand', SLOW, async () => {
     assert.equal(await page.getByTestId('config-panel').isHidden(), true);
 
     // A trace: read and replayed.
-    const scenario = join(ROOT, 'examples/partition.scenario.json');
-    const trace = execFileSync(ensureKvsim(), ['run', '--scenario', scenario, '--trace'], { encoding: 'utf8' });
     await page.evaluate((text) => window.playground.openTrace(text, 'partition.jsonl'), trace);
     await waitForText(page, 'source-text', 'Replaying the trace partition.jsonl');
     await page.getByTestId('source-leave').click();
@@ -83,7 +109,7 @@ test('each feature works once loaded on demand', SLOW, async () => {
     await waitForText(page, 'attach-error', `Cannot attach: ${refused}`);
 
     const now = await fetched(page);
-    for (const feature of ['lessons', 'compare', 'config', 'anomalies', 'figures', 'history', 'trace', 'attach']) {
+    for (const feature of ['lessons', 'compare', 'config', 'anomalies', 'figures', 'history', 'workload', 'exports', 'trace', 'attach']) {
       for (const file of ON_DEMAND[feature]) assert.ok(now.includes(file), `${file} is loaded once ${feature} is used`);
     }
   });

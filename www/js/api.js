@@ -4,8 +4,8 @@
 
 /**
  * Installs window.playground; `booted` resolves with {session, lessons, spacetime, timeline,
- * share, compare, history, traceSource, workload}, `history` resolving with the History card (it
- * loads when first used).
+ * share, compare, history, traceSource, workload}, `history` and `workload` resolving with the
+ * History and Workload cards (they load when first used).
  */
 export function installApi(booted) {
   let app = null;
@@ -15,7 +15,7 @@ export function installApi(booted) {
   };
   const session = () => ready().session;
   const trace = () => session().driver.traceJsonLines();
-  const shiviz = () => session().driver.shivizLog();
+  const shiviz = () => session().driver.shivizLog(); // resolves: made by a package loaded on first use
   window.playground = Object.freeze({
     ready: booted.then((started) => {
       app = started;
@@ -26,14 +26,23 @@ export function installApi(booted) {
     run: (node, command) => session().run(node, command),
     runScript: (text) => session().runScript(text),
     async runWorkload(spec, { fastForward = false } = {}) {
-      const panel = ready().workload;
+      // Once the card is loaded, the run starts before this returns, as the card's buttons do.
+      const panel = ready().workload.made ?? (await ready().workload());
       if (spec !== undefined) panel.spec.value = String(spec);
       panel.report(() => panel.run({ playing: !fastForward }));
       return fastForward ? panel.report(() => panel.fastForwardToQuiet()) : panel.fastForward.progress();
     },
-    fastForward: () => ready().workload.fastForward.start(),
-    cancelFastForward: () => ready().workload.fastForward.cancel(),
-    workloadProgress: () => ({ ...ready().workload.fastForward.progress(), running: ready().workload.fastForward.isRunning }),
+    fastForward: async () => (ready().workload.made ?? (await ready().workload())).fastForward.start(),
+    // Before the Workload card loads, no fast-forward has run: there is none to cancel, and the
+    // progress is the run's own.
+    cancelFastForward: () => ready().workload.made?.fastForward.cancel(),
+    workloadProgress() {
+      const panel = ready().workload.made;
+      if (panel) return { ...panel.fastForward.progress(), running: panel.fastForward.isRunning };
+      const { driver } = session();
+      const workload = driver.recorded ? null : driver.workloadProgress();
+      return { scheduled: workload?.scheduled ?? null, total: workload?.total ?? null, events: driver.steps, running: false };
+    },
     state() {
       const { driver, clock, seed } = session();
       return {

@@ -12,7 +12,7 @@
 // operations and finds anomalies. Its exports (trace, hash, ShiViz) leave the checks' `anomaly`
 // events out, so they equal `kvsim run`'s without `--check`; drain() hands them out with the rest.
 
-import { KvNode, KvScheduler, replicasOf } from './wasm.js';
+import { KvNode, KvScheduler, loadExports, replicasOf } from './wasm.js';
 
 export class Driver {
   /**
@@ -238,9 +238,13 @@ export class Driver {
     return this.scheduler.traceHash();
   }
 
-  /** The run as a ShiViz log (vector clocks); parse it with the regular expression in docs/language.md. */
-  shivizLog() {
-    return this.scheduler.shivizLog();
+  /**
+   * Resolves with the run as a ShiViz log (vector clocks); parse it with the regular expression in
+   * docs/language.md. Made from the trace by the exports package, loaded on first use.
+   */
+  async shivizLog() {
+    const { shivizOfTrace } = await loadExports();
+    return shivizOfTrace(this.traceJsonLines());
   }
 
   /** Anomalies found so far. */

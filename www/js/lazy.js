@@ -38,14 +38,16 @@ function addStylesheet(href) {
  * A card below the fold that only shows the run: its view is made (`make()` resolves with it)
  * the first time the card is seen, or the first time the returned function is called (by
  * window.playground, or for a file dropped), which resolves with the view. The card is
- * `aria-busy` until then.
+ * `aria-busy` until then; the function's `made` is the view once made (null before), for callers
+ * that cannot wait.
  */
 export function lazyCard(card, make) {
   const view = onFirstUse(async () => {
-    const made = await make();
+    view.made = await make();
     card.removeAttribute('aria-busy');
-    return made;
+    return view.made;
   });
+  view.made = null;
   whenSeen(card, () => view().catch(console.error)); // only a failed module load: the page has a problem
   return view;
 }

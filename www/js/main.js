@@ -19,7 +19,6 @@ import { LessonMenu, prefetchLinkedLesson } from './lesson-menu.js';
 import { Timeline } from './timeline.js';
 import { Share } from './share.js';
 import { CommandBar } from './command-bar.js';
-import { WorkloadPanel } from './workload-panel.js';
 import { CompareLoader } from './compare-loader.js';
 import { installApi } from './api.js';
 import { onFirstUse, lazyCard } from './lazy.js';
@@ -46,7 +45,6 @@ async function boot() {
   new EventLog(session);
   const spacetime = new Spacetime(session);
   const faults = new FaultsPanel(session);
-  const workload = new WorkloadPanel(session);
   let panelsFor = null; // the addresses the panels were built for, while the simulation shows
   session.subscribe((event) => {
     if (event.type !== 'cluster') return;
@@ -78,6 +76,7 @@ async function boot() {
   lazyCard(byTestId('anomalies-panel'), () => import('./anomalies.js').then(({ AnomaliesPanel }) => new AnomaliesPanel(session, spacetime)));
   lazyCard(byTestId('figures-panel'), () => import('./figures.js').then(({ FiguresPanel }) => new FiguresPanel(session)));
   const historyCard = lazyCard(byTestId('history-panel'), () => import('./history-panel.js').then(({ HistoryPanel }) => new HistoryPanel(session)));
+  const workload = lazyCard(byTestId('workload-panel'), () => import('./workload-panel.js').then(({ WorkloadPanel }) => new WorkloadPanel(session)));
   const timeline = new Timeline(session);
   const compare = new CompareLoader(session);
   const share = new Share(session, compare);

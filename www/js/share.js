@@ -19,7 +19,7 @@ export class Share {
       'share-link': () => this.showLink(),
       'download-scenario': () => download('kv-scenario.json', this.scenarioFile(), 'application/json'),
       'export-trace': () => download('kv-trace.jsonl', this.session.driver.traceJsonLines(), 'application/x-ndjson'),
-      'export-shiviz': () => download('kv-shiviz.log', this.session.driver.shivizLog(), 'text/plain'),
+      'export-shiviz': async () => download('kv-shiviz.log', await this.session.driver.shivizLog(), 'text/plain'),
     };
     for (const [testId, action] of Object.entries(clicks)) {
       byTestId(testId).addEventListener('click', () => this.report(action, 'Cannot share this run').catch(() => {}));

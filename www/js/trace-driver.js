@@ -241,7 +241,7 @@ export class TraceDriver {
     return this.trace.map((e) => JSON.stringify(e) + '\n').join('');
   }
 
-  shivizLog() {
+  async shivizLog() {
     throw new Error('a ShiViz log of real nodes comes from kvsim merge --shiviz');
   }
 

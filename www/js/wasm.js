@@ -1,7 +1,9 @@
 // The one door to the wasm packages (built by scripts/build-wasm.sh): no other module imports
-// ../pkg or ../pkg-check. Loads the page's module (www/pkg) once, and checks configs, which needs
-// no cluster. The linearizability checker is a package of its own (www/pkg-check), loaded only
-// by the checker's worker (check-worker.js), so the page's first load carries none of it.
+// ../pkg, ../pkg-check or ../pkg-export. Loads the page's module (www/pkg) once, and checks
+// configs, which needs no cluster. The linearizability checker is a package of its own
+// (www/pkg-check), loaded only by the checker's worker (check-worker.js), and so are the exports
+// made from a run's data (www/pkg-export), loaded on first use: the page's first load carries
+// neither.
 
 import init, { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson, validateConfig } from '../pkg/kvplayground.js';
 
@@ -31,6 +33,16 @@ export function loadChecker() {
     return { KvChecker: checker.KvChecker, readHistory: checker.readHistory };
   });
   return checkerReady;
+}
+
+let exportsReady = null;
+/** Loads the exports package once; resolves {shivizOfTrace}. */
+export function loadExports() {
+  exportsReady ??= import('../pkg-export/kvexport.js').then(async (exports) => {
+    await exports.default();
+    return { shivizOfTrace: exports.shivizOfTrace };
+  });
+  return exportsReady;
 }
 
 /** A config the core rejected: `field` names what is wrong (e.g. `avg_delays[1][0]`). */

@@ -1,6 +1,7 @@
 // The Workload card: a generated workload (the spec of `kvsim run --workload`, its defaults
-// shown, or a preset's cluster and spec), Run (a fresh run of this config and seed with the workload, playing), Fast-forward to
-// quiet (fast-forward.js) with a progress bar, and Cancel.
+// shown, or a preset's cluster and spec), Run (a fresh run of this config and seed with the
+// workload, playing), Fast-forward to quiet (fast-forward.js) with a progress bar, and Cancel.
+// It loads when first seen or used (main.js): its buttons are disabled in the page until then.
 
 import { byTestId, setText } from './dom.js';
 import { KvWorkload } from './wasm.js';
@@ -26,8 +27,8 @@ export class WorkloadPanel {
     this.bar = byTestId('workload-progress');
     this.status = byTestId('workload-status');
     this.fastForward = new FastForward(session, (progress) => this.show(progress));
-    this.spec.value = KvWorkload.defaults();
-    this.spec.placeholder = this.spec.value;
+    this.spec.placeholder = KvWorkload.defaults();
+    this.spec.value ||= this.spec.placeholder; // a spec typed before the card loaded stays
     // A button's error is shown on the card (report), and goes no further.
     const click = (action) => () => {
       try {
@@ -38,14 +39,17 @@ export class WorkloadPanel {
     this.fastButton.addEventListener('click', click(() => this.fastForwardToQuiet()));
     this.cancelButton.addEventListener('click', () => this.fastForward.cancel());
     for (const { id, label } of WORKLOAD_PRESETS) this.preset.add(new Option(label, id));
+    this.preset.disabled = false;
     this.preset.addEventListener('change', click(() => this.preset.value && this.choose(this.preset.value)));
     // A spec typed by hand is no longer the preset's.
     this.spec.addEventListener('input', () => {
       this.preset.value = '';
     });
+    const showRun = () => this.show({ ...this.fastForward.progress(), running: this.fastForward.isRunning });
     session.subscribe((event) => {
-      if (event.type === 'cluster') this.show({ ...this.fastForward.progress(), running: this.fastForward.isRunning });
+      if (event.type === 'cluster') showRun();
     });
+    showRun();
   }
 
   /**
