@@ -28,7 +28,7 @@ test('picking "64 nodes, a million operations at ONE" loads a 64-node cluster an
   onPage(async ({ page }) => {
     const preset = presetNamed('64-1m-one');
     const menu = page.getByTestId('workload-preset');
-    await menu.scrollIntoViewIfNeeded();
+    await menu.scrollIntoViewIfNeeded(); // the card loads when seen
     await menu.selectOption({ label: preset.label });
     assert.equal(await page.getByTestId('workload-spec').inputValue(), preset.spec);
     const state = await page.evaluate(() => {
@@ -65,7 +65,9 @@ test('"this cluster" keeps the config and only fills in the spec', () =>
   onPage(async ({ page }) => {
     const addresses = await page.evaluate(() => window.playground.state().config.addresses);
     const preset = presetNamed('here-10k');
-    await page.getByTestId('workload-preset').selectOption({ label: preset.label });
+    const menu = page.getByTestId('workload-preset');
+    await menu.scrollIntoViewIfNeeded(); // the card loads when seen
+    await menu.selectOption({ label: preset.label });
     assert.equal(await page.getByTestId('workload-spec').inputValue(), preset.spec);
     assert.deepEqual(await page.evaluate(() => window.playground.state().config.addresses), addresses);
   }),
