@@ -79,7 +79,10 @@ impl NodeSet {
 /// copies (numbers are only ever added, and a set keeps its number). A run sees few: subsets of
 /// a key's preference list, or of the nodes that answered.
 #[derive(Clone, Debug, Default)]
-struct NodeSets(Rc<RefCell<(Vec<NodeSet>, FxHashMap<NodeSet, u32>)>>);
+struct NodeSets(Rc<RefCell<SetTable>>);
+
+/// The sets by number, and the number of each.
+type SetTable = (Vec<NodeSet>, FxHashMap<NodeSet, u32>);
 
 impl NodeSets {
     fn number(&self, set: NodeSet) -> u32 {

@@ -224,6 +224,13 @@ impl History {
         self.lines.iter().map(|&(index, is_completion)| (index as usize, is_completion))
     }
 
+    /// The same lines from the last, each with its number (from 0).
+    pub fn lines_back(&self) -> impl Iterator<Item = (usize, (usize, bool))> + '_ {
+        (0..self.lines.len()).rev().filter_map(|line| {
+            self.lines.get(line).map(|&(index, is_completion)| (line, (index as usize, is_completion)))
+        })
+    }
+
     pub fn len(&self) -> usize {
         self.operations.len()
     }
@@ -347,6 +354,16 @@ mod tests {
         h.invoke(0, 0, 7, &command("update k v ALL"), false);
         h.complete(5, 7, &Outcome::Failed { error: "update k ALL failed".into() });
         assert_eq!(h.operation(0).unwrap().completed, Some((5, Completion::Info)));
+    }
+
+    #[test]
+    fn lines_read_back_from_the_last() {
+        let mut h = History::new(2);
+        h.invoke(0, 0, 0, &command("get k ONE"), false);
+        h.invoke(1, 1, 1, &command("get k ONE"), true);
+        let mut back: Vec<_> = h.lines_back().collect();
+        back.reverse();
+        assert_eq!(back, h.lines().enumerate().collect::<Vec<_>>());
     }
 
     #[test]
