@@ -92,8 +92,9 @@ pub struct History {
     operations: Chunks<Operation>,
     /// Index of each operation still running, by request.
     running: FxHashMap<RequestId, usize>,
-    /// `(operation, is_completion)` in the order they happened.
-    lines: Chunks<(u32, bool)>,
+    /// The lines in the order they happened: each operation's index, shifted left one bit,
+    /// with a 1 for its completion (4 bytes a line, not 8).
+    lines: Chunks<u32>,
 }
 
 impl History {
@@ -141,7 +142,7 @@ impl History {
             version: None,
             error: None,
         });
-        self.lines.push((index as u32, false));
+        self.lines.push((index as u32) << 1);
         if node_down {
             self.finish(index, at, Completion::Fail, None, Some(format!("node {node} is down")));
         } else {
@@ -205,7 +206,7 @@ impl History {
         op.completed = Some((at, completion));
         op.version = version;
         op.error = error;
-        self.lines.push((index as u32, true));
+        self.lines.push((index as u32) << 1 | 1);
     }
 
     /// Every operation, in order of invocation.
@@ -221,13 +222,13 @@ impl History {
     /// The lines of the EDN history in the order they happened: the index of each line's
     /// operation, and whether the line is its completion (else its invocation).
     pub fn lines(&self) -> impl Iterator<Item = (usize, bool)> + '_ {
-        self.lines.iter().map(|&(index, is_completion)| (index as usize, is_completion))
+        self.lines.iter().map(|&line| unpack_line(line))
     }
 
     /// The same lines from the last, each with its number (from 0).
     pub fn lines_back(&self) -> impl Iterator<Item = (usize, (usize, bool))> + '_ {
         (0..self.lines.len()).rev().filter_map(|line| {
-            self.lines.get(line).map(|&(index, is_completion)| (line, (index as usize, is_completion)))
+            self.lines.get(line).map(|&packed| (line, unpack_line(packed)))
         })
     }
 
@@ -246,8 +247,8 @@ impl History {
     /// `info`.
     pub fn to_edn(&self) -> String {
         let mut out = String::new();
-        for &(index, is_completion) in self.lines.iter() {
-            let op = self.operations.get(index as usize).expect("lines name recorded operations");
+        for (index, is_completion) in self.lines() {
+            let op = self.operations.get(index).expect("lines name recorded operations");
             let (kind, time) = match (is_completion, op.completed) {
                 (true, Some((at, completion))) => (completion.name(), at),
                 _ => ("invoke", op.invoked),
@@ -275,6 +276,11 @@ impl History {
         }
         out
     }
+}
+
+/// A line's operation index and whether it is the completion, from its packed form.
+fn unpack_line(line: u32) -> (usize, bool) {
+    ((line >> 1) as usize, line & 1 == 1)
 }
 
 /// `text` as an EDN string literal.
