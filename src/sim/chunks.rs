@@ -169,7 +169,10 @@ mod tests {
         let mut restored = checkpoint.clone();
         restored.push(2);
         assert!(!Rc::ptr_eq(&restored.tail, &live.tail), "a copy that goes another way has its own");
-        assert_eq!((live.get(CHUNK + 10), restored.get(CHUNK + 10), checkpoint.get(CHUNK + 10)), (Some(&1), Some(&2), None));
+        assert_eq!(
+            (live.get(CHUNK + 10), restored.get(CHUNK + 10), checkpoint.get(CHUNK + 10)),
+            (Some(&1), Some(&2), None)
+        );
     }
 
     /// What a copy does: push, change an item, or become a copy of another.

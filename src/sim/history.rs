@@ -227,9 +227,7 @@ impl History {
 
     /// The same lines from the last, each with its number (from 0).
     pub fn lines_back(&self) -> impl Iterator<Item = (usize, (usize, bool))> + '_ {
-        (0..self.lines.len()).rev().filter_map(|line| {
-            self.lines.get(line).map(|&packed| (line, unpack_line(packed)))
-        })
+        (0..self.lines.len()).rev().filter_map(|line| self.lines.get(line).map(|&packed| (line, unpack_line(packed))))
     }
 
     pub fn len(&self) -> usize {

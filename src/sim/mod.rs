@@ -13,6 +13,7 @@ pub mod density;
 pub mod event;
 pub mod fault;
 pub mod history;
+pub mod kept_result;
 pub mod merge;
 pub mod network;
 pub mod node_log;
