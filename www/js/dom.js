@@ -60,35 +60,18 @@ export function replay(nodes, className) {
 // before any scroll is set, so the sixteen consoles a jump in time refills cost one layout, not
 // one each (a second of a jump at scale). Box -> what to do once it is scrolled.
 const toBottom = new Map();
-// Boxes in a part of the page skipped while out of view (`content-visibility: auto`): reading
-// their height would lay it out. They are scrolled when it comes into view. Box -> the same.
-const whenShown = new Map();
 
 function scrollToBottomSoon(box, scrolled) {
   if (!toBottom.size) {
     requestAnimationFrame(() => {
-      const shown = [...toBottom].filter(([b, done]) => b.checkVisibility({ contentVisibilityAuto: true }) || !whenShown.set(b, done));
+      const boxes = [...toBottom].map(([b, done]) => [b, b.scrollHeight, done]);
       toBottom.clear();
-      const boxes = shown.map(([b, done]) => [b, b.scrollHeight, done]);
       for (const [b, height] of boxes) b.scrollTop = height;
       for (const [, , done] of boxes) done();
     });
   }
-  whenShown.delete(box);
   toBottom.set(box, scrolled);
 }
-
-// The event does not bubble: it is caught on its way down.
-document.addEventListener(
-  'contentvisibilityautostatechange',
-  (event) => {
-    if (event.skipped) return;
-    for (const [box, done] of whenShown) {
-      if (event.target.contains(box)) scrollToBottomSoon(box, done);
-    }
-  },
-  true,
-);
 
 /**
  * Keeps a scrolling box at its bottom until the reader scrolls up (and again once they scroll
