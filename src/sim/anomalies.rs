@@ -18,6 +18,7 @@ use crate::model::outcome::Outcome;
 use crate::model::placement::Replicas;
 use crate::model::types::{format_time, Entry, Key, NodeId, Time, Value, Version};
 use crate::node::Node;
+use crate::sim::chains::{Chains, Head, ReadHeads, Seen};
 use crate::sim::chunks::Chunks;
 use crate::sim::history::{Function, History, Operation};
 use crate::sim::written::{address, WrittenValues};
@@ -72,105 +73,6 @@ pub struct Anomaly {
     pub explanation: String,
 }
 
-/// An acknowledged write or a completed read, as the checks remember it: what a later operation
-/// is compared with. All of them live in one arena ([`Anomalies::seen`]), chained per key (the
-/// writes) and per key and node (the reads), so a run of many keys allocates nothing per key.
-#[derive(Clone, Copy, Debug)]
-struct Seen {
-    completed: Time,
-    version: Option<Version>,
-    /// The operation, by its index in the history.
-    op: u32,
-    /// The entry before it in its chain, or [`END`].
-    prev: u32,
-    /// The entry with the newest version among this one and those before it in its chain.
-    newest: u32,
-    /// The replicas that acknowledged the write (or answered the read).
-    replicas: NodeSet,
-}
-
-/// The end of a chain.
-const END: u32 = u32::MAX;
-
-/// A set of nodes (at most 256, as configs allow), copied without allocating.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct NodeSet([u64; 4]);
-
-impl NodeSet {
-    fn of(nodes: &[NodeId]) -> NodeSet {
-        let mut set = NodeSet::default();
-        for &n in nodes.iter().filter(|&&n| n < 256) {
-            set.0[n / 64] |= 1 << (n % 64);
-        }
-        set
-    }
-
-    fn nodes(self) -> Vec<NodeId> {
-        (0..256).filter(|n| self.0[n / 64] & (1 << (n % 64)) != 0).collect()
-    }
-}
-
-/// A chain's head ([`END`] when it is empty), with what most checks ask of it: when it
-/// completed and the newest version of the chain. Most operations are checked from the head
-/// alone, without reading the arena.
-#[derive(Clone, Copy, Debug)]
-struct Head {
-    at: u32,
-    completed: Time,
-    newest: u32,
-    newest_version: Option<Version>,
-}
-
-impl Default for Head {
-    fn default() -> Self {
-        Head { at: END, completed: 0, newest: END, newest_version: None }
-    }
-}
-
-/// Every [`Seen`] of a run, in one arena, linked into chains.
-#[derive(Clone, Debug, Default)]
-struct Chains {
-    entries: Chunks<Seen>,
-}
-
-impl Chains {
-    /// Adds `seen` at the head of a chain.
-    fn push(&mut self, head: &mut Head, mut seen: Seen) {
-        let at = self.entries.len() as u32;
-        seen.prev = head.at;
-        if head.at == END || seen.version > head.newest_version {
-            (head.newest, head.newest_version) = (at, seen.version);
-        }
-        seen.newest = head.newest;
-        (head.at, head.completed) = (at, seen.completed);
-        self.entries.push(seen);
-    }
-
-    /// The newest version among a chain's entries that completed strictly before `t`, and
-    /// the entry that has it. From the head when it completed before `t`; else walked back:
-    /// what completed after `t` ran concurrently with the operation asking, a few entries.
-    fn newest_before(&self, head: Head, t: Time) -> Option<(Option<Version>, u32)> {
-        if head.at == END {
-            return None;
-        }
-        if head.completed < t {
-            return Some((head.newest_version, head.newest));
-        }
-        let mut at = self.get(head.at).prev;
-        while let Some(seen) = self.entries.get(at as usize) {
-            if seen.completed < t {
-                return Some((self.get(seen.newest).version, seen.newest));
-            }
-            at = seen.prev;
-        }
-        None
-    }
-
-    fn get(&self, at: u32) -> &Seen {
-        self.entries.get(at as usize).expect("chains link recorded entries")
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct Anomalies {
     replication_factor: usize,
@@ -179,7 +81,7 @@ pub struct Anomalies {
     /// The head of each key's chain of acknowledged writes, by key number.
     writes: Vec<Head>,
     /// The head of the chain of completed reads of each (key number, node).
-    reads: FxHashMap<(u32, NodeId), Head>,
+    reads: ReadHeads,
     seen: Chains,
     /// The key number of each operation, by its index in the history.
     op_keys: Chunks<u32>,
@@ -198,7 +100,7 @@ impl Anomalies {
             replication_factor,
             key_ids: FxHashMap::default(),
             writes: Vec::new(),
-            reads: FxHashMap::default(),
+            reads: ReadHeads::default(),
             seen: Chains::default(),
             op_keys: Chunks::default(),
             written: WrittenValues::default(),
@@ -231,23 +133,16 @@ impl Anomalies {
         let (Some((completed, _)), Some(&id)) = (op.completed, self.op_keys.get(index)) else {
             return &self.found[before..];
         };
-        let seen = |replicas: &[NodeId]| Seen {
-            completed,
-            version: op.version,
-            op: index as u32,
-            prev: END,
-            newest: END,
-            replicas: NodeSet::of(replicas),
-        };
         match outcome {
             Outcome::Written { acked_by, .. } => {
                 self.check_write(history, id, op);
-                self.seen.push(&mut self.writes[id as usize], seen(acked_by));
+                self.seen.push(&mut self.writes[id as usize], completed, op.version, index as u32, acked_by);
             }
             Outcome::Value { heard_from, .. } => {
-                let reads = self.reads.entry((id, op.node)).or_default();
-                let read_before = self.seen.newest_before(*reads, op.invoked);
-                self.seen.push(reads, seen(heard_from));
+                let mut reads = self.seen.head_at(self.reads.get(id, op.node));
+                let read_before = self.seen.newest_before(reads, op.invoked);
+                self.seen.push(&mut reads, completed, op.version, index as u32, heard_from);
+                self.reads.set(id, op.node, reads.at());
                 self.check_read(history, id, op, heard_from, read_before);
             }
             _ => {}
@@ -279,7 +174,7 @@ impl Anomalies {
             describe(op),
             version_text(op.version),
             describe(newer_op),
-            version_text(newer.version),
+            version_text(newer.version()),
             format_time(newer.completed),
             op.node,
         );
@@ -343,7 +238,7 @@ impl Anomalies {
                 version_text(op.version),
                 op.node,
                 value_text(&earlier_op.value),
-                version_text(earlier.version),
+                version_text(earlier.version()),
                 format_time(earlier.completed),
             );
             self.report(AnomalyKind::MonotonicReads, op, Some(earlier_op.request), explanation);
@@ -372,11 +267,11 @@ impl Anomalies {
             value_text(&op.value),
             version_text(op.version),
             describe(newer_op),
-            version_text(newer.version),
+            version_text(newer.version()),
             format_time(newer.completed),
             format_time(op.invoked),
             nodes_text(heard_from),
-            nodes_text(&newer.replicas.nodes()),
+            nodes_text(&self.seen.replicas(newer)),
         )
     }
 }

@@ -92,8 +92,9 @@ pub struct History {
     operations: Chunks<Operation>,
     /// Index of each operation still running, by request.
     running: FxHashMap<RequestId, usize>,
-    /// `(operation, is_completion)` in the order they happened.
-    lines: Chunks<(u32, bool)>,
+    /// The lines in the order they happened: each operation's index, shifted left one bit,
+    /// with a 1 for its completion (4 bytes a line, not 8).
+    lines: Chunks<u32>,
 }
 
 impl History {
@@ -141,7 +142,7 @@ impl History {
             version: None,
             error: None,
         });
-        self.lines.push((index as u32, false));
+        self.lines.push((index as u32) << 1);
         if node_down {
             self.finish(index, at, Completion::Fail, None, Some(format!("node {node} is down")));
         } else {
@@ -205,7 +206,7 @@ impl History {
         op.completed = Some((at, completion));
         op.version = version;
         op.error = error;
-        self.lines.push((index as u32, true));
+        self.lines.push((index as u32) << 1 | 1);
     }
 
     /// Every operation, in order of invocation.
@@ -221,7 +222,12 @@ impl History {
     /// The lines of the EDN history in the order they happened: the index of each line's
     /// operation, and whether the line is its completion (else its invocation).
     pub fn lines(&self) -> impl Iterator<Item = (usize, bool)> + '_ {
-        self.lines.iter().map(|&(index, is_completion)| (index as usize, is_completion))
+        self.lines.iter().map(|&line| unpack_line(line))
+    }
+
+    /// The same lines from the last, each with its number (from 0).
+    pub fn lines_back(&self) -> impl Iterator<Item = (usize, (usize, bool))> + '_ {
+        (0..self.lines.len()).rev().filter_map(|line| self.lines.get(line).map(|&packed| (line, unpack_line(packed))))
     }
 
     pub fn len(&self) -> usize {
@@ -239,8 +245,8 @@ impl History {
     /// `info`.
     pub fn to_edn(&self) -> String {
         let mut out = String::new();
-        for &(index, is_completion) in self.lines.iter() {
-            let op = self.operations.get(index as usize).expect("lines name recorded operations");
+        for (index, is_completion) in self.lines() {
+            let op = self.operations.get(index).expect("lines name recorded operations");
             let (kind, time) = match (is_completion, op.completed) {
                 (true, Some((at, completion))) => (completion.name(), at),
                 _ => ("invoke", op.invoked),
@@ -268,6 +274,11 @@ impl History {
         }
         out
     }
+}
+
+/// A line's operation index and whether it is the completion, from its packed form.
+fn unpack_line(line: u32) -> (usize, bool) {
+    ((line >> 1) as usize, line & 1 == 1)
 }
 
 /// `text` as an EDN string literal.
@@ -347,6 +358,16 @@ mod tests {
         h.invoke(0, 0, 7, &command("update k v ALL"), false);
         h.complete(5, 7, &Outcome::Failed { error: "update k ALL failed".into() });
         assert_eq!(h.operation(0).unwrap().completed, Some((5, Completion::Info)));
+    }
+
+    #[test]
+    fn lines_read_back_from_the_last() {
+        let mut h = History::new(2);
+        h.invoke(0, 0, 0, &command("get k ONE"), false);
+        h.invoke(1, 1, 1, &command("get k ONE"), true);
+        let mut back: Vec<_> = h.lines_back().collect();
+        back.reverse();
+        assert_eq!(back, h.lines().enumerate().collect::<Vec<_>>());
     }
 
     #[test]

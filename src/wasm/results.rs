@@ -1,12 +1,14 @@
 //! Every result of a run, with the step that produced it, kept in wasm: a fast-forward of a
 //! million operations hands none of them to JS as it runs (converting each cost more than the
 //! engine), and the views read the few they show. Stored in chunks shared between copies, so the
-//! page's checkpoints and the history's copy of the end cost a pointer per 1,024 results.
+//! page's checkpoints and the history's copy of the end cost a pointer per 1,024 results; each
+//! compactly (src/sim/kept_result.rs: 64 bytes for most, not about 120).
 
 use super::convert::to_js;
 use super::view::ResultView;
 use crate::model::outcome::ClientResult;
 use crate::sim::chunks::Chunks;
+use crate::sim::kept_result::KeptResult;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -22,13 +24,13 @@ struct StepResult {
 #[wasm_bindgen]
 #[derive(Clone, Debug, Default)]
 pub struct KvResults {
-    results: Chunks<(u64, ClientResult)>,
+    results: Chunks<(u64, KeptResult)>,
 }
 
 impl KvResults {
     pub(super) fn extend(&mut self, step: u64, results: impl Iterator<Item = ClientResult>) {
         for result in results {
-            self.results.push((step, result));
+            self.results.push((step, KeptResult::of(result)));
         }
     }
 
@@ -50,7 +52,7 @@ impl KvResults {
             .results
             .iter_from(start)
             .take(end.saturating_sub(start))
-            .map(|(step, r)| StepResult { result: ResultView::of(r), step: *step })
+            .map(|(step, r)| StepResult { result: ResultView::of(&r.result()), step: *step })
             .collect();
         to_js(&views)
     }

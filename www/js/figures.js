@@ -21,7 +21,7 @@ export class FiguresPanel {
     this.shown = null; // the summary drawn last, as JSON, to skip redrawing the same
     this.redrawSoon = throttle(() => this.redraw(), REDRAW_MS);
     session.subscribe((event) => {
-      if (event.type === 'cluster') this.redraw();
+      if (event.type === 'cluster') this.redrawSoon(); // a long run's summary: not within a jump
       else if (event.type === 'step') this.redrawSoon();
     });
     this.redraw(); // made when the card is first seen: the run so far

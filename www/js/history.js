@@ -13,18 +13,23 @@ export const CHECKPOINT_EVERY = 200;
 /**
  * Most checkpoints kept; past this many every other one is dropped (the first stays) and the
  * spacing doubles, so they stay evenly spread over a run of any length: memory stays bounded
- * and restores replay at most twice the spacing. A checkpoint shares the trace's sealed chunks
- * with the live scheduler (src/sim/trace.rs), so it holds the nodes, the queue and at most 1,024
- * trace events of its own.
+ * and restores replay at most the spacing (its double just before a thinning). A checkpoint
+ * shares the history's, results' and trace's chunks with the live scheduler (src/sim/chunks.rs,
+ * trace.rs), so it holds the nodes, the queue and the checks' read heads: 0.3-0.5 MB for the
+ * 16-node benchmark, so 256 of them over a million operations (7 M steps, 51,200 apart) replay
+ * at most about 50,000 steps, tens of ms.
  */
-export const MAX_CHECKPOINTS = 128;
+export const MAX_CHECKPOINTS = 256;
 /** Past this much wasm memory, half as many checkpoints are kept (each holds every store). */
-const MEMORY_BUDGET = 256 * 2 ** 20;
+const MEMORY_BUDGET = 512 * 2 ** 20;
+/** Checkpoints dropped by a thinning freed per checkpoint taken: freeing them all at once took a long task. */
+const FREED_PER_KEEP = 4;
 
 export class History {
   /** A history of `driver`'s run from its start (a checkpoint is taken now). */
   constructor(driver) {
     this.checkpoints = []; // by steps: {steps, time, actions, scheduler, nodes}
+    this.dropped = []; // thinned out, freed a few at a time
     this.every = CHECKPOINT_EVERY; // steps between checkpoints now
     this.endResults = null; // every result of this history, up to the end: a KvResults (wasm)
     this.end = { steps: 0, time: 0 }; // the furthest point reached
@@ -51,13 +56,14 @@ export class History {
     else this.checkpoints.splice(at, 0, taken);
     const most = wasmMemoryBytes() > MEMORY_BUDGET ? MAX_CHECKPOINTS / 2 : MAX_CHECKPOINTS;
     while (this.checkpoints.length > most) this.thin();
+    this.dropped.splice(0, FREED_PER_KEEP).forEach(freeCheckpoint);
   }
 
   // Drops every checkpoint off the doubled spacing (the first, at step 0, stays).
   thin() {
     this.every *= 2;
     const off = (c) => c.steps % this.every !== 0;
-    this.checkpoints.filter(off).forEach(freeCheckpoint);
+    this.dropped.push(...this.checkpoints.filter(off));
     this.checkpoints = this.checkpoints.filter((c) => !off(c));
   }
 
@@ -127,7 +133,9 @@ export class History {
   /** Releases the checkpoints' wasm memory; the history is unusable afterwards. */
   dispose() {
     this.checkpoints.forEach(freeCheckpoint);
+    this.dropped.forEach(freeCheckpoint);
     this.checkpoints = [];
+    this.dropped = [];
     this.endResults?.free();
     this.endResults = null;
   }

@@ -20,7 +20,8 @@ export class Stores {
       if (event.type === 'fast-forward') {
         this.fastForwarding = event.running;
         if (!event.running) this.refresh({ flash: false });
-      } else if (event.type === 'step' && !this.fastForwarding && event.trace.some((e) => e.kind === 'store' || e.kind === 'fault')) {
+      } else if (event.type === 'step' && !this.fastForwarding && !event.rebuild && event.trace.some((e) => e.kind === 'store' || e.kind === 'fault')) {
+        // (A moment shown anew was refreshed by its 'cluster' event, main.js.)
         this.refresh();
       }
     });
@@ -68,8 +69,12 @@ export class Stores {
         changed.push(entry.tr);
       }
       const stale = replicaState(row, newest.get(row.key)) === 'STALE';
-      entry.cells.state.textContent = stale ? 'STALE' : 'newest';
-      entry.tr.classList.toggle('stale', stale);
+      if (entry.stale !== stale) {
+        // Written only when it changes: a jump refreshes some 1,500 rows.
+        entry.stale = stale;
+        entry.cells.state.textContent = stale ? 'STALE' : 'newest';
+        entry.tr.classList.toggle('stale', stale);
+      }
       // Moved only when out of place: moving a row would restart its flash.
       const at = body.children[index];
       if (at !== entry.tr) body.insertBefore(entry.tr, at ?? null);
@@ -86,5 +91,5 @@ function makeRow(key) {
     tr.append(cells[col]);
   }
   cells.key.textContent = key;
-  return { tr, cells, signature: null };
+  return { tr, cells, signature: null, stale: null };
 }
