@@ -10,7 +10,7 @@ pub use crate::sim::event::{
 };
 
 /// The recorded events of a run; recording can be switched off for benchmarks. Stored packed
-/// ([`PackedEvents`]: about 13 bytes an event, in blocks shared between clones, so the page's
+/// ([`PackedEvents`]: about 15 bytes an event, in blocks shared between clones, so the page's
 /// checkpoints, which copy the scheduler every 200 steps, do not copy the whole trace again).
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
