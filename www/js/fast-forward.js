@@ -13,6 +13,12 @@
 const SLICE_MS = 40;
 /** What telling the views takes of a slice (ms): their share of the trace and results copied out. */
 const VIEWS_MS = 8;
+/** A frame's period (ms): a slice ends just before a frame is due (see slice). */
+const FRAME_MS = 1000 / 60;
+/** How long before that frame a slice ends (ms): its last batch may run over its estimate. */
+const FRAME_MARGIN_MS = 3;
+/** Shortest slice that is worth aligning to a frame (ms); a shorter one keeps its deadline. */
+const MIN_ALIGNED_MS = 20;
 /** Events per batch at first; then sized from the rate measured, to about an eighth of a slice. */
 const FIRST_BATCH = 1_000;
 /**
@@ -35,6 +41,7 @@ export class FastForward {
     this.running = null; // {driver, cancelled, resolve} while a fast-forward runs
     this.framed = true; // whether a frame was drawn since the views were last told
     this.toldAt = -Infinity; // performance.now() when the views were last told
+    this.frameAt = null; // when the last frame began (requestAnimationFrame's time), or null
   }
 
   /** Runs to quiet (every workload operation done); resolves with the last progress when done or cancelled. */
@@ -66,8 +73,9 @@ export class FastForward {
   // A hidden page draws no frames: there the timer starts it.
   schedule() {
     let started = false;
-    const start = () => {
+    const start = (frameAt) => {
       if (started) return;
+      this.frameAt = frameAt ?? null;
       started = true;
       this.framed = true;
       const channel = new MessageChannel();
@@ -85,7 +93,13 @@ export class FastForward {
     const over = run.cancelled || session.driver !== run.driver;
     const sliceStart = performance.now();
     const telling = this.framed && sliceStart - this.toldAt >= VIEWS_EVERY_MS;
-    const deadline = sliceStart + SLICE_MS - (telling ? VIEWS_MS : 0);
+    let deadline = sliceStart + SLICE_MS - (telling ? VIEWS_MS : 0);
+    // End just before a frame is due: the next frame then starts at once, where a slice ending
+    // anywhere waits half a frame for it on average, time in which nothing runs.
+    if (this.frameAt !== null) {
+      const aligned = this.frameAt + Math.floor((deadline - this.frameAt) / FRAME_MS) * FRAME_MS - FRAME_MARGIN_MS;
+      if (aligned - sliceStart >= MIN_ALIGNED_MS) deadline = aligned;
+    }
     let quiet = over || run.driver.isQuiet;
     let last = 1; // ms the last batch took: another starts only if one as long still fits
     while (!quiet && performance.now() + last < deadline) {
