@@ -306,7 +306,7 @@ impl PackedEvents {
             .iter()
             .map(|b| &**b)
             .chain(std::iter::once(&self.tail))
-            .flat_map(|block| Decoder::new(block))
+            .flat_map(Decoder::new)
             .skip(start - first)
     }
 }
