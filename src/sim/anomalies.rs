@@ -24,6 +24,7 @@ use crate::sim::written::{address, WrittenValues};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -178,8 +179,11 @@ pub struct Anomalies {
     key_ids: FxHashMap<Key, u32>,
     /// The head of each key's chain of acknowledged writes, by key number.
     writes: Vec<Head>,
-    /// The head of the chain of completed reads of each (key number, node).
-    reads: FxHashMap<(u32, NodeId), Head>,
+    /// The head of the chain of completed reads of each node, by key number. Each key's heads
+    /// are shared with the page's checkpoints (copies of the scheduler every few hundred steps)
+    /// and copied when they change: a map of every (key, node) was half a megabyte to copy each
+    /// time for 500 keys on 16 nodes, the largest part of a checkpoint.
+    reads: Vec<Rc<Vec<Head>>>,
     seen: Chains,
     /// The key number of each operation, by its index in the history.
     op_keys: Chunks<u32>,
@@ -198,7 +202,7 @@ impl Anomalies {
             replication_factor,
             key_ids: FxHashMap::default(),
             writes: Vec::new(),
-            reads: FxHashMap::default(),
+            reads: Vec::new(),
             seen: Chains::default(),
             op_keys: Chunks::default(),
             written: WrittenValues::default(),
@@ -216,6 +220,7 @@ impl Anomalies {
         let id = *self.key_ids.entry(op.key.clone()).or_insert(next);
         if id == next {
             self.writes.push(Head::default());
+            self.reads.push(Rc::default());
         }
         self.op_keys.push(id);
         if let (Function::Insert | Function::Update, Some(value)) = (op.function, &op.value) {
@@ -245,7 +250,11 @@ impl Anomalies {
                 self.seen.push(&mut self.writes[id as usize], seen(acked_by));
             }
             Outcome::Value { heard_from, .. } => {
-                let reads = self.reads.entry((id, op.node)).or_default();
+                let heads = Rc::make_mut(&mut self.reads[id as usize]);
+                if heads.len() <= op.node {
+                    heads.resize(op.node + 1, Head::default());
+                }
+                let reads = &mut heads[op.node];
                 let read_before = self.seen.newest_before(*reads, op.invoked);
                 self.seen.push(reads, seen(heard_from));
                 self.check_read(history, id, op, heard_from, read_before);
