@@ -30,8 +30,12 @@ const FRAME_TAIL = 300;
 const END_RESULTS = 64;
 /** Longest wait for a frame before the next slice: a hidden page draws none (ms). */
 const HIDDEN_WAIT_MS = 100;
-/** The views and the progress bar are told at most this often (ms). */
-const VIEWS_EVERY_MS = 100;
+/**
+ * The views and the progress bar are told at most this often (ms): each time, the frame after
+ * lays out and paints what changed. Every 200 ms rather than 100, the 100,000-operation
+ * fast-forward took 1.4-1.5 s instead of 1.8-1.9 s (65-69% of the time in slices, not 58-62%).
+ */
+const VIEWS_EVERY_MS = 200;
 
 export class FastForward {
   /** `onProgress({scheduled, total, events, running})` is told with the views, and at the end. */
