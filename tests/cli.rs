@@ -306,7 +306,7 @@ fn the_streamed_trace_hash_and_shiviz_log_equal_those_of_the_whole_trace() {
 
     let mut whole = Trace::new(true);
     for line in golden.lines() {
-        whole.record(|| serde_json::from_str::<TraceEvent>(line).unwrap());
+        whole.record_event(&serde_json::from_str::<TraceEvent>(line).unwrap());
     }
     assert!(text.ends_with(&format!("trace hash: {}\n", whole.hash_hex())), "{text}");
     assert_eq!(std::fs::read_to_string(&log).unwrap(), shiviz_log(&whole));

@@ -81,23 +81,14 @@ impl Outcome {
     pub fn describe(&self) -> String {
         let mut s = String::new();
         match self {
-            Outcome::Value { entry, heard_from, .. } => {
-                match entry.as_ref().filter(|e| !e.is_tombstone()) {
-                    Some(e) => write!(s, "Get return: {}  (timestamp {})", value_text(e), e.version),
-                    None => write!(s, "Get return: not found"),
-                }
-                .ok();
-                write!(s, "  [replies from {}]", node_list(heard_from)).ok();
-            }
-            Outcome::Written { op, entry, acked_by, .. } => {
-                write!(s, "{} successful  (timestamp {}, acked by {})", op.name(), entry.version, node_list(acked_by))
-                    .ok();
-            }
+            Outcome::Value { entry, heard_from, .. } => describe_value(
+                &mut s,
+                entry.as_ref().filter(|e| !e.is_tombstone()).map(|e| (value_text(e), e.version)),
+                heard_from,
+            ),
+            Outcome::Written { op, entry, acked_by, .. } => describe_written(&mut s, *op, entry.version, acked_by),
             Outcome::Repaired { entry, repaired, .. } => {
-                let what =
-                    if entry.is_tombstone() { "the tombstone".to_string() } else { value_text(entry).to_string() };
-                write!(s, "Executing repair: sent {what} (timestamp {}) to {}", entry.version, node_list(repaired))
-                    .ok();
+                describe_repaired(&mut s, entry.value.as_deref(), entry.version, repaired)
             }
             Outcome::Searched { replies, .. } => {
                 for (i, r) in replies.iter().enumerate() {
@@ -130,6 +121,27 @@ impl Outcome {
         }
         s
     }
+}
+
+/// A get's words: the live value found (its text and version), or not found.
+pub fn describe_value(s: &mut String, found: Option<(&str, Version)>, heard_from: &[NodeId]) {
+    match found {
+        Some((value, version)) => write!(s, "Get return: {value}  (timestamp {version})"),
+        None => write!(s, "Get return: not found"),
+    }
+    .ok();
+    write!(s, "  [replies from {}]", node_list(heard_from)).ok();
+}
+
+/// A write's words.
+pub fn describe_written(s: &mut String, op: WriteOp, version: Version, acked_by: &[NodeId]) {
+    write!(s, "{} successful  (timestamp {version}, acked by {})", op.name(), node_list(acked_by)).ok();
+}
+
+/// A read repair's words: the value sent, or `None` for a tombstone.
+pub fn describe_repaired(s: &mut String, value: Option<&str>, version: Version, repaired: &[NodeId]) {
+    let what = value.unwrap_or("the tombstone");
+    write!(s, "Executing repair: sent {what} (timestamp {version}) to {}", node_list(repaired)).ok();
 }
 
 fn value_text(e: &Entry) -> &str {

@@ -11,7 +11,7 @@
 
 use crate::model::message::MessageKind;
 use crate::model::types::Time;
-use crate::sim::event::{TraceEvent, TraceKind, SEND_RELEASED};
+use crate::sim::event::{EventRef, Text, TraceKind, SEND_RELEASED};
 use std::rc::Rc;
 
 /// What is counted, per lane: one slot of a row each.
@@ -107,11 +107,10 @@ impl Density {
     }
 
     /// Counts `e` if it is a message sent, a repair or an anomaly of a lane this index has.
-    pub fn record(&mut self, e: &TraceEvent) {
+    pub fn record(&mut self, e: &EventRef<'_>) {
+        let released = matches!(e.text, Some(Text::Str(text)) if text == SEND_RELEASED);
         let (lane, repair) = match (e.kind, e.from, e.node) {
-            (TraceKind::Send, Some(from), _) if e.text.as_deref() != Some(SEND_RELEASED) => {
-                (from, e.msg == Some(MessageKind::Repair))
-            }
+            (TraceKind::Send, Some(from), _) if !released => (from, e.msg == Some(MessageKind::Repair)),
             (TraceKind::Hold, Some(from), _) => (from, false),
             (TraceKind::Anomaly, _, Some(node)) => {
                 self.count(e.time, node, Channel::Anomalies);
@@ -194,6 +193,7 @@ impl Density {
 mod tests {
     use super::*;
     use crate::model::types::NodeId;
+    use crate::sim::event::TraceEvent;
     use proptest::prelude::*;
 
     fn event(time: Time, kind: TraceKind, node: NodeId, msg: MessageKind) -> TraceEvent {
@@ -267,7 +267,7 @@ mod tests {
             let lanes = 4; // node 4 is a lane this index does not have: left out
             let mut density = Density::with_rows(lanes, 64);
             for e in &events {
-                density.record(e);
+                density.record(&e.borrowed());
             }
             prop_assert!(density.rows.count <= 64);
             for (from, length, columns) in windows {
@@ -287,17 +287,17 @@ mod tests {
             (0..20_000u64).map(|i| event(i * 250, TraceKind::Send, (i % 3) as usize, MessageKind::Read)).collect();
         let mut live = Density::with_rows(3, 128);
         for e in &events[..12_000] {
-            live.record(e);
+            live.record(&e.borrowed());
         }
         let checkpoint = live.clone();
         for e in &events[12_000..] {
-            live.record(e);
+            live.record(&e.borrowed());
         }
         assert_eq!(live.messages(0, i64::MAX), 20_000);
         // The checkpoint goes its own way: restored, it has the first 12,000 and takes others.
         let mut restored = checkpoint.clone();
         assert_eq!(restored.messages(0, i64::MAX), 12_000);
-        restored.record(&event(3_000_000, TraceKind::Anomaly, 1, MessageKind::Read));
+        restored.record(&event(3_000_000, TraceKind::Anomaly, 1, MessageKind::Read).borrowed());
         let mut out = vec![0; CHANNELS.len() * 3];
         restored.counts(0, 4_000_000, 1, &mut out);
         assert_eq!(out, [4_000, 4_000, 4_000, 0, 0, 0, 0, 1, 0]);
@@ -310,7 +310,7 @@ mod tests {
         let mut density = Density::new(64);
         // A million sends, one every 100 µs: 100 s of run.
         for i in 0..1_000_000u64 {
-            density.record(&event(i * 100, TraceKind::Send, (i % 64) as usize, MessageKind::Read));
+            density.record(&event(i * 100, TraceKind::Send, (i % 64) as usize, MessageKind::Read).borrowed());
         }
         assert!(density.memory_bytes() <= 9 << 20, "{} bytes", density.memory_bytes());
         assert_eq!(density.messages(0, 100_000_000), 1_000_000);
@@ -320,11 +320,11 @@ mod tests {
     #[test]
     fn released_sends_are_not_counted_twice() {
         let mut density = Density::new(2);
-        density.record(&event(10, TraceKind::Hold, 0, MessageKind::Write));
-        density.record(&TraceEvent {
-            text: Some(SEND_RELEASED.into()),
-            ..event(20, TraceKind::Send, 0, MessageKind::Write)
-        });
+        density.record(&event(10, TraceKind::Hold, 0, MessageKind::Write).borrowed());
+        density.record(
+            &TraceEvent { text: Some(SEND_RELEASED.into()), ..event(20, TraceKind::Send, 0, MessageKind::Write) }
+                .borrowed(),
+        );
         assert_eq!(density.messages(0, 1_000_000), 1);
     }
 }

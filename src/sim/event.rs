@@ -1,6 +1,7 @@
 //! One step of a run as a serialisable record: what the trace stores and every viewer reads.
 
 use crate::model::message::{Message, MessageKind, RequestId};
+use crate::model::outcome::Outcome;
 use crate::model::types::{Key, NodeId, Time, Value, Version};
 use serde::{Deserialize, Serialize};
 
@@ -120,6 +121,134 @@ impl TraceEvent {
             due,
             text: msg.summary(),
             ..TraceEvent::new(time, kind)
+        }
+    }
+}
+
+/// A trace event's text as the recorder is handed it. A reply comes as its outcome, so recording
+/// formats nothing: the trace keeps a common outcome's parts and writes its words when read.
+#[derive(Clone, Copy, Debug)]
+pub enum Text<'a> {
+    Str(&'a str),
+    /// A reply's text: its outcome in the original's words ([`Outcome::describe`]).
+    Reply(&'a Outcome),
+    /// An anti-entropy message's payload ([`Message::summary`]).
+    Summary(&'a Message),
+}
+
+/// One trace event's fields borrowed from the scheduler's own data: what the recorder packs,
+/// with no [`TraceEvent`] built and no text allocated. It stands for the `TraceEvent` with the
+/// same fields, the text written out.
+#[derive(Clone, Copy, Debug)]
+pub struct EventRef<'a> {
+    pub time: Time,
+    pub kind: TraceKind,
+    pub node: Option<NodeId>,
+    pub from: Option<NodeId>,
+    pub to: Option<NodeId>,
+    pub msg: Option<MessageKind>,
+    pub request: Option<RequestId>,
+    pub key: Option<&'a str>,
+    pub value: Option<&'a str>,
+    pub version: Option<Version>,
+    pub sent: Option<Time>,
+    pub due: Option<Time>,
+    pub text: Option<Text<'a>>,
+}
+
+impl<'a> EventRef<'a> {
+    /// An event with only its time and kind set.
+    pub fn new(time: Time, kind: TraceKind) -> EventRef<'a> {
+        EventRef {
+            time,
+            kind,
+            node: None,
+            from: None,
+            to: None,
+            msg: None,
+            request: None,
+            key: None,
+            value: None,
+            version: None,
+            sent: None,
+            due: None,
+            text: None,
+        }
+    }
+
+    /// An event about a message on the link `from -> to` (see [`TraceEvent::message`]).
+    pub fn message(
+        time: Time,
+        kind: TraceKind,
+        from: NodeId,
+        to: NodeId,
+        msg: &'a Message,
+        sent: Time,
+        due: Option<Time>,
+    ) -> EventRef<'a> {
+        let entry = msg.entry();
+        let kind_of_msg = msg.kind();
+        EventRef {
+            from: Some(from),
+            to: Some(to),
+            msg: Some(kind_of_msg),
+            request: msg.request(),
+            key: msg.key().map(|k| &**k),
+            value: entry.and_then(|e| e.value.as_deref()),
+            version: entry.map(|e| e.version),
+            sent: Some(sent),
+            due,
+            text: kind_of_msg.is_anti_entropy().then_some(Text::Summary(msg)),
+            ..EventRef::new(time, kind)
+        }
+    }
+
+    /// The text written out, as the event's `text` field.
+    pub fn text_string(&self) -> Option<String> {
+        self.text.and_then(|text| match text {
+            Text::Str(s) => Some(s.to_string()),
+            Text::Reply(outcome) => Some(outcome.describe()),
+            Text::Summary(msg) => msg.summary(),
+        })
+    }
+
+    /// The [`TraceEvent`] this stands for.
+    pub fn to_event(&self) -> TraceEvent {
+        TraceEvent {
+            time: self.time,
+            kind: self.kind,
+            node: self.node,
+            from: self.from,
+            to: self.to,
+            msg: self.msg,
+            request: self.request,
+            key: self.key.map(Key::from),
+            value: self.value.map(Value::from),
+            version: self.version,
+            sent: self.sent,
+            due: self.due,
+            text: self.text_string(),
+        }
+    }
+}
+
+impl TraceEvent {
+    /// The event's fields borrowed, to record it again (a merged or filtered trace).
+    pub fn borrowed(&self) -> EventRef<'_> {
+        EventRef {
+            time: self.time,
+            kind: self.kind,
+            node: self.node,
+            from: self.from,
+            to: self.to,
+            msg: self.msg,
+            request: self.request,
+            key: self.key.as_deref(),
+            value: self.value.as_deref(),
+            version: self.version,
+            sent: self.sent,
+            due: self.due,
+            text: self.text.as_deref().map(Text::Str),
         }
     }
 }

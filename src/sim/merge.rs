@@ -221,7 +221,7 @@ impl Merged {
     pub fn trace(&self) -> Trace {
         let mut trace = Trace::new(true);
         for event in &self.events {
-            trace.record(|| event.clone());
+            trace.record_event(event);
         }
         trace
     }

@@ -1,23 +1,37 @@
-//! The trace's storage: events packed into bytes, about 25 per event (strings included) instead
+//! The trace's storage: events packed into bytes, about 15 per event (strings included) instead
 //! of the ~200 of a `TraceEvent` plus its strings, so the page can keep the trace of a long run.
-//! Each event is a flags byte pair, then only the fields it has, as LEB128 varints: times as
-//! deltas (from the previous event, or from the event's own time for `sent`, `due` and versions),
-//! keys, values and texts as indexes into its block's strings. Decoding gives back exactly the
-//! events recorded (a property test checks it).
+//! Events are packed straight from the scheduler's data ([`EventRef`]): nothing is allocated per
+//! event, and a reply's text is not even written: a common outcome (a get's value, a write, a
+//! repair) is kept as its parts, its words written when it is read.
 //!
-//! Events are kept in blocks of about 8 KiB, each with its own strings, sealed and shared between
-//! clones like `Chunks`: the page's checkpoints copy the trace every few hundred steps and then
-//! copy only the open block. A string repeated within a block (a key, a write's value in its
-//! fan-out, stores and replies) is stored once.
+//! Each event is a shape byte (an index into its block's shapes: the kind, the message kind and
+//! which fields are present), then only the fields it has, as LEB128 varints: times as deltas
+//! (from the previous event, or from the event's own time for `sent`, `due` and versions; a
+//! `sent` or `due` equal to the event's time is in the shape alone), request ids as deltas from
+//! the block's previous one, keys, values and texts as indexes into its block's strings.
+//! Decoding gives back exactly the events recorded (a property test checks it).
+//!
+//! Events are kept in blocks of about 32 KiB, each with its own strings and shapes, sealed and
+//! shared between clones like `Chunks`: the page's checkpoints copy the trace every few hundred
+//! steps and then copy only the open block. A string repeated within a block (a key, a write's
+//! value in its fan-out and stores) is stored once.
 
 use crate::model::message::MessageKind;
-use crate::model::types::{Time, Version};
-use crate::sim::event::{TraceEvent, TraceKind};
-use rustc_hash::FxHashMap;
+use crate::model::outcome::{describe_repaired, describe_value, describe_written, Outcome, WriteOp};
+use crate::model::types::{NodeId, Time, Version};
+use crate::sim::event::{EventRef, Text, TraceEvent, TraceKind};
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::hash::BuildHasher;
 use std::rc::Rc;
 
-/// A block is sealed once its events and strings take this many bytes.
-const BLOCK_BYTES: usize = 8192;
+/// A block is sealed once its events and strings take this many bytes. An operation's events
+/// span tens of ms, and each block its key and value touch stores them again: at 8 KiB (about 7 ms
+/// of the standard workload) the strings were a third of the trace, at 32 KiB a fifth. A
+/// checkpoint copies at most the open block.
+const BLOCK_BYTES: usize = 32 * 1024;
+/// Shapes a block can name with its one byte.
+const MAX_SHAPES: usize = 256;
 
 /// Every kind, in declaration order (`kind as u8` is the index).
 const TRACE_KINDS: [TraceKind; 10] = [
@@ -50,19 +64,31 @@ const MESSAGE_KINDS: [MessageKind; 14] = [
     MessageKind::AeAck,
 ];
 
-// The first byte: the kind in the low four bits, then which strings and whether a version.
-const KEY: u8 = 1 << 4;
-const VALUE: u8 = 1 << 5;
-const VERSION: u8 = 1 << 6;
-const TEXT: u8 = 1 << 7;
-// The second byte: which of the other optional fields are present.
-const NODE: u8 = 1;
-const FROM: u8 = 1 << 1;
-const TO: u8 = 1 << 2;
-const MSG: u8 = 1 << 3;
-const REQUEST: u8 = 1 << 4;
-const SENT: u8 = 1 << 5;
-const DUE: u8 = 1 << 6;
+// A shape: the kind in bits 0-3, the message kind plus one (0: none) in bits 4-7, then which
+// fields are present.
+const KEY: u32 = 1 << 8;
+const VALUE: u32 = 1 << 9;
+const VERSION: u32 = 1 << 10;
+const TEXT: u32 = 1 << 11;
+const NODE: u32 = 1 << 12;
+const FROM: u32 = 1 << 13;
+const TO: u32 = 1 << 14;
+const REQUEST: u32 = 1 << 15;
+const SENT: u32 = 1 << 16;
+/// `sent` equals the event's time: no bytes follow for it.
+const SENT_NOW: u32 = 1 << 17;
+const DUE: u32 = 1 << 18;
+const DUE_NOW: u32 = 1 << 19;
+
+// A text is a string's index shifted left, or one of these forms of a reply shifted left with
+// the low bit set, followed by the reply's parts (a value's string, a version, a node list).
+const REPLY_NOT_FOUND: u64 = 0;
+const REPLY_FOUND: u64 = 1;
+const REPLY_INSERTED: u64 = 2;
+const REPLY_UPDATED: u64 = 3;
+const REPLY_DELETED: u64 = 4;
+const REPLY_REPAIRED_TOMBSTONE: u64 = 5;
+const REPLY_REPAIRED: u64 = 6;
 
 #[derive(Clone, Debug, Default)]
 struct Block {
@@ -74,6 +100,8 @@ struct Block {
     /// The block's strings, one after the other; string `i` ends at `ends[i]`.
     text: String,
     ends: Vec<u32>,
+    /// The shapes its events name by index.
+    shapes: Vec<u32>,
 }
 
 impl Block {
@@ -83,7 +111,7 @@ impl Block {
     }
 
     fn size(&self) -> usize {
-        self.bytes.len() + self.text.len() + self.ends.len() * size_of::<u32>()
+        self.bytes.len() + self.text.len() + (self.ends.len() + self.shapes.len()) * size_of::<u32>()
     }
 }
 
@@ -93,8 +121,14 @@ pub struct PackedEvents {
     tail: Block,
     /// Time of the last event packed into the open block (its deltas start from 0).
     last_time: Time,
-    /// The open block's strings, by content.
-    recent: FxHashMap<Rc<str>, u32>,
+    /// Request of the last event packed into the open block that had one (from 0).
+    last_request: u64,
+    /// The open block's strings, by content (indexes into them, hashed by their text).
+    strings: HashTable<u32>,
+    /// The open block's shapes, by value.
+    shapes: FxHashMap<u32, u8>,
+    /// Scratch for the rare texts written out when recorded (a search's replies, a summary).
+    scratch: String,
     len: usize,
 }
 
@@ -107,86 +141,140 @@ impl PackedEvents {
         self.len == 0
     }
 
-    /// Bytes held for the events: packed events and their blocks' strings.
+    /// Bytes held for the events: packed events and their blocks' strings and shapes.
     pub fn memory_bytes(&self) -> usize {
         self.sealed.iter().map(|b| b.size()).sum::<usize>() + self.tail.size()
     }
 
-    pub fn push(&mut self, e: &TraceEvent) {
-        if self.tail.size() >= BLOCK_BYTES {
-            self.seal();
-        }
-        let mut first = e.kind as u8;
+    pub fn push(&mut self, e: &EventRef<'_>) {
+        let time = e.time;
+        let mut shape = e.kind as u32 | e.msg.map_or(0, |m| m as u32 + 1) << 4;
         for (present, bit) in [
             (e.key.is_some(), KEY),
             (e.value.is_some(), VALUE),
             (e.version.is_some(), VERSION),
             (e.text.is_some(), TEXT),
-        ] {
-            first |= if present { bit } else { 0 };
-        }
-        let mut second = 0;
-        for (present, bit) in [
             (e.node.is_some(), NODE),
             (e.from.is_some(), FROM),
             (e.to.is_some(), TO),
-            (e.msg.is_some(), MSG),
             (e.request.is_some(), REQUEST),
             (e.sent.is_some(), SENT),
+            (e.sent == Some(time), SENT_NOW),
             (e.due.is_some(), DUE),
+            (e.due == Some(time), DUE_NOW),
         ] {
-            second |= if present { bit } else { 0 };
+            shape |= if present { bit } else { 0 };
         }
-        let time = e.time;
+        if self.tail.size() >= BLOCK_BYTES
+            || (self.tail.shapes.len() == MAX_SHAPES && !self.shapes.contains_key(&shape))
+        {
+            self.seal();
+        }
+        let shape_id = *self.shapes.entry(shape).or_insert_with(|| {
+            self.tail.shapes.push(shape);
+            (self.tail.shapes.len() - 1) as u8
+        });
         if self.tail.bytes.is_empty() {
             self.tail.first_time = time;
         }
         let since = time.wrapping_sub(self.last_time) as i64;
         self.last_time = time;
         let mut out = std::mem::take(&mut self.tail.bytes);
-        out.extend([first, second]);
+        out.push(shape_id);
         put_signed(&mut out, since);
         for id in [e.node, e.from, e.to].into_iter().flatten() {
             put(&mut out, id as u64);
         }
-        if let Some(msg) = e.msg {
-            out.push(msg as u8);
-        }
         if let Some(request) = e.request {
-            put(&mut out, request);
+            put_signed(&mut out, request.wrapping_sub(self.last_request) as i64);
+            self.last_request = request;
         }
-        for s in [&e.key, &e.value].into_iter().flatten() {
-            let id = self.intern(s, || s.clone());
-            put(&mut out, id);
+        for s in [e.key, e.value].into_iter().flatten() {
+            let id = self.intern(s);
+            put(&mut out, u64::from(id));
         }
-        if let Some(v) = e.version {
-            put_signed(&mut out, v.timestamp.wrapping_sub(time as i64));
-            put(&mut out, v.node as u64);
-        }
-        if let Some(sent) = e.sent {
+        if let Some(sent) = e.sent.filter(|&sent| sent != time) {
             put_signed(&mut out, time.wrapping_sub(sent) as i64);
         }
-        if let Some(due) = e.due {
+        if let Some(v) = e.version {
+            put_version(&mut out, v, e.sent.unwrap_or(time));
+        }
+        if let Some(due) = e.due.filter(|&due| due != time) {
             put_signed(&mut out, due.wrapping_sub(time) as i64);
         }
-        if let Some(text) = &e.text {
-            let id = self.intern(text, || Rc::from(text.as_str()));
-            put(&mut out, id);
+        if let Some(text) = e.text {
+            self.put_text(&mut out, text, time);
         }
         self.tail.bytes = out;
         self.len += 1;
     }
 
-    /// The string's index in the open block, adding it if the block does not hold it yet.
-    fn intern(&mut self, s: &str, owned: impl FnOnce() -> Rc<str>) -> u64 {
-        if let Some(&id) = self.recent.get(s) {
-            return u64::from(id);
+    /// A text: a reply's parts when it is a common one, else the string's index.
+    fn put_text(&mut self, out: &mut Vec<u8>, text: Text<'_>, time: Time) {
+        let (form, value, version, nodes) = match text {
+            Text::Reply(Outcome::Value { entry, heard_from, .. }) => match entry.as_ref().filter(|e| !e.is_tombstone())
+            {
+                Some(e) => (REPLY_FOUND, e.value.as_deref(), Some(e.version), heard_from),
+                None => (REPLY_NOT_FOUND, None, None, heard_from),
+            },
+            Text::Reply(Outcome::Written { op, entry, acked_by, .. }) => {
+                let form = match op {
+                    WriteOp::Insert => REPLY_INSERTED,
+                    WriteOp::Update => REPLY_UPDATED,
+                    WriteOp::Delete => REPLY_DELETED,
+                };
+                (form, None, Some(entry.version), acked_by)
+            }
+            Text::Reply(Outcome::Repaired { entry, repaired, .. }) => match entry.value.as_deref() {
+                Some(value) => (REPLY_REPAIRED, Some(value), Some(entry.version), repaired),
+                None => (REPLY_REPAIRED_TOMBSTONE, None, Some(entry.version), repaired),
+            },
+            Text::Reply(Outcome::Failed { error }) => return self.put_string(out, error),
+            Text::Str(s) => return self.put_string(out, s),
+            Text::Reply(outcome) => {
+                let words = outcome.describe();
+                return self.put_string(out, &words);
+            }
+            Text::Summary(msg) => {
+                let mut scratch = std::mem::take(&mut self.scratch);
+                scratch.clear();
+                scratch.push_str(msg.summary().as_deref().unwrap_or_default());
+                self.put_string(out, &scratch);
+                self.scratch = scratch;
+                return;
+            }
+        };
+        put(out, form << 1 | 1);
+        if let Some(value) = value {
+            let id = self.intern(value);
+            put(out, u64::from(id));
         }
-        let id = self.tail.ends.len() as u32;
-        self.tail.text.push_str(s);
-        self.tail.ends.push(self.tail.text.len() as u32);
-        self.recent.insert(owned(), id);
-        u64::from(id)
+        if let Some(version) = version {
+            put_version(out, version, time);
+        }
+        put(out, nodes.len() as u64);
+        for &node in nodes {
+            put(out, node as u64);
+        }
+    }
+
+    fn put_string(&mut self, out: &mut Vec<u8>, s: &str) {
+        let id = self.intern(s);
+        put(out, u64::from(id) << 1);
+    }
+
+    /// The string's index in the open block, adding it if the block does not hold it yet.
+    fn intern(&mut self, s: &str) -> u32 {
+        let hash = FxBuildHasher.hash_one(s);
+        let tail = &mut self.tail;
+        if let Some(&id) = self.strings.find(hash, |&id| tail.string(id as usize) == s) {
+            return id;
+        }
+        let id = tail.ends.len() as u32;
+        tail.text.push_str(s);
+        tail.ends.push(tail.text.len() as u32);
+        self.strings.insert_unique(hash, id, |&id| FxBuildHasher.hash_one(tail.string(id as usize)));
+        id
     }
 
     fn seal(&mut self) {
@@ -197,11 +285,13 @@ impl PackedEvents {
         full.bytes.shrink_to_fit();
         full.text.shrink_to_fit();
         full.ends.shrink_to_fit();
+        full.shapes.shrink_to_fit();
         self.sealed.push(Rc::new(full));
-        self.recent.clear();
+        self.strings.clear();
+        self.shapes.clear();
         self.last_time = 0;
+        self.last_request = 0;
     }
-
     /// The events from index `start` on (none when `start` is past the end), oldest first.
     pub fn iter_from(&self, start: usize) -> impl Iterator<Item = TraceEvent> + '_ {
         // The block holding event `start`: the open one, or the last sealed one that begins at or
@@ -216,7 +306,7 @@ impl PackedEvents {
             .iter()
             .map(|b| &**b)
             .chain(std::iter::once(&self.tail))
-            .flat_map(|block| Decoder { block, pos: 0, time: 0 })
+            .flat_map(Decoder::new)
             .skip(start - first)
     }
 }
@@ -237,9 +327,7 @@ impl PackedEvents {
             sealed_before
         };
         let start = before.saturating_sub(1);
-        (start..blocks)
-            .flat_map(move |i| Decoder { block: block(i), pos: 0, time: 0 })
-            .skip_while(move |e| e.time < from)
+        (start..blocks).flat_map(move |i| Decoder::new(block(i))).skip_while(move |e| e.time < from)
     }
 }
 
@@ -247,9 +335,14 @@ struct Decoder<'a> {
     block: &'a Block,
     pos: usize,
     time: Time,
+    request: u64,
 }
 
-impl Decoder<'_> {
+impl<'a> Decoder<'a> {
+    fn new(block: &'a Block) -> Decoder<'a> {
+        Decoder { block, pos: 0, time: 0, request: 0 }
+    }
+
     fn byte(&mut self) -> u8 {
         let b = self.block.bytes[self.pos];
         self.pos += 1;
@@ -273,9 +366,44 @@ impl Decoder<'_> {
         ((z >> 1) as i64) ^ -((z & 1) as i64)
     }
 
-    fn string(&mut self) -> &str {
+    fn string(&mut self) -> &'a str {
         let i = self.get() as usize;
         self.block.string(i)
+    }
+
+    fn version(&mut self, base: Time) -> Version {
+        let timestamp = (base as i64).wrapping_add(self.get_signed());
+        Version { timestamp, node: self.get() as usize }
+    }
+
+    /// A text: a string, or a reply's parts written out in its words.
+    fn text(&mut self, time: Time) -> String {
+        let code = self.get();
+        if code & 1 == 0 {
+            return self.block.string((code >> 1) as usize).to_string();
+        }
+        let form = code >> 1;
+        let value = matches!(form, REPLY_FOUND | REPLY_REPAIRED).then(|| self.string());
+        let version = (form != REPLY_NOT_FOUND).then(|| self.version(time));
+        let nodes: Vec<NodeId> = (0..self.get()).map(|_| self.get() as NodeId).collect();
+        let mut s = String::new();
+        match (form, version) {
+            (REPLY_NOT_FOUND, _) => describe_value(&mut s, None, &nodes),
+            (REPLY_FOUND, Some(version)) => describe_value(&mut s, value.map(|v| (v, version)), &nodes),
+            (REPLY_REPAIRED | REPLY_REPAIRED_TOMBSTONE, Some(version)) => {
+                describe_repaired(&mut s, value, version, &nodes)
+            }
+            (_, Some(version)) => {
+                let op = match form {
+                    REPLY_INSERTED => WriteOp::Insert,
+                    REPLY_UPDATED => WriteOp::Update,
+                    _ => WriteOp::Delete,
+                };
+                describe_written(&mut s, op, version, &nodes)
+            }
+            (_, None) => unreachable!("every form but not found has a version"),
+        }
+        s
     }
 }
 
@@ -286,27 +414,41 @@ impl Iterator for Decoder<'_> {
         if self.pos >= self.block.bytes.len() {
             return None;
         }
-        let (first, second) = (self.byte(), self.byte());
+        let shape = self.block.shapes[usize::from(self.byte())];
         self.time = self.time.wrapping_add(self.get_signed() as Time);
         let time = self.time;
-        let mut e = TraceEvent::new(time, TRACE_KINDS[usize::from(first & 0x0f)]);
-        let has = |bit: u8| second & bit != 0;
+        let mut e = TraceEvent::new(time, TRACE_KINDS[(shape & 0x0f) as usize]);
+        let has = |bit: u32| shape & bit != 0;
+        e.msg = (shape >> 4 & 0x0f).checked_sub(1).map(|m| MESSAGE_KINDS[m as usize]);
         e.node = has(NODE).then(|| self.get() as usize);
         e.from = has(FROM).then(|| self.get() as usize);
         e.to = has(TO).then(|| self.get() as usize);
-        e.msg = has(MSG).then(|| MESSAGE_KINDS[usize::from(self.byte())]);
-        e.request = has(REQUEST).then(|| self.get());
-        e.key = (first & KEY != 0).then(|| Rc::from(self.string()));
-        e.value = (first & VALUE != 0).then(|| Rc::from(self.string()));
-        e.version = (first & VERSION != 0).then(|| {
-            let timestamp = (time as i64).wrapping_add(self.get_signed());
-            Version { timestamp, node: self.get() as usize }
-        });
-        e.sent = has(SENT).then(|| time.wrapping_sub(self.get_signed() as Time));
-        e.due = has(DUE).then(|| time.wrapping_add(self.get_signed() as Time));
-        e.text = (first & TEXT != 0).then(|| self.string().to_string());
+        if has(REQUEST) {
+            self.request = self.request.wrapping_add(self.get_signed() as u64);
+            e.request = Some(self.request);
+        }
+        e.key = has(KEY).then(|| Rc::from(self.string()));
+        e.value = has(VALUE).then(|| Rc::from(self.string()));
+        e.sent = match (has(SENT), has(SENT_NOW)) {
+            (true, true) => Some(time),
+            (true, false) => Some(time.wrapping_sub(self.get_signed() as Time)),
+            _ => None,
+        };
+        e.version = has(VERSION).then(|| self.version(e.sent.unwrap_or(time)));
+        e.due = match (has(DUE), has(DUE_NOW)) {
+            (true, true) => Some(time),
+            (true, false) => Some(time.wrapping_add(self.get_signed() as Time)),
+            _ => None,
+        };
+        e.text = has(TEXT).then(|| self.text(time));
         Some(e)
     }
+}
+
+/// A version: its timestamp from `base` (the event's time or when its message was sent), its node.
+fn put_version(out: &mut Vec<u8>, v: Version, base: Time) {
+    put_signed(out, v.timestamp.wrapping_sub(base as i64));
+    put(out, v.node as u64);
 }
 
 /// LEB128: seven bits a byte, low first, the top bit saying more follow.
@@ -342,10 +484,47 @@ mod tests {
             put(&mut out, n as u64);
         }
         let block = Block { bytes: out, ..Block::default() };
-        let mut d = Decoder { block: &block, pos: 0, time: 0 };
+        let mut d = Decoder::new(&block);
         for n in numbers {
             assert_eq!((d.get_signed(), d.get()), (n, n as u64));
         }
+    }
+
+    /// A reply kept as its outcome's parts reads back in its words, whatever the outcome.
+    #[test]
+    fn replies_read_back_in_their_words() {
+        use crate::model::outcome::SearchReply;
+        use crate::model::types::Entry;
+        let version = Version { timestamp: 1_234_567, node: 2 };
+        let live = Entry { value: Some(Rc::from("v9")), version };
+        let tombstone = Entry { value: None, version };
+        let key: Rc<str> = Rc::from("k1");
+        let outcomes = [
+            Outcome::Value { key: key.clone(), entry: Some(live.clone()), heard_from: vec![0, 3] },
+            Outcome::Value { key: key.clone(), entry: Some(tombstone.clone()), heard_from: vec![] },
+            Outcome::Value { key: key.clone(), entry: None, heard_from: vec![1] },
+            Outcome::Written { key: key.clone(), op: WriteOp::Insert, entry: live.clone(), acked_by: vec![1, 2] },
+            Outcome::Written { key: key.clone(), op: WriteOp::Update, entry: live.clone(), acked_by: vec![] },
+            Outcome::Written { key: key.clone(), op: WriteOp::Delete, entry: tombstone.clone(), acked_by: vec![7] },
+            Outcome::Repaired { key: key.clone(), entry: live.clone(), repaired: vec![4] },
+            Outcome::Repaired { key: key.clone(), entry: tombstone, repaired: vec![4, 5] },
+            Outcome::Searched {
+                key: key.clone(),
+                replies: vec![SearchReply { node: 1, replica: true, answered: true, entry: Some(live) }],
+            },
+            Outcome::Listed { entries: vec![] },
+            Outcome::Failed { error: "get k1 failed: 1 of 2 replicas answered".into() },
+        ];
+        let mut packed = PackedEvents::default();
+        for (i, outcome) in outcomes.iter().enumerate() {
+            packed.push(&EventRef {
+                node: Some(i),
+                text: Some(Text::Reply(outcome)),
+                ..EventRef::new(999_000, TraceKind::Reply)
+            });
+        }
+        let texts: Vec<_> = packed.iter_from(0).map(|e| e.text.unwrap_or_default()).collect();
+        assert_eq!(texts, outcomes.iter().map(Outcome::describe).collect::<Vec<_>>());
     }
 
     mod round_trip {
@@ -359,7 +538,8 @@ mod tests {
 
         fn event() -> impl Strategy<Value = TraceEvent> {
             let ids = || proptest::option::of(0..1_000usize);
-            let times = || proptest::option::of(any::<u64>());
+            // `sent` and `due` are often the event's own time (a send, a delivery): u64::MAX stands for it.
+            let times = || proptest::option::of(prop_oneof![any::<u64>(), Just(u64::MAX)]);
             (
                 (any::<u64>(), 0..TRACE_KINDS.len(), ids(), ids(), ids()),
                 (proptest::option::of(0..MESSAGE_KINDS.len()), proptest::option::of(any::<u64>())),
@@ -380,8 +560,8 @@ mod tests {
                             key,
                             value,
                             version: version.map(|(timestamp, node)| Version { timestamp, node }),
-                            sent,
-                            due,
+                            sent: sent.map(|t| if t == u64::MAX { time } else { t }),
+                            due: due.map(|t| if t == u64::MAX { time } else { t }),
                             text: text.map(|t| t.to_string()),
                         }
                     },
@@ -399,7 +579,7 @@ mod tests {
             ) {
                 let mut packed = PackedEvents::default();
                 for e in &events {
-                    packed.push(e);
+                    packed.push(&e.borrowed());
                 }
                 let copy = packed.clone();
                 prop_assert_eq!(packed.len(), events.len());
@@ -421,7 +601,7 @@ mod tests {
                 }
                 let mut packed = PackedEvents::default();
                 for e in &events {
-                    packed.push(e);
+                    packed.push(&e.borrowed());
                 }
                 let later: Vec<_> = events.iter().skip_while(|e| e.time < from).cloned().collect();
                 prop_assert_eq!(packed.iter_from_time(from).collect::<Vec<_>>(), later);

@@ -152,6 +152,11 @@ impl Simulation {
         self.scheduler.trace()
     }
 
+    /// Indexes the trace by node and time from now on, as the page does for its diagram.
+    pub fn index_density(&mut self) {
+        self.scheduler.index_density();
+    }
+
     /// When the next event is due, if any is queued.
     pub fn next_due(&mut self) -> Option<Time> {
         self.scheduler.next_due()

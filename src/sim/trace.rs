@@ -5,11 +5,12 @@ use crate::sim::density::Density;
 use crate::sim::packed::PackedEvents;
 
 pub use crate::sim::event::{
-    TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN, SEND_DUPLICATE, SEND_RELEASED,
+    EventRef, Text, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN,
+    SEND_DUPLICATE, SEND_RELEASED,
 };
 
 /// The recorded events of a run; recording can be switched off for benchmarks. Stored packed
-/// ([`PackedEvents`]: about 20 bytes an event, in blocks shared between clones, so the page's
+/// ([`PackedEvents`]: about 15 bytes an event, in blocks shared between clones, so the page's
 /// checkpoints, which copy the scheduler every 200 steps, do not copy the whole trace again).
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
@@ -37,8 +38,9 @@ impl Trace {
         self.enabled
     }
 
-    /// Records the event `make` builds, building it only when recording is on.
-    pub fn record(&mut self, make: impl FnOnce() -> TraceEvent) {
+    /// Records the event `make` gives, asking for it only when recording is on. It borrows the
+    /// scheduler's data and is packed as it is: nothing is allocated per event.
+    pub fn record<'a>(&mut self, make: impl FnOnce() -> EventRef<'a>) {
         if self.enabled {
             let event = make();
             if let Some(density) = &mut self.density {
@@ -46,6 +48,11 @@ impl Trace {
             }
             self.events.push(&event);
         }
+    }
+
+    /// Records an event already built (a merged or filtered trace).
+    pub fn record_event(&mut self, event: &TraceEvent) {
+        self.record(|| event.borrowed());
     }
 
     pub fn len(&self) -> usize {
@@ -134,7 +141,7 @@ mod tests {
     fn traced(events: usize) -> Trace {
         let mut trace = Trace::new(true);
         for i in 0..events {
-            trace.record(|| TraceEvent::new(i as Time, TraceKind::Command));
+            trace.record(|| EventRef::new(i as Time, TraceKind::Command));
         }
         trace
     }
@@ -147,8 +154,8 @@ mod tests {
     fn a_clone_goes_its_own_way() {
         let mut trace = traced(MANY);
         let mut copy = trace.clone();
-        copy.record(|| TraceEvent::new(999, TraceKind::Reply));
-        trace.record(|| TraceEvent::new(7, TraceKind::Reply));
+        copy.record(|| EventRef::new(999, TraceKind::Reply));
+        trace.record(|| EventRef::new(7, TraceKind::Reply));
         assert_eq!(times(copy.events_from(MANY)), [999]);
         assert_eq!(times(trace.events_from(MANY)), [7]);
         assert_eq!(times(trace.events().take(3)), [0, 1, 2]);

@@ -326,7 +326,7 @@ impl KvScheduler {
         }
         let mut plain = Trace::new(true);
         for event in trace.events().filter(|e| e.kind != TraceKind::Anomaly) {
-            plain.record(|| event.clone());
+            plain.record_event(&event);
         }
         Cow::Owned(plain)
     }

@@ -270,6 +270,7 @@ try {
           events: progress.events,
           ms,
           events_per_second: progress.events / (ms / 1000),
+          slice_share: progress.sliceMs / ms,
           wasm_memory_bytes: memory.buffer.byteLength,
           js_heap_bytes: performance.memory?.usedJSHeapSize ?? null,
           jump_ms: jumps,
@@ -288,7 +289,7 @@ try {
     console.log(`== fast-forward of a ${operations}-operation workload (16 nodes, ops=${operations} rate=5000 keys=500)`);
     console.log(
       `${run.events} events in ${(run.ms / 1000).toFixed(1)} s: ${(run.events_per_second / 1e6).toFixed(3)} M events/s, ` +
-        `${run.ratio_to_raw_wasm.toFixed(3)} of the raw wasm rate; wasm memory after: ${(run.wasm_memory_bytes / 2 ** 20).toFixed(0)} MiB ` +
+        `${run.ratio_to_raw_wasm.toFixed(3)} of the raw wasm rate, ${(run.slice_share * 100).toFixed(0)}% of the time in slices; wasm memory after: ${(run.wasm_memory_bytes / 2 ** 20).toFixed(0)} MiB ` +
         `(JS heap ${(run.js_heap_bytes / 2 ** 20).toFixed(0)} MiB); ` +
         `jumps to 25/50/75/10%: ${run.jump_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms ` +
         `(to the next frame drawn: ${run.jump_frame_ms.map((ms) => ms.toFixed(0)).join(' / ')} ms); ` +

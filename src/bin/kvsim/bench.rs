@@ -1,6 +1,7 @@
 //! `kvsim bench`: simulated events per second on the standard workload, with the trace off and
-//! on, and with the live anomaly checks on; and the time `kvsim check` takes on the histories of
-//! 1,000 and 10,000 of its operations over 10 keys.
+//! on, with the live anomaly checks on, and recording as the page does (trace, checks and the
+//! diagram's density index); and the time `kvsim check` takes on the histories of 1,000 and
+//! 10,000 of its operations over 10 keys.
 
 use kvplayground::check::models::ModelKind;
 use kvplayground::check::report::{check, Limits, Verdict};
@@ -17,6 +18,7 @@ struct Run {
     seconds: f64,
     /// Bytes the kept trace takes per event (0 with the trace off).
     trace_bytes_per_event: f64,
+    trace_events: usize,
 }
 
 impl Run {
@@ -25,21 +27,37 @@ impl Run {
     }
 }
 
-pub fn bench(operations: usize, nodes: usize, json: bool) -> Result<(), String> {
+/// What a run records besides the engine's own state.
+#[derive(Clone, Copy, PartialEq)]
+enum Recording {
+    Nothing,
+    Trace,
+    Checks,
+    /// What the page's `KvScheduler` records: the trace with its density index, the history and
+    /// the live checks.
+    Page,
+}
+
+pub fn bench(operations: usize, nodes: usize, json: bool, page_only: bool) -> Result<(), String> {
     if nodes < 3 || operations == 0 {
         return Err("bench needs at least 3 nodes and 1 operation".into());
     }
     let workload = Workload { operations, nodes, ..Workload::STANDARD };
+    if page_only {
+        return bench_page(&workload, json);
+    }
 
     // The engine with the trace off (the figure the targets are about), then on, as the page and
     // `kvsim --trace` run it, then with the trace off and `--check`'s live checks on.
-    let untraced: Vec<Run> = (0..RUNS).map(|_| run(&workload, false, false)).collect();
-    let traced: Vec<Run> = (0..RUNS).map(|_| run(&workload, true, false)).collect();
-    let checked: Vec<Run> = (0..RUNS).map(|_| run(&workload, false, true)).collect();
+    let untraced = runs(&workload, Recording::Nothing);
+    let traced = runs(&workload, Recording::Trace);
+    let checked = runs(&workload, Recording::Checks);
+    let paged = runs(&workload, Recording::Page);
     let events = untraced[0].events;
     let engine_rate = median(untraced.iter().map(Run::rate).collect());
     let traced_rate = median(traced.iter().map(Run::rate).collect());
     let checked_rate = median(checked.iter().map(Run::rate).collect());
+    let page_rate = median(paged.iter().map(Run::rate).collect());
     let check_overhead = engine_rate / checked_rate - 1.0;
     let trace_bytes_per_event = traced[0].trace_bytes_per_event;
     // History sizes for the checker, capped by --ops so a small run stays small.
@@ -53,7 +71,7 @@ pub fn bench(operations: usize, nodes: usize, json: bool) -> Result<(), String> 
             "nodes": nodes, "operations": operations, "events": events,
             "events_per_second": engine_rate, "events_per_second_traced": traced_rate,
             "events_per_second_checked": checked_rate, "check_overhead": check_overhead,
-            "trace_bytes_per_event": trace_bytes_per_event,
+            "events_per_second_page": page_rate, "trace_bytes_per_event": trace_bytes_per_event,
             "linearizability": histories.iter().map(|h| serde_json::json!({
                 "operations": h.operations, "keys": HISTORY_KEYS, "seconds": h.seconds,
                 "linearizable": h.linearizable,
@@ -76,6 +94,11 @@ pub fn bench(operations: usize, nodes: usize, json: bool) -> Result<(), String> 
             checked_rate / 1e6,
             check_overhead * 100.0
         );
+        println!(
+            "engine, as the page records (trace, checks, density): {:.2} M events/s ({:.2} of the engine)",
+            page_rate / 1e6,
+            page_rate / engine_rate
+        );
         for h in &histories {
             println!(
                 "kvsim check --model store, {} operations over {HISTORY_KEYS} keys: {:.1} ms ({})",
@@ -88,11 +111,41 @@ pub fn bench(operations: usize, nodes: usize, json: bool) -> Result<(), String> 
     Ok(())
 }
 
+/// `kvsim bench --page`: only the page's recording, for profiling its path.
+fn bench_page(workload: &Workload, json: bool) -> Result<(), String> {
+    let paged = runs(workload, Recording::Page);
+    let rate = median(paged.iter().map(Run::rate).collect());
+    let bytes = paged[0].trace_bytes_per_event;
+    let trace_events = paged[0].trace_events;
+    if json {
+        let figures = serde_json::json!({
+            "nodes": workload.nodes, "operations": workload.operations, "events": paged[0].events,
+            "events_per_second_page": rate, "trace_events": trace_events, "trace_bytes_per_event": bytes,
+        });
+        println!("{figures}");
+    } else {
+        let runs = paged.iter().map(|r| format!("{:.2}", r.rate() / 1e6)).collect::<Vec<_>>().join(", ");
+        println!(
+            "as the page records (trace, checks, density): {} events, {:.2} M events/s (runs: {runs}); {trace_events} trace events, {bytes:.1} bytes each",
+            paged[0].events,
+            rate / 1e6
+        );
+    }
+    Ok(())
+}
+
+fn runs(workload: &Workload, recording: Recording) -> Vec<Run> {
+    (0..RUNS).map(|_| run(workload, recording)).collect()
+}
+
 /// Runs the workload to the end, draining results as `kvsim run` does so they do not pile up.
-fn run(workload: &Workload, record_trace: bool, check: bool) -> Run {
-    let mut sim = workload.simulation(record_trace);
-    if check {
+fn run(workload: &Workload, recording: Recording) -> Run {
+    let mut sim = workload.simulation(matches!(recording, Recording::Trace | Recording::Page));
+    if matches!(recording, Recording::Checks | Recording::Page) {
         sim.check_anomalies();
+    }
+    if recording == Recording::Page {
+        sim.index_density();
     }
     let start = Instant::now();
     while sim.step() {
@@ -101,7 +154,7 @@ fn run(workload: &Workload, record_trace: bool, check: bool) -> Run {
     let seconds = start.elapsed().as_secs_f64();
     let trace = sim.trace();
     let trace_bytes_per_event = if trace.is_empty() { 0.0 } else { trace.memory_bytes() as f64 / trace.len() as f64 };
-    Run { events: sim.scheduler().processed(), seconds, trace_bytes_per_event }
+    Run { events: sim.scheduler().processed(), seconds, trace_bytes_per_event, trace_events: trace.len() }
 }
 
 /// Keys of the histories the checker is timed on.

@@ -107,6 +107,10 @@ enum Mode {
         /// Print the figures as one JSON object.
         #[arg(long)]
         json: bool,
+        /// Only the run that records as the page does (trace, live checks, density index): its
+        /// events per second and trace bytes per event.
+        #[arg(long)]
+        page: bool,
     },
     /// Check a Jepsen/Knossos EDN history for linearizability: exit 0 if it is, 1 if not (with a
     /// counterexample), 2 for bad input.
@@ -176,7 +180,7 @@ fn main() -> ExitCode {
         Mode::Repl { config, seed, speed } => {
             load_config(&config).and_then(|c| repl::repl(&c, seed.unwrap_or(c.seed), speed)).map(|()| ExitCode::SUCCESS)
         }
-        Mode::Bench { ops, nodes, json } => bench::bench(ops, nodes, json).map(|()| ExitCode::SUCCESS),
+        Mode::Bench { ops, nodes, json, page } => bench::bench(ops, nodes, json, page).map(|()| ExitCode::SUCCESS),
         Mode::Check { history, model, json } => match ModelKind::parse(&model) {
             Some(model) => {
                 check::run(&history, model, json)

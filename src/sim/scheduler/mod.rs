@@ -39,7 +39,9 @@ use crate::sim::anomalies::Anomalies;
 use crate::sim::fault::Fault;
 use crate::sim::history::History;
 use crate::sim::network::{LinkState, Network};
-use crate::sim::trace::{Trace, TraceEvent, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN};
+use crate::sim::trace::{
+    EventRef, Text, Trace, TraceKind, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN,
+};
 use crate::sim::trace::{SEND_DUPLICATE, SEND_RELEASED};
 use std::rc::Rc;
 
@@ -228,24 +230,24 @@ impl Scheduler {
             Source::Message => {
                 let Deliver { from, to, msg, sent } = self.queue.pop_message()?;
                 if self.faults.is_down(to) {
-                    self.trace.record(|| TraceEvent {
-                        text: Some(DROP_NODE_DOWN.into()),
-                        ..TraceEvent::message(due, TraceKind::Drop, from, to, &msg, sent, Some(due))
+                    self.trace.record(|| EventRef {
+                        text: Some(Text::Str(DROP_NODE_DOWN)),
+                        ..EventRef::message(due, TraceKind::Drop, from, to, &msg, sent, Some(due))
                     });
                     return Some(Task::new(due, to, Work::Done));
                 }
-                self.trace.record(|| TraceEvent::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
+                self.trace.record(|| EventRef::message(due, TraceKind::Deliver, from, to, &msg, sent, Some(due)));
                 Some(Task::new(due, to, Work::Input(Input::Deliver { from, msg })))
             }
         }
     }
 
     fn start_command(&mut self, at: Time, id: RequestId, node: NodeId, text: Rc<str>) -> Task {
-        self.trace.record(|| TraceEvent {
+        self.trace.record(|| EventRef {
             node: Some(node),
             request: Some(id),
-            text: Some(text.to_string()),
-            ..TraceEvent::new(at, TraceKind::Command)
+            text: Some(Text::Str(&text)),
+            ..EventRef::new(at, TraceKind::Command)
         });
         if self.faults.is_down(node) {
             if let Ok(command) = Command::parse(&text) {
@@ -280,10 +282,10 @@ impl Scheduler {
     pub fn absorb(&mut self, ran: Ran, outputs: &mut Vec<Output>) {
         let (node, now) = (ran.node, self.now);
         if let (Some(id), false) = (ran.expires, outputs.is_empty()) {
-            self.trace.record(|| TraceEvent {
+            self.trace.record(|| EventRef {
                 node: Some(node),
                 request: Some(id),
-                ..TraceEvent::new(now, TraceKind::Timeout)
+                ..EventRef::new(now, TraceKind::Timeout)
             });
         }
         for output in outputs.drain(..) {
@@ -297,12 +299,12 @@ impl Scheduler {
                 Output::SetTimer { .. } if self.faults.is_down(node) => {}
                 Output::SetTimer { at, timer } => self.queue.push_timer(at, node, timer),
                 Output::Finished { id } => self.requests.close(id),
-                Output::StoreChanged { key, entry } => self.trace.record(|| TraceEvent {
+                Output::StoreChanged { key, entry } => self.trace.record(|| EventRef {
                     node: Some(node),
-                    value: entry.as_ref().and_then(|e| e.value.clone()),
+                    value: entry.as_ref().and_then(|e| e.value.as_deref()),
                     version: entry.as_ref().map(|e| e.version),
-                    key: Some(key),
-                    ..TraceEvent::new(now, TraceKind::Store)
+                    key: Some(&key),
+                    ..EventRef::new(now, TraceKind::Store)
                 }),
             }
         }
@@ -316,19 +318,19 @@ impl Scheduler {
             LinkState::Up if self.network.is_lost(from, to) => self.trace_drop(now, from, to, &msg, now, DROP_LOSS),
             LinkState::Up => {
                 let due = now + self.network.sample_delay(from, to);
-                self.trace.record(|| TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due)));
+                self.trace.record(|| EventRef::message(now, TraceKind::Send, from, to, &msg, now, Some(due)));
                 if self.network.is_duplicated(from, to) {
                     let due = now + self.network.sample_delay(from, to);
-                    self.trace.record(|| TraceEvent {
-                        text: Some(SEND_DUPLICATE.into()),
-                        ..TraceEvent::message(now, TraceKind::Send, from, to, &msg, now, Some(due))
+                    self.trace.record(|| EventRef {
+                        text: Some(Text::Str(SEND_DUPLICATE)),
+                        ..EventRef::message(now, TraceKind::Send, from, to, &msg, now, Some(due))
                     });
                     self.queue.push_message(due, Deliver { from, to, msg: msg.clone(), sent: now });
                 }
                 self.queue.push_message(due, Deliver { from, to, msg, sent: now });
             }
             LinkState::Hold => {
-                self.trace.record(|| TraceEvent::message(now, TraceKind::Hold, from, to, &msg, now, None));
+                self.trace.record(|| EventRef::message(now, TraceKind::Hold, from, to, &msg, now, None));
                 self.faults.hold(Held { from, to, msg, sent: now });
             }
             LinkState::Drop => self.trace_drop(now, from, to, &msg, now, DROP_LINK_CUT),
@@ -336,9 +338,9 @@ impl Scheduler {
     }
 
     fn trace_drop(&mut self, now: Time, from: NodeId, to: NodeId, msg: &Message, sent: Time, reason: &str) {
-        self.trace.record(|| TraceEvent {
-            text: Some(reason.into()),
-            ..TraceEvent::message(now, TraceKind::Drop, from, to, msg, sent, None)
+        self.trace.record(|| EventRef {
+            text: Some(Text::Str(reason)),
+            ..EventRef::message(now, TraceKind::Drop, from, to, msg, sent, None)
         });
     }
 
@@ -355,10 +357,11 @@ impl Scheduler {
 
     fn apply_fault(&mut self, fault: Fault) {
         let now = self.now;
-        self.trace.record(|| TraceEvent {
+        let line = self.trace.is_enabled().then(|| fault.to_string());
+        self.trace.record(|| EventRef {
             node: fault.node(),
-            text: Some(fault.to_string()),
-            ..TraceEvent::new(now, TraceKind::Fault)
+            text: line.as_deref().map(Text::Str),
+            ..EventRef::new(now, TraceKind::Fault)
         });
         let n = self.nodes();
         match fault {
@@ -427,9 +430,9 @@ impl Scheduler {
         for h in self.faults.release(from, to) {
             if state == LinkState::Up {
                 let due = now + self.network.sample_delay(from, to);
-                self.trace.record(|| TraceEvent {
-                    text: Some(SEND_RELEASED.into()),
-                    ..TraceEvent::message(now, TraceKind::Send, h.from, h.to, &h.msg, h.sent, Some(due))
+                self.trace.record(|| EventRef {
+                    text: Some(Text::Str(SEND_RELEASED)),
+                    ..EventRef::message(now, TraceKind::Send, h.from, h.to, &h.msg, h.sent, Some(due))
                 });
                 self.queue.push_message(due, Deliver { from: h.from, to: h.to, msg: h.msg, sent: h.sent });
             } else {
@@ -444,22 +447,24 @@ impl Scheduler {
 
     fn push_result(&mut self, node: NodeId, request: Option<RequestId>, command: Rc<str>, outcome: Outcome) {
         let time = self.now;
-        self.trace.record(|| TraceEvent {
+        self.trace.record(|| EventRef {
             node: Some(node),
             request,
-            text: Some(outcome.describe()),
-            ..TraceEvent::new(time, TraceKind::Reply)
+            text: Some(Text::Reply(&outcome)),
+            ..EventRef::new(time, TraceKind::Reply)
         });
         if let (Some(history), Some(id)) = (&mut self.history, request) {
             let index = history.complete(time, id, &outcome);
             if let (Some(anomalies), Some(index)) = (&mut self.anomalies, index) {
                 for anomaly in anomalies.completed(history, index, &outcome) {
-                    self.trace.record(|| TraceEvent {
+                    let text =
+                        self.trace.is_enabled().then(|| format!("{}: {}", anomaly.kind.name(), anomaly.explanation));
+                    self.trace.record(|| EventRef {
                         node: Some(anomaly.process),
                         request: Some(anomaly.request),
-                        key: Some(anomaly.key.clone()),
-                        text: Some(format!("{}: {}", anomaly.kind.name(), anomaly.explanation)),
-                        ..TraceEvent::new(time, TraceKind::Anomaly)
+                        key: Some(&anomaly.key),
+                        text: text.as_deref().map(Text::Str),
+                        ..EventRef::new(time, TraceKind::Anomaly)
                     });
                 }
             }
