@@ -10,8 +10,8 @@ import { WORKLOAD_PRESETS, linkCluster, workloadPreset } from './workload-preset
 
 /**
  * Most operations a workload may have in the page: it keeps every event of the run (time
- * travel, exports), about 0.9-1.3 GB of wasm memory for a million operations (docs/performance.md),
- * and wasm has 4 GB.
+ * travel, exports), about 650-820 MiB of wasm memory for a million operations on 16-64 nodes
+ * (docs/performance.md), and wasm has 4 GB.
  */
 export const MAX_PAGE_OPERATIONS = 1_000_000;
 
