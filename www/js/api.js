@@ -39,9 +39,7 @@ export function installApi(booted) {
     workloadProgress() {
       const panel = ready().workload.made;
       if (panel) return { ...panel.fastForward.progress(), running: panel.fastForward.isRunning };
-      const { driver } = session();
-      const workload = driver.recorded ? null : driver.workloadProgress();
-      return { scheduled: workload?.scheduled ?? null, total: workload?.total ?? null, events: driver.steps, running: false };
+      return { ...session().runProgress(), running: false };
     },
     state() {
       const { driver, clock, seed } = session();

@@ -135,7 +135,6 @@ export class FastForward {
 
   /** {scheduled, total (null without a workload), events}: how far the run is. */
   progress(driver = this.session.driver) {
-    const workload = driver.recorded ? null : driver.workloadProgress(); // a trace-fed driver has none
-    return { scheduled: workload?.scheduled ?? null, total: workload?.total ?? null, events: driver.steps };
+    return this.session.runProgress(driver);
   }
 }

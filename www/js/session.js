@@ -334,6 +334,12 @@ export class Session {
     if (this.playingWhenLeft) this.play();
   }
 
+  /** {scheduled, total (null without a workload), events}: how far `driver`'s run is. */
+  runProgress(driver = this.driver) {
+    const workload = driver.recorded ? null : driver.workloadProgress(); // a trace-fed driver has none
+    return { scheduled: workload?.scheduled ?? null, total: workload?.total ?? null, events: driver.steps };
+  }
+
   /** {now, start, end (µs), live, events (steps so far), endEvents, forkedAt (µs or null)}. */
   timeline() {
     const { driver, history } = this;
