@@ -81,24 +81,10 @@ pub struct TraceEvent {
 impl TraceEvent {
     /// An event with only its time and kind set.
     pub fn new(time: Time, kind: TraceKind) -> TraceEvent {
-        TraceEvent {
-            time,
-            kind,
-            node: None,
-            from: None,
-            to: None,
-            msg: None,
-            request: None,
-            key: None,
-            value: None,
-            version: None,
-            sent: None,
-            due: None,
-            text: None,
-        }
+        EventRef::new(time, kind).to_event()
     }
 
-    /// An event about a message on the link `from -> to`.
+    /// An event about a message on the link `from -> to` (see [`EventRef::message`]).
     pub fn message(
         time: Time,
         kind: TraceKind,
@@ -108,20 +94,7 @@ impl TraceEvent {
         sent: Time,
         due: Option<Time>,
     ) -> TraceEvent {
-        let entry = msg.entry();
-        TraceEvent {
-            from: Some(from),
-            to: Some(to),
-            msg: Some(msg.kind()),
-            request: msg.request(),
-            key: msg.key().cloned(),
-            value: entry.and_then(|e| e.value.clone()),
-            version: entry.map(|e| e.version),
-            sent: Some(sent),
-            due,
-            text: msg.summary(),
-            ..TraceEvent::new(time, kind)
-        }
+        EventRef::message(time, kind, from, to, msg, sent, due).to_event()
     }
 }
 
@@ -176,7 +149,8 @@ impl<'a> EventRef<'a> {
         }
     }
 
-    /// An event about a message on the link `from -> to` (see [`TraceEvent::message`]).
+    /// An event about a message on the link `from -> to`: its kind, request, key, entry and, for
+    /// anti-entropy, its payload as text.
     pub fn message(
         time: Time,
         kind: TraceKind,
