@@ -115,8 +115,7 @@ export class FastForward {
       quiet = events === 0 || run.driver.isQuiet;
     }
     const finished = quiet || run.cancelled || session.driver !== run.driver;
-    const due = telling;
-    if (session.driver === run.driver && (due || finished)) {
+    if (session.driver === run.driver && (telling || finished)) {
       this.framed = false;
       this.toldAt = performance.now();
       session.clock.jump(Math.max(session.now(), run.driver.now));
@@ -125,7 +124,7 @@ export class FastForward {
     run.sliceMs += performance.now() - sliceStart;
     const progress = { ...this.progress(run.driver), running: !finished, sliceMs: run.sliceMs };
     // With the views: a page that changes nothing between them is not painted again.
-    if (due || finished) this.onProgress(progress);
+    if (telling || finished) this.onProgress(progress);
     if (!finished) return this.schedule();
     this.running = null;
     session.arm();
