@@ -7,6 +7,7 @@
 //! deadline, a fault about it. A delivery first merges the clock the sender had when it sent.
 //! What the network alone does (releasing a held message, dropping one on arrival) is no event.
 
+use crate::model::config::MAX_NODES;
 use crate::model::message::MessageKind;
 use crate::model::types::{format_time, Key, NodeId, Time, Version};
 use crate::sim::trace::{Trace, TraceEvent, TraceKind, DROP_LINK_CUT, DROP_LOSS, SEND_DUPLICATE, SEND_RELEASED};
@@ -41,6 +42,14 @@ pub fn shiviz_of_json_lines(text: &str) -> Result<String, String> {
     for (i, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
         let event: TraceEvent = serde_json::from_str(line)
             .map_err(|e| format!("trace line {}: {e}: expected a trace event as JSON", i + 1))?;
+        // The log keeps a clock of every node for every node: a node number past a cluster's
+        // largest would ask for gigabytes.
+        if let Some(node) = [event.node, event.from, event.to].into_iter().flatten().find(|&n| n >= MAX_NODES) {
+            return Err(format!(
+                "trace line {}: node {node}: a cluster has at most {MAX_NODES} nodes, numbered from 0",
+                i + 1
+            ));
+        }
         writer.push(&event);
     }
     Ok(writer.take())
@@ -236,5 +245,11 @@ mod tests {
         assert_eq!(shiviz_of_json_lines(&trace.to_json_lines()), Ok(shiviz_log(trace)));
         let error = shiviz_of_json_lines("\n{\"time\": 1}\n").unwrap_err();
         assert!(error.starts_with("trace line 2: "), "{error}");
+        // A node number no cluster has is refused, not given a clock of its own.
+        let huge = r#"{"time":1,"kind":"send","from":0,"to":50000,"msg":"read","sent":1,"due":2}"#;
+        assert_eq!(
+            shiviz_of_json_lines(huge),
+            Err("trace line 1: node 50000: a cluster has at most 256 nodes, numbered from 0".to_string())
+        );
     }
 }
