@@ -27,7 +27,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, extname } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, WWW, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying, frameIntervals, percentile, showCard, scaleConfig as scaleCluster } from './helpers.mjs';
+import { ROOT, WWW, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying, frameIntervals, percentile, scaleConfig as scaleCluster } from './helpers.mjs';
 import { storeHistory } from './histories.mjs';
 
 const OPERATIONS = 100_000;
@@ -233,8 +233,6 @@ try {
     figures.commands = commands;
   }
   figures.workloads = [];
-  // The Workload card loads when seen: loaded, runWorkload starts the run before it returns.
-  if (WORKLOADS.length) await showCard(tab, 'workload-panel');
   for (const operations of WORKLOADS) {
     const run = await tab.evaluate(
       async ([cfg, ops]) => {

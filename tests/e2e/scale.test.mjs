@@ -96,7 +96,6 @@ test('the Workload card fast-forwards 100,000 operations: the progress bar moves
 test('Cancel half way leaves a consistent run: time travel works, stores are shown, commands wait for the workload', SLOW, () =>
   onPage(async ({ page }) => {
     await loadScaleConfig(page);
-    await showCard(page, 'workload-panel'); // loaded, so runWorkload starts the run before it returns
     const total = 100000;
     // Cancel is clicked in the page as soon as half the operations are scheduled: between two
     // slices, so a fast fast-forward does not finish before a click from here arrives.

@@ -8,21 +8,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedPlayground, showCard } from './helpers.mjs';
-import { WORKLOAD_PRESETS, linkCluster } from '../../www/js/workload-presets.js';
+import { WORKLOAD_PRESETS, linkCluster, workloadPreset as presetNamed } from '../../www/js/workload-presets.js';
 
 const onPage = sharedPlayground();
-const presetNamed = (id) => WORKLOAD_PRESETS.find((p) => p.id === id);
 
-test('every preset names its cluster and spec, and their specs are valid', () => {
-  assert.ok(WORKLOAD_PRESETS.length >= 4);
-  for (const { label, nodes, spec } of WORKLOAD_PRESETS) {
-    assert.ok(nodes === null || label.startsWith(`${nodes} nodes`), label);
-    assert.match(spec, /^ops=\d+ rate=\d+ /, label);
-  }
-  const cluster = linkCluster(64);
-  assert.equal(cluster.addresses.length, 64);
-  assert.ok(cluster.avg_delays.every((row, i) => row.length === 64 && row[i] === 0 && row.every((d, j) => i === j || (d >= 0.001 && d <= 0.02))));
-});
+test('every preset names its cluster and spec, and the page workload generator takes each spec', () =>
+  onPage(async ({ page }) => {
+    assert.ok(WORKLOAD_PRESETS.length >= 4);
+    for (const { label, nodes } of WORKLOAD_PRESETS) assert.ok(nodes === null || label.startsWith(`${nodes} nodes`), label);
+    const parsed = await page.evaluate(async (specs) => {
+      const { KvWorkload } = await import('/js/wasm.js');
+      return specs.map((spec) => {
+        const workload = new KvWorkload(spec);
+        try {
+          return workload.operations;
+        } finally {
+          workload.free();
+        }
+      });
+    }, WORKLOAD_PRESETS.map((p) => p.spec));
+    assert.deepEqual(parsed, WORKLOAD_PRESETS.map((p) => Number(/ops=(\d+)/.exec(p.spec)[1])));
+    const cluster = linkCluster(64);
+    assert.equal(cluster.addresses.length, 64);
+    assert.ok(cluster.avg_delays.every((row, i) => row.length === 64 && row[i] === 0 && row.every((d, j) => i === j || (d >= 0.001 && d <= 0.02))));
+  }),
+);
 
 test('picking "64 nodes, a million operations at ONE" loads a 64-node cluster and its spec; a smaller run of it finds stale reads', { timeout: 300_000 }, () =>
   onPage(async ({ page }) => {

@@ -16,6 +16,19 @@ export function installApi(booted) {
   const session = () => ready().session;
   const trace = () => session().driver.traceJsonLines();
   const shiviz = () => session().driver.shivizLog(); // resolves: made by a package loaded on first use
+  // Loads the Workload card (it loads when first seen); callers take `ready().workload.made`
+  // first, so once it is loaded they act at once. Fast-forwards asked for while it loads count as
+  // running, so a caller polling workloadProgress() sees them.
+  let fastForwardsLoading = 0;
+  const loadWorkloadCard = async ({ fastForwarding = false } = {}) => {
+    const card = ready().workload;
+    if (fastForwarding) fastForwardsLoading++;
+    try {
+      return await card();
+    } finally {
+      if (fastForwarding) fastForwardsLoading--;
+    }
+  };
   window.playground = Object.freeze({
     ready: booted.then((started) => {
       app = started;
@@ -27,19 +40,20 @@ export function installApi(booted) {
     runScript: (text) => session().runScript(text),
     async runWorkload(spec, { fastForward = false } = {}) {
       // Once the card is loaded, the run starts before this returns, as the card's buttons do.
-      const panel = ready().workload.made ?? (await ready().workload());
+      const panel = ready().workload.made ?? (await loadWorkloadCard({ fastForwarding: fastForward }));
       if (spec !== undefined) panel.spec.value = String(spec);
       panel.report(() => panel.run({ playing: !fastForward }));
       return fastForward ? panel.report(() => panel.fastForwardToQuiet()) : panel.fastForward.progress();
     },
-    fastForward: async () => (ready().workload.made ?? (await ready().workload())).fastForward.start(),
-    // Before the Workload card loads, no fast-forward has run: there is none to cancel, and the
-    // progress is the run's own.
-    cancelFastForward: () => ready().workload.made?.fastForward.cancel(),
+    fastForward: async () => (ready().workload.made ?? (await loadWorkloadCard({ fastForwarding: true }))).fastForward.start(),
+    // A fast-forward still waiting for the card is cancelled once it has started.
+    async cancelFastForward() {
+      const panel = ready().workload.made ?? (fastForwardsLoading ? await loadWorkloadCard() : null);
+      panel?.fastForward.cancel();
+    },
     workloadProgress() {
       const panel = ready().workload.made;
-      if (panel) return { ...panel.fastForward.progress(), running: panel.fastForward.isRunning };
-      return { ...session().runProgress(), running: false };
+      return panel ? panel.fastForward.status() : { ...session().runProgress(), running: fastForwardsLoading > 0 };
     },
     state() {
       const { driver, clock, seed } = session();

@@ -243,8 +243,9 @@ export class Driver {
    * docs/language.md. Made from the trace by the exports package, loaded on first use.
    */
   async shivizLog() {
+    const trace = this.traceJsonLines(); // now: a jump while the package loads frees this driver
     const { shivizOfTrace } = await loadExports();
-    return shivizOfTrace(this.traceJsonLines());
+    return shivizOfTrace(trace);
   }
 
   /** Anomalies found so far. */

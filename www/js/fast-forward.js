@@ -132,6 +132,11 @@ export class FastForward {
     run.resolve(progress);
   }
 
+  /** progress(), and whether a fast-forward is running. */
+  status() {
+    return { ...this.progress(), running: this.isRunning };
+  }
+
   /** {scheduled, total (null without a workload), events}: how far the run is. */
   progress(driver = this.session.driver) {
     return this.session.runProgress(driver);

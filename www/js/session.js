@@ -40,6 +40,8 @@ export const VIEW_TAIL = 20_000;
  */
 const JUMP_TAIL = 2_000;
 const RESULTS_TAIL = 400;
+/** How long after a new driver is shown the old one is freed (ms): after the frame that shows it. */
+const FREE_OLD_RUN_MS = 100;
 
 /** The fault line word for each state setLink takes. */
 const LINK_FAULTS = { up: 'heal', hold: 'hold', drop: 'cut' };
@@ -376,9 +378,10 @@ export class Session {
   // Makes `next` the driver and tells the views. Waiting run() calls of the old one never settle.
   install(next) {
     // Freeing a long run's copy takes about as long as making one (~100 ms at a million
-    // operations: the trace's blocks): after the next frame, not within a jump.
+    // operations: the trace's blocks): after the next frame, not within a jump. A timer, not
+    // requestAnimationFrame: a hidden page draws no frames, and would keep every old run.
     const old = this.driver;
-    if (old) requestAnimationFrame(() => setTimeout(() => old.dispose()));
+    if (old) setTimeout(() => old.dispose(), FREE_OLD_RUN_MS);
     this.driver = next;
     this.waiters.clear();
     this.emit({ type: 'cluster' });

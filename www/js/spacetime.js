@@ -30,7 +30,7 @@ const DEFAULT_DETAILS = 'Click an arrow or a marker to see its details.';
  * Past this many messages sent in the window, or two per pixel column, it is drawn as density,
  * not arrows: more are unreadable, and rastering them took a few hundred ms a frame.
  */
-export const ARROW_LIMIT = 5_000;
+const ARROW_LIMIT = 5_000;
 const ARROWS_PER_PX = 2;
 const MIN_ARROW_LIMIT = 1_000; // a narrow (or not yet laid out) diagram still draws a small run's arrows
 const DENSITY_CLICK_ZOOM = 1 / 8; // a click on the density zooms in this much around it

@@ -40,12 +40,19 @@ export class WorkloadPanel {
     this.cancelButton.addEventListener('click', () => this.fastForward.cancel());
     for (const { id, label } of WORKLOAD_PRESETS) this.preset.add(new Option(label, id));
     this.preset.disabled = false;
-    this.preset.addEventListener('change', click(() => this.preset.value && this.choose(this.preset.value)));
+    this.preset.addEventListener('change', () => {
+      if (!this.preset.value) return;
+      try {
+        this.report(() => this.choose(this.preset.value));
+      } catch {
+        this.preset.value = ''; // refused: the spec and the cluster are as they were
+      }
+    });
     // A spec typed by hand is no longer the preset's.
     this.spec.addEventListener('input', () => {
       this.preset.value = '';
     });
-    const showRun = () => this.show({ ...this.fastForward.progress(), running: this.fastForward.isRunning });
+    const showRun = () => this.show(this.fastForward.status());
     session.subscribe((event) => {
       if (event.type === 'cluster') showRun();
     });
