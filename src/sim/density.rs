@@ -11,13 +11,14 @@
 
 use crate::model::message::MessageKind;
 use crate::model::types::Time;
-use crate::sim::event::{EventRef, Text, TraceKind, SEND_RELEASED};
+use crate::sim::event::{is_new_send, EventRef, Text, TraceKind};
 use std::rc::Rc;
 
 /// What is counted, per lane: one slot of a row each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Channel {
-    /// Messages sent by the lane's node (a held message once, when held).
+    /// Messages sent by the lane's node: a held message once, when held; a duplicated one once; one
+    /// lost as it was sent too ([`is_new_send`]).
     Messages,
     /// Read repairs sent by the lane's node (counted among the messages too).
     Repairs,
@@ -106,21 +107,22 @@ impl Density {
         self.rows.bytes() + self.totals.len() * size_of::<u32>()
     }
 
-    /// Counts `e` if it is a message sent, a repair or an anomaly of a lane this index has.
+    /// Counts `e` if it is a message sent ([`is_new_send`]), a repair or an anomaly of a lane this
+    /// index has.
     pub fn record(&mut self, e: &EventRef<'_>) {
-        let released = matches!(e.text, Some(Text::Str(text)) if text == SEND_RELEASED);
-        let (lane, repair) = match (e.kind, e.from, e.node) {
-            (TraceKind::Send, Some(from), _) if !released => (from, e.msg == Some(MessageKind::Repair)),
-            (TraceKind::Hold, Some(from), _) => (from, false),
-            (TraceKind::Anomaly, _, Some(node)) => {
-                self.count(e.time, node, Channel::Anomalies);
-                return;
-            }
-            _ => return,
+        let reason = match e.text {
+            Some(Text::Str(text)) => Some(text),
+            _ => None,
         };
-        self.count(e.time, lane, Channel::Messages);
-        if repair {
-            self.count(e.time, lane, Channel::Repairs);
+        match (e.kind, e.from, e.node) {
+            (TraceKind::Anomaly, _, Some(node)) => self.count(e.time, node, Channel::Anomalies),
+            (kind, Some(from), _) if is_new_send(kind, reason) => {
+                self.count(e.time, from, Channel::Messages);
+                if e.msg == Some(MessageKind::Repair) {
+                    self.count(e.time, from, Channel::Repairs);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -193,7 +195,9 @@ impl Density {
 mod tests {
     use super::*;
     use crate::model::types::NodeId;
-    use crate::sim::event::TraceEvent;
+    use crate::sim::event::{
+        TraceEvent, DROP_HELD_THEN_CUT, DROP_LINK_CUT, DROP_LOSS, DROP_NODE_DOWN, SEND_DUPLICATE, SEND_RELEASED,
+    };
     use proptest::prelude::*;
 
     fn event(time: Time, kind: TraceKind, node: NodeId, msg: MessageKind) -> TraceEvent {
@@ -217,15 +221,21 @@ mod tests {
                         out[(channel as usize * lanes + lane) * columns + column] += 1;
                     }
                 };
-                match e.kind {
-                    TraceKind::Send | TraceKind::Hold => {
-                        add(e.from.unwrap(), Channel::Messages);
-                        if e.kind == TraceKind::Send && e.msg == Some(MessageKind::Repair) {
-                            add(e.from.unwrap(), Channel::Repairs);
-                        }
+                // The node's own sends: plain, held, or lost as they left (not a release, a
+                // duplicate, or a drop of a message already on its way).
+                let sent = match (e.kind, e.text.as_deref()) {
+                    (TraceKind::Send, None) | (TraceKind::Hold, _) => true,
+                    (TraceKind::Drop, Some(reason)) => [DROP_LINK_CUT, DROP_LOSS].contains(&reason),
+                    _ => false,
+                };
+                if sent {
+                    add(e.from.unwrap(), Channel::Messages);
+                    if e.msg == Some(MessageKind::Repair) {
+                        add(e.from.unwrap(), Channel::Repairs);
                     }
-                    TraceKind::Anomaly => add(e.node.unwrap(), Channel::Anomalies),
-                    _ => {}
+                }
+                if e.kind == TraceKind::Anomaly {
+                    add(e.node.unwrap(), Channel::Anomalies);
                 }
             }
         }
@@ -234,21 +244,27 @@ mod tests {
 
     fn run() -> impl Strategy<Value = Vec<TraceEvent>> {
         let kinds = prop_oneof![
-            4 => Just(TraceKind::Send),
-            1 => Just(TraceKind::Hold),
-            1 => Just(TraceKind::Anomaly),
-            2 => Just(TraceKind::Deliver),
-            1 => Just(TraceKind::Command),
+            4 => Just((TraceKind::Send, None)),
+            1 => Just((TraceKind::Send, Some(SEND_RELEASED))),
+            1 => Just((TraceKind::Send, Some(SEND_DUPLICATE))),
+            1 => Just((TraceKind::Hold, None)),
+            1 => Just((TraceKind::Drop, Some(DROP_LINK_CUT))),
+            1 => Just((TraceKind::Drop, Some(DROP_LOSS))),
+            1 => Just((TraceKind::Drop, Some(DROP_NODE_DOWN))),
+            1 => Just((TraceKind::Drop, Some(DROP_HELD_THEN_CUT))),
+            1 => Just((TraceKind::Anomaly, None)),
+            2 => Just((TraceKind::Deliver, None)),
+            1 => Just((TraceKind::Command, None)),
         ];
         let msgs = prop_oneof![3 => Just(MessageKind::Read), 1 => Just(MessageKind::Repair)];
         proptest::collection::vec((0..40_000u64, kinds, 0..5usize, msgs), 0..600).prop_map(|steps| {
             let mut time = 0;
             steps
                 .into_iter()
-                .map(|(gap, kind, node, msg)| {
+                .map(|(gap, (kind, text), node, msg)| {
                     // Mostly close together, now and then a long quiet stretch.
                     time += if gap > 39_000 { gap * 50 } else { gap / 8 };
-                    event(time, kind, node, msg)
+                    TraceEvent { text: text.map(String::from), ..event(time, kind, node, msg) }
                 })
                 .collect()
         })
@@ -326,5 +342,19 @@ mod tests {
                 .borrowed(),
         );
         assert_eq!(density.messages(0, 1_000_000), 1);
+    }
+
+    #[test]
+    fn a_duplicate_is_not_a_send_and_a_message_lost_as_it_left_is() {
+        let mut density = Density::new(2);
+        let with = |text: &str, e: TraceEvent| TraceEvent { text: Some(text.into()), ..e };
+        density.record(&event(10, TraceKind::Send, 0, MessageKind::Repair).borrowed());
+        density.record(&with(SEND_DUPLICATE, event(10, TraceKind::Send, 0, MessageKind::Repair)).borrowed());
+        density.record(&with(DROP_LOSS, event(20, TraceKind::Drop, 1, MessageKind::Repair)).borrowed());
+        density.record(&with(DROP_NODE_DOWN, event(30, TraceKind::Drop, 0, MessageKind::Read)).borrowed());
+        let mut out = vec![0; CHANNELS.len() * 2];
+        density.counts(0, 1_000, 1, &mut out);
+        // Messages n0, n1; repairs n0, n1; anomalies n0, n1.
+        assert_eq!(out, [1, 1, 1, 1, 0, 0]);
     }
 }

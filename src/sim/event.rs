@@ -20,6 +20,18 @@ pub const DROP_HELD_THEN_CUT: &str = "link cut while held";
 pub const SEND_RELEASED: &str = "released";
 pub const SEND_DUPLICATE: &str = "duplicate";
 
+/// Whether an event of `kind` with `reason` (its text) is a node sending a message: a send that is
+/// neither a release nor a duplicate, a message held on its link (released later without a new
+/// send), or a message dropped as it was sent. Every view that counts sends asks this.
+pub fn is_new_send(kind: TraceKind, reason: Option<&str>) -> bool {
+    match kind {
+        TraceKind::Send => reason != Some(SEND_RELEASED) && reason != Some(SEND_DUPLICATE),
+        TraceKind::Hold => true,
+        TraceKind::Drop => reason == Some(DROP_LINK_CUT) || reason == Some(DROP_LOSS),
+        _ => false,
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceKind {

@@ -10,7 +10,8 @@
 use crate::model::config::MAX_NODES;
 use crate::model::message::MessageKind;
 use crate::model::types::{format_time, Key, NodeId, Time, Version};
-use crate::sim::trace::{Trace, TraceEvent, TraceKind, DROP_LINK_CUT, DROP_LOSS, SEND_DUPLICATE, SEND_RELEASED};
+use crate::sim::event::is_new_send;
+use crate::sim::trace::{Trace, TraceEvent, TraceKind, SEND_DUPLICATE};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -73,22 +74,23 @@ impl ShivizWriter {
         let (log, in_flight) = (&mut self.log, &mut self.in_flight);
         let reason = e.text.as_deref();
         match e.kind {
-            TraceKind::Send if reason == Some(SEND_RELEASED) => {}
+            TraceKind::Drop if is_new_send(e.kind, reason) => {
+                let why = reason.unwrap_or_default();
+                log.event(from, e.time, &format!("send {} to n{to}, lost ({why})", describe(e)));
+            }
+            TraceKind::Send | TraceKind::Hold if is_new_send(e.kind, reason) => {
+                let held = if e.kind == TraceKind::Hold { " (held on the link)" } else { "" };
+                let clock = log.event(from, e.time, &format!("send {} to n{to}{held}", describe(e)));
+                in_flight.entry(message_key(e)).or_default().push_back(clock);
+            }
             TraceKind::Send if reason == Some(SEND_DUPLICATE) => {
                 let queue = in_flight.entry(message_key(e)).or_default();
                 if let Some(clock) = queue.back().cloned() {
                     queue.push_back(clock);
                 }
             }
-            TraceKind::Send | TraceKind::Hold => {
-                let held = if e.kind == TraceKind::Hold { " (held on the link)" } else { "" };
-                let clock = log.event(from, e.time, &format!("send {} to n{to}{held}", describe(e)));
-                in_flight.entry(message_key(e)).or_default().push_back(clock);
-            }
-            TraceKind::Drop if reason == Some(DROP_LINK_CUT) || reason == Some(DROP_LOSS) => {
-                let why = reason.unwrap_or_default();
-                log.event(from, e.time, &format!("send {} to n{to}, lost ({why})", describe(e)));
-            }
+            // A held message released: its send was the hold.
+            TraceKind::Send | TraceKind::Hold => {}
             TraceKind::Drop => {
                 take_sent(in_flight, e);
             }
