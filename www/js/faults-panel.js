@@ -24,7 +24,8 @@ export class FaultsPanel {
     this.parts = []; // the node panels' parts, from buildPanels
     this.size = 0; // nodes in the picker
     this.shownActive = null;
-    this.refreshSoon = onceAFrame(() => this.refresh());
+    this.shownAnew = false; // the next refresh shows every value anew (a jump kept the panels)
+    this.refreshSoon = onceAFrame(() => this.refresh({ anew: this.shownAnew }));
     this.wireCard();
     session.subscribe((event) => {
       if (event.type === 'cluster') this.onCluster();
@@ -85,7 +86,9 @@ export class FaultsPanel {
   /** Takes back the panels of the last cluster (a jump in time keeps them): wired already, shown anew. */
   keep(parts) {
     this.parts = parts;
-    this.refresh({ anew: true });
+    // Once, in the next frame: the session's 'faults' word follows a jump's 'cluster'.
+    this.shownAnew = true;
+    this.refreshSoon();
   }
 
   /** Applies `line` now; on an error shows it next to `control` and returns false. */
@@ -134,6 +137,7 @@ export class FaultsPanel {
 
   /** Shows the core's fault report; `anew`: a moment shown anew, which even a control in use shows. */
   refresh({ anew = false } = {}) {
+    this.shownAnew = false;
     const state = this.session.driver.faults();
     this.showActive(describeFaults(state));
     this.hints.checked = state.hinted_handoff;
