@@ -19,10 +19,9 @@ use crate::model::placement::Replicas;
 use crate::model::types::{format_time, Entry, Key, NodeId, Time, Value, Version};
 use crate::node::Node;
 use crate::sim::chains::{Chains, Head, ReadHeads, Seen};
-use crate::sim::chunks::Chunks;
 use crate::sim::history::{Function, History, Operation};
 use crate::sim::written::{address, WrittenValues};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -76,15 +75,11 @@ pub struct Anomaly {
 #[derive(Clone, Debug)]
 pub struct Anomalies {
     replication_factor: usize,
-    /// Each key's number, found by the key's hash once per operation.
-    key_ids: FxHashMap<Key, u32>,
-    /// The head of each key's chain of acknowledged writes, by key number.
+    /// The head of each key's chain of acknowledged writes, by key number (the history's).
     writes: Vec<Head>,
     /// The head of the chain of completed reads of each (key number, node).
     reads: ReadHeads,
     seen: Chains,
-    /// The key number of each operation, by its index in the history.
-    op_keys: Chunks<u32>,
     /// The values inserted or updated, by key number and address, shared with every copy.
     written: WrittenValues,
     /// Values found written under the same text in another allocation (rare), by key number
@@ -98,11 +93,9 @@ impl Anomalies {
     pub fn new(replication_factor: usize) -> Anomalies {
         Anomalies {
             replication_factor,
-            key_ids: FxHashMap::default(),
             writes: Vec::new(),
             reads: ReadHeads::default(),
             seen: Chains::default(),
-            op_keys: Chunks::default(),
             written: WrittenValues::default(),
             same_text: FxHashSet::default(),
             copies: Vec::new(),
@@ -110,16 +103,13 @@ impl Anomalies {
         }
     }
 
-    /// Notes operation `index` of the history as it is invoked: the values a read may
-    /// legitimately return. Operations must be noted in the history's order.
-    pub fn invoked(&mut self, index: usize, op: &Operation) {
-        debug_assert_eq!(index, self.op_keys.len(), "operations are noted in order");
-        let next = self.writes.len() as u32;
-        let id = *self.key_ids.entry(op.key.clone()).or_insert(next);
-        if id == next {
-            self.writes.push(Head::default());
+    /// Notes an operation of the history as it is invoked: the values a read may legitimately
+    /// return.
+    pub fn invoked(&mut self, op: &Operation) {
+        let id = op.key_id;
+        if id as usize >= self.writes.len() {
+            self.writes.resize(id as usize + 1, Head::default());
         }
-        self.op_keys.push(id);
         if let (Function::Insert | Function::Update, Some(value)) = (op.function, &op.value) {
             self.written.insert(id, value);
         }
@@ -130,12 +120,13 @@ impl Anomalies {
     pub fn completed(&mut self, history: &History, index: usize, outcome: &Outcome) -> &[Anomaly] {
         let before = self.found.len();
         let Some(op) = history.operation(index) else { return &[] };
-        let (Some((completed, _)), Some(&id)) = (op.completed, self.op_keys.get(index)) else {
-            return &self.found[before..];
-        };
+        let (Some((completed, _)), id) = (op.completed, op.key_id) else { return &self.found[before..] };
+        if id as usize >= self.writes.len() {
+            self.writes.resize(id as usize + 1, Head::default());
+        }
         match outcome {
             Outcome::Written { acked_by, .. } => {
-                self.check_write(history, id, op);
+                self.check_write(history, id, &op);
                 self.seen.push(&mut self.writes[id as usize], completed, op.version, index as u32, acked_by);
             }
             Outcome::Value { heard_from, .. } => {
@@ -143,7 +134,7 @@ impl Anomalies {
                 let read_before = self.seen.newest_before(reads, op.invoked);
                 self.seen.push(&mut reads, completed, op.version, index as u32, heard_from);
                 self.reads.set(id, op.node, reads.at());
-                self.check_read(history, id, op, heard_from, read_before);
+                self.check_read(history, id, &op, heard_from, read_before);
             }
             _ => {}
         }
@@ -166,7 +157,7 @@ impl Anomalies {
             return;
         }
         let newer = *self.seen.get(at);
-        let newer_op = operation(history, newer.op);
+        let newer_op = &operation(history, newer.op);
         let explanation = format!(
             "{} was acknowledged with version {}, older than {}'s {}, acknowledged at {} s before it \
              began: n{}'s clock is behind, and last-write-wins keeps the newer version everywhere, \
@@ -187,8 +178,8 @@ impl Anomalies {
             return true;
         }
         // The same text in another allocation: look for it among the key's writes.
-        let same = history.operations().zip(self.op_keys.iter()).any(|(w, &key)| {
-            key == id && matches!(w.function, Function::Insert | Function::Update) && w.value.as_ref() == Some(value)
+        let same = history.operations().any(|w| {
+            w.key_id == id && matches!(w.function, Function::Insert | Function::Update) && w.value.as_ref() == Some(value)
         });
         if same {
             self.same_text.insert((id, address(value)));
@@ -216,7 +207,7 @@ impl Anomalies {
         let newer = self.seen.newest_before(self.writes[id as usize], op.invoked);
         if let Some((_, at)) = newer.filter(|(version, _)| *version > op.version) {
             let newer = *self.seen.get(at);
-            let newer_op = operation(history, newer.op);
+            let newer_op = &operation(history, newer.op);
             let kind = if newer_op.function == Function::Delete && op.value.is_some() {
                 AnomalyKind::Resurrection
             } else if newer_op.node == op.node {
@@ -229,7 +220,7 @@ impl Anomalies {
         }
         if let Some((_, at)) = read_before.filter(|(version, _)| *version > op.version) {
             let earlier = *self.seen.get(at);
-            let earlier_op = operation(history, earlier.op);
+            let earlier_op = &operation(history, earlier.op);
             let explanation = format!(
                 "{} returned {} ({}), older than what n{} read before: {} ({}) at {} s. Reads from one \
                  node need not move forward when each read asks different replicas.",
@@ -276,7 +267,7 @@ impl Anomalies {
     }
 }
 
-fn operation(history: &History, index: u32) -> &Operation {
+fn operation(history: &History, index: u32) -> Operation {
     history.operation(index as usize).expect("the checks see only recorded operations")
 }
 

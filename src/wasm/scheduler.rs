@@ -273,22 +273,8 @@ impl KvScheduler {
     pub fn history_ops(&self, last: f64) -> Result<JsValue, JsError> {
         let Some(history) = self.scheduler.history() else { return to_js(&Vec::<HistoryOpView>::new()) };
         let skip = if last >= history.len() as f64 { 0 } else { history.len() - last.max(0.0) as usize };
-        // Line numbers count from 1; every operation has its invoke line, in order, so those
-        // of the last operations are found from the end (a long run has millions of lines).
-        let mut invoke_lines = vec![0; history.len() - skip];
-        let mut left = invoke_lines.len();
-        for (line, (index, is_completion)) in history.lines_back() {
-            if left == 0 {
-                break;
-            }
-            if !is_completion && index >= skip {
-                invoke_lines[index - skip] = line + 1;
-                left -= 1;
-            }
-        }
-        let views: Vec<_> =
-            history.operations().skip(skip).zip(invoke_lines).map(|(op, line)| HistoryOpView::of(op, line)).collect();
-        to_js(&views)
+        let ops: Vec<_> = history.operations_from(skip).collect();
+        to_js(&ops.iter().map(HistoryOpView::of).collect::<Vec<_>>())
     }
 
     /// Client operations recorded so far (0 while checks are off).

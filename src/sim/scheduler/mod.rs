@@ -274,7 +274,7 @@ impl Scheduler {
         let Some(history) = &mut self.history else { return };
         if let (Some(index), Some(anomalies)) = (history.invoke(at, node, id, command, node_down), &mut self.anomalies)
         {
-            anomalies.invoked(index, history.operation(index).expect("just recorded"));
+            anomalies.invoked(&history.operation(index).expect("just recorded"));
         }
     }
 
