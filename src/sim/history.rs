@@ -15,8 +15,8 @@ use crate::model::message::RequestId;
 use crate::model::outcome::Outcome;
 use crate::model::types::{Key, NodeId, Time, Value, Version};
 use crate::sim::chunks::Chunks;
+use crate::sim::names::Names;
 use rustc_hash::FxHashMap;
-use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
@@ -126,35 +126,6 @@ impl Record {
     }
 }
 
-/// The keys operations name, numbered in the order first seen. One table serves a run and all
-/// its copies (the page's checkpoints), as the checks' sets of nodes do (chains.rs): numbers are
-/// only ever added and a key keeps its number, so a copy's records name only keys of its past.
-#[derive(Clone, Debug, Default)]
-struct Keys(Rc<RefCell<KeyTable>>);
-
-#[derive(Debug, Default)]
-struct KeyTable {
-    keys: Vec<Key>,
-    numbers: FxHashMap<Key, u32>,
-}
-
-impl Keys {
-    fn number(&self, key: &Key) -> u32 {
-        let mut table = self.0.borrow_mut();
-        if let Some(&n) = table.numbers.get(key) {
-            return n;
-        }
-        let n = table.keys.len() as u32;
-        table.keys.push(key.clone());
-        table.numbers.insert(key.clone(), n);
-        n
-    }
-
-    fn get(&self, number: u32) -> Key {
-        self.0.borrow().keys[number as usize].clone()
-    }
-}
-
 /// The operations of a run, in order of invocation, and its lines in the order they happened.
 #[derive(Clone, Debug)]
 pub struct History {
@@ -164,7 +135,8 @@ pub struct History {
     /// running.
     busy: Vec<Vec<bool>>,
     operations: Chunks<Record>,
-    keys: Keys,
+    /// The keys' numbers (shared with every copy).
+    keys: Names,
     /// The errors of failed operations, in the order they failed.
     errors: Chunks<Rc<str>>,
     /// Index of each operation still running, by request.
@@ -181,7 +153,7 @@ impl History {
             nodes: nodes.max(1),
             busy: vec![Vec::new(); nodes.max(1)],
             operations: Chunks::default(),
-            keys: Keys::default(),
+            keys: Names::default(),
             errors: Chunks::default(),
             running: FxHashMap::default(),
             lines: Chunks::default(),
@@ -505,9 +477,10 @@ mod tests {
             (key(), level()).prop_map(|(k, l)| format!("delete {k} {l}")),
             key().prop_map(|k| format!("search {k}")),
         ];
-        let entry = (proptest::option::of("[a-z]{0,4}"), any::<i64>(), 0..256usize).prop_map(|(value, timestamp, node)| {
-            Entry { value: value.map(|v| Rc::from(v.as_str())), version: Version { timestamp, node } }
-        });
+        let entry =
+            (proptest::option::of("[a-z]{0,4}"), any::<i64>(), 0..256usize).prop_map(|(value, timestamp, node)| {
+                Entry { value: value.map(|v| Rc::from(v.as_str())), version: Version { timestamp, node } }
+            });
         let outcome = prop_oneof![
             (key(), proptest::option::of(entry.clone())).prop_map(|(k, entry)| Outcome::Value {
                 key: Rc::from(k.as_str()),
@@ -528,8 +501,11 @@ mod tests {
             ".{0,10}".prop_map(|error| Outcome::Failed { error }),
         ];
         prop_oneof![
-            (0..5usize, command, proptest::bool::weighted(0.1))
-                .prop_map(|(node, command, down)| Given::Invoke { node, command, down }),
+            (0..5usize, command, proptest::bool::weighted(0.1)).prop_map(|(node, command, down)| Given::Invoke {
+                node,
+                command,
+                down
+            }),
             (0..40u64, outcome).prop_map(|(request, outcome)| Given::Complete { request, outcome }),
         ]
     }
