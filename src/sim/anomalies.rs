@@ -179,7 +179,9 @@ impl Anomalies {
         }
         // The same text in another allocation: look for it among the key's writes.
         let same = history.operations().any(|w| {
-            w.key_id == id && matches!(w.function, Function::Insert | Function::Update) && w.value.as_ref() == Some(value)
+            w.key_id == id
+                && matches!(w.function, Function::Insert | Function::Update)
+                && w.value.as_ref() == Some(value)
         });
         if same {
             self.same_text.insert((id, address(value)));

@@ -54,7 +54,7 @@ impl KvScheduler {
     /// page's checkpoints: driving it on gives the same run as driving this one.
     pub fn snapshot(&self) -> KvScheduler {
         KvScheduler {
-            scheduler: self.scheduler.clone(),
+            scheduler: self.scheduler.snapshot(),
             workload: self.workload.clone(),
             results: self.results.clone(),
         }
