@@ -130,8 +130,9 @@ impl Anomalies {
                 self.seen.push(&mut self.writes[id as usize], completed, op.version, index as u32, acked_by);
             }
             Outcome::Value { heard_from, .. } => {
-                let mut reads = self.seen.head_at(self.reads.get(id, op.node));
-                let read_before = self.seen.newest_before(reads, op.invoked);
+                let version_of = |op| history.version(op as usize);
+                let mut reads = self.seen.head_at(self.reads.get(id, op.node), version_of);
+                let read_before = self.seen.newest_before(reads, op.invoked, version_of);
                 self.seen.push(&mut reads, completed, op.version, index as u32, heard_from);
                 self.reads.set(id, op.node, reads.at());
                 self.check_read(history, id, &op, heard_from, read_before);
@@ -152,7 +153,10 @@ impl Anomalies {
     }
 
     fn check_write(&mut self, history: &History, id: u32, op: &Operation) {
-        let Some((version, at)) = self.seen.newest_before(self.writes[id as usize], op.invoked) else { return };
+        let version_of = |op| history.version(op as usize);
+        let Some((version, at)) = self.seen.newest_before(self.writes[id as usize], op.invoked, version_of) else {
+            return;
+        };
         if version <= op.version {
             return;
         }
@@ -165,7 +169,7 @@ impl Anomalies {
             describe(op),
             version_text(op.version),
             describe(newer_op),
-            version_text(newer.version()),
+            version_text(newer_op.version),
             format_time(newer.completed),
             op.node,
         );
@@ -206,7 +210,7 @@ impl Anomalies {
                 self.report(AnomalyKind::PhantomValue, op, None, explanation);
             }
         }
-        let newer = self.seen.newest_before(self.writes[id as usize], op.invoked);
+        let newer = self.seen.newest_before(self.writes[id as usize], op.invoked, |op| history.version(op as usize));
         if let Some((_, at)) = newer.filter(|(version, _)| *version > op.version) {
             let newer = *self.seen.get(at);
             let newer_op = &operation(history, newer.op);
@@ -231,7 +235,7 @@ impl Anomalies {
                 version_text(op.version),
                 op.node,
                 value_text(&earlier_op.value),
-                version_text(earlier.version()),
+                version_text(earlier_op.version),
                 format_time(earlier.completed),
             );
             self.report(AnomalyKind::MonotonicReads, op, Some(earlier_op.request), explanation);
@@ -260,7 +264,7 @@ impl Anomalies {
             value_text(&op.value),
             version_text(op.version),
             describe(newer_op),
-            version_text(newer.version()),
+            version_text(newer_op.version),
             format_time(newer.completed),
             format_time(op.invoked),
             nodes_text(heard_from),

@@ -309,6 +309,13 @@ impl History {
         self.operations.get(index).map(|op| self.unpack(op))
     }
 
+    /// The version operation `index` read or wrote, if it completed ok (read without building
+    /// the whole operation: the checks ask for it often).
+    pub fn version(&self, index: usize) -> Option<Version> {
+        let op = self.operations.get(index)?;
+        (op.flags & HAS_VERSION != 0).then_some(Version { timestamp: op.detail, node: op.version_node.into() })
+    }
+
     /// The lines of the EDN history in the order they happened: the index of each line's
     /// operation, and whether the line is its completion (else its invocation).
     pub fn lines(&self) -> impl Iterator<Item = (usize, bool)> + '_ {
