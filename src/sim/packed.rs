@@ -20,6 +20,7 @@ use crate::model::message::MessageKind;
 use crate::model::outcome::{describe_repaired, describe_value, describe_written, Outcome, WriteOp};
 use crate::model::types::{NodeId, Time, Version};
 use crate::sim::block::{Block, Readable, SealedBlock};
+use crate::sim::chunks::Chunks;
 use crate::sim::event::{EventRef, Text, TraceEvent, TraceKind};
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
@@ -93,8 +94,9 @@ const REPLY_REPAIRED: u64 = 6;
 
 #[derive(Clone, Debug, Default)]
 pub struct PackedEvents {
-    /// Full blocks, compressed (src/sim/block.rs).
-    sealed: Vec<Rc<SealedBlock>>,
+    /// Full blocks, compressed (src/sim/block.rs), in a list shared with clones: a copy of a
+    /// long run's trace copies a pointer per 1,024 blocks, not one per block.
+    sealed: Chunks<Rc<SealedBlock>>,
     tail: Block,
     /// Time of the last event packed into the open block (its deltas start from 0).
     last_time: Time,
@@ -272,11 +274,11 @@ impl PackedEvents {
         let (from, first) = if start >= self.tail.first {
             (self.sealed.len(), self.tail.first)
         } else {
-            let i = self.sealed.partition_point(|b| b.first <= start) - 1;
-            (i, self.sealed[i].first)
+            let i = self.sealed.partition_point(|b| b.first <= start).saturating_sub(1);
+            (i, self.sealed.get(i).map_or(0, |b| b.first))
         };
-        self.sealed[from..]
-            .iter()
+        self.sealed
+            .iter_from(from)
             .map(|b| Readable::Owned(b.open()))
             .chain(std::iter::once(Readable::Borrowed(&self.tail)))
             .flat_map(Decoder::new)
@@ -289,12 +291,9 @@ impl PackedEvents {
     /// at the last block that begins before `from` (events are recorded in time order).
     pub fn iter_from_time(&self, from: Time) -> impl Iterator<Item = TraceEvent> + '_ {
         let blocks = self.sealed.len() + 1;
-        let block = |i: usize| {
-            if i < self.sealed.len() {
-                Readable::Owned(self.sealed[i].open())
-            } else {
-                Readable::Borrowed(&self.tail)
-            }
+        let block = |i: usize| match self.sealed.get(i) {
+            Some(sealed) => Readable::Owned(sealed.open()),
+            None => Readable::Borrowed(&self.tail),
         };
         // The first block that does not start before `from` (the open one counts while it holds
         // events); the one before it may hold some.

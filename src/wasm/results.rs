@@ -39,15 +39,7 @@ impl KvResults {
 
     /// How many results came from the first `steps` steps (steps only grow along the log).
     fn count_up_to(&self, steps: f64) -> usize {
-        let (mut low, mut high) = (0, self.results.len());
-        while low < high {
-            let mid = (low + high) / 2;
-            match self.results.get(mid) {
-                Some(&(step, _)) if step as f64 <= steps => low = mid + 1,
-                _ => high = mid,
-            }
-        }
-        low
+        self.results.partition_point(|&(step, _)| step as f64 <= steps)
     }
 
     fn views(&self, start: usize, end: usize) -> Result<JsValue, JsError> {
