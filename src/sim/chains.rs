@@ -197,7 +197,8 @@ mod tests {
         let v = |timestamp, node| Some(Version { timestamp, node });
         let versions = [v(-5, 255), None, v(-7, 2)];
         let version_of = |op: u32| versions[op as usize];
-        for (op, (completed, replicas)) in [(10, vec![0, 3, 255]), (20, vec![1]), (30, vec![])].into_iter().enumerate() {
+        for (op, (completed, replicas)) in [(10, vec![0, 3, 255]), (20, vec![1]), (30, vec![])].into_iter().enumerate()
+        {
             chains.push(&mut head, completed, versions[op], op as u32, &replicas);
         }
         let copy = chains.clone();
