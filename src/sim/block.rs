@@ -71,7 +71,10 @@ impl SealedBlock {
             scratch.extend_from_slice(&shape.to_le_bytes());
         }
         let lengths = [block.bytes.len(), block.text.len(), block.ends.len(), block.shapes.len()].map(|n| n as u32);
-        SealedBlock { first: block.first, first_time: block.first_time, compressed: compress(scratch), lengths }
+        let compressed = compress(scratch);
+        // Emptied, so that a copy of the trace (a checkpoint) copies none of it.
+        scratch.clear();
+        SealedBlock { first: block.first, first_time: block.first_time, compressed, lengths }
     }
 
     /// Bytes held.
