@@ -89,6 +89,15 @@ pub struct Operation {
     pub line: usize,
 }
 
+/// When an operation was invoked and completed, and at which level (see [`History::timings`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timing {
+    pub level: Level,
+    pub invoked: Time,
+    /// When and how it completed; `None` while it is still running.
+    pub completed: Option<(Time, Completion)>,
+}
+
 /// An operation as the history keeps it: 56 bytes in wasm (an [`Operation`] took 104), the key
 /// as its number, the error as a number in the history's list of errors, small enums in bits.
 #[derive(Clone, Debug)]
@@ -302,6 +311,17 @@ impl History {
     /// The operations from index `start` on, in order of invocation.
     pub fn operations_from(&self, start: usize) -> impl Iterator<Item = Operation> + Clone + '_ {
         self.operations.iter_from(start).map(|op| self.unpack(op))
+    }
+
+    /// Every operation's level, invocation and completion, in order of invocation: what the
+    /// run's figures read (summary.rs, every few hundred ms while the page runs), without
+    /// building whole operations.
+    pub fn timings(&self) -> impl Iterator<Item = Timing> + Clone + '_ {
+        self.operations.iter().map(|op| Timing {
+            level: LEVELS[usize::from(op.flags >> 2 & 3)],
+            invoked: op.invoked,
+            completed: op.completion().map(|c| (op.completed, c)),
+        })
     }
 
     /// Operation `index`, in order of invocation.
@@ -576,6 +596,8 @@ mod tests {
                     }
                 }
             }
+            let timings: Vec<_> = expected.iter().map(|op| Timing { level: op.level, invoked: op.invoked, completed: op.completed }).collect();
+            proptest::prop_assert_eq!(h.timings().collect::<Vec<_>>(), timings);
             // Every operation, and a copy's, as expected (a copy shares the keys and chunks).
             let copy = h.clone();
             proptest::prop_assert_eq!(h.operations().collect::<Vec<_>>(), expected.clone());
