@@ -225,7 +225,7 @@ impl KvScheduler {
     #[wasm_bindgen(js_name = anomalyCounts)]
     pub fn anomaly_counts(&self) -> Result<JsValue, JsError> {
         let mut counts = std::collections::BTreeMap::new();
-        for anomaly in self.scheduler.anomalies().map_or(&[][..], |a| a.found()) {
+        for anomaly in self.scheduler.anomalies().into_iter().flat_map(|a| a.found().iter()) {
             *counts.entry(anomaly.kind).or_insert(0u64) += 1;
         }
         to_js(&counts)
@@ -235,8 +235,8 @@ impl KvScheduler {
     /// earlier, explanation}]` (`earlier`: the request it contradicts, or null).
     #[wasm_bindgen(js_name = anomaliesSince)]
     pub fn anomalies_since(&self, start: usize) -> Result<JsValue, JsError> {
-        let found = self.scheduler.anomalies().map_or(&[][..], |a| a.found());
-        let views: Vec<_> = found.iter().skip(start).map(AnomalyView::of).collect();
+        let found = self.scheduler.anomalies().into_iter().flat_map(|a| a.found().iter_from(start));
+        let views: Vec<_> = found.map(AnomalyView::of).collect();
         to_js(&views)
     }
 
