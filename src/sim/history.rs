@@ -606,6 +606,12 @@ mod tests {
     }
 
     #[test]
+    fn a_record_is_small() {
+        // 56 bytes in wasm (32-bit pointers), 64 natively.
+        assert!(std::mem::size_of::<Record>() <= 64, "{}", std::mem::size_of::<Record>());
+    }
+
+    #[test]
     fn strings_are_escaped() {
         assert_eq!(edn_string(r#"a"b\c"#), r#""a\"b\\c""#);
     }
