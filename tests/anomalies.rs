@@ -31,7 +31,7 @@ fn run(config: &Config, seed: u64, script: &[(Time, &str)]) -> Simulation {
 }
 
 fn found(sim: &Simulation) -> Vec<&Anomaly> {
-    anomalies(sim).iter().collect()
+    anomalies(sim)
 }
 
 fn kinds(sim: &Simulation) -> Vec<AnomalyKind> {

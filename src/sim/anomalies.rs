@@ -22,7 +22,7 @@ use crate::sim::chains::{Chains, Head, ReadHeads, Seen};
 use crate::sim::chunks::Chunks;
 use crate::sim::history::{Function, History, Operation};
 use crate::sim::written::{address, WrittenValues};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -76,50 +76,43 @@ pub struct Anomaly {
 #[derive(Clone, Debug)]
 pub struct Anomalies {
     replication_factor: usize,
-    /// Each key's number, found by the key's hash once per operation.
-    key_ids: FxHashMap<Key, u32>,
-    /// The head of each key's chain of acknowledged writes, by key number.
+    /// The head of each key's chain of acknowledged writes, by key number (the history's).
     writes: Vec<Head>,
     /// The head of the chain of completed reads of each (key number, node).
     reads: ReadHeads,
     seen: Chains,
-    /// The key number of each operation, by its index in the history.
-    op_keys: Chunks<u32>,
     /// The values inserted or updated, by key number and address, shared with every copy.
     written: WrittenValues,
     /// Values found written under the same text in another allocation (rare), by key number
     /// and address; `copies` holds them, so no address is reused while they are here.
     same_text: FxHashSet<(u32, usize)>,
     copies: Vec<Value>,
-    found: Vec<Anomaly>,
+    /// Shared with copies like the history: a run at ONE on 64 nodes finds thousands, and each
+    /// of the page's checkpoints copied them all (2 MB each).
+    found: Chunks<Anomaly>,
 }
 
 impl Anomalies {
     pub fn new(replication_factor: usize) -> Anomalies {
         Anomalies {
             replication_factor,
-            key_ids: FxHashMap::default(),
             writes: Vec::new(),
             reads: ReadHeads::default(),
             seen: Chains::default(),
-            op_keys: Chunks::default(),
             written: WrittenValues::default(),
             same_text: FxHashSet::default(),
             copies: Vec::new(),
-            found: Vec::new(),
+            found: Chunks::default(),
         }
     }
 
-    /// Notes operation `index` of the history as it is invoked: the values a read may
-    /// legitimately return. Operations must be noted in the history's order.
-    pub fn invoked(&mut self, index: usize, op: &Operation) {
-        debug_assert_eq!(index, self.op_keys.len(), "operations are noted in order");
-        let next = self.writes.len() as u32;
-        let id = *self.key_ids.entry(op.key.clone()).or_insert(next);
-        if id == next {
-            self.writes.push(Head::default());
+    /// Notes an operation of the history as it is invoked: the values a read may legitimately
+    /// return.
+    pub fn invoked(&mut self, op: &Operation) {
+        let id = op.key_id;
+        if id as usize >= self.writes.len() {
+            self.writes.resize(id as usize + 1, Head::default());
         }
-        self.op_keys.push(id);
         if let (Function::Insert | Function::Update, Some(value)) = (op.function, &op.value) {
             self.written.insert(id, value);
         }
@@ -127,30 +120,37 @@ impl Anomalies {
 
     /// Checks operation `index` of `history`, which just completed with `outcome`; returns the
     /// anomalies it shows.
-    pub fn completed(&mut self, history: &History, index: usize, outcome: &Outcome) -> &[Anomaly] {
+    pub fn completed(&mut self, history: &History, index: usize, outcome: &Outcome) -> impl Iterator<Item = &Anomaly> {
         let before = self.found.len();
-        let Some(op) = history.operation(index) else { return &[] };
-        let (Some((completed, _)), Some(&id)) = (op.completed, self.op_keys.get(index)) else {
-            return &self.found[before..];
-        };
+        self.check(history, index, outcome);
+        self.found.iter_from(before)
+    }
+
+    fn check(&mut self, history: &History, index: usize, outcome: &Outcome) {
+        let Some(op) = history.operation(index) else { return };
+        let (Some((completed, _)), id) = (op.completed, op.key_id) else { return };
+        if id as usize >= self.writes.len() {
+            self.writes.resize(id as usize + 1, Head::default());
+        }
         match outcome {
             Outcome::Written { acked_by, .. } => {
-                self.check_write(history, id, op);
+                self.check_write(history, id, &op);
                 self.seen.push(&mut self.writes[id as usize], completed, op.version, index as u32, acked_by);
             }
             Outcome::Value { heard_from, .. } => {
-                let mut reads = self.seen.head_at(self.reads.get(id, op.node));
-                let read_before = self.seen.newest_before(reads, op.invoked);
+                let version_of = |op| history.version(op as usize);
+                let mut reads = self.seen.head_at(self.reads.get(id, op.node), version_of);
+                let read_before = self.seen.newest_before(reads, op.invoked, version_of);
                 self.seen.push(&mut reads, completed, op.version, index as u32, heard_from);
                 self.reads.set(id, op.node, reads.at());
-                self.check_read(history, id, op, heard_from, read_before);
+                self.check_read(history, id, &op, heard_from, read_before);
             }
             _ => {}
         }
-        &self.found[before..]
     }
 
-    pub fn found(&self) -> &[Anomaly] {
+    /// The anomalies found so far, oldest first.
+    pub fn found(&self) -> &Chunks<Anomaly> {
         &self.found
     }
 
@@ -161,12 +161,15 @@ impl Anomalies {
     }
 
     fn check_write(&mut self, history: &History, id: u32, op: &Operation) {
-        let Some((version, at)) = self.seen.newest_before(self.writes[id as usize], op.invoked) else { return };
+        let version_of = |op| history.version(op as usize);
+        let Some((version, at)) = self.seen.newest_before(self.writes[id as usize], op.invoked, version_of) else {
+            return;
+        };
         if version <= op.version {
             return;
         }
         let newer = *self.seen.get(at);
-        let newer_op = operation(history, newer.op);
+        let newer_op = &operation(history, newer.op);
         let explanation = format!(
             "{} was acknowledged with version {}, older than {}'s {}, acknowledged at {} s before it \
              began: n{}'s clock is behind, and last-write-wins keeps the newer version everywhere, \
@@ -174,7 +177,7 @@ impl Anomalies {
             describe(op),
             version_text(op.version),
             describe(newer_op),
-            version_text(newer.version()),
+            version_text(newer_op.version),
             format_time(newer.completed),
             op.node,
         );
@@ -187,8 +190,10 @@ impl Anomalies {
             return true;
         }
         // The same text in another allocation: look for it among the key's writes.
-        let same = history.operations().zip(self.op_keys.iter()).any(|(w, &key)| {
-            key == id && matches!(w.function, Function::Insert | Function::Update) && w.value.as_ref() == Some(value)
+        let same = history.operations().any(|w| {
+            w.key_id == id
+                && matches!(w.function, Function::Insert | Function::Update)
+                && w.value.as_ref() == Some(value)
         });
         if same {
             self.same_text.insert((id, address(value)));
@@ -213,10 +218,10 @@ impl Anomalies {
                 self.report(AnomalyKind::PhantomValue, op, None, explanation);
             }
         }
-        let newer = self.seen.newest_before(self.writes[id as usize], op.invoked);
+        let newer = self.seen.newest_before(self.writes[id as usize], op.invoked, |op| history.version(op as usize));
         if let Some((_, at)) = newer.filter(|(version, _)| *version > op.version) {
             let newer = *self.seen.get(at);
-            let newer_op = operation(history, newer.op);
+            let newer_op = &operation(history, newer.op);
             let kind = if newer_op.function == Function::Delete && op.value.is_some() {
                 AnomalyKind::Resurrection
             } else if newer_op.node == op.node {
@@ -229,7 +234,7 @@ impl Anomalies {
         }
         if let Some((_, at)) = read_before.filter(|(version, _)| *version > op.version) {
             let earlier = *self.seen.get(at);
-            let earlier_op = operation(history, earlier.op);
+            let earlier_op = &operation(history, earlier.op);
             let explanation = format!(
                 "{} returned {} ({}), older than what n{} read before: {} ({}) at {} s. Reads from one \
                  node need not move forward when each read asks different replicas.",
@@ -238,7 +243,7 @@ impl Anomalies {
                 version_text(op.version),
                 op.node,
                 value_text(&earlier_op.value),
-                version_text(earlier.version()),
+                version_text(earlier_op.version),
                 format_time(earlier.completed),
             );
             self.report(AnomalyKind::MonotonicReads, op, Some(earlier_op.request), explanation);
@@ -267,7 +272,7 @@ impl Anomalies {
             value_text(&op.value),
             version_text(op.version),
             describe(newer_op),
-            version_text(newer.version()),
+            version_text(newer_op.version),
             format_time(newer.completed),
             format_time(op.invoked),
             nodes_text(heard_from),
@@ -276,7 +281,7 @@ impl Anomalies {
     }
 }
 
-fn operation(history: &History, index: u32) -> &Operation {
+fn operation(history: &History, index: u32) -> Operation {
     history.operation(index as usize).expect("the checks see only recorded operations")
 }
 

@@ -1,6 +1,7 @@
 //! What the live checks ([`super::anomalies`]) remember of each acknowledged write and completed
 //! read, in one arena linked into chains: per key (the writes) and per key and node (the reads).
-//! An entry is 40 bytes in wasm (a version packed in 12 bytes, the replicas as the number of a
+//! An entry is 24 bytes in wasm (no version: its operation's, in the history, is read when
+//! asked for; the replicas as the number of a
 //! set shared by the run and its copies), and a read chain's head is the number of its newest
 //! entry: the page's checkpoints copy every head, 16 nodes x 500 keys of them in its benchmark.
 
@@ -13,34 +14,12 @@ use std::rc::Rc;
 /// The end of a chain.
 pub const END: u32 = u32::MAX;
 
-/// An optional version in 12 bytes (`Option<Version>` takes 24 in wasm); `node` [`END`] is none.
-#[derive(Clone, Copy, Debug)]
-struct PackedVersion {
-    timestamp: i64,
-    node: u32,
-}
-
-impl PackedVersion {
-    fn of(version: Option<Version>) -> PackedVersion {
-        match version {
-            // Configs have at most 256 nodes.
-            Some(v) => PackedVersion { timestamp: v.timestamp, node: v.node as u32 },
-            None => PackedVersion { timestamp: 0, node: END },
-        }
-    }
-
-    fn get(self) -> Option<Version> {
-        (self.node != END).then_some(Version { timestamp: self.timestamp, node: self.node as NodeId })
-    }
-}
-
 /// An acknowledged write or a completed read, as the checks remember it: what a later operation
 /// is compared with.
 #[derive(Clone, Copy, Debug)]
 pub struct Seen {
     pub completed: Time,
-    version: PackedVersion,
-    /// The operation, by its index in the history.
+    /// The operation, by its index in the history (whose version is the entry's).
     pub op: u32,
     /// The entry before it in its chain, or [`END`].
     prev: u32,
@@ -49,12 +28,6 @@ pub struct Seen {
     /// The replicas that acknowledged the write (or answered the read), by number in
     /// [`NodeSets`].
     replicas: u32,
-}
-
-impl Seen {
-    pub fn version(&self) -> Option<Version> {
-        self.version.get()
-    }
 }
 
 /// A set of nodes (at most 256, as configs allow), copied without allocating.
@@ -132,31 +105,37 @@ pub struct Chains {
 
 impl Chains {
     /// Adds at the head of a chain what operation `op`, which completed at `completed` with
-    /// `version`, saw or reached (`replicas`).
+    /// `version`, saw or reached (`replicas`). Versions are read back by operation with
+    /// `version_of` (the history's).
     pub fn push(&mut self, head: &mut Head, completed: Time, version: Option<Version>, op: u32, replicas: &[NodeId]) {
         let at = self.entries.len() as u32;
         if head.at == END || version > head.newest_version {
             (head.newest, head.newest_version) = (at, version);
         }
         let replicas = self.sets.number(NodeSet::of(replicas));
-        let version = PackedVersion::of(version);
-        self.entries.push(Seen { completed, version, op, prev: head.at, newest: head.newest, replicas });
+        self.entries.push(Seen { completed, op, prev: head.at, newest: head.newest, replicas });
         (head.at, head.completed) = (at, completed);
     }
 
     /// The head of the chain whose newest entry is `at` ([`END`]: an empty chain).
-    pub fn head_at(&self, at: u32) -> Head {
+    pub fn head_at(&self, at: u32, version_of: impl Fn(u32) -> Option<Version>) -> Head {
         if at == END {
             return Head::default();
         }
         let seen = self.get(at);
-        Head { at, completed: seen.completed, newest: seen.newest, newest_version: self.get(seen.newest).version() }
+        let newest_version = version_of(self.get(seen.newest).op);
+        Head { at, completed: seen.completed, newest: seen.newest, newest_version }
     }
 
     /// The newest version among a chain's entries that completed strictly before `t`, and
     /// the entry that has it. From the head when it completed before `t`; else walked back:
     /// what completed after `t` ran concurrently with the operation asking, a few entries.
-    pub fn newest_before(&self, head: Head, t: Time) -> Option<(Option<Version>, u32)> {
+    pub fn newest_before(
+        &self,
+        head: Head,
+        t: Time,
+        version_of: impl Fn(u32) -> Option<Version>,
+    ) -> Option<(Option<Version>, u32)> {
         if head.at == END {
             return None;
         }
@@ -166,7 +145,7 @@ impl Chains {
         let mut at = self.get(head.at).prev;
         while let Some(seen) = self.entries.get(at as usize) {
             if seen.completed < t {
-                return Some((self.get(seen.newest).version(), seen.newest));
+                return Some((version_of(self.get(seen.newest).op), seen.newest));
             }
             at = seen.prev;
         }
@@ -212,20 +191,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_give_back_their_versions_and_replicas_and_heads_their_chain() {
+    fn entries_give_back_their_operations_and_replicas_and_heads_their_chain() {
         let mut chains = Chains::default();
         let mut head = Head::default();
         let v = |timestamp, node| Some(Version { timestamp, node });
-        chains.push(&mut head, 10, v(-5, 255), 0, &[0, 3, 255]);
-        chains.push(&mut head, 20, None, 1, &[1]);
-        chains.push(&mut head, 30, v(-7, 2), 2, &[]);
+        let versions = [v(-5, 255), None, v(-7, 2)];
+        let version_of = |op: u32| versions[op as usize];
+        for (op, (completed, replicas)) in [(10, vec![0, 3, 255]), (20, vec![1]), (30, vec![])].into_iter().enumerate()
+        {
+            chains.push(&mut head, completed, versions[op], op as u32, &replicas);
+        }
         let copy = chains.clone();
-        let seen: Vec<_> = (0..3).map(|at| (copy.get(at).version(), copy.replicas(copy.get(at)))).collect();
-        assert_eq!(seen, [(v(-5, 255), vec![0, 3, 255]), (None, vec![1]), (v(-7, 2), vec![])]);
-        let rebuilt = chains.head_at(head.at);
+        let seen: Vec<_> = (0..3).map(|at| (copy.get(at).op, copy.replicas(copy.get(at)))).collect();
+        assert_eq!(seen, [(0, vec![0, 3, 255]), (1, vec![1]), (2, vec![])]);
+        let rebuilt = chains.head_at(head.at, version_of);
         assert_eq!((rebuilt.at, rebuilt.completed, rebuilt.newest, rebuilt.newest_version), (2, 30, 0, v(-5, 255)));
-        assert_eq!(chains.newest_before(head, 25), Some((v(-5, 255), 0)));
-        assert_eq!(chains.newest_before(head, 10), None);
+        assert_eq!(chains.newest_before(head, 25, version_of), Some((v(-5, 255), 0)));
+        assert_eq!(chains.newest_before(head, 10, version_of), None);
     }
 
     #[test]

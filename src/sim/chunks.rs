@@ -71,6 +71,20 @@ impl<T> Chunks<T> {
     pub fn iter(&self) -> impl Iterator<Item = &T> + Clone {
         self.iter_from(0)
     }
+
+    /// The number of items before the first for which `pred` is false, `pred` being true for a
+    /// prefix of the list (as [`slice::partition_point`]).
+    pub fn partition_point(&self, pred: impl Fn(&T) -> bool) -> usize {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match self.get(mid) {
+                Some(item) if pred(item) => low = mid + 1,
+                _ => high = mid,
+            }
+        }
+        low
+    }
 }
 
 impl<T: Clone> Chunks<T> {
@@ -143,6 +157,9 @@ mod tests {
         }
         for i in [0, CHUNK - 1, CHUNK, n - 1] {
             assert_eq!(chunks.get(i), Some(&i));
+        }
+        for bound in [0, 1, CHUNK, 2 * CHUNK + 1, n, n + 7] {
+            assert_eq!(chunks.partition_point(|&i| i < bound), bound.min(n), "below {bound}");
         }
         assert_eq!((chunks.get(n), chunks.get(n + CHUNK)), (None, None));
     }

@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod anomalies;
+mod block;
 pub mod chains;
 pub mod chunks;
 pub mod density;
@@ -15,6 +16,7 @@ pub mod fault;
 pub mod history;
 pub mod kept_result;
 pub mod merge;
+pub mod names;
 pub mod network;
 pub mod node_log;
 pub mod packed;

@@ -19,6 +19,8 @@
 use crate::model::message::MessageKind;
 use crate::model::outcome::{describe_repaired, describe_value, describe_written, Outcome, WriteOp};
 use crate::model::types::{NodeId, Time, Version};
+use crate::sim::block::{Block, Readable, SealedBlock};
+use crate::sim::chunks::Chunks;
 use crate::sim::event::{EventRef, Text, TraceEvent, TraceKind};
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
@@ -91,33 +93,10 @@ const REPLY_REPAIRED_TOMBSTONE: u64 = 5;
 const REPLY_REPAIRED: u64 = 6;
 
 #[derive(Clone, Debug, Default)]
-struct Block {
-    /// Index of the block's first event.
-    first: usize,
-    /// Time of the block's first event, so a time window finds its blocks by bisection too.
-    first_time: Time,
-    bytes: Vec<u8>,
-    /// The block's strings, one after the other; string `i` ends at `ends[i]`.
-    text: String,
-    ends: Vec<u32>,
-    /// The shapes its events name by index.
-    shapes: Vec<u32>,
-}
-
-impl Block {
-    fn string(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
-    }
-
-    fn size(&self) -> usize {
-        self.bytes.len() + self.text.len() + (self.ends.len() + self.shapes.len()) * size_of::<u32>()
-    }
-}
-
-#[derive(Clone, Debug, Default)]
 pub struct PackedEvents {
-    sealed: Vec<Rc<Block>>,
+    /// Full blocks, compressed (src/sim/block.rs), in a list shared with clones: a copy of a
+    /// long run's trace copies a pointer per 1,024 blocks, not one per block.
+    sealed: Chunks<Rc<SealedBlock>>,
     tail: Block,
     /// Time of the last event packed into the open block (its deltas start from 0).
     last_time: Time,
@@ -129,6 +108,8 @@ pub struct PackedEvents {
     shapes: FxHashMap<u32, u8>,
     /// Scratch for the rare texts written out when recorded (a search's replies, a summary).
     scratch: String,
+    /// Scratch to lay a block out in before it is compressed.
+    sealing: Vec<u8>,
     len: usize,
 }
 
@@ -278,15 +259,9 @@ impl PackedEvents {
     }
 
     fn seal(&mut self) {
-        let next = Block { first: self.len, ..Block::default() };
-        let mut full = std::mem::replace(&mut self.tail, next);
-        // Grown by doubling, a block's buffers hold up to twice its bytes: a long run keeps
-        // thousands of blocks, and the spare capacity was a third of its memory.
-        full.bytes.shrink_to_fit();
-        full.text.shrink_to_fit();
-        full.ends.shrink_to_fit();
-        full.shapes.shrink_to_fit();
-        self.sealed.push(Rc::new(full));
+        self.sealed.push(Rc::new(SealedBlock::seal(&self.tail, &mut self.sealing)));
+        // The open block's buffers are reused: they have the room of a full block.
+        self.tail.restart(self.len);
         self.strings.clear();
         self.shapes.clear();
         self.last_time = 0;
@@ -299,13 +274,13 @@ impl PackedEvents {
         let (from, first) = if start >= self.tail.first {
             (self.sealed.len(), self.tail.first)
         } else {
-            let i = self.sealed.partition_point(|b| b.first <= start) - 1;
-            (i, self.sealed[i].first)
+            let i = self.sealed.partition_point(|b| b.first <= start).saturating_sub(1);
+            (i, self.sealed.get(i).map_or(0, |b| b.first))
         };
-        self.sealed[from..]
-            .iter()
-            .map(|b| &**b)
-            .chain(std::iter::once(&self.tail))
+        self.sealed
+            .iter_from(from)
+            .map(|b| Readable::Owned(b.open()))
+            .chain(std::iter::once(Readable::Borrowed(&self.tail)))
             .flat_map(Decoder::new)
             .skip(start - first)
     }
@@ -316,7 +291,10 @@ impl PackedEvents {
     /// at the last block that begins before `from` (events are recorded in time order).
     pub fn iter_from_time(&self, from: Time) -> impl Iterator<Item = TraceEvent> + '_ {
         let blocks = self.sealed.len() + 1;
-        let block = |i: usize| if i < self.sealed.len() { &*self.sealed[i] } else { &self.tail };
+        let block = |i: usize| match self.sealed.get(i) {
+            Some(sealed) => Readable::Owned(sealed.open()),
+            None => Readable::Borrowed(&self.tail),
+        };
         // The first block that does not start before `from` (the open one counts while it holds
         // events); the one before it may hold some.
         let sealed_before = self.sealed.partition_point(|b| b.first_time < from);
@@ -332,14 +310,14 @@ impl PackedEvents {
 }
 
 struct Decoder<'a> {
-    block: &'a Block,
+    block: Readable<'a>,
     pos: usize,
     time: Time,
     request: u64,
 }
 
 impl<'a> Decoder<'a> {
-    fn new(block: &'a Block) -> Decoder<'a> {
+    fn new(block: Readable<'a>) -> Decoder<'a> {
         Decoder { block, pos: 0, time: 0, request: 0 }
     }
 
@@ -366,9 +344,9 @@ impl<'a> Decoder<'a> {
         ((z >> 1) as i64) ^ -((z & 1) as i64)
     }
 
-    fn string(&mut self) -> &'a str {
+    fn string(&mut self) -> Rc<str> {
         let i = self.get() as usize;
-        self.block.string(i)
+        Rc::from(self.block.string(i))
     }
 
     fn version(&mut self, base: Time) -> Version {
@@ -383,9 +361,10 @@ impl<'a> Decoder<'a> {
             return self.block.string((code >> 1) as usize).to_string();
         }
         let form = code >> 1;
-        let value = matches!(form, REPLY_FOUND | REPLY_REPAIRED).then(|| self.string());
+        let value = matches!(form, REPLY_FOUND | REPLY_REPAIRED).then(|| self.get() as usize);
         let version = (form != REPLY_NOT_FOUND).then(|| self.version(time));
         let nodes: Vec<NodeId> = (0..self.get()).map(|_| self.get() as NodeId).collect();
+        let value = value.map(|i| self.block.string(i));
         let mut s = String::new();
         match (form, version) {
             (REPLY_NOT_FOUND, _) => describe_value(&mut s, None, &nodes),
@@ -414,7 +393,8 @@ impl Iterator for Decoder<'_> {
         if self.pos >= self.block.bytes.len() {
             return None;
         }
-        let shape = self.block.shapes[usize::from(self.byte())];
+        let shape_id = usize::from(self.byte());
+        let shape = self.block.shapes[shape_id];
         self.time = self.time.wrapping_add(self.get_signed() as Time);
         let time = self.time;
         let mut e = TraceEvent::new(time, TRACE_KINDS[(shape & 0x0f) as usize]);
@@ -427,8 +407,8 @@ impl Iterator for Decoder<'_> {
             self.request = self.request.wrapping_add(self.get_signed() as u64);
             e.request = Some(self.request);
         }
-        e.key = has(KEY).then(|| Rc::from(self.string()));
-        e.value = has(VALUE).then(|| Rc::from(self.string()));
+        e.key = has(KEY).then(|| self.string());
+        e.value = has(VALUE).then(|| self.string());
         e.sent = match (has(SENT), has(SENT_NOW)) {
             (true, true) => Some(time),
             (true, false) => Some(time.wrapping_sub(self.get_signed() as Time)),
@@ -484,7 +464,7 @@ mod tests {
             put(&mut out, n as u64);
         }
         let block = Block { bytes: out, ..Block::default() };
-        let mut d = Decoder::new(&block);
+        let mut d = Decoder::new(Readable::Borrowed(&block));
         for n in numbers {
             assert_eq!((d.get_signed(), d.get()), (n, n as u64));
         }

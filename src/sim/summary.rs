@@ -69,7 +69,7 @@ impl Summary {
         for row in &mut levels {
             row.histogram = vec![0; latency_bounds_us.len()];
         }
-        for op in history.operations() {
+        for op in history.timings() {
             if let (Some((at, Completion::Ok)), Some(row)) =
                 (op.completed, levels.iter_mut().find(|l| l.level == op.level))
             {
@@ -77,10 +77,10 @@ impl Summary {
                 row.histogram[bucket] += 1;
             }
         }
-        let last = history.operations().filter_map(|op| op.completed.map(|(at, _)| at)).max().unwrap_or(0);
+        let last = history.timings().filter_map(|op| op.completed.map(|(at, _)| at)).max().unwrap_or(0);
         let bucket_us = bucket_width(last);
         let mut availability = vec![Bucket::default(); (last / bucket_us + 1) as usize];
-        for (at, completion) in history.operations().filter_map(|op| op.completed) {
+        for (at, completion) in history.timings().filter_map(|op| op.completed) {
             let bucket = &mut availability[(at / bucket_us) as usize];
             match completion {
                 Completion::Ok => bucket.ok += 1,
@@ -141,7 +141,7 @@ impl LevelSummary {
             histogram: Vec::new(),
         };
         let mut latencies = Vec::new();
-        for op in history.operations().filter(|op| op.level == level) {
+        for op in history.timings().filter(|op| op.level == level) {
             row.operations += 1;
             match op.completed {
                 None => row.running += 1,

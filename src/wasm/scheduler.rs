@@ -54,7 +54,7 @@ impl KvScheduler {
     /// page's checkpoints: driving it on gives the same run as driving this one.
     pub fn snapshot(&self) -> KvScheduler {
         KvScheduler {
-            scheduler: self.scheduler.clone(),
+            scheduler: self.scheduler.snapshot(),
             workload: self.workload.clone(),
             results: self.results.clone(),
         }
@@ -225,7 +225,7 @@ impl KvScheduler {
     #[wasm_bindgen(js_name = anomalyCounts)]
     pub fn anomaly_counts(&self) -> Result<JsValue, JsError> {
         let mut counts = std::collections::BTreeMap::new();
-        for anomaly in self.scheduler.anomalies().map_or(&[][..], |a| a.found()) {
+        for anomaly in self.scheduler.anomalies().into_iter().flat_map(|a| a.found().iter()) {
             *counts.entry(anomaly.kind).or_insert(0u64) += 1;
         }
         to_js(&counts)
@@ -235,8 +235,8 @@ impl KvScheduler {
     /// earlier, explanation}]` (`earlier`: the request it contradicts, or null).
     #[wasm_bindgen(js_name = anomaliesSince)]
     pub fn anomalies_since(&self, start: usize) -> Result<JsValue, JsError> {
-        let found = self.scheduler.anomalies().map_or(&[][..], |a| a.found());
-        let views: Vec<_> = found.iter().skip(start).map(AnomalyView::of).collect();
+        let found = self.scheduler.anomalies().into_iter().flat_map(|a| a.found().iter_from(start));
+        let views: Vec<_> = found.map(AnomalyView::of).collect();
         to_js(&views)
     }
 
@@ -273,22 +273,8 @@ impl KvScheduler {
     pub fn history_ops(&self, last: f64) -> Result<JsValue, JsError> {
         let Some(history) = self.scheduler.history() else { return to_js(&Vec::<HistoryOpView>::new()) };
         let skip = if last >= history.len() as f64 { 0 } else { history.len() - last.max(0.0) as usize };
-        // Line numbers count from 1; every operation has its invoke line, in order, so those
-        // of the last operations are found from the end (a long run has millions of lines).
-        let mut invoke_lines = vec![0; history.len() - skip];
-        let mut left = invoke_lines.len();
-        for (line, (index, is_completion)) in history.lines_back() {
-            if left == 0 {
-                break;
-            }
-            if !is_completion && index >= skip {
-                invoke_lines[index - skip] = line + 1;
-                left -= 1;
-            }
-        }
-        let views: Vec<_> =
-            history.operations().skip(skip).zip(invoke_lines).map(|(op, line)| HistoryOpView::of(op, line)).collect();
-        to_js(&views)
+        let ops: Vec<_> = history.operations_from(skip).collect();
+        to_js(&ops.iter().map(HistoryOpView::of).collect::<Vec<_>>())
     }
 
     /// Client operations recorded so far (0 while checks are off).

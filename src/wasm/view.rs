@@ -143,7 +143,7 @@ pub struct HistoryOpView<'a> {
 }
 
 impl HistoryOpView<'_> {
-    pub fn of(op: &Operation, line: usize) -> HistoryOpView<'_> {
+    pub fn of(op: &Operation) -> HistoryOpView<'_> {
         HistoryOpView {
             node: op.node,
             process: op.process,
@@ -156,7 +156,8 @@ impl HistoryOpView<'_> {
             completed: op.completed.map(|(t, _)| t),
             outcome: op.completed.map(|(_, c)| c.name()),
             error: op.error.as_deref(),
-            line,
+            // Numbered from 1.
+            line: op.line + 1,
         }
     }
 }

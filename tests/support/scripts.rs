@@ -54,6 +54,6 @@ pub fn checked_run<L: AsRef<str>>(config: &Config, seed: u64, script: &[(Time, L
 }
 
 /// The anomalies found in a run with checks on.
-pub fn anomalies(sim: &Simulation) -> &[Anomaly] {
-    sim.anomalies().expect("checks are on").found()
+pub fn anomalies(sim: &Simulation) -> Vec<&Anomaly> {
+    sim.anomalies().expect("checks are on").found().iter().collect()
 }

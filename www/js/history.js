@@ -20,8 +20,13 @@ export const CHECKPOINT_EVERY = 200;
  * at most about 50,000 steps, tens of ms.
  */
 export const MAX_CHECKPOINTS = 256;
-/** Past this much wasm memory, half as many checkpoints are kept (each holds every store). */
-const MEMORY_BUDGET = 512 * 2 ** 20;
+/**
+ * Past this much wasm memory, half as many checkpoints are kept (each holds every store and the
+ * queue: about 0.4 MiB at a million operations). Well below the 512 MiB a million operations may
+ * take (issue 14): wasm memory never shrinks, so 256 checkpoints kept until the run passed 512 MiB
+ * stayed in its high-water mark after the thinning, some 50 MiB.
+ */
+const MEMORY_BUDGET = 384 * 2 ** 20;
 /** Checkpoints dropped by a thinning freed per checkpoint taken: freeing them all at once took a long task. */
 const FREED_PER_KEEP = 4;
 

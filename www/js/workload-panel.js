@@ -10,7 +10,7 @@ import { WORKLOAD_PRESETS, linkCluster, workloadPreset } from './workload-preset
 
 /**
  * Most operations a workload may have in the page: it keeps every event of the run (time
- * travel, exports), about 650-820 MiB of wasm memory for a million operations on 16-64 nodes
+ * travel, exports), about 480-550 MiB of wasm memory for a million operations on 16-64 nodes
  * (docs/performance.md), and wasm has 4 GB.
  */
 export const MAX_PAGE_OPERATIONS = 1_000_000;

@@ -90,11 +90,10 @@ fn run(
                 writeln!(out, "{}", result_line(&result, json)).map_err(fail)?;
             }
         }
-        let found = sim.anomalies().map_or(&[][..], |a| a.found());
-        for anomaly in &found[reported..] {
+        for anomaly in sim.anomalies().into_iter().flat_map(|a| a.found().iter_from(reported)) {
             writeln!(out, "{}", anomaly_report::anomaly_line(anomaly, json)).map_err(fail)?;
         }
-        reported = found.len();
+        reported = sim.anomalies().map_or(0, |a| a.found().len());
         if !more {
             break;
         }
@@ -116,7 +115,8 @@ fn run(
     }
     let mut verdict = Verdict::Clean;
     if let Some(anomalies) = sim.anomalies() {
-        for line in anomaly_report::summary(anomalies.found(), &sim.divergent(), json) {
+        let found: Vec<_> = anomalies.found().iter().cloned().collect();
+        for line in anomaly_report::summary(&found, &sim.divergent(), json) {
             writeln!(out, "{line}").map_err(fail)?;
         }
         if !anomalies.found().is_empty() {

@@ -79,6 +79,24 @@ impl Scheduler {
         }
     }
 
+    /// A copy to drive on later (the page's checkpoints): the same run as this one, without the
+    /// request deadlines that can no longer fire.
+    pub fn snapshot(&self) -> Scheduler {
+        let requests = &self.requests;
+        Scheduler {
+            now: self.now,
+            queue: self.queue.copy_live(|timer| Self::is_live(requests, timer)),
+            network: self.network.clone(),
+            faults: self.faults.clone(),
+            requests: self.requests.clone(),
+            trace: self.trace.clone(),
+            history: self.history.clone(),
+            anomalies: self.anomalies.clone(),
+            replication_factor: self.replication_factor,
+            processed: self.processed,
+        }
+    }
+
     /// Records the history of client operations from now on (see [`History`]).
     pub fn record_history(&mut self) {
         let nodes = self.nodes();
@@ -274,7 +292,7 @@ impl Scheduler {
         let Some(history) = &mut self.history else { return };
         if let (Some(index), Some(anomalies)) = (history.invoke(at, node, id, command, node_down), &mut self.anomalies)
         {
-            anomalies.invoked(index, history.operation(index).expect("just recorded"));
+            anomalies.invoked(&history.operation(index).expect("just recorded"));
         }
     }
 

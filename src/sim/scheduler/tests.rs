@@ -93,3 +93,26 @@ fn the_fault_state_is_reported_whole() {
     assert!(report.down.is_empty());
     assert_eq!(report.links.len(), 2, "heal restores links, not their loss");
 }
+
+#[test]
+fn a_snapshot_leaves_the_deadlines_of_finished_requests_and_runs_on_the_same() {
+    let (mut s, mut nodes) = cluster();
+    for i in 0..20 {
+        s.schedule_command(i * 1_000, (i % 3) as usize, &format!("insert k{i} v QUORUM")).unwrap();
+    }
+    s.schedule_command(3_000_000, 0, "get k1 ALL").unwrap();
+    let mut out = Vec::new();
+    // Until every insert finished, their deadlines still waiting.
+    while s.results().len() < 20 {
+        let task = s.pop().unwrap();
+        let node = task.node;
+        let ran = task.run_on(&mut nodes[node], &mut out);
+        s.absorb(ran, &mut out);
+    }
+    let (mut copy, mut copy_nodes) = (s.snapshot(), nodes.clone());
+    assert!(copy.queue.timers() < s.queue.timers(), "{} of {}", copy.queue.timers(), s.queue.timers());
+    drive(&mut s, &mut nodes);
+    drive(&mut copy, &mut copy_nodes);
+    assert_eq!(copy.trace().to_json_lines(), s.trace().to_json_lines());
+    assert_eq!((copy.processed(), copy.now()), (s.processed(), s.now()));
+}
