@@ -67,7 +67,7 @@ export class FastForward {
     const done = new Promise((r) => (resolve = r));
     // sliceMs: time spent in slices, so the share of the wall time that ran can be measured.
     // rate: events per ms measured in batches (null until a batch is timed).
-    this.running = { driver: session.driver, cancelled: false, resolve, done, rate: null, sliceMs: 0 };
+    this.running = { driver: session.driver, cancelled: false, ended: false, resolve, done, rate: null, sliceMs: 0 };
     session.emit({ type: 'fast-forward', running: true });
     this.schedule();
     return done;
@@ -103,11 +103,10 @@ export class FastForward {
   slice() {
     const run = this.running;
     const { session } = this;
-    // A reset, a new config or a moment travelled to replaced the driver: this run is over.
-    const over = run.cancelled || session.driver !== run.driver;
-    // The end is a task of its own: the views' work on the finished run (the stores read anew,
-    // the last events) on top of a slice made a task past 50 ms.
-    if (over || run.driver.isQuiet) return this.finish(run);
+    // A reset, a new config or a moment travelled to replaced the driver: this run is over. The
+    // end is a task of its own: the views' work on the finished run (the stores read anew, the
+    // last events) on top of a slice made a task past 50 ms.
+    if (run.cancelled || run.ended || session.driver !== run.driver || run.driver.isQuiet) return this.finish(run);
     const sliceStart = performance.now();
     const telling = this.framed && sliceStart - this.toldAt >= VIEWS_EVERY_MS;
     let deadline = sliceStart + SLICE_MS - (telling ? VIEWS_MS : 0);
@@ -124,7 +123,8 @@ export class FastForward {
       const done = run.driver.runBatch({ maxEvents: events, toQuiet: true });
       const ms = performance.now() - started;
       if (ms > 0.1) run.rate = done / ms;
-      if (done === 0 || run.driver.isQuiet) break;
+      run.ended = done === 0; // nothing left to run (quiet, or nothing due)
+      if (run.ended || run.driver.isQuiet) break;
     }
     if (telling) this.tell(run, false);
     run.sliceMs += performance.now() - sliceStart;
@@ -150,11 +150,11 @@ export class FastForward {
     this.onProgress({ ...this.progress(run.driver), running: !finished, sliceMs: run.sliceMs });
   }
 
-  // Ends the run: quiet, cancelled, or its driver replaced (then the views show another).
+  // Ends the run: quiet, cancelled, or its driver replaced (then the views show another, and
+  // the old one may be freed already).
   finish(run) {
     const { session } = this;
     const started = performance.now();
-    // Else the driver was replaced (and may be freed): the views show another run.
     if (session.driver === run.driver) this.tell(run, true);
     run.sliceMs += performance.now() - started;
     this.running = null;
