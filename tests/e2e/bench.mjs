@@ -20,7 +20,9 @@
 //      decoded from the trace), pans and zooms back out, 360 frames, and the frames of each mode.
 // BENCH_ONLY=sizes stops after section 1, BENCH_ONLY=rate after section 2 (to compare builds).
 // BENCH_ONLY=scale runs only section 6 and the wasm rate of section 2 it is compared with;
-// BENCH_ONLY=fast-forward, of section 6, only the workloads fast-forwarded.
+// BENCH_ONLY=fast-forward, of section 6, only the workloads fast-forwarded. BENCH_CPU=1 runs each
+// fast-forward once more under a Chromium trace and prints its main-thread CPU time by task: on a
+// loaded machine a task over 50 ms of wall time is mostly the page descheduled, not its work.
 // Then all figures as one JSON line. Needs the site built (scripts/build-wasm.sh, build-site.sh).
 
 import { execFileSync } from 'node:child_process';
@@ -298,6 +300,14 @@ try {
         `${run.frames} frames meanwhile: p95 ${run.frame_p95_ms.toFixed(1)} ms, max ${run.frame_max_ms.toFixed(0)} ms, ${run.frames_over_50_ms} over 50 ms; ` +
         `${run.tasks_over_50_ms} tasks over 50 ms, longest ${run.longest_task_ms.toFixed(0)} ms`,
     );
+    if (process.env.BENCH_CPU) {
+      run.cpu = await fastForwardCpu(tab, scaleConfig, operations);
+      const c = run.cpu;
+      console.log(
+        `the same under a trace: ${(c.wall_ms / 1000).toFixed(1)} s; main-thread CPU ${c.cpu_ms.toFixed(0)} ms, ${c.slice_cpu_ms.toFixed(0)} ms of it in slices; ` +
+          `${c.tasks_over_50_ms_wall} tasks over 50 ms of wall time, ${c.tasks_over_50_ms_cpu} over 50 ms of CPU (the longest ${c.longest_task_cpu_ms.toFixed(0)} ms of CPU)`,
+      );
+    }
     run.diagram = await diagramFrames(tab);
     const d = run.diagram;
     console.log(`== the space-time diagram over it: zoomed and panned by the wheel, ${d.frames} frames`);
@@ -344,6 +354,38 @@ async function frameTimes(tab, { nodes, searches, least, compare }) {
     p50_ms: percentile(sorted, 50),
     p95_ms: percentile(sorted, 95),
     max_ms: sorted[sorted.length - 1],
+  };
+}
+
+/**
+ * The fast-forward of `operations` on `config` once more, under a Chromium trace: the main thread's
+ * tasks by their thread time (CPU) beside their wall time, and the CPU time of the slices
+ * (fast-forward.js's message handler).
+ */
+async function fastForwardCpu(tab, config, operations) {
+  await tab.evaluate((cfg) => window.playground.loadConfig(cfg, { seed: 1 }), config);
+  // The run left is freed 100 ms after (session.js): a task of its own (docs/performance.md), not
+  // the fast-forward's.
+  await tab.waitForTimeout(300);
+  const browser = tab.context().browser();
+  await browser.startTracing(tab, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+  const started = Date.now();
+  await tab.evaluate((ops) => window.playground.runWorkload(`ops=${ops} rate=5000 keys=500`, { fastForward: true }), operations);
+  const wallMs = Date.now() - started;
+  const trace = JSON.parse((await browser.stopTracing()).toString());
+  const events = trace.traceEvents ?? trace;
+  const main = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const onMain = events.filter((e) => e.ph === 'X' && e.tdur !== undefined && main.has(`${e.pid}:${e.tid}`));
+  const tasks = onMain.filter((e) => e.name === 'RunTask');
+  const slices = onMain.filter((e) => e.name === 'FunctionCall' && (e.args?.data?.url ?? '').endsWith('/fast-forward.js') && /onmessage/.test(e.args?.data?.functionName ?? ''));
+  const ms = (list, field) => list.reduce((total, e) => total + e[field], 0) / 1000;
+  return {
+    wall_ms: wallMs,
+    cpu_ms: ms(tasks, 'tdur'),
+    slice_cpu_ms: ms(slices, 'tdur'),
+    tasks_over_50_ms_wall: tasks.filter((e) => e.dur > 50_000).length,
+    tasks_over_50_ms_cpu: tasks.filter((e) => e.tdur > 50_000).length,
+    longest_task_cpu_ms: Math.max(0, ...tasks.map((e) => e.tdur / 1000)),
   };
 }
 

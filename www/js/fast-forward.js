@@ -16,11 +16,20 @@ const VIEWS_MS = 8;
 /** A frame's period (ms): a slice ends just before a frame is due (see slice). */
 const FRAME_MS = 1000 / 60;
 /** How long before that frame a slice ends (ms): its last batch may run over its estimate. */
-const FRAME_MARGIN_MS = 3;
+const FRAME_MARGIN_MS = 1.5;
 /** Shortest slice that is worth aligning to a frame (ms); a shorter one keeps its deadline. */
 const MIN_ALIGNED_MS = 20;
-/** Events per batch at first; then sized from the rate measured, to about an eighth of a slice. */
+/** Events per batch at first; then sized from the rate measured (see batchFor). */
 const FIRST_BATCH = 1_000;
+/** Longest batch (ms, at the rate measured): a slice checks its deadline between batches. */
+const BATCH_MS = 5;
+/**
+ * The share of the time left in a slice its last batch is sized to fill: a batch's time varies
+ * (a checkpoint falls in it, or not), and one running past the frame's time costs a frame's wait.
+ */
+const BATCH_FILL = 0.7;
+/** Shortest batch worth a call (ms): below it, the slice ends. */
+const MIN_BATCH_MS = 0.5;
 /**
  * Trace events and results the views get per frame: enough to fill the event log and show
  * what is happening now; the rest of the frame's events are in the history, to travel to.
@@ -57,7 +66,8 @@ export class FastForward {
     let resolve;
     const done = new Promise((r) => (resolve = r));
     // sliceMs: time spent in slices, so the share of the wall time that ran can be measured.
-    this.running = { driver: session.driver, cancelled: false, resolve, done, batch: FIRST_BATCH, sliceMs: 0 };
+    // rate: events per ms measured in batches (null until a batch is timed).
+    this.running = { driver: session.driver, cancelled: false, ended: false, resolve, done, rate: null, sliceMs: 0 };
     session.emit({ type: 'fast-forward', running: true });
     this.schedule();
     return done;
@@ -93,8 +103,10 @@ export class FastForward {
   slice() {
     const run = this.running;
     const { session } = this;
-    // A reset, a new config or a moment travelled to replaced the driver: this run is over.
-    const over = run.cancelled || session.driver !== run.driver;
+    // A reset, a new config or a moment travelled to replaced the driver: this run is over. The
+    // end is a task of its own: the views' work on the finished run (the stores read anew, the
+    // last events) on top of a slice made a task past 50 ms.
+    if (run.cancelled || run.ended || session.driver !== run.driver || run.driver.isQuiet) return this.finish(run);
     const sliceStart = performance.now();
     const telling = this.framed && sliceStart - this.toldAt >= VIEWS_EVERY_MS;
     let deadline = sliceStart + SLICE_MS - (telling ? VIEWS_MS : 0);
@@ -104,32 +116,51 @@ export class FastForward {
       const aligned = this.frameAt + Math.floor((deadline - this.frameAt) / FRAME_MS) * FRAME_MS - FRAME_MARGIN_MS;
       if (aligned - sliceStart >= MIN_ALIGNED_MS) deadline = aligned;
     }
-    let quiet = over || run.driver.isQuiet;
-    let last = 1; // ms the last batch took: another starts only if one as long still fits
-    while (!quiet && performance.now() + last < deadline) {
+    for (;;) {
+      const events = this.batchFor(run, deadline - performance.now());
+      if (events === 0) break;
       const started = performance.now();
-      const events = run.driver.runBatch({ maxEvents: run.batch, toQuiet: true });
+      const done = run.driver.runBatch({ maxEvents: events, toQuiet: true });
       const ms = performance.now() - started;
-      last = Math.max(1, ms);
-      if (ms > 0.1) run.batch = Math.max(100, Math.min(200_000, Math.round((events / ms) * (SLICE_MS / 8))));
-      quiet = events === 0 || run.driver.isQuiet;
+      if (ms > 0.1) run.rate = done / ms;
+      run.ended = done === 0; // nothing left to run (quiet, or nothing due)
+      if (run.ended || run.driver.isQuiet) break;
     }
-    const finished = quiet || run.cancelled || session.driver !== run.driver;
-    if (session.driver === run.driver && (telling || finished)) {
-      this.framed = false;
-      this.toldAt = performance.now();
-      session.clock.jump(Math.max(session.now(), run.driver.now));
-      session.flush({ tail: FRAME_TAIL, resultTail: finished ? END_RESULTS : 0 });
-    }
+    if (telling) this.tell(run, false);
     run.sliceMs += performance.now() - sliceStart;
-    const progress = { ...this.progress(run.driver), running: !finished, sliceMs: run.sliceMs };
-    // With the views: a page that changes nothing between them is not painted again.
-    if (telling || finished) this.onProgress(progress);
-    if (!finished) return this.schedule();
+    this.schedule();
+  }
+
+  // Events for the next batch with `left` ms of the slice left (0: end the slice): BATCH_MS's
+  // worth at most, and what fills BATCH_FILL of the time left, so the slice ends near its
+  // deadline rather than up to a batch before it (time in which nothing runs).
+  batchFor(run, left) {
+    if (run.rate === null) return left > 0 ? FIRST_BATCH : 0;
+    const events = Math.floor(run.rate * Math.min(BATCH_MS, left * BATCH_FILL));
+    return events >= run.rate * MIN_BATCH_MS ? Math.max(1, events) : 0;
+  }
+
+  // Tells the views and the progress bar of the run so far (`finished`: with its last results).
+  tell(run, finished) {
+    const { session } = this;
+    this.framed = false;
+    this.toldAt = performance.now();
+    session.clock.jump(Math.max(session.now(), run.driver.now));
+    session.flush({ tail: FRAME_TAIL, resultTail: finished ? END_RESULTS : 0 });
+    this.onProgress({ ...this.progress(run.driver), running: !finished, sliceMs: run.sliceMs });
+  }
+
+  // Ends the run: quiet, cancelled, or its driver replaced (then the views show another, and
+  // the old one may be freed already).
+  finish(run) {
+    const { session } = this;
+    const started = performance.now();
+    if (session.driver === run.driver) this.tell(run, true);
+    run.sliceMs += performance.now() - started;
     this.running = null;
     session.arm();
     session.emit({ type: 'fast-forward', running: false });
-    run.resolve(progress);
+    run.resolve({ ...this.progress(), running: false, sliceMs: run.sliceMs });
   }
 
   /** progress(), and whether a fast-forward is running. */

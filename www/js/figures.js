@@ -20,9 +20,15 @@ export class FiguresPanel {
     this.availability = byTestId('availability-chart');
     this.shown = null; // the summary drawn last, as JSON, to skip redrawing the same
     this.redrawSoon = throttle(() => this.redraw(), REDRAW_MS);
+    // The summary is computed over the whole history: while a fast-forward runs it would be every
+    // REDRAW_MS, a task growing with the run (145 ms at a million operations); it is drawn at the end.
+    this.fastForwarding = false;
     session.subscribe((event) => {
       if (event.type === 'cluster') this.redrawSoon(); // a long run's summary: not within a jump
-      else if (event.type === 'step') this.redrawSoon();
+      else if (event.type === 'fast-forward') {
+        this.fastForwarding = event.running;
+        if (!event.running) this.redrawSoon();
+      } else if (event.type === 'step' && !this.fastForwarding) this.redrawSoon();
     });
     this.redraw(); // made when the card is first seen: the run so far
   }
