@@ -6,8 +6,9 @@
 #                                                     `checker`), which only the page's checker
 #                                                     worker loads, so the first load carries none of it;
 #   www/pkg-export/kvexport.js + kvexport_bg.wasm     the exports made on demand from a run's data
-#                                                     (feature `exports`: the ShiViz log), loaded
-#                                                     when first used.
+#                                                     (feature `exports`: the ShiViz log, scenario
+#                                                     files, replicas compared, the benchmark),
+#                                                     loaded when first used.
 # Assumes scripts/setup.sh --build has run (wasm32 target, wasm-bindgen-cli, wasm-pack, node_modules).
 # Arguments go to every wasm-pack build.
 #

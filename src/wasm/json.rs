@@ -3,7 +3,9 @@
 //! parser and no float printer of its own: about a sixth of the gzipped module.
 
 use super::convert::to_js;
-use crate::model::config::{Config, ConfigError};
+use crate::model::config::Config;
+#[cfg(feature = "page")]
+use crate::model::config::ConfigError;
 use crate::sim::scenario::{Scenario, ScenarioError, ScenarioFile};
 use serde::de::{self, Error as _};
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,7 @@ pub fn parse(text: &str) -> Result<JsValue, String> {
 }
 
 /// Parses and validates a config file's text, as [`Config::from_json`] does natively.
+#[cfg(feature = "page")]
 pub fn config(text: &str) -> Result<Config, ConfigError> {
     let document = parse(text).map_err(|message| ConfigError::new("config.json", message))?;
     if !is_object(&document) {
@@ -30,6 +33,7 @@ pub fn config(text: &str) -> Result<Config, ConfigError> {
 }
 
 /// Parses and validates a scenario file's text, as [`Scenario::parse`] does natively.
+#[cfg(feature = "page")]
 pub fn scenario(text: &str) -> Result<Scenario, ScenarioError> {
     scenario_of(parse(text).map_err(|message| ScenarioError::new("scenario", message))?)
 }
@@ -100,6 +104,7 @@ pub fn stringify<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<Strin
 }
 
 /// Parses and validates a config; the error message names the field.
+#[cfg(feature = "page")]
 pub fn parse_config(json: &str) -> Result<Config, JsError> {
     config(json).map_err(|e| JsError::new(&e.to_string()))
 }

@@ -10,22 +10,22 @@
 //! Three packages are built from it (scripts/build-wasm.sh): the page's (feature `page`, the
 //! default: everything above), the linearizability checker's (feature `checker`: [`KvChecker`]
 //! and [`read_history`]), which only the page's checker worker loads, and the exports made on
-//! demand from a run's data (feature `exports`: [`shiviz_of_trace`]), which the page loads when
-//! first used.
+//! demand from a run's data (feature `exports`: [`shiviz_of_trace`], [`divergent_of`],
+//! [`scenario_json`], and [`bench_standard`]), which the page loads when first used.
 
 #[cfg(feature = "page")]
 mod batch;
-#[cfg(feature = "page")]
+#[cfg(feature = "exports")]
 mod bench;
 #[cfg(feature = "checker")]
 mod checker;
-#[cfg(any(feature = "page", feature = "checker"))]
+#[cfg(any(feature = "page", feature = "checker", feature = "exports"))]
 mod convert;
 #[cfg(feature = "page")]
 mod density;
 #[cfg(feature = "exports")]
 mod exports;
-#[cfg(feature = "page")]
+#[cfg(any(feature = "page", feature = "exports"))]
 mod json;
 #[cfg(feature = "page")]
 mod node;
@@ -44,12 +44,12 @@ mod view;
 
 #[cfg(feature = "page")]
 pub use batch::KvWorkload;
-#[cfg(feature = "page")]
+#[cfg(feature = "exports")]
 pub use bench::bench_standard;
 #[cfg(feature = "checker")]
 pub use checker::{read_history, KvChecker};
 #[cfg(feature = "exports")]
-pub use exports::shiviz_of_trace;
+pub use exports::{divergent_of, scenario_json, shiviz_of_trace};
 #[cfg(feature = "page")]
 pub use node::KvNode;
 #[cfg(feature = "page")]
@@ -57,7 +57,7 @@ pub use pacer::Pacer;
 #[cfg(feature = "page")]
 pub use results::KvResults;
 #[cfg(feature = "page")]
-pub use scenario::{parse_scenario, scenario_json, MAX_SCENARIO_BYTES};
+pub use scenario::{parse_scenario, MAX_SCENARIO_BYTES};
 #[cfg(feature = "page")]
 pub use scheduler::KvScheduler;
 #[cfg(feature = "page")]

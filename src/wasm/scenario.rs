@@ -1,36 +1,9 @@
-//! Scenario files for the page: writing one from the page's run, and reading one to replay.
+//! Scenario files for the page: reading one to replay (exports.rs writes one from the page's run).
 
-use super::convert::{seed_from_js, to_js};
+use super::convert::to_js;
 use super::json;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-
-/// A scenario file (pretty JSON) from the page's config text, seed and script lines
-/// (`<time_ms> <action>`), and optionally the moment viewed (`time_ms`), checked as strictly as
-/// `parseScenario` and `kvsim run --scenario` check one.
-#[wasm_bindgen(js_name = scenarioJson)]
-pub fn scenario_json(
-    config_json: &str,
-    seed: f64,
-    lines: Vec<String>,
-    time_ms: Option<f64>,
-) -> Result<String, JsError> {
-    let config = json::parse(config_json).map_err(|e| JsError::new(&format!("invalid config: {e}")))?;
-    let mut fields = vec![
-        ("version", JsValue::from(crate::sim::scenario::SCENARIO_VERSION as f64)),
-        ("config", config),
-        ("seed", JsValue::from(seed_from_js(seed)? as f64)),
-        ("script", lines.into_iter().map(JsValue::from).collect::<js_sys::Array>().into()),
-    ];
-    fields.extend(time_ms.map(|ms| ("time_ms", JsValue::from(ms))));
-    let document = js_sys::Object::new();
-    for (field, value) in fields {
-        js_sys::Reflect::set(&document, &field.into(), &value)
-            .map_err(|_| JsError::new("cannot build the scenario document"))?;
-    }
-    let scenario = json::scenario_of(document.into()).map_err(|e| JsError::new(&e.to_string()))?;
-    json::stringify(&scenario.document(), true)
-}
 
 /// Largest seed a page can hold exactly (JS numbers).
 const MAX_JS_SEED: u64 = (1 << 53) - 1;

@@ -5,13 +5,11 @@
 
 use super::convert::{seed_from_js, time_from_js, to_js};
 use super::json::parse_config;
-use super::node::KvNode;
 use super::results::KvResults;
 use super::task::{Outputs, Task};
 use crate::model::message::RequestId;
 use crate::node::Output;
 use crate::sim::action::{Action, TimedAction};
-use crate::sim::anomalies::divergent;
 use crate::sim::scheduler::Scheduler;
 use crate::sim::summary::Summary;
 use crate::sim::trace::{Trace, TraceKind};
@@ -238,20 +236,6 @@ impl KvScheduler {
         let found = self.scheduler.anomalies().map_or(&[][..], |a| a.found());
         let views: Vec<_> = found.iter().skip(start).map(AnomalyView::of).collect();
         to_js(&views)
-    }
-
-    /// The keys whose replicas disagree, given a copy of every node of this cluster in order
-    /// (the copies are used up): `[{key, replicas: [[node, {value, version} or null]]}]`.
-    pub fn divergent(&self, nodes: Vec<KvNode>) -> Result<JsValue, JsError> {
-        let n = self.scheduler.nodes();
-        if nodes.len() != n {
-            return Err(JsError::new(&format!("this cluster has {n} nodes, not {}", nodes.len())));
-        }
-        let nodes: Vec<_> = nodes.into_iter().map(KvNode::into_node).collect();
-        if let Some((i, node)) = nodes.iter().enumerate().find(|(i, node)| node.id() != *i) {
-            return Err(JsError::new(&format!("node {} was given in place of node {i}", node.id())));
-        }
-        to_js(&divergent(&nodes, self.scheduler.replication_factor()))
     }
 
     /// The run's figures (`kvsim run --summary`): `{levels: [{level, operations, ok, fail, info,

@@ -1,7 +1,7 @@
 // The page's first load carries only what a first visit shows: the modules and stylesheets of
 // lessons, Compare, the config editor, the Figures card's charts, the Workload card, trace replay
-// and attaching to a real cluster, the exports package (the ShiViz log) and the checker, are
-// fetched when first used. Each such feature then works once loaded on demand
+// and attaching to a real cluster, the exports package (the ShiViz log, scenario files, replicas
+// compared, the benchmark) and the checker, are fetched when first used. Each such feature then works once loaded on demand
 // (its own test file checks it in depth: lessons, compare, figures, attach).
 //
 // Run: node --test tests/e2e/first-load.test.mjs (after scripts/build-wasm.sh and build-site.sh).
@@ -32,6 +32,9 @@ const ON_DEMAND = {
   checker: ['js/check-worker.js', 'pkg-check/kvchecker.js', 'pkg-check/kvchecker_bg.wasm'],
 };
 
+/** What the exports package makes, which the page's own wasm module no longer carries. */
+const EXPORTS_ONLY = { functions: ['benchStandard', 'scenarioJson', 'shivizOfTrace', 'divergentOf'], schedulerMethods: ['divergent', 'shivizLog'] };
+
 /** The paths (`js/x.js`) of every file the page has requested so far. */
 const fetched = (page) =>
   page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.slice(1)));
@@ -43,6 +46,11 @@ test('the first load fetches none of the features loaded on demand', SLOW, async
     for (const [feature, files] of Object.entries(ON_DEMAND)) {
       for (const file of files) assert.ok(!first.includes(file), `${file} (${feature}) is fetched on the first load`);
     }
+    const missing = await page.evaluate(async ({ functions, schedulerMethods }) => {
+      const pkg = await import('/pkg/kvplayground.js'); // already loaded: no fetch
+      return [...functions.filter((name) => name in pkg), ...schedulerMethods.filter((name) => name in pkg.KvScheduler.prototype)];
+    }, EXPORTS_ONLY);
+    assert.deepEqual(missing, [], "the page's wasm module carries none of the exports made on demand");
   });
 });
 
@@ -81,6 +89,14 @@ test('each feature works once loaded on demand', SLOW, async () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    // The other exports of the package: the scenario file (the one loaded, written back), the
+    // replicas compared (the partition healed: every key converged), the benchmark.
+    const written = JSON.parse(await page.evaluate(() => window.playground.scenario()));
+    const loaded = JSON.parse(readFileSync(scenario, 'utf8'));
+    assert.deepEqual({ seed: written.seed, script: written.script.length }, { seed: loaded.seed, script: loaded.script.length });
+    assert.deepEqual(await page.evaluate(() => window.playground.divergent()), []);
+    const bench = await page.evaluate(async () => (await (await import('/js/wasm.js')).loadExports()).benchStandard(100));
+    assert.ok(bench.operations === 100 && bench.events > 100, JSON.stringify(bench));
 
     // A lesson: its player and stylesheet (the panel stays on screen while the page scrolls).
     await page.evaluate(() => window.playground.openLesson('read-repair'));

@@ -17,7 +17,7 @@ export class Share {
     this.urlField = byTestId('share-url');
     const clicks = {
       'share-link': () => this.showLink(),
-      'download-scenario': () => download('kv-scenario.json', this.scenarioFile(), 'application/json'),
+      'download-scenario': async () => download('kv-scenario.json', await this.scenarioFile(), 'application/json'),
       'export-trace': () => download('kv-trace.jsonl', this.session.driver.traceJsonLines(), 'application/x-ndjson'),
       'export-shiviz': async () => download('kv-shiviz.log', await this.session.driver.shivizLog(), 'text/plain'),
     };
@@ -36,11 +36,11 @@ export class Share {
   /** This page's address with the scenario, the moment shown and the compared setting after `#`. */
   async url() {
     const { session } = this;
-    const fragment = await scenarioFragment(session.scenario(), session.now() / 1000, this.compare.settingText());
+    const fragment = await scenarioFragment(await session.scenario(), session.now() / 1000, this.compare.settingText());
     return location.href.split('#')[0] + fragment;
   }
 
-  /** The scenario file's text, with the moment shown as `time_ms`. */
+  /** Resolves with the scenario file's text, with the moment shown as `time_ms`. */
   scenarioFile() {
     const { session } = this;
     return session.scenario(Number(formatMs(session.now() / 1000)));
