@@ -355,6 +355,7 @@ async function frameTimes(tab, { nodes, searches, least, compare }) {
 async function diagramFrames(tab) {
   const { gaps, modes, drawMs } = await tab.evaluate(async () => {
     await window.playground.live();
+    await window.playground.spacetime(); // its view loaded (it loads when first seen)
     const follow = document.querySelector('[data-testid="spacetime-follow"]');
     if (follow.getAttribute('aria-pressed') === 'true') follow.click();
     document.querySelector('[data-testid="spacetime-fit"]').click();
@@ -379,7 +380,7 @@ async function diagramFrames(tab) {
       };
       requestAnimationFrame(frame);
     });
-    return { gaps, modes, drawMs: window.playground.spacetime().drawMs };
+    return { gaps, modes, drawMs: (await window.playground.spacetime()).drawMs };
   });
   gaps.sort((a, b) => a - b);
   return {

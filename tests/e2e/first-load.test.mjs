@@ -1,5 +1,7 @@
 // The page's first load carries only what a first visit shows: the modules and stylesheets of
-// lessons, Compare, the config editor, the Figures card's charts, the Workload card, trace replay
+// lessons, Compare, the config editor, the Figures card's charts, the Workload card, the
+// space-time diagram's view (its record of the run starts with the page), scenario links and
+// files (scenario-link.js), trace replay
 // and attaching to a real cluster, the exports package (the ShiViz log, scenario files, replicas
 // compared, the benchmark) and the checker, are fetched when first used. Each such feature then works once loaded on demand
 // (its own test file checks it in depth: lessons, compare, figures, attach).
@@ -26,7 +28,9 @@ const ON_DEMAND = {
   figures: ['js/figures.js'],
   history: ['js/history-panel.js', 'js/history-view.js', 'js/history-ops.js', 'js/check-run.js'],
   workload: ['js/workload-panel.js', 'js/fast-forward.js'],
+  spacetime: ['js/spacetime.js', 'js/spacetime-draw.js', 'js/spacetime-geometry.js', 'js/spacetime-density.js', 'js/spacetime-details.js', 'js/spacetime-window.js'],
   trace: ['js/trace-format.js', 'js/trace-driver.js'],
+  links: ['js/scenario-link.js'],
   attach: ['js/attach.js'],
   exports: ['pkg-export/kvexport.js', 'pkg-export/kvexport_bg.wasm'],
   checker: ['js/check-worker.js', 'pkg-check/kvchecker.js', 'pkg-check/kvchecker_bg.wasm'],
@@ -64,6 +68,10 @@ test('each feature works once loaded on demand', SLOW, async () => {
     assert.ok(!(await fetched(page)).includes('js/workload-panel.js'), 'the Workload card waits until it is seen');
     const progress = await page.evaluate(() => window.playground.workloadProgress());
     assert.deepEqual({ ...progress, events: progress.events > 0 }, { scheduled: null, total: null, events: true, running: false });
+    assert.ok(!(await fetched(page)).includes('js/spacetime.js'), 'the space-time diagram waits until it is seen');
+    await showCard(page, 'spacetime-panel');
+    const drawn = await page.evaluate(() => window.playground.spacetime());
+    assert.deepEqual({ lanes: drawn.lanes.length, arrows: drawn.arrows > 0 }, { lanes: 4, arrows: true }, 'the diagram, once seen, draws the run so far');
     await showCard(page, 'figures-panel');
     await eventually(async () => (await page.getByTestId('figures-table').locator('tbody tr').count()) === 1, { message: 'the Figures table, once seen' });
     await showCard(page, 'anomalies-panel');
@@ -125,7 +133,7 @@ test('each feature works once loaded on demand', SLOW, async () => {
     await waitForText(page, 'attach-error', `Cannot attach: ${refused}`);
 
     const now = await fetched(page);
-    for (const feature of ['lessons', 'compare', 'config', 'anomalies', 'figures', 'history', 'workload', 'exports', 'trace', 'attach']) {
+    for (const feature of ['lessons', 'compare', 'config', 'anomalies', 'figures', 'history', 'workload', 'spacetime', 'exports', 'links', 'trace', 'attach']) {
       for (const file of ON_DEMAND[feature]) assert.ok(now.includes(file), `${file} is loaded once ${feature} is used`);
     }
   });
