@@ -1,5 +1,6 @@
-//! What the page makes on demand from a run's data, in a package of its own (www/pkg-export,
-//! feature `exports`) that the page loads when first used, so its first load carries none of it.
+//! What the page makes on demand from a run's data, and reads on demand (scenario files, from a
+//! link, a file or a lesson), in a package of its own (www/pkg-export, feature `exports`) that the
+//! page loads when first used, so its first load carries none of it.
 
 use super::convert::{seed_from_js, to_js};
 use super::json;
@@ -8,6 +9,7 @@ use crate::model::types::Entry;
 use crate::sim::anomalies::divergent;
 use crate::sim::node_log::StoreEntry;
 use crate::sim::shiviz::shiviz_of_json_lines;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// The ShiViz log of a trace given as JSON lines (`KvScheduler.traceJsonLines()`, or a trace
@@ -69,4 +71,42 @@ pub fn scenario_json(
     }
     let scenario = json::scenario_of(document.into()).map_err(|e| JsError::new(&e.to_string()))?;
     json::stringify(&scenario.document(), true)
+}
+
+/// Largest seed a page can hold exactly (JS numbers).
+const MAX_JS_SEED: u64 = (1 << 53) - 1;
+
+/// Longest scenario text `parseScenario` reads: hostile input gets an error, not a stalled page.
+pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
+
+/// Parses and checks a scenario file without running it: `{config (JSON text, defaults filled
+/// in), seed, script (canonical timed lines), timeMs (or undefined)}`, for the page to replay.
+/// A bad file is an error naming where (`invalid scenario: script[3]: ...`).
+#[wasm_bindgen(js_name = parseScenario)]
+pub fn parse_scenario(json: &str) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Parsed {
+        config: String,
+        seed: u64,
+        script: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        time_ms: Option<f64>,
+    }
+    if json.len() > MAX_SCENARIO_BYTES {
+        return Err(JsError::new(&format!(
+            "invalid scenario: scenario: {} bytes is too long: at most {MAX_SCENARIO_BYTES}",
+            json.len()
+        )));
+    }
+    let scenario = json::scenario(json).map_err(|e| JsError::new(&e.to_string()))?;
+    if scenario.seed > MAX_JS_SEED {
+        return Err(JsError::new(&format!(
+            "invalid scenario: seed: {} is too large for the page: at most 2^53 - 1",
+            scenario.seed
+        )));
+    }
+    let config = json::stringify(&scenario.config, false)?;
+    let script = scenario.script.iter().map(ToString::to_string).collect();
+    to_js(&Parsed { config, seed: scenario.seed, script, time_ms: scenario.time_ms })
 }

@@ -11,7 +11,8 @@
 //! default: everything above), the linearizability checker's (feature `checker`: [`KvChecker`]
 //! and [`read_history`]), which only the page's checker worker loads, and the exports made on
 //! demand from a run's data (feature `exports`: [`shiviz_of_trace`], [`divergent_of`],
-//! [`scenario_json`], and [`bench_standard`]), which the page loads when first used.
+//! [`scenario_json`], [`parse_scenario`] and [`bench_standard`]), which the page loads when first
+//! used.
 
 #[cfg(feature = "page")]
 mod batch;
@@ -34,8 +35,6 @@ mod pacer;
 #[cfg(feature = "page")]
 mod results;
 #[cfg(feature = "page")]
-mod scenario;
-#[cfg(feature = "page")]
 mod scheduler;
 #[cfg(feature = "page")]
 mod task;
@@ -49,15 +48,13 @@ pub use bench::bench_standard;
 #[cfg(feature = "checker")]
 pub use checker::{read_history, KvChecker};
 #[cfg(feature = "exports")]
-pub use exports::{divergent_of, scenario_json, shiviz_of_trace};
+pub use exports::{divergent_of, parse_scenario, scenario_json, shiviz_of_trace, MAX_SCENARIO_BYTES};
 #[cfg(feature = "page")]
 pub use node::KvNode;
 #[cfg(feature = "page")]
 pub use pacer::Pacer;
 #[cfg(feature = "page")]
 pub use results::KvResults;
-#[cfg(feature = "page")]
-pub use scenario::{parse_scenario, MAX_SCENARIO_BYTES};
 #[cfg(feature = "page")]
 pub use scheduler::KvScheduler;
 #[cfg(feature = "page")]

@@ -79,10 +79,7 @@ test("the page's driver gives the native golden traces byte for byte, the same o
   assert.equal((await runOnPageDriver(EXAMPLE_CONFIG, 42, scriptLines(FAULTS))).trace, FAULTS_GOLDEN, 'faults');
 
   // The partition scenario, read as the page reads a scenario file (parseScenario, share.js).
-  const scenario = await page.evaluate(async (json) => {
-    const { parseScenario } = await import('/js/wasm.js');
-    return parseScenario(json);
-  }, PARTITION);
+  const scenario = await page.evaluate((json) => window.kvExports.parseScenario(json), PARTITION);
   assert.equal(scenario.timeMs, undefined, 'the scenario runs until quiet, as kvsim runs it');
   const partition = await runOnPageDriver(scenario.config, scenario.seed, scenario.script);
   assert.equal(partition.trace, PARTITION_GOLDEN, 'partition');
@@ -159,10 +156,10 @@ test('bad input to the exports throws a JS error with a message, and the module 
 test('the exports return plain objects and arrays, never wasm handles', async () => {
   const values = await page.evaluate(
     async ([config, partition]) => {
-      const { checkConfig, parseScenario } = await import('/js/wasm.js');
+      const { checkConfig } = await import('/js/wasm.js');
       const { Driver } = await import('/js/driver.js');
       const { validateConfig } = window.kv;
-      const { benchStandard } = window.kvExports;
+      const { benchStandard, parseScenario } = window.kvExports;
       // Plain: JSON-like all the way down (what crosses to the views and to window.playground).
       const plain = (v) =>
         v === null ||

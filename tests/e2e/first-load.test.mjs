@@ -2,8 +2,8 @@
 // lessons, Compare, the config editor, the Figures card's charts, the Workload card, the
 // space-time diagram's view (its record of the run starts with the page), scenario links and
 // files (scenario-link.js), trace replay
-// and attaching to a real cluster, the exports package (the ShiViz log, scenario files, replicas
-// compared, the benchmark) and the checker, are fetched when first used. Each such feature then works once loaded on demand
+// and attaching to a real cluster, the exports package (the ShiViz log, scenario files written and
+// read, replicas compared, the benchmark) and the checker, are fetched when first used. Each such feature then works once loaded on demand
 // (its own test file checks it in depth: lessons, compare, figures, attach).
 //
 // Run: node --test tests/e2e/first-load.test.mjs (after scripts/build-wasm.sh and build-site.sh).
@@ -37,7 +37,7 @@ const ON_DEMAND = {
 };
 
 /** What the exports package makes, which the page's own wasm module no longer carries. */
-const EXPORTS_ONLY = { functions: ['benchStandard', 'scenarioJson', 'shivizOfTrace', 'divergentOf'], schedulerMethods: ['divergent', 'shivizLog'] };
+const EXPORTS_ONLY = { functions: ['benchStandard', 'scenarioJson', 'parseScenario', 'shivizOfTrace', 'divergentOf'], schedulerMethods: ['divergent', 'shivizLog'] };
 
 /** The paths (`js/x.js`) of every file the page has requested so far. */
 const fetched = (page) =>

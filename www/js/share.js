@@ -4,7 +4,7 @@
 // a file or opening such a link (replayed to the same state), and the trace as JSON lines or as a
 // ShiViz log. A bad file or link shows its error in `share-error` and changes nothing.
 
-import { parseScenario } from './wasm.js';
+import { loadExports } from './wasm.js';
 import { byTestId, el } from './dom.js';
 import { onFirstUse } from './lazy.js';
 
@@ -58,6 +58,7 @@ export class Share {
   async load(json, timeMs) {
     const { MAX_SCENARIO_BYTES } = await links();
     if (json.length > MAX_SCENARIO_BYTES) throw new Error(`invalid scenario: the text is too long: at most ${MAX_SCENARIO_BYTES} bytes`);
+    const { parseScenario } = await loadExports(); // the scenario reader: loaded with the first scenario
     const scenario = parseScenario(json); // throws naming the field; nothing has changed yet
     this.session.load({ ...scenario, timeMs: timeMs ?? scenario.timeMs });
   }

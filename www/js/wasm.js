@@ -2,12 +2,13 @@
 // ../pkg, ../pkg-check or ../pkg-export. Loads the page's module (www/pkg) once, and checks
 // configs, which needs no cluster. The linearizability checker is a package of its own
 // (www/pkg-check), loaded only by the checker's worker (check-worker.js), and so are the exports
-// made from a run's data (www/pkg-export: the ShiViz log, scenario files, replicas compared,
-// the benchmark), loaded on first use: the page's first load carries neither.
+// made from a run's data and the scenario reader (www/pkg-export: the ShiViz log, scenario files
+// written and read, replicas compared, the benchmark), loaded on first use: the page's first load
+// carries neither.
 
-import init, { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, parseScenario, replicasOf, validateConfig } from '../pkg/kvplayground.js';
+import init, { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, replicasOf, validateConfig } from '../pkg/kvplayground.js';
 
-export { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, parseScenario, replicasOf };
+export { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, replicasOf };
 
 let wasmReady = null;
 let memory = null;
@@ -36,12 +37,12 @@ export function loadChecker() {
 }
 
 let exportsReady = null;
-/** Loads the exports package once; resolves {shivizOfTrace, divergentOf, scenarioJson, benchStandard}. */
+/** Loads the exports package once; resolves {shivizOfTrace, divergentOf, scenarioJson, parseScenario, benchStandard}. */
 export function loadExports() {
   exportsReady ??= import('../pkg-export/kvexport.js').then(async (exports) => {
     await exports.default();
-    const { shivizOfTrace, divergentOf, scenarioJson, benchStandard } = exports;
-    return { shivizOfTrace, divergentOf, scenarioJson, benchStandard };
+    const { shivizOfTrace, divergentOf, scenarioJson, parseScenario, benchStandard } = exports;
+    return { shivizOfTrace, divergentOf, scenarioJson, parseScenario, benchStandard };
   });
   return exportsReady;
 }
