@@ -19,12 +19,13 @@ trap 'status=$?; if [ $status -ne 0 ]; then echo "== FAILED: ${stage_name:-setup
 stage "setup: install what is missing"
 ./scripts/setup.sh
 
-stage "lint: cargo fmt --check, cargo clippy (native, and the library's three packages and wasm tests for wasm32)"
+stage "lint: cargo fmt --check, cargo clippy (native, and the library's four packages and wasm tests for wasm32)"
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --quiet -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features checker --quiet -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features exports --quiet -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features bench --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --test wasm --features exports --quiet -- -D warnings
 
 stage "native tests: unit, scenario, property, malformed-input, CLI and golden-trace tests"

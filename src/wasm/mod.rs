@@ -7,20 +7,20 @@
 //! as plain JSON-compatible objects. Every call that takes input from the page returns a
 //! `Result`; a panic, should one happen, is shown on the page instead of freezing it silently.
 //!
-//! Three packages are built from it (scripts/build-wasm.sh): the page's (feature `page`, the
+//! Four packages are built from it (scripts/build-wasm.sh): the page's (feature `page`, the
 //! default: everything above), the linearizability checker's (feature `checker`: [`KvChecker`]
-//! and [`read_history`]), which only the page's checker worker loads, and the exports made on
+//! and [`read_history`]), which only the page's checker worker loads, the exports made on
 //! demand from a run's data (feature `exports`: [`shiviz_of_trace`], [`divergent_of`],
-//! [`scenario_json`], [`parse_scenario`] and [`bench_standard`]), which the page loads when first
-//! used.
+//! [`scenario_json`] and [`parse_scenario`]), which the page loads when first used, and the
+//! benchmark (feature `bench`: [`bench_standard`]), which only the benchmarks load.
 
 #[cfg(feature = "page")]
 mod batch;
-#[cfg(feature = "exports")]
+#[cfg(feature = "bench")]
 mod bench;
 #[cfg(feature = "checker")]
 mod checker;
-#[cfg(any(feature = "page", feature = "checker", feature = "exports"))]
+#[cfg(any(feature = "page", feature = "checker", feature = "exports", feature = "bench"))]
 mod convert;
 #[cfg(feature = "page")]
 mod density;
@@ -43,7 +43,7 @@ mod view;
 
 #[cfg(feature = "page")]
 pub use batch::KvWorkload;
-#[cfg(feature = "exports")]
+#[cfg(feature = "bench")]
 pub use bench::bench_standard;
 #[cfg(feature = "checker")]
 pub use checker::{read_history, KvChecker};

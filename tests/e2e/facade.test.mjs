@@ -3,7 +3,7 @@
 // lines as the page loads a scenario, gives the native golden traces byte for byte, and the page's
 // session applies faults as kvsim does. Of the raw wasm package (www/pkg), what the driver does
 // not show: bad input throws JS errors with messages and leaves the module working, exports return
-// plain objects, and benchStandard (of the exports package) reports its figures.
+// plain objects, and benchStandard (the benchmark's package) reports its figures.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,7 +28,9 @@ before(async () => {
     const { loadWasm, loadExports } = await import('/js/wasm.js');
     await loadWasm();
     window.kv = await import('/pkg/kvplayground.js');
-    window.kvExports = await loadExports(); // the package made on demand: benchStandard, scenario files
+    window.kvExports = await loadExports(); // the package made on demand: scenario files
+    window.kvBench = await import('/pkg-bench/kvbench.js'); // benchStandard, in a package of its own
+    await window.kvBench.default();
   }));
 });
 after(async () => {
@@ -103,7 +105,7 @@ test("with hinted handoff and anti-entropy on, the page's driver gives the nativ
 test('bad input to the exports throws a JS error with a message, and the module keeps working', async () => {
   const outcomes = await page.evaluate((config) => {
     const { KvScheduler, KvNode } = window.kv;
-    const { benchStandard } = window.kvExports;
+    const { benchStandard } = window.kvBench;
     const made = []; // every wasm object created here, freed at the end
     const keep = (object) => {
       made.push(object);
@@ -159,7 +161,8 @@ test('the exports return plain objects and arrays, never wasm handles', async ()
       const { checkConfig } = await import('/js/wasm.js');
       const { Driver } = await import('/js/driver.js');
       const { validateConfig } = window.kv;
-      const { benchStandard, parseScenario } = window.kvExports;
+      const { parseScenario } = window.kvExports;
+      const { benchStandard } = window.kvBench;
       // Plain: JSON-like all the way down (what crosses to the views and to window.playground).
       const plain = (v) =>
         v === null ||
@@ -232,7 +235,7 @@ test("faults through the page's session and driver give the native golden trace;
 });
 
 test('benchStandard runs the benchmark workload and reports its figures', async () => {
-  const figures = await page.evaluate(() => window.kvExports.benchStandard(2000));
+  const figures = await page.evaluate(() => window.kvBench.benchStandard(2000));
   assert.equal(figures.operations, 2000);
   assert.ok(figures.events > 2000, `events: ${figures.events}`);
   assert.ok(figures.seconds > 0 && figures.events_per_second > 0);

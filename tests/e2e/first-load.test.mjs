@@ -3,7 +3,8 @@
 // space-time diagram's view (its record of the run starts with the page), scenario links and
 // files (scenario-link.js), trace replay
 // and attaching to a real cluster, the exports package (the ShiViz log, scenario files written and
-// read, replicas compared, the benchmark) and the checker, are fetched when first used. Each such feature then works once loaded on demand
+// read, replicas compared) and the checker, are fetched when first used; the benchmark's package
+// never by the page. Each such feature then works once loaded on demand
 // (its own test file checks it in depth: lessons, compare, figures, attach).
 //
 // Run: node --test tests/e2e/first-load.test.mjs (after scripts/build-wasm.sh and build-site.sh).
@@ -33,6 +34,7 @@ const ON_DEMAND = {
   links: ['js/scenario-link.js'],
   attach: ['js/attach.js'],
   exports: ['pkg-export/kvexport.js', 'pkg-export/kvexport_bg.wasm'],
+  bench: ['pkg-bench/kvbench.js', 'pkg-bench/kvbench_bg.wasm'],
   checker: ['js/check-worker.js', 'pkg-check/kvchecker.js', 'pkg-check/kvchecker_bg.wasm'],
 };
 
@@ -97,14 +99,12 @@ test('each feature works once loaded on demand', SLOW, async () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    // The other exports of the package: the scenario file (the one loaded, written back), the
-    // replicas compared (the partition healed: every key converged), the benchmark.
+    // The other exports of the package: the scenario file (the one loaded, written back) and the
+    // replicas compared (the partition healed: every key converged).
     const written = JSON.parse(await page.evaluate(() => window.playground.scenario()));
     const loaded = JSON.parse(readFileSync(scenario, 'utf8'));
     assert.deepEqual({ seed: written.seed, script: written.script.length }, { seed: loaded.seed, script: loaded.script.length });
     assert.deepEqual(await page.evaluate(() => window.playground.divergent()), []);
-    const bench = await page.evaluate(async () => (await (await import('/js/wasm.js')).loadExports()).benchStandard(100));
-    assert.ok(bench.operations === 100 && bench.events > 100, JSON.stringify(bench));
 
     // A lesson: its player and stylesheet (the panel stays on screen while the page scrolls).
     await page.evaluate(() => window.playground.openLesson('read-repair'));

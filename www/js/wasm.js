@@ -3,8 +3,8 @@
 // configs, which needs no cluster. The linearizability checker is a package of its own
 // (www/pkg-check), loaded only by the checker's worker (check-worker.js), and so are the exports
 // made from a run's data and the scenario reader (www/pkg-export: the ShiViz log, scenario files
-// written and read, replicas compared, the benchmark), loaded on first use: the page's first load
-// carries neither.
+// written and read, replicas compared), loaded on first use: the page's first load carries neither.
+// The benchmark's package (www/pkg-bench) is loaded by the benchmarks only.
 
 import init, { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, replicasOf, validateConfig } from '../pkg/kvplayground.js';
 
@@ -37,12 +37,12 @@ export function loadChecker() {
 }
 
 let exportsReady = null;
-/** Loads the exports package once; resolves {shivizOfTrace, divergentOf, scenarioJson, parseScenario, benchStandard}. */
+/** Loads the exports package once; resolves {shivizOfTrace, divergentOf, scenarioJson, parseScenario}. */
 export function loadExports() {
   exportsReady ??= import('../pkg-export/kvexport.js').then(async (exports) => {
     await exports.default();
-    const { shivizOfTrace, divergentOf, scenarioJson, parseScenario, benchStandard } = exports;
-    return { shivizOfTrace, divergentOf, scenarioJson, parseScenario, benchStandard };
+    const { shivizOfTrace, divergentOf, scenarioJson, parseScenario } = exports;
+    return { shivizOfTrace, divergentOf, scenarioJson, parseScenario };
   });
   return exportsReady;
 }
