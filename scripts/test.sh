@@ -39,7 +39,7 @@ stage "wasm tests: the facade in headless Chromium (tests/wasm.rs, wasm-bindgen-
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test wasm --features exports
 
-stage "build: the wasm packages into www/pkg, www/pkg-check and www/pkg-export, the site into dist/, and kvsim (release) for the end-to-end tests"
+stage "build: the wasm packages into www/pkg, www/pkg-check, www/pkg-export and www/pkg-bench, the site into dist/, and kvsim (release) for the end-to-end tests"
 ./scripts/build-wasm.sh
 ./scripts/build-site.sh
 cargo build --release --quiet
