@@ -84,7 +84,9 @@ export class Spacetime {
     // (rastering it cost frames while nobody could see it); it catches up when it comes into
     // view, or is asked.
     this.onScreen = true;
-    this.clock = 0; // the virtual time the last frame asked to draw (`now` is the time drawn)
+    // The virtual time the last frame asked to draw (`now` is the time drawn); made after the page
+    // started, the view knows it before its first frame (a Fit clicked at once uses it).
+    this.clock = session.now();
     this.hovered = null;
     this.selected = null;
     this.glow = new Map(); // request id -> 'main' or 'earlier': the requests focusRequests lit up
