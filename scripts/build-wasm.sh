@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Builds the three wasm packages the page loads (release), then shrinks each wasm with binaryen's
+# Builds the four wasm packages (release), then shrinks each wasm with binaryen's
 # wasm-opt:
 #   www/pkg/kvplayground.js + kvplayground_bg.wasm    the page's cluster (feature `page`);
 #   www/pkg-check/kvchecker.js + kvchecker_bg.wasm    the linearizability checker (feature
 #                                                     `checker`), which only the page's checker
 #                                                     worker loads, so the first load carries none of it;
 #   www/pkg-export/kvexport.js + kvexport_bg.wasm     the exports made on demand from a run's data
-#                                                     (feature `exports`: the ShiViz log), loaded
-#                                                     when first used.
+#                                                     (feature `exports`: the ShiViz log, scenario
+#                                                     files written and read, replicas compared),
+#                                                     loaded when first used;
+#   www/pkg-bench/kvbench.js + kvbench_bg.wasm        the benchmark in the browser (feature `bench`:
+#                                                     benchStandard), which only tests/e2e/bench.mjs
+#                                                     and the facade's tests load (the engine would
+#                                                     double the exports package).
 # Assumes scripts/setup.sh --build has run (wasm32 target, wasm-bindgen-cli, wasm-pack, node_modules).
 # Arguments go to every wasm-pack build.
 #
@@ -39,3 +44,4 @@ build() {
 build www/pkg kvplayground "$@"
 build www/pkg-check kvchecker "$@" -- --no-default-features --features checker
 build www/pkg-export kvexport "$@" -- --no-default-features --features exports
+build www/pkg-bench kvbench "$@" -- --no-default-features --features bench

@@ -19,12 +19,13 @@ trap 'status=$?; if [ $status -ne 0 ]; then echo "== FAILED: ${stage_name:-setup
 stage "setup: install what is missing"
 ./scripts/setup.sh
 
-stage "lint: cargo fmt --check, cargo clippy (native, and the library's three packages and wasm tests for wasm32)"
+stage "lint: cargo fmt --check, cargo clippy (native, and the library's four packages and wasm tests for wasm32)"
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --quiet -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features checker --quiet -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features exports --quiet -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features bench --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --test wasm --features exports --quiet -- -D warnings
 
 stage "native tests: unit, scenario, property, malformed-input, CLI and golden-trace tests"
@@ -38,7 +39,7 @@ stage "wasm tests: the facade in headless Chromium (tests/wasm.rs, wasm-bindgen-
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test wasm --features exports
 
-stage "build: the wasm packages into www/pkg, www/pkg-check and www/pkg-export, the site into dist/, and kvsim (release) for the end-to-end tests"
+stage "build: the wasm packages into www/pkg, www/pkg-check, www/pkg-export and www/pkg-bench, the site into dist/, and kvsim (release) for the end-to-end tests"
 ./scripts/build-wasm.sh
 ./scripts/build-site.sh
 cargo build --release --quiet

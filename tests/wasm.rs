@@ -26,10 +26,11 @@
 
 use kvplayground::lex::parse_finite;
 use kvplayground::wasm::{
-    parse_scenario, replicas_of, scenario_json, validate_config, KvNode, KvScheduler, KvWorkload, Outputs, Pacer, Task,
-    MAX_SCENARIO_BYTES,
+    anomaly_kinds, parse_scenario, replicas_of, scenario_json, validate_config, KvNode, KvScheduler, KvWorkload,
+    Outputs, Pacer, Task, MAX_SCENARIO_BYTES,
 };
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -616,6 +617,39 @@ fn run_batch_gives_the_events_of_the_one_by_one_loop_and_feeds_the_workload() {
     let (_, small) = cluster(r#"{"addresses": ["a", "b"], "avg_delays": [[0, 1], [1, 0]]}"#, 1.0);
     let e = err(batched.run_batch(small, 1.0, f64::INFINITY, false), "runBatch with 2 of 4 nodes");
     assert!(e.contains("needs the 4 nodes"), "{e}");
+}
+
+#[wasm_bindgen_test]
+fn anomaly_counts_are_the_anomalies_found_by_kind_in_the_kinds_order() {
+    let (mut scheduler, mut nodes) = cluster(CONFIG, SEED);
+    scheduler.check_anomalies();
+    for node in &mut nodes {
+        ok(scheduler.absorb(ok(node.start(0.0), "start")), "absorb");
+    }
+    let spec = "ops=400 rate=400 keys=5 mix=get:2/insert:2/delete:1 level=ONE";
+    scheduler.set_workload(&ok(KvWorkload::new(spec), "KvWorkload::new"));
+    while !scheduler.is_quiet() {
+        nodes = ok(scheduler.run_batch(nodes, 1000.0, f64::INFINITY, true), "runBatch");
+    }
+    assert!(scheduler.anomaly_count() > 0, "reads at ONE find anomalies");
+    let mut expected: Vec<(String, f64)> = Vec::new();
+    let kinds = js_sys::Array::from(&ok(anomaly_kinds(), "anomalyKinds"));
+    let found = js_sys::Array::from(&ok(scheduler.anomalies_since(0), "anomaliesSince"));
+    for kind in kinds.iter().map(|k| get(&k, "kind").as_string().unwrap()) {
+        let count = found.iter().filter(|a| get(a, "kind").as_string().as_deref() == Some(kind.as_str())).count();
+        if count > 0 {
+            expected.push((kind, count as f64));
+        }
+    }
+    let counts = ok(scheduler.anomaly_counts(), "anomalyCounts");
+    let entries: Vec<(String, f64)> = js_sys::Object::entries(counts.unchecked_ref())
+        .iter()
+        .map(|entry| {
+            let pair = js_sys::Array::from(&entry);
+            (pair.get(0).as_string().unwrap(), pair.get(1).as_f64().unwrap())
+        })
+        .collect();
+    assert_eq!(entries, expected, "the kinds found, in the kinds' order, each with its count");
 }
 
 #[wasm_bindgen_test]

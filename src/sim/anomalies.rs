@@ -16,8 +16,8 @@
 use crate::model::message::RequestId;
 use crate::model::outcome::Outcome;
 use crate::model::placement::Replicas;
+use crate::model::store::Store;
 use crate::model::types::{format_time, Entry, Key, NodeId, Time, Value, Version};
-use crate::node::Node;
 use crate::sim::chains::{Chains, Head, ReadHeads, Seen};
 use crate::sim::chunks::Chunks;
 use crate::sim::history::{Function, History, Operation};
@@ -319,18 +319,18 @@ pub struct Divergence {
 }
 
 /// The keys whose replicas disagree, in key order. Not an anomaly: what read repair and
-/// anti-entropy have not (yet) fixed.
-pub fn divergent(nodes: &[Node], replication_factor: usize) -> Vec<Divergence> {
-    // Inserted one by one: collecting a BTreeSet sorts, and that sort was 5.5 KB of the page's wasm.
+/// anti-entropy have not (yet) fixed. `stores`: every node's store, in node order.
+pub fn divergent(stores: &[&Store], replication_factor: usize) -> Vec<Divergence> {
+    // Inserted one by one: collecting a BTreeSet sorts, and that sort was 5.5 KB of wasm.
     let mut keys = BTreeSet::new();
-    for node in nodes {
-        keys.extend(node.store().sorted().into_iter().map(|(k, _)| k));
+    for store in stores {
+        keys.extend(store.sorted().into_iter().map(|(k, _)| k));
     }
     keys.into_iter()
         .filter_map(|key| {
-            let replicas: Vec<(NodeId, Option<Entry>)> = Replicas::of(&key, nodes.len(), replication_factor)
+            let replicas: Vec<(NodeId, Option<Entry>)> = Replicas::of(&key, stores.len(), replication_factor)
                 .iter()
-                .map(|r| (r, nodes[r].store().get(&key).filter(|e| !e.is_tombstone()).cloned()))
+                .map(|r| (r, stores[r].get(&key).filter(|e| !e.is_tombstone()).cloned()))
                 .collect();
             let first = &replicas[0].1;
             replicas.iter().any(|(_, e)| e != first).then_some(Divergence { key, replicas })

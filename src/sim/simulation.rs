@@ -141,7 +141,8 @@ impl Simulation {
 
     /// The keys whose replicas disagree now (see [`divergent`]).
     pub fn divergent(&self) -> Vec<Divergence> {
-        divergent(&self.nodes, self.scheduler.replication_factor())
+        let stores: Vec<_> = self.nodes.iter().map(Node::store).collect();
+        divergent(&stores, self.scheduler.replication_factor())
     }
 
     pub fn history(&self) -> Option<&History> {

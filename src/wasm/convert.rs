@@ -11,7 +11,7 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
 }
 
 /// A whole-number seed from JS, which has no u64.
-#[cfg(feature = "page")]
+#[cfg(any(feature = "page", feature = "exports"))]
 pub fn seed_from_js(seed: f64) -> Result<u64, JsError> {
     if seed.is_finite() && seed.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&seed) {
         Ok(seed as u64)

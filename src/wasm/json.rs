@@ -2,11 +2,17 @@
 //! exactly as serde_json does natively (correctly rounded), and with it the wasm carries no JSON
 //! parser and no float printer of its own: about a sixth of the gzipped module.
 
+#[cfg(feature = "exports")]
 use super::convert::to_js;
-use crate::model::config::{Config, ConfigError};
+use crate::model::config::Config;
+#[cfg(feature = "page")]
+use crate::model::config::ConfigError;
+#[cfg(feature = "exports")]
 use crate::sim::scenario::{Scenario, ScenarioError, ScenarioFile};
 use serde::de::{self, Error as _};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+#[cfg(feature = "exports")]
+use serde::Serialize;
 use serde_wasm_bindgen::Deserializer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,6 +26,7 @@ pub fn parse(text: &str) -> Result<JsValue, String> {
 }
 
 /// Parses and validates a config file's text, as [`Config::from_json`] does natively.
+#[cfg(feature = "page")]
 pub fn config(text: &str) -> Result<Config, ConfigError> {
     let document = parse(text).map_err(|message| ConfigError::new("config.json", message))?;
     if !is_object(&document) {
@@ -30,11 +37,13 @@ pub fn config(text: &str) -> Result<Config, ConfigError> {
 }
 
 /// Parses and validates a scenario file's text, as [`Scenario::parse`] does natively.
+#[cfg(feature = "exports")]
 pub fn scenario(text: &str) -> Result<Scenario, ScenarioError> {
     scenario_of(parse(text).map_err(|message| ScenarioError::new("scenario", message))?)
 }
 
 /// Validates a scenario document the page built as an object.
+#[cfg(feature = "exports")]
 pub fn scenario_of(document: JsValue) -> Result<Scenario, ScenarioError> {
     let config = js_sys::Reflect::get(&document, &"config".into()).unwrap_or(JsValue::UNDEFINED);
     check_fields::<ScenarioFile>(&document, "")
@@ -91,6 +100,7 @@ fn declared_fields<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
 }
 
 /// `value` as JSON text, indented by two spaces when `pretty` (serde_json's pretty layout).
+#[cfg(feature = "exports")]
 pub fn stringify<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<String, JsError> {
     let value = to_js(value)?;
     let space = if pretty { JsValue::from(2) } else { JsValue::UNDEFINED };
@@ -100,6 +110,7 @@ pub fn stringify<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<Strin
 }
 
 /// Parses and validates a config; the error message names the field.
+#[cfg(feature = "page")]
 pub fn parse_config(json: &str) -> Result<Config, JsError> {
     config(json).map_err(|e| JsError::new(&e.to_string()))
 }

@@ -7,25 +7,26 @@
 //! as plain JSON-compatible objects. Every call that takes input from the page returns a
 //! `Result`; a panic, should one happen, is shown on the page instead of freezing it silently.
 //!
-//! Three packages are built from it (scripts/build-wasm.sh): the page's (feature `page`, the
+//! Four packages are built from it (scripts/build-wasm.sh): the page's (feature `page`, the
 //! default: everything above), the linearizability checker's (feature `checker`: [`KvChecker`]
-//! and [`read_history`]), which only the page's checker worker loads, and the exports made on
-//! demand from a run's data (feature `exports`: [`shiviz_of_trace`]), which the page loads when
-//! first used.
+//! and [`read_history`]), which only the page's checker worker loads, the exports made on
+//! demand from a run's data (feature `exports`: [`shiviz_of_trace`], [`divergent_of`],
+//! [`scenario_json`] and [`parse_scenario`]), which the page loads when first used, and the
+//! benchmark (feature `bench`: [`bench_standard`]), which only the benchmarks load.
 
 #[cfg(feature = "page")]
 mod batch;
-#[cfg(feature = "page")]
+#[cfg(feature = "bench")]
 mod bench;
 #[cfg(feature = "checker")]
 mod checker;
-#[cfg(any(feature = "page", feature = "checker"))]
+#[cfg(any(feature = "page", feature = "checker", feature = "exports", feature = "bench"))]
 mod convert;
 #[cfg(feature = "page")]
 mod density;
 #[cfg(feature = "exports")]
 mod exports;
-#[cfg(feature = "page")]
+#[cfg(any(feature = "page", feature = "exports"))]
 mod json;
 #[cfg(feature = "page")]
 mod node;
@@ -33,8 +34,6 @@ mod node;
 mod pacer;
 #[cfg(feature = "page")]
 mod results;
-#[cfg(feature = "page")]
-mod scenario;
 #[cfg(feature = "page")]
 mod scheduler;
 #[cfg(feature = "page")]
@@ -44,20 +43,18 @@ mod view;
 
 #[cfg(feature = "page")]
 pub use batch::KvWorkload;
-#[cfg(feature = "page")]
+#[cfg(feature = "bench")]
 pub use bench::bench_standard;
 #[cfg(feature = "checker")]
 pub use checker::{read_history, KvChecker};
 #[cfg(feature = "exports")]
-pub use exports::shiviz_of_trace;
+pub use exports::{divergent_of, parse_scenario, scenario_json, shiviz_of_trace, MAX_SCENARIO_BYTES};
 #[cfg(feature = "page")]
 pub use node::KvNode;
 #[cfg(feature = "page")]
 pub use pacer::Pacer;
 #[cfg(feature = "page")]
 pub use results::KvResults;
-#[cfg(feature = "page")]
-pub use scenario::{parse_scenario, scenario_json, MAX_SCENARIO_BYTES};
 #[cfg(feature = "page")]
 pub use scheduler::KvScheduler;
 #[cfg(feature = "page")]

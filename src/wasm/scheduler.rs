@@ -5,13 +5,12 @@
 
 use super::convert::{seed_from_js, time_from_js, to_js};
 use super::json::parse_config;
-use super::node::KvNode;
 use super::results::KvResults;
 use super::task::{Outputs, Task};
 use crate::model::message::RequestId;
 use crate::node::Output;
 use crate::sim::action::{Action, TimedAction};
-use crate::sim::anomalies::divergent;
+use crate::sim::anomalies::AnomalyKind;
 use crate::sim::scheduler::Scheduler;
 use crate::sim::summary::Summary;
 use crate::sim::trace::{Trace, TraceKind};
@@ -224,11 +223,17 @@ impl KvScheduler {
     /// Anomalies found so far by kind: `{stale_read: n, ...}` (kinds found none of are left out).
     #[wasm_bindgen(js_name = anomalyCounts)]
     pub fn anomaly_counts(&self) -> Result<JsValue, JsError> {
-        let mut counts = std::collections::BTreeMap::new();
+        let mut counts = [0u64; AnomalyKind::ALL.len()];
         for anomaly in self.scheduler.anomalies().into_iter().flat_map(|a| a.found().iter()) {
-            *counts.entry(anomaly.kind).or_insert(0u64) += 1;
+            counts[AnomalyKind::ALL.iter().position(|kind| *kind == anomaly.kind).unwrap_or(0)] += 1;
         }
-        to_js(&counts)
+        // Set key by key, in the kinds' order: serialising a map instead was 2 KB of the page's wasm.
+        let object = js_sys::Object::new();
+        for (kind, count) in AnomalyKind::ALL.into_iter().zip(counts).filter(|(_, count)| *count > 0) {
+            js_sys::Reflect::set(&object, &to_js(&kind)?, &JsValue::from(count as f64))
+                .map_err(|_| JsError::new("cannot build the anomaly counts"))?;
+        }
+        Ok(object.into())
     }
 
     /// The anomalies found from index `start` on: `[{kind, name, time, process, request, key,
@@ -238,20 +243,6 @@ impl KvScheduler {
         let found = self.scheduler.anomalies().into_iter().flat_map(|a| a.found().iter_from(start));
         let views: Vec<_> = found.map(AnomalyView::of).collect();
         to_js(&views)
-    }
-
-    /// The keys whose replicas disagree, given a copy of every node of this cluster in order
-    /// (the copies are used up): `[{key, replicas: [[node, {value, version} or null]]}]`.
-    pub fn divergent(&self, nodes: Vec<KvNode>) -> Result<JsValue, JsError> {
-        let n = self.scheduler.nodes();
-        if nodes.len() != n {
-            return Err(JsError::new(&format!("this cluster has {n} nodes, not {}", nodes.len())));
-        }
-        let nodes: Vec<_> = nodes.into_iter().map(KvNode::into_node).collect();
-        if let Some((i, node)) = nodes.iter().enumerate().find(|(i, node)| node.id() != *i) {
-            return Err(JsError::new(&format!("node {} was given in place of node {i}", node.id())));
-        }
-        to_js(&divergent(&nodes, self.scheduler.replication_factor()))
     }
 
     /// The run's figures (`kvsim run --summary`): `{levels: [{level, operations, ok, fail, info,

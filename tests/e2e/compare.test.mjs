@@ -48,9 +48,13 @@ function kvsim(scenarioText, args) {
 const kvsimHash = (scenarioText) => kvsim(scenarioText, ['--hash']).trim().split('\n').pop().replace(/^trace hash: /, '');
 const kvsimTrace = (scenarioText) => kvsim(scenarioText, ['--trace']).trim().split('\n');
 
-/** The main run's and the compared run's state, read at the same moment. */
+/** The main run's and the compared run's state, read at the same moment (the scenarios resolve later). */
 const sides = (page) =>
-  page.evaluate(() => ({ main: window.playground.timeline(), hash: window.playground.traceHash(), scenario: window.playground.scenario(), side: window.playground.compareState() }));
+  page.evaluate(async () => {
+    const { playground } = window;
+    const [main, hash, scenario, side] = [playground.timeline(), playground.traceHash(), playground.scenario(), playground.compareState()];
+    return { main, hash, scenario: await scenario, side: await side };
+  });
 
 /** Checks the compared run shows the main clock's moment, its trace exactly kvsim's cut there. */
 async function assertLockstep(page, fullTrace, what) {
@@ -135,7 +139,7 @@ test('Compare at QUORUM on the read-repair example: kvsim hashes, lockstep, type
     // The share link carries the comparison; opening it opens the same compared run.
     const opened = await openPlayground(browser.context, url);
     try {
-      await eventually(() => opened.page.evaluate(() => window.playground.compareState() !== null), { message: 'the link opens Compare' });
+      await eventually(() => opened.page.evaluate(async () => (await window.playground.compareState()) !== null), { message: 'the link opens Compare' });
       const again = await sides(opened.page);
       assert.equal(again.side.setting, 'level=QUORUM');
       assert.equal(again.side.traceHash, side.traceHash);
@@ -191,7 +195,7 @@ test('frame times with both sides running 16 nodes each', SLOW, async () => {
         for (let k = 0; k < 19; k++) window.playground.run(k % nodes, `search k${k}`); // 16 messages each
       }, n);
       const frames = await frameTimes(page);
-      const { inFlight, side } = await page.evaluate(() => ({ inFlight: window.playground.state().inFlight.length, side: window.playground.compareState() }));
+      const { inFlight, side } = await page.evaluate(async () => ({ inFlight: window.playground.state().inFlight.length, side: await window.playground.compareState() }));
       if (setting) assert.equal(side.nodes.length, n);
       await assertClean();
       return { ...frames, inFlight };

@@ -3,7 +3,7 @@
 // lines as the page loads a scenario, gives the native golden traces byte for byte, and the page's
 // session applies faults as kvsim does. Of the raw wasm package (www/pkg), what the driver does
 // not show: bad input throws JS errors with messages and leaves the module working, exports return
-// plain objects, and benchStandard reports its figures.
+// plain objects, and benchStandard (the benchmark's package) reports its figures.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,9 +25,12 @@ let server, browser, page, errors;
 before(async () => {
   server = await startServer({ needPage: false });
   ({ browser, page, errors } = await openFacade(server, async () => {
-    const { loadWasm } = await import('/js/wasm.js');
+    const { loadWasm, loadExports } = await import('/js/wasm.js');
     await loadWasm();
     window.kv = await import('/pkg/kvplayground.js');
+    window.kvExports = await loadExports(); // the package made on demand: scenario files
+    window.kvBench = await import('/pkg-bench/kvbench.js'); // benchStandard, in a package of its own
+    await window.kvBench.default();
   }));
 });
 after(async () => {
@@ -78,10 +81,7 @@ test("the page's driver gives the native golden traces byte for byte, the same o
   assert.equal((await runOnPageDriver(EXAMPLE_CONFIG, 42, scriptLines(FAULTS))).trace, FAULTS_GOLDEN, 'faults');
 
   // The partition scenario, read as the page reads a scenario file (parseScenario, share.js).
-  const scenario = await page.evaluate(async (json) => {
-    const { parseScenario } = await import('/js/wasm.js');
-    return parseScenario(json);
-  }, PARTITION);
+  const scenario = await page.evaluate((json) => window.kvExports.parseScenario(json), PARTITION);
   assert.equal(scenario.timeMs, undefined, 'the scenario runs until quiet, as kvsim runs it');
   const partition = await runOnPageDriver(scenario.config, scenario.seed, scenario.script);
   assert.equal(partition.trace, PARTITION_GOLDEN, 'partition');
@@ -104,7 +104,8 @@ test("with hinted handoff and anti-entropy on, the page's driver gives the nativ
 
 test('bad input to the exports throws a JS error with a message, and the module keeps working', async () => {
   const outcomes = await page.evaluate((config) => {
-    const { KvScheduler, KvNode, benchStandard } = window.kv;
+    const { KvScheduler, KvNode } = window.kv;
+    const { benchStandard } = window.kvBench;
     const made = []; // every wasm object created here, freed at the end
     const keep = (object) => {
       made.push(object);
@@ -157,9 +158,11 @@ test('bad input to the exports throws a JS error with a message, and the module 
 test('the exports return plain objects and arrays, never wasm handles', async () => {
   const values = await page.evaluate(
     async ([config, partition]) => {
-      const { checkConfig, parseScenario } = await import('/js/wasm.js');
+      const { checkConfig } = await import('/js/wasm.js');
       const { Driver } = await import('/js/driver.js');
-      const { validateConfig, benchStandard } = window.kv;
+      const { validateConfig } = window.kv;
+      const { parseScenario } = window.kvExports;
+      const { benchStandard } = window.kvBench;
       // Plain: JSON-like all the way down (what crosses to the views and to window.playground).
       const plain = (v) =>
         v === null ||
@@ -210,7 +213,7 @@ test("faults through the page's session and driver give the native golden trace;
     const out = { trace: session.driver.traceJsonLines(), faults: session.driver.faults(), bad, log: session.script() };
     out.canonical = session.fault(' cut n0-1 ');
     out.links = session.driver.faults().links;
-    out.scenario = JSON.parse(session.scenario());
+    out.scenario = JSON.parse(await session.scenario());
     // 55 s: after `skew 1 -5000`, before `skew 1 0`. The report follows the moment shown.
     session.travel({ time: 55_000_000 });
     out.skewsAt55 = session.driver.faults().clock_skew_us;
@@ -232,7 +235,7 @@ test("faults through the page's session and driver give the native golden trace;
 });
 
 test('benchStandard runs the benchmark workload and reports its figures', async () => {
-  const figures = await page.evaluate(() => window.kv.benchStandard(2000));
+  const figures = await page.evaluate(() => window.kvBench.benchStandard(2000));
   assert.equal(figures.operations, 2000);
   assert.ok(figures.events > 2000, `events: ${figures.events}`);
   assert.ok(figures.seconds > 0 && figures.events_per_second > 0);

@@ -1,7 +1,10 @@
 // The page's first load carries only what a first visit shows: the modules and stylesheets of
-// lessons, Compare, the config editor, the Figures card's charts, the Workload card, trace replay
-// and attaching to a real cluster, the exports package (the ShiViz log) and the checker, are
-// fetched when first used. Each such feature then works once loaded on demand
+// lessons, Compare, the config editor, the Figures card's charts, the Workload card, the
+// space-time diagram's view (its record of the run starts with the page), scenario links and
+// files (scenario-link.js), trace replay
+// and attaching to a real cluster, the exports package (the ShiViz log, scenario files written and
+// read, replicas compared) and the checker, are fetched when first used; the benchmark's package
+// never by the page. Each such feature then works once loaded on demand
 // (its own test file checks it in depth: lessons, compare, figures, attach).
 //
 // Run: node --test tests/e2e/first-load.test.mjs (after scripts/build-wasm.sh and build-site.sh).
@@ -26,11 +29,17 @@ const ON_DEMAND = {
   figures: ['js/figures.js'],
   history: ['js/history-panel.js', 'js/history-view.js', 'js/history-ops.js', 'js/check-run.js'],
   workload: ['js/workload-panel.js', 'js/fast-forward.js'],
+  spacetime: ['js/spacetime.js', 'js/spacetime-draw.js', 'js/spacetime-geometry.js', 'js/spacetime-density.js', 'js/spacetime-details.js', 'js/spacetime-window.js'],
   trace: ['js/trace-format.js', 'js/trace-driver.js'],
+  links: ['js/scenario-link.js'],
   attach: ['js/attach.js'],
   exports: ['pkg-export/kvexport.js', 'pkg-export/kvexport_bg.wasm'],
+  bench: ['pkg-bench/kvbench.js', 'pkg-bench/kvbench_bg.wasm'],
   checker: ['js/check-worker.js', 'pkg-check/kvchecker.js', 'pkg-check/kvchecker_bg.wasm'],
 };
+
+/** What the exports package makes, which the page's own wasm module no longer carries. */
+const EXPORTS_ONLY = { functions: ['benchStandard', 'scenarioJson', 'parseScenario', 'shivizOfTrace', 'divergentOf'], schedulerMethods: ['divergent', 'shivizLog'] };
 
 /** The paths (`js/x.js`) of every file the page has requested so far. */
 const fetched = (page) =>
@@ -43,6 +52,11 @@ test('the first load fetches none of the features loaded on demand', SLOW, async
     for (const [feature, files] of Object.entries(ON_DEMAND)) {
       for (const file of files) assert.ok(!first.includes(file), `${file} (${feature}) is fetched on the first load`);
     }
+    const missing = await page.evaluate(async ({ functions, schedulerMethods }) => {
+      const pkg = await import('/pkg/kvplayground.js'); // already loaded: no fetch
+      return [...functions.filter((name) => name in pkg), ...schedulerMethods.filter((name) => name in pkg.KvScheduler.prototype)];
+    }, EXPORTS_ONLY);
+    assert.deepEqual(missing, [], "the page's wasm module carries none of the exports made on demand");
   });
 });
 
@@ -56,6 +70,10 @@ test('each feature works once loaded on demand', SLOW, async () => {
     assert.ok(!(await fetched(page)).includes('js/workload-panel.js'), 'the Workload card waits until it is seen');
     const progress = await page.evaluate(() => window.playground.workloadProgress());
     assert.deepEqual({ ...progress, events: progress.events > 0 }, { scheduled: null, total: null, events: true, running: false });
+    assert.ok(!(await fetched(page)).includes('js/spacetime.js'), 'the space-time diagram waits until it is seen');
+    await showCard(page, 'spacetime-panel');
+    const drawn = await page.evaluate(() => window.playground.spacetime());
+    assert.deepEqual({ lanes: drawn.lanes.length, arrows: drawn.arrows > 0 }, { lanes: 4, arrows: true }, 'the diagram, once seen, draws the run so far');
     await showCard(page, 'figures-panel');
     await eventually(async () => (await page.getByTestId('figures-table').locator('tbody tr').count()) === 1, { message: 'the Figures table, once seen' });
     await showCard(page, 'anomalies-panel');
@@ -81,6 +99,12 @@ test('each feature works once loaded on demand', SLOW, async () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    // The other exports of the package: the scenario file (the one loaded, written back) and the
+    // replicas compared (the partition healed: every key converged).
+    const written = JSON.parse(await page.evaluate(() => window.playground.scenario()));
+    const loaded = JSON.parse(readFileSync(scenario, 'utf8'));
+    assert.deepEqual({ seed: written.seed, script: written.script.length }, { seed: loaded.seed, script: loaded.script.length });
+    assert.deepEqual(await page.evaluate(() => window.playground.divergent()), []);
 
     // A lesson: its player and stylesheet (the panel stays on screen while the page scrolls).
     await page.evaluate(() => window.playground.openLesson('read-repair'));
@@ -109,7 +133,7 @@ test('each feature works once loaded on demand', SLOW, async () => {
     await waitForText(page, 'attach-error', `Cannot attach: ${refused}`);
 
     const now = await fetched(page);
-    for (const feature of ['lessons', 'compare', 'config', 'anomalies', 'figures', 'history', 'workload', 'exports', 'trace', 'attach']) {
+    for (const feature of ['lessons', 'compare', 'config', 'anomalies', 'figures', 'history', 'workload', 'spacetime', 'exports', 'links', 'trace', 'attach']) {
       for (const file of ON_DEMAND[feature]) assert.ok(now.includes(file), `${file} is loaded once ${feature} is used`);
     }
   });

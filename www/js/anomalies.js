@@ -26,6 +26,7 @@ export class AnomaliesPanel {
     this.chosen = null; // the request of the anomaly clicked last, in this history
     this.history = null; // the session's history the anomalies are of
     this.shownDivergence = null; // what the divergent box shows, to skip redrawing the same
+    this.comparisons = 0; // comparisons of replicas asked for: only the last one asked is shown
     this.counts = new Map();
     byTestId('anomaly-counts').replaceChildren(
       ...anomalyKinds().map(({ kind, name }) => {
@@ -34,7 +35,7 @@ export class AnomaliesPanel {
         return el('li', { className: `kind-${kind}`, 'data-kind': kind }, count, ' ', el('span', { text: name }));
       }),
     );
-    this.compareSoon = throttle(() => this.compareReplicas(), DIVERGENCE_MS);
+    this.compareSoon = throttle(() => this.compareReplicas().catch(console.error), DIVERGENCE_MS); // only a failed package load
     session.subscribe((event) => {
       if (event.type === 'cluster') this.restart();
       else if (event.type === 'step') this.update();
@@ -108,10 +109,12 @@ export class AnomaliesPanel {
     this.spacetime.focusRequests(a.request, a.earlier, text);
   }
 
-  /** Lists the keys whose replicas disagree, once the network is quiet. */
-  compareReplicas() {
+  /** Lists the keys whose replicas disagree, once the network is quiet (compared by the exports package). */
+  async compareReplicas() {
     const driver = this.session.driver;
-    const keys = driver.isQuiet ? driver.divergent() : null;
+    const asked = ++this.comparisons;
+    const keys = driver.isQuiet ? await driver.divergent() : null;
+    if (asked !== this.comparisons) return; // a later comparison was asked for while this one waited
     const lines = keys?.map(({ key, replicas }) => [
       `key ${key}`,
       replicas.map(([node, entry]) => (entry ? `n${node}: ${entry.value} (${versionText(entry.version)})` : `n${node}: nothing`)).join(' · '),

@@ -83,8 +83,8 @@ export function installApi(booted) {
     openLesson: (name) => ready().lessons.open(String(name)),
     lesson: () => ready().lessons.state(),
     results: () => session().resultsShown(),
-    spacetime: () => ready().spacetime.summary(),
-    spacetimeArrow: (fields) => ready().spacetime.locate(fields),
+    spacetime: async () => (await ready().spacetime()).summary(),
+    spacetimeArrow: async (fields) => (await ready().spacetime()).locate(fields),
     travelTo(timeUs) {
       if (!(timeUs >= 0)) throw new RangeError(`time ${timeUs} must be a number of microseconds from 0`);
       return ready().timeline.travelTo(timeUs);

@@ -129,13 +129,17 @@ export class CompareView {
     setText(byTestId('compare-clock'), `t = ${seconds(this.side.shown)} s`);
   }
 
-  /** For the API: the compared run at the main clock's moment; null when Compare is closed. */
-  state() {
+  /**
+   * For the API: resolves with the compared run at the main clock's moment; null when Compare is
+   * closed. Read at once; only the scenario file waits for the exports package.
+   */
+  async state() {
     if (!this.side) return null;
     const { side } = this;
     side.sync(this.session.now());
     const { driver } = side;
-    return {
+    const scenario = side.scenario();
+    const state = {
       setting: settingText(side.setting),
       now: side.shown,
       steps: driver.steps,
@@ -143,11 +147,13 @@ export class CompareView {
       trace: driver.traceJsonLines(),
       config: driver.config,
       seed: driver.seed,
-      scenario: side.scenario(),
+      scenario: null,
       summary: driver.summary(),
       anomalies: driver.anomalies(),
       nodes: driver.config.addresses.map((address, id) => ({ id, address, store: driver.store(id) })),
     };
+    state.scenario = await scenario;
+    return state;
   }
 
   refresh() {

@@ -53,7 +53,7 @@ export class CompareSide {
     return this.main.log.actions.map(({ time, line }) => ({ time, line: applyToAction(line, this.setting) }));
   }
 
-  /** The compared run as a scenario file (JSON text) for `kvsim run --scenario`. */
+  /** Resolves with the compared run as a scenario file (JSON text) for `kvsim run --scenario`. */
   scenario() {
     const lines = this.actions().map(({ time, line }) => `${(time / 1000).toFixed(3)} ${line}`);
     return scenarioJson(this.driver.configText, this.driver.seed, lines);

@@ -5,8 +5,6 @@
 // them) replaces the run; anything else is read as a config.json, whose errors then name the
 // problem. The drop zone lights up while a file is dragged over the page.
 
-import { MAX_SCENARIO_BYTES } from './scenario-link.js';
-
 /** Reads each file dropped on the page once and hands its name and text to `trace`, `history`, `scenario` or `config`. */
 export function watchDrops({ config, scenario, history, trace }) {
   const carriesFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
@@ -25,10 +23,11 @@ export function watchDrops({ config, scenario, history, trace }) {
     const file = e.dataTransfer.files[0];
     if (!file) return;
     const text = await file.text();
-    const { isTrace } = await import('./trace-format.js'); // loaded on the first drop, not with the page
+    // Loaded on the first drop, not with the page.
+    const [{ isTrace }, { MAX_SCENARIO_BYTES }] = await Promise.all([import('./trace-format.js'), import('./scenario-link.js')]);
     if (isTrace(text)) trace(file.name, text);
     else if (isHistory(text)) history(file.name, text);
-    else (isScenario(text) ? scenario : config)(text);
+    else (isScenario(text, MAX_SCENARIO_BYTES) ? scenario : config)(text);
   });
 }
 
@@ -48,9 +47,9 @@ function isHistory(text) {
 }
 
 /** Whether `text` reads as a scenario: a config has no `version` (the core rejects unknown fields). */
-function isScenario(text) {
+function isScenario(text, maxBytes) {
   // A longer text is no valid scenario; it goes to the config reader, which says what is wrong.
-  if (text.length > MAX_SCENARIO_BYTES) return false;
+  if (text.length > maxBytes) return false;
   try {
     const value = JSON.parse(text);
     return value !== null && typeof value === 'object' && !Array.isArray(value) && 'version' in value;

@@ -39,7 +39,8 @@ function addStylesheet(href) {
  * the first time the card is seen, or the first time the returned function is called (by
  * window.playground, or for a file dropped), which resolves with the view. The card is
  * `aria-busy` until then; the function's `made` is the view once made (null before), for callers
- * that cannot wait.
+ * that cannot wait. A button of the card clicked before the view is made (the card only just
+ * scrolled into view) is clicked again once it is, so the click is not lost.
  */
 export function lazyCard(card, make) {
   const view = onFirstUse(async () => {
@@ -49,6 +50,10 @@ export function lazyCard(card, make) {
   });
   view.made = null;
   whenSeen(card, () => view().catch(console.error)); // only a failed module load: the page has a problem
+  card.addEventListener('click', (event) => {
+    const button = event.target.closest('button');
+    if (!view.made && button) view().then(() => button.click(), console.error);
+  });
   return view;
 }
 

@@ -1,7 +1,7 @@
 // The header's way into the lessons: "Start here" (the first lesson), the Lessons menu (every
 // lesson, by title), "Watch read repair" (that lesson) and links `#lesson=NAME`. The player
-// (lessons.js, with lessons.css) and the lesson files are loaded the first time one is opened,
-// not with the page.
+// (lessons.js, with lessons.css and the exports package's scenario reader) and the lesson files
+// are loaded the first time one is opened, not with the page.
 
 import { byTestId, el } from './dom.js';
 import { onFirstUse } from './lazy.js';

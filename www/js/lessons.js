@@ -5,11 +5,15 @@
 // shows the task: one change (a script line or a config switch), then Check runs the changed
 // scenario and evaluates the task's checks (lesson-check.js) on it.
 
-import { parseScenario } from './wasm.js';
+import { loadExports } from './wasm.js';
 import { byTestId, el, setText } from './dom.js';
 import { fetchLesson, scenarioWith, originalValue } from './lesson-data.js';
 import { evaluate } from './lesson-check.js';
 import { LessonFocus } from './lesson-focus.js';
+
+// The scenario reader is in the exports package (not in the page's first load): the player comes
+// with it, so a lesson's steps read their scenario at once.
+const { parseScenario } = await loadExports();
 
 export class LessonPlayer {
   /** `views`: {topology, spacetime, inspector}, which show what each step points at. */

@@ -12,7 +12,7 @@ import { Consoles } from './consoles.js';
 import { Stores } from './stores.js';
 import { Inspector } from './inspector.js';
 import { EventLog } from './event-log.js';
-import { Spacetime } from './spacetime.js';
+import { SpacetimeRecord } from './spacetime-record.js';
 import { watchDrops } from './drops.js';
 import { FaultsPanel } from './faults-panel.js';
 import { LessonMenu, prefetchLinkedLesson } from './lesson-menu.js';
@@ -43,7 +43,13 @@ async function boot() {
   const inspector = new Inspector(session);
   const stores = new Stores(session, (snapshot) => inspector.update(snapshot));
   new EventLog(session);
-  const spacetime = new Spacetime(session);
+  // The space-time diagram records the run from the start and loads its view when its card is
+  // first seen; a lesson's or an anomaly's focus loads it too.
+  const spacetimeRecord = new SpacetimeRecord(session);
+  const spacetime = lazyCard(byTestId('spacetime-panel'), () => import('./spacetime.js').then(({ Spacetime }) => new Spacetime(session, spacetimeRecord)));
+  const focus = {
+    focusRequests: (...args) => spacetime().then((view) => view.focusRequests(...args), console.error), // only a failed module load
+  };
   const faults = new FaultsPanel(session);
   let panelsFor = null; // the addresses the panels were built for, while the simulation shows
   session.subscribe((event) => {
@@ -66,14 +72,14 @@ async function boot() {
     faults.attach(parts);
   });
   const traceSource = new TraceSource(session); // after the panels are built: it turns their controls off
-  const lessons = new LessonMenu(session, { topology, spacetime, inspector });
+  const lessons = new LessonMenu(session, { topology, spacetime: focus, inspector });
   session.replace(PRESET_CONFIG, PRESET_SEED);
   // Loaded when first used: the config editor (the Config button, a config file dropped), and the
   // cards below the fold that show the run (when scrolled to, or asked for), which then show it
   // as it is. A failed load is a problem of the page itself: it goes to the console.
   const configEditor = onFirstUse(() => import('./config-editor.js').then(({ ConfigEditor }) => new ConfigEditor(session)));
   byTestId('config-toggle').addEventListener('click', () => configEditor().then((editor) => editor.toggleOpen(), console.error));
-  lazyCard(byTestId('anomalies-panel'), () => import('./anomalies.js').then(({ AnomaliesPanel }) => new AnomaliesPanel(session, spacetime)));
+  lazyCard(byTestId('anomalies-panel'), () => import('./anomalies.js').then(({ AnomaliesPanel }) => new AnomaliesPanel(session, focus)));
   lazyCard(byTestId('figures-panel'), () => import('./figures.js').then(({ FiguresPanel }) => new FiguresPanel(session)));
   const historyCard = lazyCard(byTestId('history-panel'), () => import('./history-panel.js').then(({ HistoryPanel }) => new HistoryPanel(session)));
   const workload = lazyCard(byTestId('workload-panel'), () => import('./workload-panel.js').then(({ WorkloadPanel }) => new WorkloadPanel(session)));
@@ -103,7 +109,7 @@ async function boot() {
     const now = session.now();
     topology.draw(now);
     compare.draw(now);
-    spacetime.draw(now);
+    spacetime.made?.draw(now);
     if (!fastForwarding || stepped) {
       controls.tick(now);
       timeline.tick(now);

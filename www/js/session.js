@@ -430,7 +430,7 @@ export class Session {
     return this.log.scriptLines().join('\n') + '\n';
   }
 
-  /** The run so far as a scenario file (JSON text); with `timeMs`, the moment to reopen it at. */
+  /** Resolves with the run so far as a scenario file (JSON text); with `timeMs`, the moment to reopen it at. */
   scenario(timeMs) {
     return scenarioJson(this.driver.configText, this.seed, this.log.scriptLines(), timeMs);
   }

@@ -1,12 +1,15 @@
 // Share and export: a link holding the whole scenario, the moment shown and the compared setting
-// when Compare is open (scenario-link.js),
+// when Compare is open (scenario-link.js, loaded with the first link or scenario file),
 // the scenario as a file for `kvsim run --scenario` (with the moment as `time_ms`), loading such
 // a file or opening such a link (replayed to the same state), and the trace as JSON lines or as a
 // ShiViz log. A bad file or link shows its error in `share-error` and changes nothing.
 
-import { parseScenario } from './wasm.js';
+import { loadExports } from './wasm.js';
 import { byTestId, el } from './dom.js';
-import { MAX_SCENARIO_BYTES, scenarioFragment, readFragment, formatMs } from './scenario-link.js';
+import { onFirstUse } from './lazy.js';
+
+// The links' and files' module loads with the first link opened or made, or file read.
+const links = onFirstUse(() => import('./scenario-link.js'));
 
 export class Share {
   /** `compare`: the CompareLoader, whose setting a link carries and opens. */
@@ -17,7 +20,7 @@ export class Share {
     this.urlField = byTestId('share-url');
     const clicks = {
       'share-link': () => this.showLink(),
-      'download-scenario': () => download('kv-scenario.json', this.scenarioFile(), 'application/json'),
+      'download-scenario': async () => download('kv-scenario.json', await this.scenarioFile(), 'application/json'),
       'export-trace': () => download('kv-trace.jsonl', this.session.driver.traceJsonLines(), 'application/x-ndjson'),
       'export-shiviz': async () => download('kv-shiviz.log', await this.session.driver.shivizLog(), 'text/plain'),
     };
@@ -36,14 +39,16 @@ export class Share {
   /** This page's address with the scenario, the moment shown and the compared setting after `#`. */
   async url() {
     const { session } = this;
-    const fragment = await scenarioFragment(session.scenario(), session.now() / 1000, this.compare.settingText());
-    return location.href.split('#')[0] + fragment;
+    const [scenario, timeMs, compare] = [session.scenario(), session.now() / 1000, this.compare.settingText()];
+    const { scenarioFragment } = await links();
+    return location.href.split('#')[0] + (await scenarioFragment(await scenario, timeMs, compare));
   }
 
-  /** The scenario file's text, with the moment shown as `time_ms`. */
-  scenarioFile() {
-    const { session } = this;
-    return session.scenario(Number(formatMs(session.now() / 1000)));
+  /** Resolves with the scenario file's text, with the moment shown as `time_ms`. */
+  async scenarioFile() {
+    const timeMs = this.session.now() / 1000;
+    const { formatMs } = await links();
+    return this.session.scenario(Number(formatMs(timeMs)));
   }
 
   /**
@@ -51,7 +56,9 @@ export class Share {
    * overrides the file's `time_ms`). Rejects with the problem, changing nothing.
    */
   async load(json, timeMs) {
+    const { MAX_SCENARIO_BYTES } = await links();
     if (json.length > MAX_SCENARIO_BYTES) throw new Error(`invalid scenario: the text is too long: at most ${MAX_SCENARIO_BYTES} bytes`);
+    const { parseScenario } = await loadExports(); // the scenario reader: loaded with the first scenario
     const scenario = parseScenario(json); // throws naming the field; nothing has changed yet
     this.session.load({ ...scenario, timeMs: timeMs ?? scenario.timeMs });
   }
@@ -62,6 +69,8 @@ export class Share {
    */
   openLink() {
     return this.report(async () => {
+      if (!location.hash.includes('scenario=')) return; // no scenario: the links' module stays unloaded
+      const { readFragment } = await links();
       const found = await readFragment(location.hash);
       if (!found) return;
       await this.load(found.json, found.timeMs);
@@ -80,6 +89,7 @@ export class Share {
   }
 
   async loadFile(file) {
+    const { MAX_SCENARIO_BYTES } = await links();
     if (file.size > MAX_SCENARIO_BYTES) throw new Error(`invalid scenario: ${file.name} is too large: at most ${MAX_SCENARIO_BYTES} bytes`);
     await this.load(await file.text());
   }

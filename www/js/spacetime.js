@@ -1,20 +1,20 @@
 // The space-time diagram: one lane per node, time to the right, every message an arrow from its
-// send to its delivery. The model (spacetime-model.js) takes the session's trace; this view owns
-// the visible time window (zoom, pan, follow the clock), the controls and the details box, and
-// redraws from the main animation frame only when something changed or time moved.
+// send to its delivery. The record (spacetime-record.js, from the page's first step) holds the
+// model (spacetime-model.js) of the session's trace; this view, loaded when the card is first
+// seen or asked for, owns the visible time window (zoom, pan, follow the clock), the controls and
+// the details box, and redraws from the main animation frame only when something changed or time
+// moved.
 // A window with more messages than arrowLimit() is drawn as density (spacetime-density.js, from
 // the core's index); one the live model no longer holds (a long run's past) is drawn as arrows
 // from its events decoded from the trace (spacetime-window.js).
 
 import { byTestId, el, setText, seconds } from './dom.js';
 import { KINDS } from './kinds.js';
-import { SpacetimeModel } from './spacetime-model.js';
 import { frame, pick, locate, AXIS, GUTTER } from './spacetime-geometry.js';
 import { paint } from './spacetime-draw.js';
 import { describe } from './spacetime-details.js';
 import { DensityView, rgbOf } from './spacetime-density.js';
 import { WindowEvents } from './spacetime-window.js';
-import { VIEW_TAIL } from './session.js';
 
 const DEFAULT_SPAN = 15e6; // µs: the example's slowest link (3 s average) and back, twice
 const MIN_SPAN = 2e3;
@@ -55,20 +55,20 @@ const COLOR_VARIABLES = {
 };
 
 export class Spacetime {
-  constructor(session) {
+  /** `record`: the SpacetimeRecord of the run so far. */
+  constructor(session, record) {
     this.session = session;
+    this.record = record;
     this.canvas = byTestId('spacetime');
     this.ctx = this.canvas.getContext('2d');
     this.details = byTestId('spacetime-details');
     this.scroll = byTestId('spacetime-scroll');
     this.followButton = byTestId('spacetime-follow');
-    this.model = new SpacetimeModel(); // the live run's latest events
     this.shown = this.model; // the model drawn: the live one, or a window of the trace's
     this.windowEvents = new WindowEvents();
     this.density = new DensityView();
     this.mode = 'arrows'; // or 'density'
     this.busy = 0; // messages sent in the window drawn
-    this.liveFrom = 0; // the live model holds every event from this time (µs) on
     this.modeLabel = byTestId('spacetime-mode');
     this.lanes = [];
     this.from = 0;
@@ -79,13 +79,14 @@ export class Spacetime {
     this.frame = null; // the last drawn frame, for the pointer
     this.drag = null; // {x, from, moved} while the pointer is down on the canvas
     this.dirty = true;
-    this.fastForwarding = false; // see onEvent
     this.paintedAt = -Infinity; // performance.now() of the last repaint
     // Whether the canvas is in the viewport: off screen it is repainted only now and then
     // (rastering it cost frames while nobody could see it); it catches up when it comes into
     // view, or is asked.
     this.onScreen = true;
-    this.clock = 0; // the virtual time the last frame asked to draw (`now` is the time drawn)
+    // The virtual time the last frame asked to draw (`now` is the time drawn); made after the page
+    // started, the view knows it before its first frame (a Fit clicked at once uses it).
+    this.clock = session.now();
     this.hovered = null;
     this.selected = null;
     this.glow = new Map(); // request id -> 'main' or 'earlier': the requests focusRequests lit up
@@ -107,34 +108,43 @@ export class Spacetime {
     }).observe(this.canvas);
     addEventListener('beforeprint', () => this.paint(this.clock)); // a printed page shows it all
     this.resize();
+    if (session.driver) this.showCluster(); // made after the page started: the run so far
+  }
+
+  /** The live run's latest events (the record's). */
+  get model() {
+    return this.record.model;
+  }
+
+  /** The live model holds every event from this time (µs) on. */
+  get liveFrom() {
+    return this.record.liveFrom;
+  }
+
+  get fastForwarding() {
+    return this.record.fastForwarding;
   }
 
   onEvent(event) {
-    if (event.type === 'cluster') {
-      this.model.clear();
-      this.liveFrom = 0;
-      this.windowEvents.clear();
-      this.shown = this.model;
-      this.lanes = this.session.driver.config.addresses.map((address, i) => ({ name: `n${i}`, address }));
-      this.canvas.parentElement.style.height = `${AXIS + 8 + Math.min(MAX_PLOT_HEIGHT, this.lanes.length * LANE_HEIGHT)}px`;
-      this.from = 0;
-      this.span = DEFAULT_SPAN;
-      this.setFollow(true);
-      this.hovered = null;
-      this.glow = new Map();
-      this.select(null);
-    } else if (event.type === 'fast-forward') {
-      this.fastForwarding = event.running;
-    } else if (event.type === 'step') {
-      // A fast-forward shows each frame's latest events only: the diagram draws no more than them.
-      if (this.fastForwarding) this.model.clear();
-      // Only the tail of a long step (or fast-forward frame) comes: the model lacks what is before.
-      if (event.trace.length && (this.fastForwarding || event.trace.length >= VIEW_TAIL)) this.liveFrom = event.trace[0].time;
-      else if (this.fastForwarding) this.liveFrom = Infinity;
-      this.model.addAll(event.trace);
+    if (event.type === 'cluster') this.showCluster();
+    else if (event.type === 'step') {
       if (this.selected?.message) setText(this.details, describe(this.selected)); // it may have landed
       this.dirty = true;
     }
+  }
+
+  /** Shows the cluster of the session's driver from its start (a new run, or a moment travelled to). */
+  showCluster() {
+    this.windowEvents.clear();
+    this.shown = this.model;
+    this.lanes = this.session.driver.config.addresses.map((address, i) => ({ name: `n${i}`, address }));
+    this.canvas.parentElement.style.height = `${AXIS + 8 + Math.min(MAX_PLOT_HEIGHT, this.lanes.length * LANE_HEIGHT)}px`;
+    this.from = 0;
+    this.span = DEFAULT_SPAN;
+    this.setFollow(true);
+    this.hovered = null;
+    this.glow = new Map();
+    this.select(null);
   }
 
   wireControls() {

@@ -2,12 +2,13 @@
 // ../pkg, ../pkg-check or ../pkg-export. Loads the page's module (www/pkg) once, and checks
 // configs, which needs no cluster. The linearizability checker is a package of its own
 // (www/pkg-check), loaded only by the checker's worker (check-worker.js), and so are the exports
-// made from a run's data (www/pkg-export), loaded on first use: the page's first load carries
-// neither.
+// made from a run's data and the scenario reader (www/pkg-export: the ShiViz log, scenario files
+// written and read, replicas compared), loaded on first use: the page's first load carries neither.
+// The benchmark's package (www/pkg-bench) is loaded by the benchmarks only.
 
-import init, { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson, validateConfig } from '../pkg/kvplayground.js';
+import init, { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, replicasOf, validateConfig } from '../pkg/kvplayground.js';
 
-export { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, parseScenario, replicasOf, scenarioJson };
+export { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, replicasOf };
 
 let wasmReady = null;
 let memory = null;
@@ -36,13 +37,23 @@ export function loadChecker() {
 }
 
 let exportsReady = null;
-/** Loads the exports package once; resolves {shivizOfTrace}. */
+/** Loads the exports package once; resolves {shivizOfTrace, divergentOf, scenarioJson, parseScenario}. */
 export function loadExports() {
   exportsReady ??= import('../pkg-export/kvexport.js').then(async (exports) => {
     await exports.default();
-    return { shivizOfTrace: exports.shivizOfTrace };
+    const { shivizOfTrace, divergentOf, scenarioJson, parseScenario } = exports;
+    return { shivizOfTrace, divergentOf, scenarioJson, parseScenario };
   });
   return exportsReady;
+}
+
+/**
+ * Resolves with the scenario file (pretty JSON) of config text, seed and timed script lines,
+ * and the moment `timeMs` if given, made by the exports package (loaded on first use).
+ */
+export async function scenarioJson(configText, seed, lines, timeMs) {
+  const exports = await loadExports();
+  return exports.scenarioJson(configText, seed, lines, timeMs);
 }
 
 /** A config the core rejected: `field` names what is wrong (e.g. `avg_delays[1][0]`). */

@@ -1,0 +1,32 @@
+// What the space-time diagram draws of the live run, recorded from the page's first step: its
+// latest events (spacetime-model.js) and from when the record holds every event. The diagram
+// (spacetime.js: the view, its drawing, density and windows of the trace) loads when its card is
+// first seen, or a lesson, an anomaly or window.playground asks for it, and draws this record.
+
+import { SpacetimeModel } from './spacetime-model.js';
+import { VIEW_TAIL } from './session.js';
+
+export class SpacetimeRecord {
+  constructor(session) {
+    this.model = new SpacetimeModel(); // the live run's latest events
+    this.liveFrom = 0; // the model holds every event from this time (µs) on
+    this.fastForwarding = false; // a fast-forward's frames keep only their latest events
+    session.subscribe((event) => this.onEvent(event));
+  }
+
+  onEvent(event) {
+    if (event.type === 'cluster') {
+      this.model.clear();
+      this.liveFrom = 0;
+    } else if (event.type === 'fast-forward') {
+      this.fastForwarding = event.running;
+    } else if (event.type === 'step') {
+      // A fast-forward shows each frame's latest events only: the diagram draws no more than them.
+      if (this.fastForwarding) this.model.clear();
+      // Only the tail of a long step (or fast-forward frame) comes: the model lacks what is before.
+      if (event.trace.length && (this.fastForwarding || event.trace.length >= VIEW_TAIL)) this.liveFrom = event.trace[0].time;
+      else if (this.fastForwarding) this.liveFrom = Infinity;
+      this.model.addAll(event.trace);
+    }
+  }
+}
