@@ -99,6 +99,31 @@ test('the Workload card fast-forwards 100,000 operations: the progress bar moves
   }),
 );
 
+test('a jump in time during a fast-forward ends it: the card offers Run and Fast-forward again', SLOW, () =>
+  onPage(async ({ page }) => {
+    await loadScaleConfig(page);
+    await showCard(page, 'workload-panel');
+    // The jump is made in the page as soon as a fifth of the operations are scheduled: between
+    // two slices, as a person's click would land.
+    await page.evaluate((fifth) => {
+      window.playground.runWorkload('ops=100000 rate=5000 keys=500', { fastForward: true });
+      const timer = setInterval(() => {
+        if (window.playground.workloadProgress().scheduled < fifth) return;
+        clearInterval(timer);
+        window.playground.travelTo(1_000_000);
+      }, 0);
+    }, 20000);
+    await eventually(async () => !(await page.evaluate(() => window.playground.workloadProgress())).running, { message: 'the fast-forward to stop' });
+    await eventually(async () => !(await page.getByTestId('workload-status').textContent()).includes('fast-forwarding'), {
+      message: 'the card to say the fast-forward is over',
+    });
+    assert.equal(await page.getByTestId('workload-cancel').isDisabled(), true, 'nothing left to cancel');
+    assert.equal(await page.getByTestId('workload-run').isEnabled(), true);
+    assert.equal(await page.getByTestId('workload-fast-forward').isEnabled(), true);
+    assert.equal((await page.evaluate(() => window.playground.timeline())).live, false, 'at the moment travelled to');
+  }),
+);
+
 test('Cancel half way leaves a consistent run: time travel works, stores are shown, commands wait for the workload', SLOW, () =>
   onPage(async ({ page }) => {
     await loadScaleConfig(page);

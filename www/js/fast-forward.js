@@ -136,8 +136,10 @@ export class FastForward {
   // deadline rather than up to a batch before it (time in which nothing runs).
   batchFor(run, left) {
     if (run.rate === null) return left > 0 ? FIRST_BATCH : 0;
-    const events = Math.floor(run.rate * Math.min(BATCH_MS, left * BATCH_FILL));
-    return events >= run.rate * MIN_BATCH_MS ? Math.max(1, events) : 0;
+    // Decided on time, not events: after a batch slowed by a pause (a debugger, a long GC) the
+    // rate is tiny, and a batch of at least one event measures it anew.
+    const ms = Math.min(BATCH_MS, left * BATCH_FILL);
+    return ms >= MIN_BATCH_MS ? Math.max(1, Math.floor(run.rate * ms)) : 0;
   }
 
   // Tells the views and the progress bar of the run so far (`finished`: with its last results).
@@ -160,7 +162,10 @@ export class FastForward {
     this.running = null;
     session.arm();
     session.emit({ type: 'fast-forward', running: false });
-    run.resolve({ ...this.progress(), running: false, sliceMs: run.sliceMs });
+    const last = { ...this.progress(), running: false, sliceMs: run.sliceMs };
+    // tell() said so for the same driver; the card of a replaced one must hear the run is over too.
+    if (session.driver !== run.driver) this.onProgress(last);
+    run.resolve(last);
   }
 
   /** progress(), and whether a fast-forward is running. */
