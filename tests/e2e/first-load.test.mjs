@@ -38,7 +38,7 @@ const ON_DEMAND = {
   checker: ['js/check-worker.js', 'pkg-check/kvchecker.js', 'pkg-check/kvchecker_bg.wasm'],
 };
 
-/** What the exports package makes, which the page's own wasm module no longer carries. */
+/** What the exports and bench packages make, which the page's own wasm module no longer carries. */
 const EXPORTS_ONLY = { functions: ['benchStandard', 'scenarioJson', 'parseScenario', 'shivizOfTrace', 'divergentOf'], schedulerMethods: ['divergent', 'shivizLog'] };
 
 /** The paths (`js/x.js`) of every file the page has requested so far. */

@@ -114,7 +114,9 @@ export class AnomaliesPanel {
     const driver = this.session.driver;
     const asked = ++this.comparisons;
     const keys = driver.isQuiet ? await driver.divergent() : null;
-    if (asked !== this.comparisons) return; // a later comparison was asked for while this one waited
+    // A later comparison was asked for while this one waited, or a jump replaced the driver (its
+    // comparison, throttled, may not have started yet): this answer is of another moment.
+    if (asked !== this.comparisons || driver !== this.session.driver) return;
     const lines = keys?.map(({ key, replicas }) => [
       `key ${key}`,
       replicas.map(([node, entry]) => (entry ? `n${node}: ${entry.value} (${versionText(entry.version)})` : `n${node}: nothing`)).join(' · '),

@@ -39,8 +39,8 @@ export class CompareLoader {
     return this.view?.settingText() ?? null;
   }
 
-  /** The compared run's state (see CompareView.state), or null. */
-  state() {
+  /** Resolves with the compared run's state (see CompareView.state), or null. */
+  async state() {
     return this.view?.state() ?? null;
   }
 

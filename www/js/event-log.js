@@ -33,7 +33,7 @@ export class EventLog {
     this.drawn = null; // {first, last, count, newest} of the rows in the DOM
     this.rowNodes = new Map(); // event number (`n` of `shown`) -> its row in the DOM
     this.drawSoon = onceAFrame(() => this.draw()); // once however many steps and scrolls came first
-    this.fastForwarding = false; // while a fast-forward runs, steps come every frame: drawn in it
+    this.fastForwarding = session.fastForwarding; // while a fast-forward runs, steps come every frame: drawn in it
     this.kindFilter.replaceChildren(
       el('option', { value: '', text: 'all kinds' }),
       ...Object.keys(KINDS).map((kind) => el('option', { value: `msg:${kind}`, text: `${kind} messages` })),

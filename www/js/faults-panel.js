@@ -25,7 +25,11 @@ export class FaultsPanel {
     this.size = 0; // nodes in the picker
     this.shownActive = null;
     this.shownAnew = false; // the next refresh shows every value anew (a jump kept the panels)
-    this.refreshSoon = onceAFrame(() => this.refresh({ anew: this.shownAnew }));
+    this.refreshSoon = onceAFrame(() => {
+      const anew = this.shownAnew;
+      this.shownAnew = false;
+      this.refresh({ anew });
+    });
     this.wireCard();
     session.subscribe((event) => {
       if (event.type === 'cluster') this.onCluster();
@@ -137,7 +141,6 @@ export class FaultsPanel {
 
   /** Shows the core's fault report; `anew`: a moment shown anew, which even a control in use shows. */
   refresh({ anew = false } = {}) {
-    this.shownAnew = false;
     const state = this.session.driver.faults();
     this.showActive(describeFaults(state));
     this.hints.checked = state.hinted_handoff;

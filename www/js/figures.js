@@ -22,7 +22,7 @@ export class FiguresPanel {
     this.redrawSoon = throttle(() => this.redraw(), REDRAW_MS);
     // The summary is computed over the whole history: while a fast-forward runs it would be every
     // REDRAW_MS, a task growing with the run (145 ms at a million operations); it is drawn at the end.
-    this.fastForwarding = false;
+    this.fastForwarding = session.fastForwarding;
     session.subscribe((event) => {
       if (event.type === 'cluster') this.redrawSoon(); // a long run's summary: not within a jump
       else if (event.type === 'fast-forward') {

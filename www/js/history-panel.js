@@ -65,7 +65,7 @@ export class HistoryPanel {
     this.marked = null; // the key report marked on the view
     this.runHistory = null; // the session's history the run source shows
     this.checker = new Checker();
-    this.fastForwarding = false; // whether a fast-forward runs (fast-forward.js)
+    this.fastForwarding = session.fastForwarding; // whether a fast-forward runs (fast-forward.js)
     this.checks = 0; // checks started: a cancelled one's ending must not touch the next one's UI
     this.refreshSoon = throttle(() => this.refresh(), REFRESH_MS);
     this.wire();

@@ -98,10 +98,8 @@ async function boot() {
   // While a fast-forward runs, the clock and the timeline are drawn only when the views are told
   // (a 'step'), not every frame: the timeline's event count moved with every slice, and laying
   // out and painting the page for it took a fifth of the fast-forward's time.
-  let fastForwarding = false;
   let stepped = false; // whether a step came since the last frame
   session.subscribe((event) => {
-    if (event.type === 'fast-forward') fastForwarding = event.running;
     stepped ||= event.type === 'step';
   });
   const frame = () => {
@@ -110,7 +108,7 @@ async function boot() {
     topology.draw(now);
     compare.draw(now);
     spacetime.made?.draw(now);
-    if (!fastForwarding || stepped) {
+    if (!session.fastForwarding || stepped) {
       controls.tick(now);
       timeline.tick(now);
     }

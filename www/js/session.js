@@ -7,6 +7,8 @@
 //   {type: 'faults'}           the fault state may have changed: read driver.faults()
 //   {type: 'clock'}            play, pause or speed changed
 //   {type: 'fork', time}       an action in the past dropped the history after `time`
+//   {type: 'fast-forward', running}   a fast-forward started or ended (fast-forward.js); a view
+//                              made meanwhile reads session.fastForwarding
 //
 // Every action (a console, the faults card, the link picker, window.playground) goes
 // through act(line). When the moment shown is in the past, the action forks the history: the
@@ -59,6 +61,7 @@ export class Session {
     this.waiters = new Map(); // request id -> resolve, for run()
     this.playingWhenLeft = false; // whether the end was playing when we travelled away from it
     this.listeners = new Set();
+    this.fastForwarding = false; // the last 'fast-forward' word, for views made during one
   }
 
   subscribe(listener) {
@@ -67,6 +70,7 @@ export class Session {
   }
 
   emit(event) {
+    if (event.type === 'fast-forward') this.fastForwarding = event.running;
     // A copy: a listener added while this event is handed out must not see it too.
     for (const listener of [...this.listeners]) listener(event);
   }

@@ -40,15 +40,15 @@ export class Share {
   async url() {
     const { session } = this;
     const [scenario, timeMs, compare] = [session.scenario(), session.now() / 1000, this.compare.settingText()];
-    const { scenarioFragment } = await links();
-    return location.href.split('#')[0] + (await scenarioFragment(await scenario, timeMs, compare));
+    const [{ scenarioFragment }, json] = await Promise.all([links(), scenario]);
+    return location.href.split('#')[0] + (await scenarioFragment(json, timeMs, compare));
   }
 
   /** Resolves with the scenario file's text, with the moment shown as `time_ms`. */
   async scenarioFile() {
-    const timeMs = this.session.now() / 1000;
     const { formatMs } = await links();
-    return this.session.scenario(Number(formatMs(timeMs)));
+    // The moment and the script read together, after the wait: the file is of one moment.
+    return this.session.scenario(Number(formatMs(this.session.now() / 1000)));
   }
 
   /**

@@ -257,8 +257,8 @@ export class TraceDriver {
     return [];
   }
 
-  /** The keys whose replicas disagree, as Driver.divergent says them. */
-  divergent() {
+  /** The keys whose replicas disagree, as Driver.divergent says them (a promise, as there). */
+  async divergent() {
     const keys = new Set(this.stores.flatMap((store) => [...store.keys()]));
     const found = [];
     for (const key of [...keys].sort()) {

@@ -26,26 +26,32 @@ export function wasmMemoryBytes() {
   return memory?.buffer.byteLength ?? 0;
 }
 
-let checkerReady = null;
-/** Loads the checker's package once; resolves {KvChecker, readHistory}. */
-export function loadChecker() {
-  checkerReady ??= import('../pkg-check/kvchecker.js').then(async (checker) => {
-    await checker.default();
-    return { KvChecker: checker.KvChecker, readHistory: checker.readHistory };
-  });
-  return checkerReady;
+/** `load()` once: its promise is kept, unless it fails (a fetch that failed is tried again). */
+function loadOnce(load) {
+  let ready = null;
+  return () =>
+    (ready ??= load().catch((error) => {
+      ready = null;
+      throw error;
+    }));
 }
 
-let exportsReady = null;
+/** Loads the checker's package once; resolves {KvChecker, readHistory}. */
+export const loadChecker = loadOnce(() =>
+  import('../pkg-check/kvchecker.js').then(async (checker) => {
+    await checker.default();
+    return { KvChecker: checker.KvChecker, readHistory: checker.readHistory };
+  }),
+);
+
 /** Loads the exports package once; resolves {shivizOfTrace, divergentOf, scenarioJson, parseScenario}. */
-export function loadExports() {
-  exportsReady ??= import('../pkg-export/kvexport.js').then(async (exports) => {
+export const loadExports = loadOnce(() =>
+  import('../pkg-export/kvexport.js').then(async (exports) => {
     await exports.default();
     const { shivizOfTrace, divergentOf, scenarioJson, parseScenario } = exports;
     return { shivizOfTrace, divergentOf, scenarioJson, parseScenario };
-  });
-  return exportsReady;
-}
+  }),
+);
 
 /**
  * Resolves with the scenario file (pretty JSON) of config text, seed and timed script lines,
