@@ -13,7 +13,7 @@
 
 mod support;
 
-use kvplayground::sim::anomalies::{Anomaly, AnomalyKind};
+use kvplayground::sim::anomalies::AnomalyKind;
 use kvplayground::sim::trace::TraceKind;
 use kvplayground::{Config, Simulation, Time};
 use proptest::prelude::*;
@@ -30,19 +30,23 @@ fn run(config: &Config, seed: u64, script: &[(Time, &str)]) -> Simulation {
     checked_run(config, seed, script)
 }
 
-fn found(sim: &Simulation) -> Vec<&Anomaly> {
-    anomalies(sim)
+fn kinds(sim: &Simulation) -> Vec<AnomalyKind> {
+    anomalies(sim).iter().map(|a| a.kind).collect()
 }
 
-fn kinds(sim: &Simulation) -> Vec<AnomalyKind> {
-    found(sim).iter().map(|a| a.kind).collect()
+#[test]
+fn all_lists_the_kinds_in_their_declared_order() {
+    // The page counts kinds by `kind as usize` (src/wasm/scheduler.rs anomalyCounts).
+    for (i, kind) in AnomalyKind::ALL.into_iter().enumerate() {
+        assert_eq!(kind as usize, i, "{kind:?}");
+    }
 }
 
 #[test]
 fn the_originals_stale_read_is_flagged_and_explained() {
     let script = [(0, "0 insert 5 hello ALL"), (10 * S, "0 update 5 world ONE"), (10 * S + 100 * MS, "3 get 5 ONE")];
     let sim = run(&example(), 42, &script);
-    let anomalies = found(&sim);
+    let anomalies = anomalies(&sim);
     assert_eq!(kinds(&sim), [AnomalyKind::StaleRead], "{anomalies:#?}");
     let text = &anomalies[0].explanation;
     for words in
@@ -63,7 +67,7 @@ fn a_write_from_a_clock_behind_is_flagged_lost() {
     // last-write-wins keeps n0's and the read after both returns `first`, which is no anomaly.
     let config = support::uniform_config(3, 0.01, serde_json::json!({ "clock_skew_ms": [0, -5000, 0] }));
     let sim = run(&config, 1, &[(0, "0 insert k first ALL"), (S, "1 update k second ALL"), (2 * S, "2 get k ALL")]);
-    let anomalies = found(&sim);
+    let anomalies = anomalies(&sim);
     assert_eq!(kinds(&sim), [AnomalyKind::LostWrite], "{anomalies:#?}");
     assert!(anomalies[0].explanation.contains("n1's clock is behind"), "{}", anomalies[0].explanation);
     assert_eq!(anomalies[0].process, 1);
@@ -76,7 +80,7 @@ fn a_delete_read_back_is_a_resurrection() {
     // n0 -> n2 is slow in the example: a delete at ONE from n0 reaches n2 late, and n3 reads n2.
     let script = [(0, "0 insert 5 hello ALL"), (10 * S, "0 delete 5 ONE"), (10 * S + 100 * MS, "3 get 5 ONE")];
     let sim = run(&example(), 42, &script);
-    assert_eq!(kinds(&sim), [AnomalyKind::Resurrection], "{:#?}", found(&sim));
+    assert_eq!(kinds(&sim), [AnomalyKind::Resurrection], "{:#?}", anomalies(&sim));
 }
 
 #[test]
@@ -101,8 +105,8 @@ fn new_then_old_on_one_node_breaks_monotonic_reads() {
     let reads: Vec<_> = sim.history().unwrap().operations().skip(2).map(|op| op.value.clone()).collect();
     assert_eq!(reads, [Some("world".into()), Some("hello".into())]);
     // The second read is stale too: the update was acknowledged before it began.
-    assert_eq!(kinds(&sim), [AnomalyKind::StaleRead, AnomalyKind::MonotonicReads], "{:#?}", found(&sim));
-    assert!(found(&sim)[1].explanation.contains("older than what n3 read before: world"));
+    assert_eq!(kinds(&sim), [AnomalyKind::StaleRead, AnomalyKind::MonotonicReads], "{:#?}", anomalies(&sim));
+    assert!(anomalies(&sim)[1].explanation.contains("older than what n3 read before: world"));
 }
 
 proptest! {
@@ -111,7 +115,7 @@ proptest! {
     #[test]
     fn quorum_without_faults_shows_no_stale_read_or_lost_write((c, ops) in small_clusters().prop_flat_map(|c| { let n = c.n; (Just(c), random_ops(n)) })) {
         let sim = checked_run(&c.config(serde_json::json!({})), c.seed, &lines(&ops, "QUORUM"));
-        let broken: Vec<_> = found(&sim)
+        let broken: Vec<_> = anomalies(&sim)
             .into_iter()
             .filter(|a| a.kind != AnomalyKind::MonotonicReads)
             .collect();
@@ -124,7 +128,7 @@ proptest! {
         script.push((150 * MS, "crash 1".into()));
         script.push((250 * MS, "restart 1 lose".into()));
         let sim = checked_run(&c.config(serde_json::json!({})), c.seed, &script);
-        let phantoms: Vec<_> = found(&sim).into_iter().filter(|a| a.kind == AnomalyKind::PhantomValue).collect();
+        let phantoms: Vec<_> = anomalies(&sim).into_iter().filter(|a| a.kind == AnomalyKind::PhantomValue).collect();
         prop_assert!(phantoms.is_empty(), "seed {}: {phantoms:#?}", c.seed);
     }
 }

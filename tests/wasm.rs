@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-//!     cargo test --target wasm32-unknown-unknown --test wasm
+//!     cargo test --target wasm32-unknown-unknown --features exports --test wasm
 //! ```
 //!
 //! (`wasm-pack test --headless --chrome -- --test wasm` does the same, but first builds every

@@ -38,6 +38,7 @@ pub enum AnomalyKind {
 }
 
 impl AnomalyKind {
+    /// Every kind, in their declared order (so `kind as usize` is its index here).
     pub const ALL: [AnomalyKind; 6] = [
         AnomalyKind::StaleRead,
         AnomalyKind::ReadYourWrites,

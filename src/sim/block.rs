@@ -87,8 +87,8 @@ impl SealedBlock {
         let [bytes, text, ends, shapes] = self.lengths.map(|n| n as usize);
         // Room for the longest varints.
         let mut data = vec![0; bytes + text + ends * 5 + shapes * size_of::<u32>()];
-        let written = lz4_flex::block::decompress_into(&self.compressed, &mut data);
-        debug_assert!(written.is_ok(), "a sealed block decompresses");
+        // What compress() made of this block's own bytes: a failure is a bug, never input.
+        lz4_flex::block::decompress_into(&self.compressed, &mut data).expect("a sealed block decompresses");
         let (bytes, rest) = data.split_at(bytes);
         let (text, mut rest) = rest.split_at(text);
         let mut end = 0;
@@ -139,8 +139,8 @@ fn take(data: &mut &[u8]) -> u32 {
 
 fn compress(data: &[u8]) -> Box<[u8]> {
     let mut out = vec![0; lz4_flex::block::get_maximum_output_size(data.len())];
-    // The output has the room LZ4 may need.
-    let written = lz4_flex::block::compress_into(data, &mut out).unwrap_or_default();
+    // The output has the room LZ4 may need, so this cannot fail.
+    let written = lz4_flex::block::compress_into(data, &mut out).expect("LZ4 output sized by get_maximum_output_size");
     out.truncate(written);
     out.into_boxed_slice()
 }

@@ -1,9 +1,9 @@
 //! What the live checks ([`super::anomalies`]) remember of each acknowledged write and completed
 //! read, in one arena linked into chains: per key (the writes) and per key and node (the reads).
 //! An entry is 24 bytes in wasm (no version: its operation's, in the history, is read when
-//! asked for; the replicas as the number of a
-//! set shared by the run and its copies), and a read chain's head is the number of its newest
-//! entry: the page's checkpoints copy every head, 16 nodes x 500 keys of them in its benchmark.
+//! asked for; the replicas as the number of a set shared by the run and its copies), and a read
+//! chain's head is the number of its newest entry: the page's checkpoints copy every head,
+//! 16 nodes x 500 keys of them in its benchmark.
 
 use crate::model::types::{NodeId, Time, Version};
 use crate::sim::chunks::Chunks;
