@@ -191,11 +191,7 @@ impl Anomalies {
             return true;
         }
         // The same text in another allocation: look for it among the key's writes.
-        let same = history.operations().any(|w| {
-            w.key_id == id
-                && matches!(w.function, Function::Insert | Function::Update)
-                && w.value.as_ref() == Some(value)
-        });
+        let same = history.wrote(id, value);
         if same {
             self.same_text.insert((id, address(value)));
             self.copies.push(value.clone());

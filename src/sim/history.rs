@@ -99,7 +99,7 @@ pub struct Timing {
 }
 
 /// An operation as the history keeps it: 56 bytes in wasm (an [`Operation`] took 104), the key
-/// as its number, the error as a number in the history's list of errors, small enums in bits.
+/// as its number, the error as a number in the history's table of errors, small enums in bits.
 #[derive(Clone, Debug)]
 struct Record {
     invoked: Time,
@@ -146,8 +146,9 @@ pub struct History {
     operations: Chunks<Record>,
     /// The keys' numbers (shared with every copy).
     keys: Names,
-    /// The errors of failed operations, in the order they failed.
-    errors: Chunks<Rc<str>>,
+    /// The errors of failed operations, each text once (a long run's failures repeat a few texts:
+    /// a key's timeout at a level, a node down).
+    errors: Names,
     /// Index of each operation still running, by request.
     running: FxHashMap<RequestId, usize>,
     /// The lines in the order they happened: each operation's index, shifted left one bit,
@@ -163,7 +164,7 @@ impl History {
             busy: vec![Vec::new(); nodes.max(1)],
             operations: Chunks::default(),
             keys: Names::default(),
-            errors: Chunks::default(),
+            errors: Names::default(),
             running: FxHashMap::default(),
             lines: Chunks::default(),
         }
@@ -260,10 +261,7 @@ impl History {
         version: Option<Version>,
         error: Option<String>,
     ) {
-        let error_number = error.map(|error| {
-            self.errors.push(Rc::from(error));
-            self.errors.len() as i64 - 1
-        });
+        let error_number = error.map(|error| i64::from(self.errors.number(&Rc::from(error))));
         let op = self.operations.get_mut(index).expect("finished operations are recorded");
         let process = op.process as usize;
         self.busy[process % self.nodes][process / self.nodes] = false;
@@ -297,7 +295,7 @@ impl History {
             invoked: op.invoked,
             completed: completion.map(|c| (op.completed, c)),
             version: has_version.then_some(Version { timestamp: op.detail, node: op.version_node.into() }),
-            error: (failed && !has_version).then(|| self.errors.get(op.detail as usize)).flatten().cloned(),
+            error: (failed && !has_version).then(|| self.errors.get(op.detail as u32)),
             line: op.line as usize,
         }
     }
@@ -321,6 +319,15 @@ impl History {
             invoked: op.invoked,
             completed: op.completion().map(|c| (op.completed, c)),
         })
+    }
+
+    /// Whether an insert or update of key number `key` wrote `value` (read from the records: the
+    /// live checks ask it for a value they have not seen written, without building operations).
+    pub fn wrote(&self, key: u32, value: &Value) -> bool {
+        let writes = [number(&FUNCTIONS, Function::Insert), number(&FUNCTIONS, Function::Update)];
+        self.operations
+            .iter()
+            .any(|op| op.key == key && writes.contains(&(op.flags & 3)) && op.value.as_ref() == Some(value))
     }
 
     /// Operation `index`, in order of invocation.

@@ -1,6 +1,6 @@
-//! Texts numbered in the order first seen (the keys a run's operations and results name), so a
-//! long run keeps a number of 4 bytes for each, not a pointer to an allocation of its own (every
-//! command parses its key anew). One table serves its owner (the history, the page's kept
+//! Texts numbered in the order first seen (the keys a run's operations and results name, the
+//! history's errors), so a long run keeps a number of 4 bytes for each, not a pointer to an
+//! allocation of its own (every command parses its key anew). One table serves its owner (the history, the page's kept
 //! results: each has its own) and all the owner's copies (the page's checkpoints), as the checks'
 //! sets of nodes do (chains.rs): numbers are only ever added and a text keeps its number, so what
 //! a copy recorded names only texts of its own past.

@@ -214,6 +214,15 @@ proptest::proptest! {
         }
         let timings: Vec<_> = expected.iter().map(|op| Timing { level: op.level, invoked: op.invoked, completed: op.completed }).collect();
         proptest::prop_assert_eq!(h.timings().collect::<Vec<_>>(), timings);
+        // `wrote` finds exactly the values an insert or update of the key wrote (a get's value
+        // read is often one nobody wrote).
+        for op in &expected {
+            let Some(value) = &op.value else { continue };
+            let written = expected.iter().any(|w| {
+                w.key_id == op.key_id && matches!(w.function, Function::Insert | Function::Update) && w.value.as_ref() == Some(value)
+            });
+            proptest::prop_assert_eq!(h.wrote(op.key_id, value), written);
+        }
         // Every operation, and a copy's, as expected (a copy shares the keys and chunks).
         let copy = h.clone();
         proptest::prop_assert_eq!(h.operations().collect::<Vec<_>>(), expected.clone());
