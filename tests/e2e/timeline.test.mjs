@@ -151,6 +151,7 @@ test('step back (`,` and the button) undoes exactly one event; step redoes it', 
     await page.getByTestId('run-until-quiet').click();
     const before = await timeline(page);
     const traceBefore = await page.evaluate(() => window.playground.trace());
+    await nextFrames(page); // the event log draws at the next frame
     const logBefore = await page.getByTestId('event-log').locator('.entry').count();
 
     await page.locator('body').press(',');
@@ -160,6 +161,8 @@ test('step back (`,` and the button) undoes exactly one event; step redoes it', 
     const traceAfter = await page.evaluate(() => window.playground.trace());
     assert.ok(traceAfter.length < traceBefore.length && traceBefore.startsWith(traceAfter), 'the trace is the old one without its last event');
     const undone = jsonLines(traceBefore).length - jsonLines(traceAfter).length;
+    // A moment shown anew is drawn at the next frame (event-log.js).
+    await nextFrames(page);
     assert.equal(await page.getByTestId('event-log').locator('.entry').count(), logBefore - undone, 'the event log lost what that event recorded');
 
     await page.getByTestId('step-back').click();
