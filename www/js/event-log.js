@@ -19,6 +19,7 @@ const EVENT_KINDS = ['command', 'reply', 'store', 'timeout', 'hold', 'drop', 'an
 
 export class EventLog {
   constructor(session) {
+    this.session = session;
     this.log = byTestId('event-log');
     this.nodeFilter = byTestId('log-filter-node');
     this.kindFilter = byTestId('log-filter-kind');
@@ -33,7 +34,6 @@ export class EventLog {
     this.drawn = null; // {first, last, count, newest} of the rows in the DOM
     this.rowNodes = new Map(); // event number (`n` of `shown`) -> its row in the DOM
     this.drawSoon = onceAFrame(() => this.draw()); // once however many steps and scrolls came first
-    this.fastForwarding = session.fastForwarding; // while a fast-forward runs, steps come every frame: drawn in it
     this.kindFilter.replaceChildren(
       el('option', { value: '', text: 'all kinds' }),
       ...Object.keys(KINDS).map((kind) => el('option', { value: `msg:${kind}`, text: `${kind} messages` })),
@@ -53,8 +53,7 @@ export class EventLog {
       this.drawSoon();
     });
     session.subscribe((event) => {
-      if (event.type === 'fast-forward') this.fastForwarding = event.running;
-      else if (event.type === 'step') this.add(event.trace, event.rebuild);
+      if (event.type === 'step') this.add(event.trace, event.rebuild);
       else if (event.type === 'cluster') this.restart(session.driver.size);
     });
   }
@@ -92,7 +91,8 @@ export class EventLog {
     let gone = 0;
     while (gone < this.shown.length && this.shown[gone].n < this.dropped) gone++;
     if (gone) this.shown.splice(0, gone);
-    if (this.fastForwarding || rebuild) this.drawSoon();
+    // While a fast-forward runs, steps come every frame: drawn in it.
+    if (this.session.fastForwarding || rebuild) this.drawSoon();
     else this.draw();
   }
 

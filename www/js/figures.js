@@ -22,13 +22,11 @@ export class FiguresPanel {
     this.redrawSoon = throttle(() => this.redraw(), REDRAW_MS);
     // The summary is computed over the whole history: while a fast-forward runs it would be every
     // REDRAW_MS, a task growing with the run (145 ms at a million operations); it is drawn at the end.
-    this.fastForwarding = session.fastForwarding;
     session.subscribe((event) => {
       if (event.type === 'cluster') this.redrawSoon(); // a long run's summary: not within a jump
       else if (event.type === 'fast-forward') {
-        this.fastForwarding = event.running;
         if (!event.running) this.redrawSoon();
-      } else if (event.type === 'step' && !this.fastForwarding) this.redrawSoon();
+      } else if (event.type === 'step' && !session.fastForwarding) this.redrawSoon();
     });
     this.redraw(); // made when the card is first seen: the run so far
   }

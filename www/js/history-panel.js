@@ -65,7 +65,6 @@ export class HistoryPanel {
     this.marked = null; // the key report marked on the view
     this.runHistory = null; // the session's history the run source shows
     this.checker = new Checker();
-    this.fastForwarding = session.fastForwarding; // whether a fast-forward runs (fast-forward.js)
     this.checks = 0; // checks started: a cancelled one's ending must not touch the next one's UI
     this.refreshSoon = throttle(() => this.refresh(), REFRESH_MS);
     this.wire();
@@ -77,9 +76,8 @@ export class HistoryPanel {
         this.refreshSoon();
       } else if (event.type === 'fast-forward') {
         // Reading a long run's whole history takes longer than a frame: once, at the end.
-        this.fastForwarding = event.running;
         if (!event.running) this.refreshSoon();
-      } else if (event.type === 'step' && !this.fastForwarding && (event.rebuild || event.trace.some((e) => e.kind === 'command' || e.kind === 'reply'))) {
+      } else if (event.type === 'step' && !session.fastForwarding && (event.rebuild || event.trace.some((e) => e.kind === 'command' || e.kind === 'reply'))) {
         this.refreshSoon();
       }
     });

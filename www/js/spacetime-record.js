@@ -10,7 +10,7 @@ export class SpacetimeRecord {
   constructor(session) {
     this.model = new SpacetimeModel(); // the live run's latest events
     this.liveFrom = 0; // the model holds every event from this time (µs) on
-    this.fastForwarding = false; // a fast-forward's frames keep only their latest events
+    this.session = session;
     session.subscribe((event) => this.onEvent(event));
   }
 
@@ -18,14 +18,13 @@ export class SpacetimeRecord {
     if (event.type === 'cluster') {
       this.model.clear();
       this.liveFrom = 0;
-    } else if (event.type === 'fast-forward') {
-      this.fastForwarding = event.running;
     } else if (event.type === 'step') {
       // A fast-forward shows each frame's latest events only: the diagram draws no more than them.
-      if (this.fastForwarding) this.model.clear();
+      const { fastForwarding } = this.session;
+      if (fastForwarding) this.model.clear();
       // Only the tail of a long step (or fast-forward frame) comes: the model lacks what is before.
-      if (event.trace.length && (this.fastForwarding || event.trace.length >= VIEW_TAIL)) this.liveFrom = event.trace[0].time;
-      else if (this.fastForwarding) this.liveFrom = Infinity;
+      if (event.trace.length && (fastForwarding || event.trace.length >= VIEW_TAIL)) this.liveFrom = event.trace[0].time;
+      else if (fastForwarding) this.liveFrom = Infinity;
       this.model.addAll(event.trace);
     }
   }

@@ -121,10 +121,6 @@ export class Spacetime {
     return this.record.liveFrom;
   }
 
-  get fastForwarding() {
-    return this.record.fastForwarding;
-  }
-
   onEvent(event) {
     if (event.type === 'cluster') this.showCluster();
     else if (event.type === 'step') {
@@ -309,7 +305,7 @@ export class Spacetime {
     if (mode === 'density') this.density.update(scheduler, f, this.lanes.length, this.rgb);
     else {
       const keptFrom = Math.max(this.liveFrom, this.model.trimmed ? this.model.keptFrom : 0);
-      const live = !scheduler || this.fastForwarding || keptFrom <= Math.max(0, f.from);
+      const live = !scheduler || this.session.fastForwarding || keptFrom <= Math.max(0, f.from);
       this.shown = live ? this.model : this.windowEvents.modelFor(scheduler, f.from, f.to);
     }
     if (mode !== this.mode) {

@@ -20,15 +20,13 @@ export class Stores {
     this.parts = [];
     this.rendered = []; // per node: key -> {tr, cells, signature}
     this.snapshot = { rows: [], newest: new Map() };
-    // While a fast-forward runs, rows would change every frame, and laying out every node's
-    // table that often takes longer than a frame: they are read once, at the end.
-    this.fastForwarding = false;
     this.turns = null; // the refresh in turns under way (refreshInTurns), or null
     session.subscribe((event) => {
+      // While a fast-forward runs, rows would change every frame, and laying out every node's
+      // table that often takes longer than a frame: they are read once, at the end.
       if (event.type === 'fast-forward') {
-        this.fastForwarding = event.running;
         if (!event.running) this.refreshInTurns();
-      } else if (event.type === 'step' && !this.fastForwarding && !event.rebuild && event.trace.some((e) => e.kind === 'store' || e.kind === 'fault')) {
+      } else if (event.type === 'step' && !session.fastForwarding && !event.rebuild && event.trace.some((e) => e.kind === 'store' || e.kind === 'fault')) {
         // (A moment shown anew was refreshed by its 'cluster' event, main.js.)
         this.refresh();
       }
