@@ -55,6 +55,16 @@ fn ok<T>(result: Result<T, JsError>, what: &str) -> T {
     result.unwrap_or_else(|e| panic!("{what} failed: {}", message(e)))
 }
 
+/// The scheduler's whole trace as JSON lines.
+fn jsonl(scheduler: &KvScheduler) -> String {
+    ok(scheduler.trace_json_lines(), "traceJsonLines")
+}
+
+/// The scheduler's trace hash.
+fn hash(scheduler: &KvScheduler) -> String {
+    ok(scheduler.trace_hash(), "traceHash")
+}
+
 /// Expects an error; returns its message so the test can check what it says.
 fn err<T>(result: Result<T, JsError>, what: &str) -> String {
     match result {
@@ -116,7 +126,7 @@ fn page_loop_trace() -> String {
     }
     assert!(scheduler.next_due().is_none());
     assert_eq!(scheduler.processed() as usize, steps);
-    scheduler.trace_json_lines()
+    jsonl(&scheduler)
 }
 
 #[wasm_bindgen_test]
@@ -188,7 +198,7 @@ fn held_link_makes_a_stale_replica_that_read_repair_fixes() {
     for node in &nodes[..3] {
         assert_eq!(value_on(node).as_deref(), Some("world"), "n{} converged", node.id());
     }
-    assert!(scheduler.trace_json_lines().contains(r#""msg":"repair""#));
+    assert!(jsonl(&scheduler).contains(r#""msg":"repair""#));
 }
 
 #[wasm_bindgen_test]
@@ -351,20 +361,16 @@ fn faults_through_the_page_loop_give_the_native_trace() {
     assert!(errors.is_empty(), "{errors:?}");
     let lines: Vec<_> = lines.iter().map(|l| (l.action.at as f64, l.action.action.to_string())).collect();
     let (scheduler, nodes) = page_loop_with_lines(CONFIG, SEED, &lines);
-    assert_eq!(
-        scheduler.trace_json_lines(),
-        FAULTS_GOLDEN,
-        "the fault tour in the browser differs from the native run"
-    );
+    assert_eq!(jsonl(&scheduler), FAULTS_GOLDEN, "the fault tour in the browser differs from the native run");
     assert!(js_sys::Array::from(&get(&ok(scheduler.faults(), "faults"), "down")).length() == 0, "n2 restarted");
     // n2 restarted without its store, and read repair refilled it: the KvNode got the restart.
     let rows = js_sys::Array::from(&ok(nodes[2].store(), "store"));
     assert!(rows.length() >= 1);
 
     let scheduler = replay_scenario(PARTITION_SCENARIO);
-    assert_eq!(scheduler.trace_json_lines(), PARTITION_GOLDEN);
+    assert_eq!(jsonl(&scheduler), PARTITION_GOLDEN);
     // The ShiViz log, as the page makes it: its trace handed to the exports package.
-    let shiviz = ok(kvplayground::wasm::shiviz_of_trace(&scheduler.trace_json_lines()), "shivizOfTrace");
+    let shiviz = ok(kvplayground::wasm::shiviz_of_trace(&jsonl(&scheduler)), "shivizOfTrace");
     assert!(shiviz.starts_with("n0 {\"n0\":1}\n"));
 }
 
@@ -426,7 +432,7 @@ fn scenarios_round_trip_through_the_facade() {
     let again = ok(scenario_json(CONFIG, 7.0, lines, None), "scenarioJson");
     assert_eq!(text, again);
     let core = kvplayground::sim::scenario::Scenario::parse(&text).expect("the core reads the page's scenario").run();
-    assert_eq!(replay_scenario(&text).trace_hash(), core.trace().hash_hex(), "the page replays the core's run");
+    assert_eq!(hash(&replay_scenario(&text)), core.trace().hash_hex(), "the page replays the core's run");
 
     let e = err(scenario_json(CONFIG, 7.0, vec!["10 crash 9".into()], None), "scenarioJson with a bad line");
     assert!(e.contains("script[0]") && e.contains("no node 9"), "{e}");
@@ -526,14 +532,14 @@ fn a_snapshot_driven_on_gives_the_same_run_as_the_original() {
     }
     for at_step in [0, 1, 7, 20] {
         let (mut copy, mut copies) = (scheduler.snapshot(), nodes.iter().map(KvNode::snapshot).collect::<Vec<_>>());
-        assert_eq!(copy.trace_json_lines(), scheduler.trace_json_lines(), "a copy starts where the original is");
+        assert_eq!(jsonl(&copy), jsonl(&scheduler), "a copy starts where the original is");
         while deliver_next(&mut copy, &mut copies) {}
-        assert_eq!(copy.trace_json_lines(), GOLDEN, "the copy taken at step {at_step} runs on to the native trace");
+        assert_eq!(jsonl(&copy), GOLDEN, "the copy taken at step {at_step} runs on to the native trace");
         while scheduler.processed() < f64::from(at_step + 1) && deliver_next(&mut scheduler, &mut nodes) {}
     }
     // The original is untouched by its copies' runs.
     while deliver_next(&mut scheduler, &mut nodes) {}
-    assert_eq!(scheduler.trace_json_lines(), GOLDEN);
+    assert_eq!(jsonl(&scheduler), GOLDEN);
 }
 
 #[wasm_bindgen_test]
@@ -585,6 +591,39 @@ fn workload_cluster(spec: &str) -> (KvScheduler, Vec<KvNode>) {
 }
 
 #[wasm_bindgen_test]
+fn a_run_that_keeps_no_trace_counts_and_indexes_its_events_and_keeps_them_again_when_asked() {
+    let spec = "ops=300 rate=200 keys=20 level=ONE";
+    let (mut kept, mut nodes) = workload_cluster(spec);
+    while !kept.is_quiet() {
+        nodes = ok(kept.run_batch(nodes, 97.0, f64::INFINITY, true), "runBatch");
+    }
+    let (mut paused, mut nodes) = workload_cluster(spec);
+    paused.keep_trace(false);
+    nodes = ok(paused.run_batch(nodes, 1_500.0, f64::INFINITY, true), "runBatch");
+    assert_eq!(paused.trace_kept_from(), paused.trace_length(), "nothing kept while paused");
+    assert!(paused.trace_unkept_until().is_some_and(|t| t > 0.0 && t <= paused.now()));
+    let e = err(paused.trace_json_lines(), "traceJsonLines of a run that kept part of its trace");
+    assert!(e.contains("replay"), "{e}");
+    paused.keep_trace(true);
+    while !paused.is_quiet() {
+        nodes = ok(paused.run_batch(nodes, 97.0, f64::INFINITY, true), "runBatch");
+    }
+    assert_eq!(paused.trace_length(), kept.trace_length(), "every event counted");
+    let from = paused.trace_kept_from();
+    assert!(from > 0 && from < paused.trace_length());
+    let json = |s: &KvScheduler| js_sys::JSON::stringify(&ok(s.trace_since(from), "traceSince")).unwrap();
+    assert_eq!(json(&paused), json(&kept), "the events kept since are the run's");
+    let (lanes, columns) = (nodes.len(), 40);
+    let density = |s: &KvScheduler| {
+        let mut out = vec![0u32; 3 * lanes * columns];
+        ok(s.density_into(0.0, s.now() + 1.0, columns, &mut out), "densityInto");
+        out
+    };
+    assert_eq!(density(&paused), density(&kept), "the same density, kept or not");
+    assert!(density(&kept).iter().any(|&c| c > 0));
+}
+
+#[wasm_bindgen_test]
 fn run_batch_gives_the_events_of_the_one_by_one_loop_and_feeds_the_workload() {
     let spec = "ops=300 rate=200 keys=20 mix=get:2/insert:2/delete:1 level=ONE";
     let (mut one_by_one, mut nodes) = workload_cluster(spec);
@@ -595,7 +634,7 @@ fn run_batch_gives_the_events_of_the_one_by_one_loop_and_feeds_the_workload() {
         nodes = ok(batched.run_batch(nodes, 97.0, f64::INFINITY, true), "runBatch");
     }
     assert!(batched.processed() > 300.0);
-    assert_eq!(batched.trace_hash(), one_by_one.trace_hash());
+    assert_eq!(hash(&batched), hash(&one_by_one));
     let progress = ok(batched.workload_progress(), "workloadProgress");
     assert_eq!(get(&progress, "scheduled").as_f64(), Some(300.0));
     let results = js_sys::Array::from(&ok(batched.results_between(0, batched.result_count()), "resultsBetween"));

@@ -163,6 +163,11 @@ impl Simulation {
         self.scheduler.next_due()
     }
 
+    /// Keeps the trace's events from now on, or only counts and indexes them (see [`Trace::keep`]).
+    pub fn keep_trace(&mut self, keep: bool) {
+        self.scheduler.keep_trace(keep);
+    }
+
     /// Drops the trace events recorded so far (see [`Trace::clear`]).
     pub fn clear_trace(&mut self) {
         self.scheduler.clear_trace();

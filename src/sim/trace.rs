@@ -10,19 +10,30 @@ pub use crate::sim::event::{
 };
 
 /// The recorded events of a run; recording can be switched off for benchmarks. Stored packed
-/// ([`PackedEvents`]: about 15 bytes an event, in blocks shared between clones, so the page's
-/// checkpoints, which copy the scheduler every 200 steps, do not copy the whole trace again).
+/// ([`PackedEvents`]: about 12 bytes an event, in blocks shared between clones, so the page's
+/// checkpoints, which copy the scheduler every few hundred steps, do not copy the whole trace).
+///
+/// Keeping the events can be paused ([`Trace::keep`]) while they are still counted and indexed
+/// by density: the page's fast-forward keeps none, and a view rebuilds the events of a window
+/// when it asks, by replaying the deterministic run from a checkpoint. The kept events are always
+/// the last ones, from index [`Trace::first_kept`] on; indexes count every event.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     enabled: bool,
+    /// Whether events are kept (packed) as they come; when not, they are only counted.
+    keeping: bool,
     events: PackedEvents,
+    /// Index of the first kept event: the events before it were not kept, or were cleared.
+    first: usize,
+    /// Time of the last event not kept (µs), if any: a window that starts later is all kept.
+    unkept_until: Option<Time>,
     /// Messages, repairs and anomalies per node over time, when asked for (the page's diagram).
     density: Option<Density>,
 }
 
 impl Trace {
     pub fn new(enabled: bool) -> Trace {
-        Trace { enabled, events: PackedEvents::default(), density: None }
+        Trace { enabled, keeping: true, ..Trace::default() }
     }
 
     /// Counts what is recorded from now on per node over time too ([`Density`]), for `lanes` nodes.
@@ -38,15 +49,33 @@ impl Trace {
         self.enabled
     }
 
+    /// Whether events are kept as they come (see [`Trace::keep`]): the texts only a kept event
+    /// shows need not be written otherwise.
+    pub fn is_keeping(&self) -> bool {
+        self.enabled && self.keeping
+    }
+
+    /// Keeps the events from now on, or only counts them (and indexes their density). Kept events
+    /// after a pause start a new run of them: the ones kept before the pause are let go (a copy
+    /// taken before still has them), so the kept events are always the last ones.
+    pub fn keep(&mut self, keep: bool) {
+        self.keeping = keep;
+    }
+
     /// Records the event `make` gives, asking for it only when recording is on. It borrows the
     /// scheduler's data and is packed as it is: nothing is allocated per event.
     pub fn record<'a>(&mut self, make: impl FnOnce() -> EventRef<'a>) {
-        if self.enabled {
-            let event = make();
-            if let Some(density) = &mut self.density {
-                density.record(&event);
-            }
+        if !self.enabled {
+            return;
+        }
+        let event = make();
+        if let Some(density) = &mut self.density {
+            density.record(&event);
+        }
+        if self.keeping {
             self.events.push(&event);
+        } else {
+            self.skip(event.time);
         }
     }
 
@@ -55,38 +84,63 @@ impl Trace {
         self.record(|| event.borrowed());
     }
 
+    // Counts an event of time `time` not kept; the events kept before it are let go.
+    fn skip(&mut self, time: Time) {
+        if !self.events.is_empty() {
+            self.clear();
+        }
+        self.first += 1;
+        self.unkept_until = Some(time);
+    }
+
+    /// Events recorded so far, kept or not: the index the next one gets.
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.first + self.events.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.len() == 0
     }
 
-    /// Every event, oldest first (decoded as they are taken).
+    /// Index of the first event kept: the ones before it were not kept (see [`Trace::keep`]) or
+    /// were cleared. [`Trace::len`] when none is.
+    pub fn first_kept(&self) -> usize {
+        self.first
+    }
+
+    /// Time of the last event not kept (µs); `None` when every event so far is kept. The kept
+    /// events hold every event at or after any later time.
+    pub fn unkept_until(&self) -> Option<Time> {
+        self.unkept_until
+    }
+
+    /// The kept events, oldest first (decoded as they are taken): every event unless some were
+    /// not kept.
     pub fn events(&self) -> impl Iterator<Item = TraceEvent> + '_ {
         self.events.iter_from(0)
     }
 
-    /// The events from index `start` on (none when `start` is past the end).
+    /// The kept events from index `start` on (from the first kept one when `start` is before
+    /// it; none when it is past the end).
     pub fn events_from(&self, start: usize) -> impl Iterator<Item = TraceEvent> + '_ {
-        self.events.iter_from(start)
+        self.events.iter_from(start.saturating_sub(self.first))
     }
 
-    /// The events from the first at or after time `from` (µs) on, decoding only from the block
-    /// that holds it.
+    /// The kept events from the first at or after time `from` (µs) on, decoding only from the
+    /// block that holds it.
     pub fn events_from_time(&self, from: Time) -> impl Iterator<Item = TraceEvent> + '_ {
         self.events.iter_from_time(from)
     }
 
-    /// Bytes the recorded events take (see [`PackedEvents::memory_bytes`]).
+    /// Bytes the kept events take (see [`PackedEvents::memory_bytes`]).
     pub fn memory_bytes(&self) -> usize {
         self.events.memory_bytes()
     }
 
-    /// Drops the events recorded so far; recording goes on. A driver that streamed them out
-    /// (`kvsim run`) keeps memory bounded by the cluster, not by the length of the run.
+    /// Drops the events kept so far; recording goes on, and so do indexes. A driver that
+    /// streamed them out (`kvsim run`) keeps memory bounded by the cluster, not by the run.
     pub fn clear(&mut self) {
+        self.first = self.len();
         self.events = PackedEvents::default();
     }
 
@@ -168,6 +222,53 @@ mod tests {
             let expected: Vec<Time> = (start..MANY).map(|i| i as Time).collect();
             assert_eq!(times(trace.events_from(start)), expected, "from {start}");
         }
+    }
+
+    #[test]
+    fn a_pause_in_keeping_counts_the_events_and_keeps_the_last_ones() {
+        let mut trace = traced(MANY);
+        let copy = trace.clone();
+        trace.keep(false);
+        for i in MANY..2 * MANY {
+            trace.record(|| EventRef::new(i as Time, TraceKind::Command));
+        }
+        assert_eq!((trace.len(), trace.first_kept(), trace.events().count()), (2 * MANY, 2 * MANY, 0));
+        assert_eq!(trace.unkept_until(), Some(2 * MANY as Time - 1));
+        assert_eq!(copy.events().count(), MANY, "a copy taken before the pause keeps its events");
+        trace.keep(true);
+        for i in 2 * MANY..2 * MANY + 10 {
+            trace.record(|| EventRef::new(i as Time, TraceKind::Command));
+        }
+        assert_eq!(trace.first_kept(), 2 * MANY);
+        assert_eq!(times(trace.events()), (2 * MANY..2 * MANY + 10).map(|i| i as Time).collect::<Vec<_>>());
+        assert_eq!(times(trace.events_from(0)), times(trace.events()), "an index before the first kept starts there");
+        assert_eq!(times(trace.events_from(2 * MANY + 8)), [2 * MANY as Time + 8, 2 * MANY as Time + 9]);
+    }
+
+    #[test]
+    fn events_not_kept_are_still_indexed_by_density() {
+        let run = |keep: bool| {
+            let mut trace = Trace::new(true);
+            trace.index_density(2);
+            trace.keep(keep);
+            for i in 0..MANY {
+                let e =
+                    EventRef { from: Some(i % 2), to: Some(1 - i % 2), ..EventRef::new(i as Time, TraceKind::Send) };
+                trace.record(|| e);
+            }
+            trace.density().unwrap().messages(0, MANY as i64)
+        };
+        assert_eq!(run(false), run(true));
+        assert!(run(true) > 0);
+    }
+
+    #[test]
+    fn a_cleared_trace_goes_on_counting() {
+        let mut trace = traced(10);
+        trace.clear();
+        trace.record(|| EventRef::new(10, TraceKind::Reply));
+        assert_eq!((trace.len(), trace.first_kept(), trace.unkept_until()), (11, 10, None));
+        assert_eq!(times(trace.events_from(10)), [10]);
     }
 
     #[test]

@@ -187,23 +187,46 @@ impl KvScheduler {
         self.scheduler.trace().len()
     }
 
-    /// Trace events from index `start` on.
+    /// Index of the first trace event kept: the events before it were only counted (see
+    /// `keepTrace`). `traceLength` when none is.
+    #[wasm_bindgen(getter, js_name = traceKeptFrom)]
+    pub fn trace_kept_from(&self) -> usize {
+        self.scheduler.trace().first_kept()
+    }
+
+    /// Time of the last trace event not kept (µs), or `undefined` when every event is kept: the
+    /// kept events hold every event of a window that starts after it.
+    #[wasm_bindgen(getter, js_name = traceUnkeptUntil)]
+    pub fn trace_unkept_until(&self) -> Option<f64> {
+        self.scheduler.trace().unkept_until().map(|t| t as f64)
+    }
+
+    /// Keeps the trace's events from now on, or only counts them and indexes their density (a
+    /// fast-forward: a view rebuilds a window of them by replay from a checkpoint). Events kept
+    /// after a pause start anew at the index they come at; those kept before are let go.
+    #[wasm_bindgen(js_name = keepTrace)]
+    pub fn keep_trace(&mut self, keep: bool) {
+        self.scheduler.keep_trace(keep);
+    }
+
+    /// Trace events from index `start` on (from the first kept one, when `start` is before it).
     #[wasm_bindgen(js_name = traceSince)]
     pub fn trace_since(&self, start: usize) -> Result<JsValue, JsError> {
         to_js(&self.scheduler.trace().events_from(start).collect::<Vec<_>>())
     }
 
     /// The whole trace as JSON lines, the format of `kvsim run --trace` (without `--check`: no
-    /// `anomaly` events).
+    /// `anomaly` events). An error when some events were not kept (see `keepTrace`).
     #[wasm_bindgen(js_name = traceJsonLines)]
-    pub fn trace_json_lines(&self) -> String {
-        self.plain_trace().to_json_lines()
+    pub fn trace_json_lines(&self) -> Result<String, JsError> {
+        Ok(self.plain_trace()?.to_json_lines())
     }
 
     /// The stable hash of the trace so far, as `kvsim run --hash` prints it (without `--check`).
+    /// An error when some events were not kept (see `keepTrace`).
     #[wasm_bindgen(js_name = traceHash)]
-    pub fn trace_hash(&self) -> String {
-        self.plain_trace().hash_hex()
+    pub fn trace_hash(&self) -> Result<String, JsError> {
+        Ok(self.plain_trace()?.hash_hex())
     }
 
     /// Turns the live checks on from now on (`kvsim run --check`): each client operation is
@@ -295,16 +318,23 @@ impl KvScheduler {
         self.results.extend(step, self.scheduler.take_results());
     }
 
-    /// The trace without the live checks' `anomaly` events (the trace itself when there are none).
-    fn plain_trace(&self) -> Cow<'_, Trace> {
+    /// The trace without the live checks' `anomaly` events (the trace itself when there are
+    /// none); an error when it does not hold every event.
+    fn plain_trace(&self) -> Result<Cow<'_, Trace>, JsError> {
         let trace = self.scheduler.trace();
+        if trace.first_kept() > 0 {
+            return Err(JsError::new(&format!(
+                "this run kept its trace from event {} on only (a fast-forward keeps none): replay it from its start to have it all",
+                trace.first_kept()
+            )));
+        }
         if self.anomaly_count() == 0 {
-            return Cow::Borrowed(trace);
+            return Ok(Cow::Borrowed(trace));
         }
         let mut plain = Trace::new(true);
         for event in trace.events().filter(|e| e.kind != TraceKind::Anomaly) {
             plain.record_event(&event);
         }
-        Cow::Owned(plain)
+        Ok(Cow::Owned(plain))
     }
 }

@@ -14,8 +14,8 @@ export function installApi(booted) {
     return app;
   };
   const session = () => ready().session;
-  const trace = () => session().driver.traceJsonLines();
-  const shiviz = () => session().driver.shivizLog(); // resolves: made by a package loaded on first use
+  const trace = () => session().traceJsonLines();
+  const shiviz = () => session().shivizLog(); // resolves: made by a package loaded on first use
   // Loads the Workload card (it loads when first seen); callers take `ready().workload.made`
   // first, so once it is loaded they act at once. Fast-forwards asked for while it loads count as
   // running, so a caller polling workloadProgress() sees them.
@@ -94,7 +94,7 @@ export function installApi(booted) {
     timeline: () => session().timeline(),
     shareUrl: () => ready().share.url(),
     loadScenario: (jsonText) => ready().share.report(() => ready().share.load(String(jsonText))),
-    traceHash: () => session().driver.traceHash(),
+    traceHash: () => session().traceHash(),
     exportTrace: trace,
     exportShiviz: shiviz,
     anomalies: () => session().driver.anomalies(),

@@ -27,6 +27,7 @@ export class Driver {
     this.onEvent = () => {}; // called after every step: history.js takes checkpoints there
     if (checkpoint) {
       this.scheduler = checkpoint.scheduler.snapshot();
+      this.scheduler.keepTrace(true); // a checkpoint taken in a fast-forward kept none
       this.nodes = checkpoint.nodes.map((node) => node.snapshot());
     } else {
       this.scheduler = new KvScheduler(this.configText, seed);
@@ -228,12 +229,36 @@ export class Driver {
     return Array.from(replicasOf(this.configText, key));
   }
 
-  /** The run as JSON lines, as `kvsim run --trace` prints it. */
+  /**
+   * Keeps the trace's events from now on, or only counts them (a fast-forward: the density index
+   * and the checks go on). Events kept after a pause start anew; those kept before are let go.
+   */
+  keepTrace(keep) {
+    this.scheduler.keepTrace(keep);
+  }
+
+  /** Trace events kept: the last ones (see keepTrace). */
+  get keptEvents() {
+    return this.scheduler.traceLength - this.scheduler.traceKeptFrom;
+  }
+
+  /** Whether the trace holds every event so far (none was left out by a fast-forward). */
+  get keepsWholeTrace() {
+    return this.scheduler.traceKeptFrom === 0;
+  }
+
+  /** Whether the trace holds every event at or after `time` (µs). */
+  keepsTraceSince(time) {
+    const unkept = this.scheduler.traceUnkeptUntil;
+    return unkept === undefined || unkept < time;
+  }
+
+  /** The run as JSON lines, as `kvsim run --trace` prints it (keepsWholeTrace, else it throws). */
   traceJsonLines() {
     return this.scheduler.traceJsonLines();
   }
 
-  /** The trace's stable hash, as `kvsim run --hash` prints it. */
+  /** The trace's stable hash, as `kvsim run --hash` prints it (keepsWholeTrace, else it throws). */
   traceHash() {
     return this.scheduler.traceHash();
   }

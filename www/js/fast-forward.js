@@ -1,17 +1,19 @@
 // Fast-forward: runs the session's simulation to quiet in slices of at most SLICE_MS on the main
 // thread, so the page keeps drawing (one requestAnimationFrame loop draws every view from the
-// current state). The views hear of the run at most once per frame, and only its latest events
-// (session.flush's tail). Cancel stops between two batches of events: the run is then a
+// current state). The views hear of the run at most once per frame. The run keeps no trace
+// meanwhile, only its density index, checks, results and checkpoints: its end is then shown anew
+// from a replay, like a moment travelled to, and a view that reads an earlier window of events
+// replays it (trace-windows.js). Cancel stops between two batches of events: the run is then a
 // consistent moment like any other, paused, to travel in or play on.
 
 /**
- * Longest slice of work between two chances for the page to draw: one frame (about 12 ms of
+ * Longest slice of work between two chances for the page to draw: one frame (a few ms of
  * rendering in headless Chromium) comes between two slices, so a longer slice spends more of
  * the time running; 40 ms and the batch it ends in keep every task under the 50 ms of issue 14.
  * A slice that tells the views leaves them VIEWS_MS of it.
  */
 const SLICE_MS = 40;
-/** What telling the views takes of a slice (ms): their share of the trace and results copied out. */
+/** What telling the views takes of a slice (ms): the clock, the progress bar, the cards' counts. */
 const VIEWS_MS = 8;
 /** A frame's period (ms): a slice ends just before a frame is due (see slice). */
 const FRAME_MS = 1000 / 60;
@@ -31,12 +33,10 @@ const BATCH_FILL = 0.7;
 /** Shortest batch worth a call (ms): below it, the slice ends. */
 const MIN_BATCH_MS = 0.5;
 /**
- * Trace events and results the views get per frame: enough to fill the event log and show
- * what is happening now; the rest of the frame's events are in the history, to travel to.
+ * Steps between the history's checkpoints in a fast-forward, at least: a jump replays up to this
+ * many (a few ms). At 200 apart, copying the nodes took a quarter of a 100,000-operation run.
  */
-const FRAME_TAIL = 300;
-/** Results the consoles get at the end (none while running: printing them costs layouts). */
-const END_RESULTS = 64;
+const CHECKPOINT_STEPS = 12_800;
 /** Longest wait for a frame before the next slice: a hidden page draws none (ms). */
 const HIDDEN_WAIT_MS = 100;
 /**
@@ -68,6 +68,10 @@ export class FastForward {
     // sliceMs: time spent in slices, so the share of the wall time that ran can be measured.
     // rate: events per ms measured in batches (null until a batch is timed).
     this.running = { driver: session.driver, cancelled: false, ended: false, resolve, done, rate: null, sliceMs: 0 };
+    // The run keeps no trace meanwhile (packing it took half the time): the density index, the
+    // checks, the results and the checkpoints go on, and finish() shows the end anew from a replay.
+    session.driver.keepTrace(false);
+    session.history.spaceAtLeast(CHECKPOINT_STEPS, session.driver);
     session.emit({ type: 'fast-forward', running: true });
     this.schedule();
     return done;
@@ -142,13 +146,15 @@ export class FastForward {
     return ms >= MIN_BATCH_MS ? Math.max(1, Math.floor(run.rate * ms)) : 0;
   }
 
-  // Tells the views and the progress bar of the run so far (`finished`: with its last results).
+  // Tells the views and the progress bar of the run so far (`finished`: it is over). They get no
+  // events (none are kept) nor results (printing them costs layouts): the end shown anew has its
+  // latest ones.
   tell(run, finished) {
     const { session } = this;
     this.framed = false;
     this.toldAt = performance.now();
     session.clock.jump(Math.max(session.now(), run.driver.now));
-    session.flush({ tail: FRAME_TAIL, resultTail: finished ? END_RESULTS : 0 });
+    session.flush({ tail: 0, resultTail: 0 });
     this.onProgress({ ...this.progress(run.driver), running: !finished, sliceMs: run.sliceMs });
   }
 
@@ -157,11 +163,16 @@ export class FastForward {
   finish(run) {
     const { session } = this;
     const started = performance.now();
-    if (session.driver === run.driver) this.tell(run, true);
+    const shown = session.driver === run.driver;
+    if (shown) this.tell(run, true);
     run.sliceMs += performance.now() - started;
     this.running = null;
     session.arm();
     session.emit({ type: 'fast-forward', running: false });
+    // The run kept no trace: its end is shown anew from a replay that keeps it (the event log's
+    // and the diagram's latest events, the consoles' last results). A driver that replaced it
+    // keeps its own.
+    if (shown) session.showAnew();
     const last = { ...this.progress(), running: false, sliceMs: run.sliceMs };
     // tell() said so for the same driver; the card of a replaced one must hear the run is over too.
     if (session.driver !== run.driver) this.onProgress(last);

@@ -29,6 +29,11 @@ export const MAX_CHECKPOINTS = 256;
 const MEMORY_BUDGET = 384 * 2 ** 20;
 /** Checkpoints dropped by a thinning freed per checkpoint taken: freeing them all at once took a long task. */
 const FREED_PER_KEEP = 4;
+/**
+ * Trace events a moment shown anew hands the views (session.js): what they show at once (the event
+ * log's newest rows, the diagram's recent window). A restored moment keeps at least this many.
+ */
+export const SHOWN_EVENTS = 2_000;
 
 export class History {
   /** A history of `driver`'s run from its start (a checkpoint is taken now). */
@@ -50,6 +55,16 @@ export class History {
       if (d.steps % this.every === 0) this.keep(d);
       d.checkpointEvery = this.every;
     };
+  }
+
+  /**
+   * Spaces checkpoints at least `steps` apart from now on (doubling the spacing, so thinning
+   * stays even). A fast-forward runs hundreds of thousands of steps: copying every node each
+   * 200 steps cost more than running them.
+   */
+  spaceAtLeast(steps, driver) {
+    while (this.every < steps) this.every *= 2;
+    driver.checkpointEvery = this.every;
   }
 
   /** Keeps a checkpoint of `driver` as it is now, unless one of that step is kept already. */
@@ -74,19 +89,38 @@ export class History {
 
   /**
    * A driver like `like` (config, seed) at `target`: {steps} (exactly that many steps) or {time}
-   * (everything due by then), with the actions of `log` (an ActionLog) scheduled. Returns
-   * {driver, time}: the virtual time to show (the target's, else the last event's).
+   * (everything due by then), with the actions of `log` (an ActionLog) scheduled, replayed from
+   * the nearest checkpoint (with `fromStart`, from the first). Its trace keeps the events replayed.
+   * A driver to show takes checkpoints as it goes on and keeps at least SHOWN_EVENTS events; a
+   * `scratch` one (a copy read and freed) neither. Returns {driver, time}: the virtual time to
+   * show (the target's, else the last event's).
    */
-  restore(target, log, like) {
+  restore(target, log, like, { fromStart = false, scratch = false } = {}) {
+    const time = (driver, base) => Math.max(base.time, target.time ?? driver.now);
+    const restored = this.replay(target, log, like, { fromStart, scratch });
+    const { driver, base } = restored;
+    if (scratch || driver.keptEvents >= SHOWN_EVENTS || driver.keepsWholeTrace) return { driver, time: time(driver, base) };
+    // The checkpoint was taken in a fast-forward (it kept no trace) just before the target: the
+    // event log would list only the few events since. Replayed from further back instead.
+    const again = this.replay({ steps: driver.steps }, log, like, { lead: SHOWN_EVENTS });
+    driver.dispose();
+    return { driver: again.driver, time: time(again.driver, base) };
+  }
+
+  // A driver at `target` replayed from the latest checkpoint at least `lead` steps before it
+  // (see restore); returns {driver, base}.
+  replay(target, log, like, { fromStart = false, scratch = false, lead = 0 }) {
     const bySteps = target.steps !== undefined;
-    // The latest checkpoint not past the target and holding no action the log has dropped.
-    const base = this.checkpoints.findLast((c) => (bySteps ? c.steps <= target.steps : c.time <= target.time) && c.actions <= log.length);
+    // The latest checkpoint not past the target and holding no action the log has dropped; from
+    // the start, the run's whole trace is replayed and kept (a fast-forward keeps none).
+    const fits = (c) => (bySteps ? c.steps <= target.steps - lead : c.time <= target.time) && c.actions <= log.length;
+    const base = fromStart ? this.checkpoints[0] : (this.checkpoints.findLast(fits) ?? this.checkpoints[0]);
     const driver = new Driver(like.checked, like.seed, base);
     driver.replay(log.from(base.actions));
-    this.watch(driver);
+    if (!scratch) this.watch(driver);
     if (bySteps) driver.runSteps(target.steps);
     else driver.runUntil(target.time);
-    return { driver, time: Math.max(base.time, target.time ?? driver.now) };
+    return { driver, base };
   }
 
   /**

@@ -24,7 +24,7 @@
 import { checkConfig, scenarioJson } from './wasm.js';
 import { Driver } from './driver.js';
 import { Clock } from './clock.js';
-import { History } from './history.js';
+import { History, SHOWN_EVENTS } from './history.js';
 import { TraceHistory } from './trace-history.js';
 import { ActionLog } from './action-log.js';
 
@@ -35,12 +35,12 @@ import { ActionLog } from './action-log.js';
  */
 export const VIEW_TAIL = 20_000;
 /**
- * Trace events and results a moment shown anew (a jump in time) hands the views: what they
- * show at once (the event log's newest rows, the diagram's recent window, the consoles' last
- * lines). Converting and laying out 20,000 events and 2,000 console lines took most of a
- * jump's time; the run's older events are in its trace, to travel to.
+ * Trace events (history.js's SHOWN_EVENTS) and results a moment shown anew (a jump in time)
+ * hands the views: what they show at once (the event log's newest rows, the diagram's recent
+ * window, the consoles' last lines). Converting and laying out 20,000 events and 2,000 console
+ * lines took most of a jump's time; the run's older events are in its trace, to travel to.
  */
-const JUMP_TAIL = 2_000;
+const JUMP_TAIL = SHOWN_EVENTS;
 const RESULTS_TAIL = 400;
 /** How long after a new driver is shown the old one is freed (ms): after the frame that shows it. */
 const FREE_OLD_RUN_MS = 100;
@@ -366,7 +366,8 @@ export class Session {
   leave() {
     if (!this.history.isPast(this.driver.steps)) this.playingWhenLeft = this.clock.playing;
     this.pause(); // delivers what is due by now: the end is a replayable moment
-    this.history.advance(this.driver.steps, this.now(), [], this.driver);
+    // A fast-forward moves the clock only when it tells the views: the run may be ahead of it.
+    this.history.advance(this.driver.steps, Math.max(this.now(), this.driver.now), [], this.driver);
     return this.driver;
   }
 
@@ -377,6 +378,15 @@ export class Session {
     const { trace } = driver.drain({ tail: JUMP_TAIL, resultTail: 0 });
     this.emit({ type: 'step', trace, results: this.history.resultsUpTo(driver.steps, RESULTS_TAIL), rebuild: true });
     this.emit({ type: 'faults' });
+  }
+
+  /**
+   * Shows the moment shown anew, replayed from the checkpoint before it with its trace kept:
+   * after a fast-forward, which kept none, the views get its latest events.
+   */
+  showAnew() {
+    const { driver } = this.history.restore({ steps: this.driver.steps }, this.log, this.driver);
+    this.show({ driver, time: this.now() });
   }
 
   // Makes `next` the driver and tells the views. Waiting run() calls of the old one never settle.
@@ -427,6 +437,37 @@ export class Session {
   /** Every result up to the moment shown, oldest first (a long run's: many). */
   resultsShown() {
     return this.history.resultsUpTo(this.driver.steps);
+  }
+
+  /**
+   * The run so far as JSON lines, as `kvsim run --trace` prints it. A fast-forward keeps no
+   * events: the trace of a run that had one is replayed from the start (the run is deterministic).
+   */
+  traceJsonLines() {
+    return this.withWholeTrace((driver) => driver.traceJsonLines());
+  }
+
+  /** The trace's stable hash, as `kvsim run --hash` prints it (see traceJsonLines). */
+  traceHash() {
+    return this.withWholeTrace((driver) => driver.traceHash());
+  }
+
+  /** Resolves with the run as a ShiViz log (see traceJsonLines and Driver.shivizLog). */
+  shivizLog() {
+    return this.withWholeTrace((driver) => driver.shivizLog());
+  }
+
+  // `use(driver)` with a driver at the moment shown that holds its whole trace: the driver shown,
+  // or a replay of it from the start, freed after `use` (which reads the trace at once).
+  withWholeTrace(use) {
+    const { driver } = this;
+    if (driver.recorded || driver.keepsWholeTrace) return use(driver);
+    const { driver: whole } = this.history.restore({ steps: driver.steps }, this.log, driver, { fromStart: true, scratch: true });
+    try {
+      return use(whole);
+    } finally {
+      whole.dispose();
+    }
   }
 
   /** The actions so far as a kvsim script. */

@@ -21,8 +21,8 @@ export class Share {
     const clicks = {
       'share-link': () => this.showLink(),
       'download-scenario': async () => download('kv-scenario.json', await this.scenarioFile(), 'application/json'),
-      'export-trace': () => download('kv-trace.jsonl', this.session.driver.traceJsonLines(), 'application/x-ndjson'),
-      'export-shiviz': async () => download('kv-shiviz.log', await this.session.driver.shivizLog(), 'text/plain'),
+      'export-trace': () => download('kv-trace.jsonl', this.session.traceJsonLines(), 'application/x-ndjson'),
+      'export-shiviz': async () => download('kv-shiviz.log', await this.session.shivizLog(), 'text/plain'),
     };
     for (const [testId, action] of Object.entries(clicks)) {
       byTestId(testId).addEventListener('click', () => this.report(action, 'Cannot share this run').catch(() => {}));

@@ -22,8 +22,10 @@ export class SpacetimeRecord {
       // A fast-forward shows each frame's latest events only: the diagram draws no more than them.
       const { fastForwarding } = this.session;
       if (fastForwarding) this.model.clear();
-      // Only the tail of a long step (or fast-forward frame) comes: the model lacks what is before.
-      if (event.trace.length && (fastForwarding || event.trace.length >= VIEW_TAIL)) this.liveFrom = event.trace[0].time;
+      // Only the tail of a long step, a fast-forward frame or a moment shown anew comes: the
+      // model lacks what is before.
+      const tail = fastForwarding || event.rebuild || event.trace.length >= VIEW_TAIL;
+      if (event.trace.length && tail) this.liveFrom = event.trace[0].time;
       else if (fastForwarding) this.liveFrom = Infinity;
       this.model.addAll(event.trace);
     }

@@ -15,6 +15,7 @@ import { paint } from './spacetime-draw.js';
 import { describe } from './spacetime-details.js';
 import { DensityView, rgbOf } from './spacetime-density.js';
 import { WindowEvents } from './spacetime-window.js';
+import { TraceWindows } from './trace-windows.js';
 
 const DEFAULT_SPAN = 15e6; // µs: the example's slowest link (3 s average) and back, twice
 const MIN_SPAN = 2e3;
@@ -66,6 +67,7 @@ export class Spacetime {
     this.followButton = byTestId('spacetime-follow');
     this.shown = this.model; // the model drawn: the live one, or a window of the trace's
     this.windowEvents = new WindowEvents();
+    this.traceWindows = new TraceWindows(session); // windows of the trace, replayed where it kept none
     this.density = new DensityView();
     this.mode = 'arrows'; // or 'density'
     this.busy = 0; // messages sent in the window drawn
@@ -306,7 +308,7 @@ export class Spacetime {
     else {
       const keptFrom = Math.max(this.liveFrom, this.model.trimmed ? this.model.keptFrom : 0);
       const live = !scheduler || this.session.fastForwarding || keptFrom <= Math.max(0, f.from);
-      this.shown = live ? this.model : this.windowEvents.modelFor(scheduler, f.from, f.to);
+      this.shown = live ? this.model : this.windowEvents.modelFor(this.traceWindows, f.from, f.to);
     }
     if (mode !== this.mode) {
       this.mode = mode;

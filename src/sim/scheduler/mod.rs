@@ -375,7 +375,7 @@ impl Scheduler {
 
     fn apply_fault(&mut self, fault: Fault) {
         let now = self.now;
-        let line = self.trace.is_enabled().then(|| fault.to_string());
+        let line = self.trace.is_keeping().then(|| fault.to_string());
         self.trace.record(|| EventRef {
             node: fault.node(),
             text: line.as_deref().map(Text::Str),
@@ -476,7 +476,7 @@ impl Scheduler {
             if let (Some(anomalies), Some(index)) = (&mut self.anomalies, index) {
                 for anomaly in anomalies.completed(history, index, &outcome) {
                     let text =
-                        self.trace.is_enabled().then(|| format!("{}: {}", anomaly.kind.name(), anomaly.explanation));
+                        self.trace.is_keeping().then(|| format!("{}: {}", anomaly.kind.name(), anomaly.explanation));
                     self.trace.record(|| EventRef {
                         node: Some(anomaly.process),
                         request: Some(anomaly.request),
@@ -517,6 +517,11 @@ impl Scheduler {
 
     pub fn clear_trace(&mut self) {
         self.trace.clear();
+    }
+
+    /// Keeps the trace's events from now on, or only counts them (see [`Trace::keep`]).
+    pub fn keep_trace(&mut self, keep: bool) {
+        self.trace.keep(keep);
     }
 
     /// Events processed so far: deliveries, actions, and timers that were not cancelled.
