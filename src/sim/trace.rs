@@ -140,8 +140,10 @@ impl Trace {
     /// Drops the events kept so far; recording goes on, and so do indexes. A driver that
     /// streamed them out (`kvsim run`) keeps memory bounded by the cluster, not by the run.
     pub fn clear(&mut self) {
-        self.first = self.len();
-        self.events = PackedEvents::default();
+        if !self.events.is_empty() {
+            self.first = self.len();
+            self.events = PackedEvents::default();
+        }
     }
 
     /// The trace as JSON lines.
