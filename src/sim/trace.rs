@@ -108,8 +108,8 @@ impl Trace {
         self.first
     }
 
-    /// Time of the last event not kept (µs); `None` when every event so far is kept. The kept
-    /// events hold every event at or after any later time.
+    /// Time of the last event not kept while keeping was paused (µs), or `None`: the kept events
+    /// hold every event at or after any later time (events cleared by [`Trace::clear`] aside).
     pub fn unkept_until(&self) -> Option<Time> {
         self.unkept_until
     }

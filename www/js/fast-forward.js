@@ -175,7 +175,7 @@ export class FastForward {
     if (shown) session.showAnew();
     const last = { ...this.progress(), running: false, sliceMs: run.sliceMs };
     // tell() said so for the same driver; the card of a replaced one must hear the run is over too.
-    if (session.driver !== run.driver) this.onProgress(last);
+    if (!shown) this.onProgress(last);
     run.resolve(last);
   }
 

@@ -372,9 +372,10 @@ export class Session {
   }
 
   // Shows a restored moment ({driver, time}, from History.restore), paused; the views rebuild.
-  show({ driver, time }) {
+  // With `same`, it is the moment shown already (replayed): waiting run() calls go on waiting.
+  show({ driver, time }, { same = false } = {}) {
     this.clock.stopAt(time);
-    this.install(driver);
+    this.install(driver, { same });
     const { trace } = driver.drain({ tail: JUMP_TAIL, resultTail: 0 });
     this.emit({ type: 'step', trace, results: this.history.resultsUpTo(driver.steps, RESULTS_TAIL), rebuild: true });
     this.emit({ type: 'faults' });
@@ -386,18 +387,19 @@ export class Session {
    */
   showAnew() {
     const { driver } = this.history.restore({ steps: this.driver.steps }, this.log, this.driver);
-    this.show({ driver, time: this.now() });
+    this.show({ driver, time: this.now() }, { same: true });
   }
 
-  // Makes `next` the driver and tells the views. Waiting run() calls of the old one never settle.
-  install(next) {
+  // Makes `next` the driver and tells the views. Waiting run() calls of the old one never settle,
+  // unless `next` is the same run at the same moment (its requests are the old one's).
+  install(next, { same = false } = {}) {
     // Freeing a long run's copy takes about as long as making one (~100 ms at a million
     // operations: the trace's blocks): after the next frame, not within a jump. A timer, not
     // requestAnimationFrame: a hidden page draws no frames, and would keep every old run.
     const old = this.driver;
     if (old) setTimeout(() => old.dispose(), FREE_OLD_RUN_MS);
     this.driver = next;
-    this.waiters.clear();
+    if (!same) this.waiters.clear();
     this.emit({ type: 'cluster' });
   }
 
@@ -415,7 +417,8 @@ export class Session {
   // Records and hands out what happened since the last flush; resolves waiting run() calls.
   // A step can leave no trace (a request's deadline that finds nothing to do) and still change
   // the state views read (the network became quiet), so steps taken are news too. Views get
-  // only the last `tail` events and `resultTail` results (a fast-forward gives fewer, each frame).
+  // only the last `tail` events and `resultTail` results (a fast-forward gives none: it keeps no
+  // events, and printing results costs layouts).
   flush({ tail = VIEW_TAIL, resultTail = VIEW_TAIL } = {}) {
     // Results are converted from wasm only for the views, unless run() calls wait for theirs.
     const { trace, results } = this.driver.drain({ tail, resultTail: this.waiters.size ? Infinity : resultTail });

@@ -19,7 +19,7 @@ export class SpacetimeRecord {
       this.model.clear();
       this.liveFrom = 0;
     } else if (event.type === 'step') {
-      // A fast-forward shows each frame's latest events only: the diagram draws no more than them.
+      // A fast-forward keeps no events (the diagram draws density meanwhile): its steps bring none.
       const { fastForwarding } = this.session;
       if (fastForwarding) this.model.clear();
       // Only the tail of a long step, a fast-forward frame or a moment shown anew comes: the

@@ -17,6 +17,12 @@ import { DensityView, rgbOf } from './spacetime-density.js';
 import { WindowEvents } from './spacetime-window.js';
 import { TraceWindows } from './trace-windows.js';
 
+/** The line under the diagram, by what it draws. */
+const MODE_LABELS = {
+  density: 'Density: too many messages in view to draw one by one (the count is over the plot); zoom in or click a lane to see them as arrows',
+  'fast-forward': 'Density: a fast-forward keeps no events to draw one by one; arrows come back when it ends',
+  arrows: 'Arrows: every message in view',
+};
 const DEFAULT_SPAN = 15e6; // µs: the example's slowest link (3 s average) and back, twice
 const MIN_SPAN = 2e3;
 const FOLLOW_AT = 0.92; // following keeps the clock at this share of the width
@@ -296,18 +302,19 @@ export class Spacetime {
   }
 
   /**
-   * Chooses what frame `f` shows: density past arrowLimit() messages, else arrows from the live
-   * model when it holds the window (or a fast-forward runs: its latest events only, as cheap as
-   * a frame must be), else from the window's events decoded from the trace.
+   * Chooses what frame `f` shows: density past arrowLimit() messages or while a fast-forward
+   * runs (it keeps no events to draw), else arrows from the live model when it holds the window,
+   * else from the window's events read from the trace (trace-windows.js).
    */
   chooseSource(f) {
     const scheduler = this.session.driver?.scheduler;
+    const { fastForwarding } = this.session;
     this.busy = this.messagesBetween(f.from, f.to);
-    const mode = this.busy > this.arrowLimit() ? 'density' : 'arrows';
+    const mode = this.busy > this.arrowLimit() || (scheduler && fastForwarding) ? 'density' : 'arrows';
     if (mode === 'density') this.density.update(scheduler, f, this.lanes.length, this.rgb);
     else {
       const keptFrom = Math.max(this.liveFrom, this.model.trimmed ? this.model.keptFrom : 0);
-      const live = !scheduler || this.session.fastForwarding || keptFrom <= Math.max(0, f.from);
+      const live = !scheduler || keptFrom <= Math.max(0, f.from);
       this.shown = live ? this.model : this.windowEvents.modelFor(this.traceWindows, f.from, f.to);
     }
     if (mode !== this.mode) {
@@ -316,14 +323,10 @@ export class Spacetime {
     }
     // The label changes with the mode only: after a long run, new text in the page cost a 70 ms
     // frame (the page's style and layout), so the count is drawn on the canvas instead.
-    if (this.modeLabel.dataset.mode !== mode) {
-      this.modeLabel.dataset.mode = mode;
-      setText(
-        this.modeLabel,
-        mode === 'density'
-          ? 'Density: too many messages in view to draw one by one (the count is over the plot); zoom in or click a lane to see them as arrows'
-          : 'Arrows: every message in view',
-      );
+    const label = mode === 'density' && fastForwarding ? 'fast-forward' : mode;
+    if (this.modeLabel.dataset.mode !== label) {
+      this.modeLabel.dataset.mode = label;
+      setText(this.modeLabel, MODE_LABELS[label]);
     }
   }
 

@@ -2,7 +2,7 @@
 // that was fast-forwarded kept no events of that stretch (fast-forward.js): a window there is
 // read from a copy of the run replayed, trace kept, from the checkpoint before the window (the
 // run is deterministic, so the copy's events are the run's). The copy is kept for the next
-// window, which is usually near, and run on when the view pans later.
+// window, which is usually near: it is run on to the window's end, never past the moment shown.
 
 /** Most events a copy keeps before the next window replays anew (about 12 bytes each). */
 const MAX_COPY_EVENTS = 1_000_000;
@@ -10,7 +10,9 @@ const MAX_COPY_EVENTS = 1_000_000;
 export class TraceWindows {
   constructor(session) {
     this.session = session;
-    this.copy = null; // a scratch driver replayed to read past windows, or null
+    // A scratch driver replayed to read past windows, with the action log it replayed (and that
+    // log's length): an action typed since is not in it. Or null.
+    this.copy = null;
     session.subscribe((event) => {
       if (event.type === 'cluster' || event.type === 'fork') this.drop();
     });
@@ -34,16 +36,27 @@ export class TraceWindows {
     const { driver } = this.session;
     if (driver.keepsTraceSince(from)) return driver.scheduler.eventsBetween(from, to, max);
     if (!this.holds(from)) this.replayTo(from);
-    this.copy.runUntil(Math.min(to, driver.now));
-    return this.copy.scheduler.eventsBetween(from, to, max);
+    const { driver: copy } = this.copy;
+    copy.runBatch({ until: Math.min(to, driver.now), maxEvents: driver.steps - copy.steps });
+    return copy.scheduler.eventsBetween(from, to, max);
   }
 
-  // Whether the copy holds the events from `from` (µs) on, or runs on to them cheaply: it kept
-  // them, has not passed them, and has not kept a long pan's worth already.
+  // Whether the copy holds the events from `from` (µs) on, or runs on to them: it has the
+  // actions logged so far, kept its events since before `from`, has not passed `from` (a window
+  // further on replays from the checkpoint before it) nor the moment shown, and has not kept a
+  // long pan's worth already.
   holds(from) {
-    const copy = this.copy;
-    if (!copy?.keepsTraceSince(from) || copy.now < from) return false;
-    return copy.scheduler.traceLength - copy.scheduler.traceKeptFrom < MAX_COPY_EVENTS;
+    if (!this.copy) return false;
+    const { driver: copy, log, actions } = this.copy;
+    const { session } = this;
+    return (
+      log === session.log &&
+      actions === log.length &&
+      copy.keepsTraceSince(from) &&
+      copy.now >= from &&
+      copy.steps <= session.driver.steps &&
+      copy.keptEvents < MAX_COPY_EVENTS
+    );
   }
 
   // A new copy at the latest checkpoint before `from` (µs), replayed to just before it: its
@@ -52,11 +65,12 @@ export class TraceWindows {
     this.drop();
     const { session } = this;
     const target = { time: Math.max(0, from - 1) };
-    this.copy = session.history.restore(target, session.log, session.driver, { scratch: true }).driver;
+    const { driver } = session.history.restore(target, session.log, session.driver, { scratch: true });
+    this.copy = { driver, log: session.log, actions: session.log.length };
   }
 
   drop() {
-    this.copy?.dispose();
+    this.copy?.driver.dispose();
     this.copy = null;
   }
 }

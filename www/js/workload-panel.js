@@ -9,9 +9,9 @@ import { FastForward } from './fast-forward.js';
 import { WORKLOAD_PRESETS, linkCluster, workloadPreset } from './workload-presets.js';
 
 /**
- * Most operations a workload may have in the page: it keeps every event of the run (time
- * travel, exports), about 480-550 MiB of wasm memory for a million operations on 16-64 nodes
- * (docs/performance.md), and wasm has 4 GB.
+ * Most operations a workload may have in the page: it keeps the run's history, results, density
+ * counts and checkpoints (time travel, the diagram, exports), about 350-400 MiB of wasm memory
+ * after a million operations fast-forwarded on 16-64 nodes (docs/performance.md), and wasm has 4 GB.
  */
 export const MAX_PAGE_OPERATIONS = 1_000_000;
 
@@ -84,7 +84,7 @@ export class WorkloadPanel {
     try {
       if (workload.operations > MAX_PAGE_OPERATIONS) {
         throw new RangeError(
-          `ops=${workload.operations}: the page runs at most ${MAX_PAGE_OPERATIONS.toLocaleString('en')} operations, as it keeps every event for time travel; kvsim run --workload runs any number in bounded memory`,
+          `ops=${workload.operations}: the page runs at most ${MAX_PAGE_OPERATIONS.toLocaleString('en')} operations, as it keeps every operation for time travel; kvsim run --workload runs any number in bounded memory`,
         );
       }
       this.session.startWorkload(workload);
