@@ -29,6 +29,8 @@ export const MAX_CHECKPOINTS = 256;
 const MEMORY_BUDGET = 384 * 2 ** 20;
 /** Checkpoints dropped by a thinning freed per checkpoint taken: freeing them all at once took a long task. */
 const FREED_PER_KEEP = 4;
+/** Checkpoints a history let go of frees per task (see dispose). */
+const FREED_PER_TASK = 32;
 /**
  * Trace events a moment shown anew hands the views (session.js): what they show at once (the event
  * log's newest rows, the diagram's recent window). A restored moment keeps at least this many.
@@ -169,13 +171,20 @@ export class History {
     this.forkedAt = time;
   }
 
-  /** Releases the checkpoints' wasm memory; the history is unusable afterwards. */
+  /**
+   * Releases the checkpoints' wasm memory, FREED_PER_TASK of them per task (all of a million-
+   * operation run's at once took a 140 ms task); the history is unusable afterwards.
+   */
   dispose() {
-    this.checkpoints.forEach(freeCheckpoint);
-    this.dropped.forEach(freeCheckpoint);
+    const left = [...this.checkpoints, ...this.dropped];
     this.checkpoints = [];
     this.dropped = [];
     this.endResults?.free();
     this.endResults = null;
+    const freeSome = () => {
+      left.splice(0, FREED_PER_TASK).forEach(freeCheckpoint);
+      if (left.length) setTimeout(freeSome);
+    };
+    freeSome();
   }
 }
