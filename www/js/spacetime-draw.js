@@ -14,6 +14,12 @@ const MAX_LABELS = 40;
 // view. Dashes are rastered segment by segment: with 300 messages in flight those dots cost 5 ms
 // of every repaint (software raster, headless Chromium), for a picture too crowded to read.
 const MAX_GHOSTS = 64;
+/**
+ * Past this many arrows in view, lines are drawn one pixel wide (replies fainter instead of
+ * thinner): without a GPU, Chromium rasters one-pixel strokes on a fast path, and 800 arrows of
+ * 1.6 px took 50-170 ms a frame (docs/performance.md); that dense, the widths hardly show.
+ */
+const DENSE_ARROWS = 300;
 
 const LOOKS = new Map();
 /** How a message kind is drawn: its colour family (unknown kinds: 'other'), thin reply, loud. */
@@ -168,7 +174,8 @@ function drawMessages(ctx, f, model, now, colors) {
       else addHead(look.reply ? set.reply : set.fill, fromX, fromY, p.x2, p.y2, look.loud ? 11 : 8, look.reply);
     }
   }
-  for (const [family, set] of sets) strokeSet(ctx, set, colors[family] ?? colors.other, flying <= MAX_GHOSTS);
+  const dense = visible > DENSE_ARROWS;
+  for (const [family, set] of sets) strokeSet(ctx, set, colors[family] ?? colors.other, flying <= MAX_GHOSTS, dense);
   ctx.setLineDash([6, 3]);
   ctx.lineWidth = 3;
   ctx.strokeStyle = colors.held;
@@ -179,8 +186,8 @@ function drawMessages(ctx, f, model, now, colors) {
   return visible;
 }
 
-function strokeSet(ctx, set, color, ghosts) {
-  const width = set.loud ? 3 : 1.6;
+function strokeSet(ctx, set, color, ghosts, dense) {
+  const width = set.loud ? 3 : dense ? 1 : 1.6;
   ctx.strokeStyle = color;
   ctx.fillStyle = color;
   if (ghosts) {
@@ -203,8 +210,15 @@ function strokeSet(ctx, set, color, ghosts) {
     ctx.lineWidth = width;
   }
   ctx.stroke(set.line);
-  ctx.lineWidth = 1.1;
-  ctx.stroke(set.reply);
+  if (dense) {
+    ctx.lineWidth = 1;
+    ctx.globalAlpha = 0.55;
+    ctx.stroke(set.reply);
+    ctx.globalAlpha = 1;
+  } else {
+    ctx.lineWidth = 1.1;
+    ctx.stroke(set.reply);
+  }
   ctx.fill(set.fill);
 }
 

@@ -469,7 +469,7 @@ function buildLegend(legend) {
   legend.replaceChildren(
     ...families.map((k) => item(`line ${k.family}`, k.loud ? k.label : k.family, k.loud ? 'loud' : undefined)),
     item('line other', 'other kinds'),
-    item('line thin', 'thin: a reply'),
+    item('line thin', 'thin (faint when dense): a reply'),
     item('line dashed', 'in flight'),
     item('line held', 'held on its link'),
     item('cross', 'dropped'),
