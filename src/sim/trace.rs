@@ -273,6 +273,49 @@ mod tests {
         assert_eq!(times(trace.events_from(10)), [10]);
     }
 
+    proptest::proptest! {
+        /// Whatever the pauses in keeping, every event is counted, the kept events are exactly
+        /// the last run of them (as a trace that kept everything has them from `first_kept`
+        /// on), every event after `unkept_until` is kept, and the density counts are those of
+        /// the trace that kept everything.
+        #[test]
+        fn pauses_in_keeping_keep_the_last_events_and_count_them_all(
+            steps in proptest::collection::vec((0..3 as Time, proptest::bool::ANY, proptest::bool::weighted(0.05)), 0..3_000),
+        ) {
+            let mut kept_all = Trace::new(true);
+            let mut paused = Trace::new(true);
+            kept_all.index_density(2);
+            paused.index_density(2);
+            let mut now = 0;
+            let mut last_unkept = None;
+            for (i, (gap, send, toggle)) in steps.into_iter().enumerate() {
+                if toggle {
+                    paused.keep(!paused.is_keeping());
+                }
+                now += gap;
+                let kind = if send { TraceKind::Send } else { TraceKind::Deliver };
+                let event = EventRef { from: Some(i % 2), to: Some(1 - i % 2), ..EventRef::new(now, kind) };
+                if !paused.is_keeping() {
+                    last_unkept = Some(now);
+                }
+                kept_all.record(|| event);
+                paused.record(|| event);
+            }
+            proptest::prop_assert_eq!(paused.len(), kept_all.len());
+            proptest::prop_assert_eq!(paused.unkept_until(), last_unkept);
+            let first = paused.first_kept();
+            let expected: Vec<TraceEvent> = kept_all.events_from(first).collect();
+            proptest::prop_assert_eq!(paused.events().collect::<Vec<_>>(), expected);
+            if let Some(until) = last_unkept {
+                proptest::prop_assert!(kept_all.events().take(first).all(|e| e.time <= until), "an event after {until} was not kept");
+            } else {
+                proptest::prop_assert_eq!(first, 0);
+            }
+            let messages = |t: &Trace| t.density().unwrap().messages(0, now as i64 + 1);
+            proptest::prop_assert_eq!(messages(&paused), messages(&kept_all));
+        }
+    }
+
     #[test]
     fn a_trace_switched_off_records_nothing() {
         let mut trace = Trace::new(false);
