@@ -423,7 +423,7 @@ async function diagramFrames(tab) {
       const frame = (t) => {
         if (last !== null) gaps.push(t - last);
         last = t;
-        modes[label.dataset.mode] += 1;
+        modes[label.dataset.mode === 'arrows' ? 'arrows' : 'density'] += 1;
         canvas.dispatchEvent(new WheelEvent('wheel', { ...at, ...moves[Math.floor(frames / 60) % 3] }));
         if (++frames < 360) requestAnimationFrame(frame);
         else resolve();

@@ -99,8 +99,7 @@ export class History {
    */
   restore(target, log, like, { fromStart = false, scratch = false } = {}) {
     const time = (driver, base) => Math.max(base.time, target.time ?? driver.now);
-    const restored = this.replay(target, log, like, { fromStart, scratch });
-    const { driver, base } = restored;
+    const { driver, base } = this.replay(target, log, like, { fromStart, scratch });
     if (scratch || driver.keptEvents >= SHOWN_EVENTS || driver.keepsWholeTrace) return { driver, time: time(driver, base) };
     // The checkpoint was taken in a fast-forward (it kept no trace) just before the target: the
     // event log would list only the few events since. Replayed from further back instead.

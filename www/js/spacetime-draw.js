@@ -210,15 +210,10 @@ function strokeSet(ctx, set, color, ghosts, dense) {
     ctx.lineWidth = width;
   }
   ctx.stroke(set.line);
-  if (dense) {
-    ctx.lineWidth = 1;
-    ctx.globalAlpha = 0.55;
-    ctx.stroke(set.reply);
-    ctx.globalAlpha = 1;
-  } else {
-    ctx.lineWidth = 1.1;
-    ctx.stroke(set.reply);
-  }
+  ctx.lineWidth = dense ? 1 : 1.1;
+  ctx.globalAlpha = dense ? 0.55 : 1;
+  ctx.stroke(set.reply);
+  ctx.globalAlpha = 1;
   ctx.fill(set.fill);
 }
 

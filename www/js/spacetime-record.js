@@ -10,7 +10,6 @@ export class SpacetimeRecord {
   constructor(session) {
     this.model = new SpacetimeModel(); // the live run's latest events
     this.liveFrom = 0; // the model holds every event from this time (µs) on
-    this.session = session;
     session.subscribe((event) => this.onEvent(event));
   }
 
@@ -19,14 +18,9 @@ export class SpacetimeRecord {
       this.model.clear();
       this.liveFrom = 0;
     } else if (event.type === 'step') {
-      // A fast-forward keeps no events (the diagram draws density meanwhile): its steps bring none.
-      const { fastForwarding } = this.session;
-      if (fastForwarding) this.model.clear();
-      // Only the tail of a long step, a fast-forward frame or a moment shown anew comes: the
-      // model lacks what is before.
-      const tail = fastForwarding || event.rebuild || event.trace.length >= VIEW_TAIL;
-      if (event.trace.length && tail) this.liveFrom = event.trace[0].time;
-      else if (fastForwarding) this.liveFrom = Infinity;
+      // Only the tail of a long step or of a moment shown anew comes: the model lacks what is
+      // before. (A fast-forward's steps bring no events, and its end is shown anew.)
+      if (event.trace.length && (event.rebuild || event.trace.length >= VIEW_TAIL)) this.liveFrom = event.trace[0].time;
       this.model.addAll(event.trace);
     }
   }

@@ -310,7 +310,7 @@ export class Spacetime {
     const scheduler = this.session.driver?.scheduler;
     const { fastForwarding } = this.session;
     this.busy = this.messagesBetween(f.from, f.to);
-    const mode = this.busy > this.arrowLimit() || (scheduler && fastForwarding) ? 'density' : 'arrows';
+    const mode = this.busy > this.arrowLimit() || fastForwarding ? 'density' : 'arrows';
     if (mode === 'density') this.density.update(scheduler, f, this.lanes.length, this.rgb);
     else {
       const keptFrom = Math.max(this.liveFrom, this.model.trimmed ? this.model.keptFrom : 0);
@@ -323,7 +323,7 @@ export class Spacetime {
     }
     // The label changes with the mode only: after a long run, new text in the page cost a 70 ms
     // frame (the page's style and layout), so the count is drawn on the canvas instead.
-    const label = mode === 'density' && fastForwarding ? 'fast-forward' : mode;
+    const label = fastForwarding ? 'fast-forward' : mode;
     if (this.modeLabel.dataset.mode !== label) {
       this.modeLabel.dataset.mode = label;
       setText(this.modeLabel, MODE_LABELS[label]);
