@@ -60,7 +60,9 @@ async function startNode(i, configPath, watchPort) {
       const probe = connect(watchPort, '127.0.0.1', () => (probe.destroy(), resolve(true)));
       probe.on('error', () => resolve(false));
     });
-  await eventually(accepts, { timeout: 10_000, message: `n${i} listening (stderr: ${stderr})` });
+  // 30 s: on a loaded 2-core machine a node's start took over 10 s once (CI, 2026-12-07).
+  const message = () => `n${i} listening (exit code ${node.exitCode}, stderr: ${stderr || 'empty'})`;
+  await eventually(accepts, { timeout: 30_000, message });
   return node;
 }
 
