@@ -9,6 +9,9 @@ use crate::sim::history::{Completion, History};
 use serde::Serialize;
 use std::fmt::Write as _;
 
+/// The levels in the order of the summary's rows.
+const LEVELS: [Level; 3] = [Level::One, Level::Quorum, Level::All];
+
 /// At most this many availability buckets cover a run.
 pub const MAX_BUCKETS: usize = 20;
 
@@ -59,25 +62,40 @@ pub struct Bucket {
 }
 
 impl Summary {
+    /// Two passes over the history's timings (a million operations: the page draws this once a
+    /// fast-forward ends): the levels and latencies, then the availability buckets.
     pub fn of(history: &History) -> Summary {
-        let mut levels: Vec<LevelSummary> = [Level::One, Level::Quorum, Level::All]
-            .into_iter()
-            .filter_map(|level| LevelSummary::of(history, level))
-            .collect();
-        let slowest = levels.iter().filter_map(|l| l.latency.map(|t| t.max)).max();
-        let latency_bounds_us = slowest.map_or(Vec::new(), round_bounds_up_to);
-        for row in &mut levels {
-            row.histogram = vec![0; latency_bounds_us.len()];
-        }
+        let mut rows = LEVELS.map(LevelSummary::empty);
+        let mut latencies: [Vec<Time>; 3] = Default::default();
+        let mut last = 0;
         for op in history.timings() {
-            if let (Some((at, Completion::Ok)), Some(row)) =
-                (op.completed, levels.iter_mut().find(|l| l.level == op.level))
-            {
-                let bucket = latency_bounds_us.partition_point(|bound| *bound < at - op.invoked);
-                row.histogram[bucket] += 1;
+            let i = LEVELS.iter().position(|l| *l == op.level).expect("every level is listed");
+            let row = &mut rows[i];
+            row.operations += 1;
+            match op.completed {
+                None => row.running += 1,
+                Some((_, Completion::Fail)) => row.fail += 1,
+                Some((_, Completion::Info)) => row.info += 1,
+                Some((at, Completion::Ok)) => {
+                    row.ok += 1;
+                    latencies[i].push(at - op.invoked);
+                }
+            }
+            if let Some((at, _)) = op.completed {
+                last = last.max(at);
             }
         }
-        let last = history.timings().filter_map(|op| op.completed.map(|(at, _)| at)).max().unwrap_or(0);
+        for (row, latencies) in rows.iter_mut().zip(&mut latencies) {
+            row.latency = Latency::of(latencies);
+        }
+        let slowest = rows.iter().filter_map(|l| l.latency.map(|t| t.max)).max();
+        let latency_bounds_us = slowest.map_or(Vec::new(), round_bounds_up_to);
+        for (row, latencies) in rows.iter_mut().zip(&latencies) {
+            row.histogram = vec![0; latency_bounds_us.len()];
+            for latency in latencies {
+                row.histogram[latency_bounds_us.partition_point(|bound| bound < latency)] += 1;
+            }
+        }
         let bucket_us = bucket_width(last);
         let mut availability = vec![Bucket::default(); (last / bucket_us + 1) as usize];
         for (at, completion) in history.timings().filter_map(|op| op.completed) {
@@ -87,6 +105,7 @@ impl Summary {
                 Completion::Fail | Completion::Info => bucket.failed += 1,
             }
         }
+        let levels = rows.into_iter().filter(|row| row.operations > 0).collect();
         Summary { levels, latency_bounds_us, bucket_us, availability }
     }
 
@@ -129,44 +148,24 @@ impl Summary {
 }
 
 impl LevelSummary {
-    fn of(history: &History, level: Level) -> Option<LevelSummary> {
-        let mut row = LevelSummary {
-            level,
-            operations: 0,
-            ok: 0,
-            fail: 0,
-            info: 0,
-            running: 0,
-            latency: None,
-            histogram: Vec::new(),
-        };
-        let mut latencies = Vec::new();
-        for op in history.timings().filter(|op| op.level == level) {
-            row.operations += 1;
-            match op.completed {
-                None => row.running += 1,
-                Some((_, Completion::Fail)) => row.fail += 1,
-                Some((_, Completion::Info)) => row.info += 1,
-                Some((at, Completion::Ok)) => {
-                    row.ok += 1;
-                    latencies.push(at - op.invoked);
-                }
-            }
-        }
-        latencies.sort_unstable();
-        row.latency = (!latencies.is_empty()).then(|| Latency {
-            p50: nearest_rank(&latencies, 50),
-            p99: nearest_rank(&latencies, 99),
-            max: latencies[latencies.len() - 1],
-        });
-        (row.operations > 0).then_some(row)
+    fn empty(level: Level) -> LevelSummary {
+        LevelSummary { level, operations: 0, ok: 0, fail: 0, info: 0, running: 0, latency: None, histogram: Vec::new() }
     }
 }
 
-/// The smallest value with at least `percent` of `sorted` at or below it.
-fn nearest_rank(sorted: &[Time], percent: usize) -> Time {
-    let rank = (sorted.len() * percent).div_ceil(100).max(1);
-    sorted[rank - 1]
+impl Latency {
+    /// The percentiles of `latencies` (reordered), or `None` when there are none.
+    fn of(latencies: &mut [Time]) -> Option<Latency> {
+        let max = *latencies.iter().max()?;
+        Some(Latency { p99: nearest_rank(latencies, 99), p50: nearest_rank(latencies, 50), max })
+    }
+}
+
+/// The smallest value with at least `percent` of `values` at or below it: the nearest rank of
+/// `values` sorted, found by selection (`values` is reordered) rather than by sorting them all.
+fn nearest_rank(values: &mut [Time], percent: usize) -> Time {
+    let rank = (values.len() * percent).div_ceil(100).max(1);
+    *values.select_nth_unstable(rank - 1).1
 }
 
 /// 1, 2, 5, 10, 20, 50 ... ms, up to the first at or above `slowest`.
@@ -218,10 +217,14 @@ mod tests {
 
     #[test]
     fn nearest_rank_percentiles() {
-        let sorted: Vec<Time> = (1..=100).collect();
-        assert_eq!((nearest_rank(&sorted, 50), nearest_rank(&sorted, 99)), (50, 99));
-        assert_eq!((nearest_rank(&[7], 50), nearest_rank(&[7], 99)), (7, 7));
-        assert_eq!(nearest_rank(&[1, 2], 50), 1);
+        // 1 to 100 out of order (37 is coprime with 101): selection must not rely on sorted input.
+        let mut values: Vec<Time> = (1..=100).map(|i| i * 37 % 101).collect();
+        assert_eq!((nearest_rank(&mut values, 50), nearest_rank(&mut values, 99)), (50, 99));
+        assert_eq!((nearest_rank(&mut [7], 50), nearest_rank(&mut [7], 99)), (7, 7));
+        assert_eq!(nearest_rank(&mut [2, 1], 50), 1);
+        let mut repeated = [5, 3, 5, 3, 9];
+        assert_eq!(Latency::of(&mut repeated), Some(Latency { p50: 5, p99: 9, max: 9 }));
+        assert_eq!(Latency::of(&mut []), None);
     }
 
     #[test]

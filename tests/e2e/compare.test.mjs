@@ -2,7 +2,9 @@
 // changed setting, on the same clock. Each side's trace hash equals `kvsim run --hash` of its own
 // config and script; after pause, step, back and a travel the compared run is at the main
 // clock's moment, its trace exactly kvsim's trace cut there; a typed command reaches both; the
-// share link carries the comparison; closing leaves nothing behind. Also writes a 1280x720
+// share link carries the comparison; closing leaves nothing behind; a generated workload runs on
+// both sides (each kvsim run --workload of its own level), the compared side catching up with a
+// fast-forward over several frames. Also writes a 1280x720
 // screenshot (target/compare.png) and prints frame times with both sides at 16 nodes (a figure,
 // never an assertion).
 //
@@ -14,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying, scriptLines, eventually, frameIntervals, percentile } from './helpers.mjs';
+import { ROOT, EXAMPLE_CONFIG, startServer, launchBrowser, openPlayground, ensureKvsim, ensurePlaying, scriptLines, eventually, frameIntervals, percentile, scaleConfig } from './helpers.mjs';
 
 const SLOW = { timeout: 90_000 };
 const SCENARIO = JSON.stringify({
@@ -155,6 +157,67 @@ test('Compare at QUORUM on the read-repair example: kvsim hashes, lockstep, type
     assert.equal(await page.evaluate(() => window.playground.compareState()), null);
     assert.equal(await page.locator('main.comparing').count(), 0);
     assert.doesNotMatch(await page.evaluate(() => window.playground.shareUrl()), /compare=/);
+    await assertClean();
+  } finally {
+    await page.close();
+  }
+});
+
+test('a generated workload is compared too: each side is kvsim run --workload of its own level, and a fast-forward leaves the compared run catching up over frames', SLOW, async () => {
+  const { page, assertClean } = await openPlayground(browser.context, server.url);
+  const spec = 'ops=20000 rate=2000 clients=6 keys=150 dist=uniform mix=get:60/insert:40 level=QUORUM seed=5';
+  const config = JSON.stringify(scaleConfig(6));
+  const configFile = join(scratch, 'workload-config.json');
+  writeFileSync(configFile, config);
+  const kvsimWorkload = (workload) =>
+    execFileSync(ensureKvsim(), ['run', '--config', configFile, '--seed', '3', '--workload', workload, '--quiet', '--hash'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()
+      .replace(/^trace hash: /, '');
+  try {
+    await page.evaluate((cfg) => window.playground.loadConfig(cfg, { seed: 3 }), config);
+    await page.evaluate(() => window.playground.compare('level=ONE'));
+    // What the compared run's clock says at every frame from now on.
+    await page.evaluate(() => {
+      window.compareClocks = [];
+      const clock = document.querySelector('[data-testid="compare-clock"]');
+      const look = () => {
+        window.compareClocks.push(clock.textContent);
+        requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    });
+    await page.evaluate((s) => window.playground.runWorkload(s, { fastForward: true }), spec);
+    await eventually(() => page.evaluate(() => !window.compareClocks.at(-1).includes('catching up')), { message: 'the compared run catches up' });
+    const clocks = await page.evaluate(() => window.compareClocks);
+    assert.ok(
+      clocks.some((text) => text.includes('catching up')),
+      `the compared run follows a fast-forward over several frames, not in one task: ${clocks.slice(0, 5).join(' | ')}`,
+    );
+
+    const { main, hash, side } = await sides(page);
+    assert.equal(side.workload, spec.replace('level=QUORUM', 'level=ONE'), 'the compared run generates the same operations at its own level');
+    assert.equal(hash, kvsimWorkload(spec), 'the main run is kvsim run --workload of its spec');
+    assert.equal(side.traceHash, kvsimWorkload(side.workload), 'the compared run is kvsim run --workload of its own spec');
+    assert.deepEqual(side.summary.levels.map((l) => l.level), ['ONE']);
+    assert.equal(side.summary.levels[0].ok + side.summary.levels[0].fail + side.summary.levels[0].info, 20_000, 'every operation of the workload ran on the compared side');
+    assert.ok(side.now >= main.now, 'the compared run is at the end of the main run, or past it once quiet');
+    // The card's tables once caught up: 100 of the 150 keys, and the summary the API reads.
+    await eventually(async () => (await page.getByTestId('compare-stores').locator('tbody tr').count()) === 100, { message: 'the stores table shows 100 keys' });
+    assert.equal(await page.getByTestId('compare-stores-note').textContent(), '100 of 150 keys: those whose replicas disagree first.');
+    const okRow = () => page.getByTestId('compare-summary').locator('tr', { hasText: 'operations ok' }).locator('td').allTextContents();
+    const ok = (summary) => String(summary.levels.reduce((n, l) => n + l.ok, 0));
+    const mainSummary = await page.evaluate(() => window.playground.summary());
+    await eventually(async () => (await okRow()).join() === [ok(mainSummary), ok(side.summary)].join(), {
+      message: 'the summary shows both runs\' operations ok',
+    });
+
+    // A travel back into the run: both sides at the same moment again.
+    const middle = Math.round(main.now / 2);
+    await page.evaluate((t) => window.playground.travelTo(t), middle);
+    const back = await sides(page);
+    assert.equal(back.side.now, back.main.now, 'after a travel the compared run is at the main clock\'s moment');
     await assertClean();
   } finally {
     await page.close();

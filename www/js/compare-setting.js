@@ -69,6 +69,18 @@ export function applyToConfig(configText, { name, value }) {
   return JSON.stringify(config);
 }
 
+/**
+ * A workload's spec (`ops=… level=…`, every field, as KvWorkload.spec gives it) under the setting:
+ * a level replaces the spec's; any other setting leaves it as it is (it changes the config).
+ */
+export function applyToSpec(spec, { name, value }) {
+  if (name !== 'level') return spec;
+  const fields = spec.trim().split(/\s+/);
+  const at = fields.findIndex((field) => field.startsWith('level='));
+  fields.splice(at < 0 ? fields.length : at, at < 0 ? 0 : 1, `level=${value}`);
+  return fields.join(' ');
+}
+
 // The index of the level among a command's words (after `<node>`): get K L, insert/update K V L, delete K [L].
 const LEVEL_AT = { get: 2, insert: 3, update: 3, delete: 2 };
 

@@ -7,17 +7,24 @@
 // at the main clock's moment.
 
 import { byTestId, el, setText, seconds, throttle } from './dom.js';
+import { anomalyKinds } from './wasm.js';
 import { Topology } from './topology.js';
 import { CompareSide } from './compare.js';
 import { SETTINGS, parseSetting, settingText, settingLabel } from './compare-setting.js';
 import { newestVersions, replicaState } from './versions.js';
 
 const REFRESH_MS = 250;
+/**
+ * Most keys the stores table shows: a workload's 500 keys at 16 nodes made a table whose layout
+ * alone took 60-70 ms.
+ */
+const MAX_KEYS_SHOWN = 100;
 
 export class CompareView {
   constructor(session) {
     this.session = session;
     this.side = null;
+    this.refreshing = null; // the refresh under way (see refresh)
     this.card = byTestId('compare-card');
     this.form = byTestId('compare-form');
     this.error = byTestId('compare-error');
@@ -35,6 +42,7 @@ export class CompareView {
     });
     byTestId('compare-close').addEventListener('click', () => this.close());
     this.refreshSoon = throttle(() => this.refresh(), REFRESH_MS);
+    this.refreshNext = throttle(() => this.refresh(), 0); // in a task of its own, after the frame
     // One topology for the card's lifetime, fed by whichever compared run is open.
     const view = this;
     this.feed = {
@@ -118,15 +126,16 @@ export class CompareView {
   draw(now) {
     if (!this.side) return;
     try {
-      // Paused (a step, a travel), the tables follow at once; playing, at most every REFRESH_MS.
-      if (this.side.sync(now) && !this.session.clock.playing) this.refresh();
+      // Paused (a step, a travel), the tables follow at once, after the frame; playing, at most
+      // every REFRESH_MS; catching up, once caught up.
+      if (this.side.sync(now) && !this.session.clock.playing && !this.side.behind) this.refreshNext();
       this.error.hidden = true;
     } catch (e) {
       this.showError(e);
       return;
     }
     this.topology.draw(now);
-    setText(byTestId('compare-clock'), `t = ${seconds(this.side.shown)} s`);
+    setText(byTestId('compare-clock'), `t = ${seconds(this.side.shown)} s${this.side.behind ? ' · catching up…' : ''}`);
   }
 
   /**
@@ -136,15 +145,17 @@ export class CompareView {
   async state() {
     if (!this.side) return null;
     const { side } = this;
-    side.sync(this.session.now());
+    side.sync(this.session.now(), { budgetMs: Infinity }); // all the way: the caller reads it at once
     const { driver } = side;
     const scenario = side.scenario();
+    const [traceHash, trace] = side.withWholeTrace((whole) => [whole.traceHash(), whole.traceJsonLines()]);
     const state = {
       setting: settingText(side.setting),
       now: side.shown,
       steps: driver.steps,
-      traceHash: driver.traceHash(),
-      trace: driver.traceJsonLines(),
+      workload: side.workloadSpec(),
+      traceHash,
+      trace,
       config: driver.config,
       seed: driver.seed,
       scenario: null,
@@ -156,48 +167,71 @@ export class CompareView {
     return state;
   }
 
+  // The stores, then each run's figures, then the summary drawn: a task each (a million-operation
+  // run's figures take 30 ms), the last refresh superseding one under way. Catching up, the tables
+  // wait for the end.
   refresh() {
-    if (!this.side?.driver) return;
-    this.drawStores(this.side.driver);
-    this.drawSummary(this.session.driver, this.side.driver);
+    const { side } = this;
+    if (!side?.driver || side.behind) return;
+    const refreshing = {};
+    this.refreshing = refreshing;
+    const drivers = [this.session.driver, side.driver];
+    const runs = [];
+    const turns = [
+      () => this.drawStores(side.driver),
+      ...drivers.map((d) => () => runs.push({ summary: d.summary?.() ?? null, counts: d.anomalyCounts?.() ?? {} })),
+      () => this.drawSummary(runs),
+    ];
+    const next = () => {
+      if (this.refreshing !== refreshing || this.side !== side || drivers[0] !== this.session.driver || drivers[1] !== side.driver) return;
+      turns.shift()();
+      if (turns.length) setTimeout(next);
+    };
+    next();
   }
 
   // A row per key, a column per node: the value, `(deleted)` for a tombstone, STALE when another
-  // replica holds a newer version.
+  // replica holds a newer version. At most MAX_KEYS_SHOWN rows: the keys whose replicas disagree
+  // first, then by name.
   drawStores(driver) {
     const rows = driver.config.addresses.map((_, i) => driver.store(i));
+    const byKey = rows.map((nodeRows) => new Map(nodeRows.map((row) => [row.key, row])));
     const newest = newestVersions(rows);
-    const keys = [...newest.keys()].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const stale = (key, row) => row !== undefined && replicaState(row, newest.get(key)) === 'STALE';
+    const disagree = (key) => byKey.some((nodeRows) => stale(key, nodeRows.get(key)));
+    const byName = (a, b) => a.localeCompare(b, undefined, { numeric: true });
+    const all = [...newest.keys()];
+    const keys = [...all.filter(disagree).sort(byName), ...all.filter((key) => !disagree(key)).sort(byName)].slice(0, MAX_KEYS_SHOWN);
     const head = el('tr', {}, el('th', { text: 'key' }), ...rows.map((_, i) => el('th', { text: `n${i}` })));
     const body = keys.map((key) =>
       el(
         'tr',
         { 'data-key': key },
         el('th', { text: key }),
-        ...rows.map((nodeRows) => {
-          const row = nodeRows.find((r) => r.key === key);
+        ...byKey.map((nodeRows) => {
+          const row = nodeRows.get(key);
           if (!row) return el('td', { className: 'muted', text: '–' });
-          const stale = replicaState(row, newest.get(key)) === 'STALE';
+          const isStale = stale(key, row);
           const value = row.value ?? '(deleted)';
-          return el('td', { className: stale ? 'stale' : undefined }, value, stale ? el('span', { className: 'stale-word', text: ' STALE' }) : null);
+          return el('td', { className: isStale ? 'stale' : undefined }, value, isStale ? el('span', { className: 'stale-word', text: ' STALE' }) : null);
         }),
       ),
     );
     byTestId('compare-stores').replaceChildren(el('thead', {}, head), el('tbody', {}, ...body));
-    setText(byTestId('compare-stores-note'), keys.length ? '' : 'No keys stored yet.');
+    const note = !all.length ? 'No keys stored yet.' : all.length > keys.length ? `${keys.length} of ${all.length} keys: those whose replicas disagree first.` : '';
+    setText(byTestId('compare-stores-note'), note);
   }
 
   // Both runs' figures in two columns: this page's run, then the compared one.
-  drawSummary(mainDriver, sideDriver) {
-    const runs = [mainDriver, sideDriver].map((d) => ({ summary: d.summary?.() ?? null, anomalies: d.anomalies?.() ?? [] }));
+  // `runs`: [this page's, the compared] {summary, counts (anomalies by kind)}.
+  drawSummary(runs) {
     const lines = [];
     const sum = (r, pick) => (r.summary ? r.summary.levels.reduce((n, l) => n + pick(l), 0) : 0);
     lines.push(['operations ok', ...runs.map((r) => String(sum(r, (l) => l.ok)))]);
     lines.push(['failed or unknown', ...runs.map((r) => String(sum(r, (l) => l.fail + l.info)))]);
-    const kinds = new Map();
-    runs.forEach((r, i) => r.anomalies.forEach((a) => (kinds.get(a.name) ?? kinds.set(a.name, [0, 0]).get(a.name))[i]++));
-    if (!kinds.size) lines.push(['anomalies', '0', '0']);
-    for (const [name, counts] of kinds) lines.push([name, ...counts.map(String)]);
+    const kinds = anomalyKinds().filter(({ kind }) => runs.some((r) => r.counts[kind]));
+    if (!kinds.length) lines.push(['anomalies', '0', '0']);
+    for (const { kind, name } of kinds) lines.push([name, ...runs.map((r) => String(r.counts[kind] ?? 0))]);
     const levels = new Set(runs.flatMap((r) => r.summary?.levels.map((l) => l.level) ?? []));
     const ms = (t) => (t === undefined ? '–' : `${(t / 1000).toFixed(1)}`);
     for (const level of levels) {

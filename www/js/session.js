@@ -62,6 +62,7 @@ export class Session {
     this.playingWhenLeft = false; // whether the end was playing when we travelled away from it
     this.listeners = new Set();
     this.fastForwarding = false; // the last 'fast-forward' word, for views made during one
+    this.workloadSpec = null; // the generated workload's spec (every field) of a run that has one
   }
 
   subscribe(listener) {
@@ -92,7 +93,7 @@ export class Session {
   replace(configText, seed, { playing, workload } = {}) {
     const checked = checkConfig(configText);
     const next = new Driver(checked, seed ?? checked.config.seed, null, workload);
-    this.start(next, new History(next), { playing, time: 0 });
+    this.start(next, new History(next), { playing, time: 0, workloadSpec: workload?.spec ?? null });
   }
 
   /**
@@ -120,12 +121,13 @@ export class Session {
   }
 
   // Makes `next` (with its `history`) the run shown from `time`, paused unless `playing` (by
-  // default: as the run before was; the first run plays).
-  start(next, history, { playing, time }) {
+  // default: as the run before was; the first run plays). `workloadSpec`: its workload's, if any.
+  start(next, history, { playing, time, workloadSpec = null }) {
     const play = playing ?? (this.driver ? this.clock.playing : true);
     this.history?.dispose();
     this.history = history;
     this.log = new ActionLog();
+    this.workloadSpec = workloadSpec;
     this.clock.stopAt(time);
     this.install(next);
     if (play) this.play();
