@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::cli::{kvsim, stderr, stdout};
+use support::cli::{kvsim, stderr, stdout, temp_file};
 
 fn run(spec: &str, extra: &[&str]) -> std::process::Output {
     kvsim(&[&["run", "--config", "examples/config.json", "--workload", spec], extra].concat())
@@ -22,6 +22,36 @@ fn a_workload_runs_its_operations_and_is_the_same_for_the_same_seeds() {
     let other = run(&spec.replace("seed=3", "seed=4"), &["--hash"]);
     let hash = |t: &str| t.lines().find(|l| l.starts_with("trace hash:")).map(String::from);
     assert_ne!(hash(&text), hash(&stdout(&other)), "another workload seed, other operations");
+}
+
+#[test]
+fn a_scenario_file_with_a_workload_runs_as_run_workload_does() {
+    let spec = "ops=300 rate=100 keys=5 level=ONE seed=3";
+    let config = std::fs::read_to_string("examples/config.json").unwrap();
+    let scenario = |script: &str| {
+        let text =
+            format!(r#"{{"version": 1, "config": {config}, "seed": 0, "script": {script}, "workload": "{spec}"}}"#);
+        kvsim(&["run", "--scenario", temp_file("workload.scenario.json", &text).to_str().unwrap(), "--hash"])
+    };
+    let hash =
+        |out: &std::process::Output| stdout(out).lines().find(|l| l.starts_with("trace hash:")).map(String::from);
+    let direct = run(spec, &["--hash", "--seed", "0"]);
+    let plain = scenario("[]");
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    assert_eq!(hash(&plain), hash(&direct), "the scenario's workload is --workload's");
+    let with_script = scenario(r#"["60000 1 get k1 ALL"]"#);
+    assert!(with_script.status.success(), "{}", stderr(&with_script));
+    assert_ne!(hash(&with_script), hash(&direct), "the script runs after the workload");
+    let at_60_s_on_n1 = |l: &&str| {
+        let time = l.trim_start_matches(['[', ' ']).split_whitespace().next().and_then(|t| t.parse::<f64>().ok());
+        time.is_some_and(|t| t >= 60.0) && l.contains(" n1]")
+    };
+    assert!(
+        stdout(&with_script).lines().any(|l| at_60_s_on_n1(&l)),
+        "the get's answer at 60 s on n1:\n{}",
+        stdout(&with_script)
+    );
+    assert!(!stdout(&direct).lines().any(|l| at_60_s_on_n1(&l)), "the workload alone ends before 60 s");
 }
 
 #[test]

@@ -428,16 +428,26 @@ fn scenarios_round_trip_through_the_facade() {
             .iter()
             .map(|l| l.to_string())
             .collect();
-    let text = ok(scenario_json(CONFIG, 7.0, lines.clone(), None), "scenarioJson");
-    let again = ok(scenario_json(CONFIG, 7.0, lines, None), "scenarioJson");
+    let text = ok(scenario_json(CONFIG, 7.0, lines.clone(), None, None), "scenarioJson");
+    let again = ok(scenario_json(CONFIG, 7.0, lines, None, None), "scenarioJson");
     assert_eq!(text, again);
     let core = kvplayground::sim::scenario::Scenario::parse(&text).expect("the core reads the page's scenario").run();
     assert_eq!(hash(&replay_scenario(&text)), core.trace().hash_hex(), "the page replays the core's run");
 
-    let e = err(scenario_json(CONFIG, 7.0, vec!["10 crash 9".into()], None), "scenarioJson with a bad line");
+    let e = err(scenario_json(CONFIG, 7.0, vec!["10 crash 9".into()], None, None), "scenarioJson with a bad line");
     assert!(e.contains("script[0]") && e.contains("no node 9"), "{e}");
-    let e = err(scenario_json("{", 7.0, vec![], None), "scenarioJson with a bad config");
+    let e = err(scenario_json("{", 7.0, vec![], None, None), "scenarioJson with a bad config");
     assert!(e.contains("invalid config"), "{e}");
+    // A generated workload: written with every field, read back, and a bad spec named.
+    let text = ok(
+        scenario_json(CONFIG, 7.0, vec![], Some(2.5), Some("ops=300 keys=5".into())),
+        "scenarioJson with a workload",
+    );
+    let parsed = ok(parse_scenario(&text), "parseScenario with a workload");
+    let spec = get(&parsed, "workload").as_string().expect("the workload's spec");
+    assert_eq!(spec, "ops=300 rate=1000 clients=16 keys=5 dist=uniform mix=get:50/insert:50 level=QUORUM seed=1");
+    let e = err(scenario_json(CONFIG, 7.0, vec![], None, Some("ops=lots".into())), "scenarioJson with a bad workload");
+    assert!(e.contains("workload") && e.contains("ops=lots"), "{e}");
     for bad in ["", "{", "[]", r#"{"version": 2}"#, r#"{"version": 1, "config": {}, "seed": 1, "script": []}"#] {
         let e = err(parse_scenario(bad), &format!("parseScenario({bad:?})"));
         assert!(e.starts_with("invalid scenario"), "{e}");
@@ -545,7 +555,7 @@ fn a_snapshot_driven_on_gives_the_same_run_as_the_original() {
 #[wasm_bindgen_test]
 fn parse_scenario_gives_what_the_page_replays_or_an_error_naming_the_field() {
     let lines: Vec<String> = vec!["0 0 insert 5 hello ALL".into(), "1200.5 crash 2".into()];
-    let text = ok(scenario_json(CONFIG, 7.0, lines.clone(), Some(1300.25)), "scenarioJson with a moment");
+    let text = ok(scenario_json(CONFIG, 7.0, lines.clone(), Some(1300.25), None), "scenarioJson with a moment");
     let parsed = ok(parse_scenario(&text), "parseScenario");
     assert_eq!(get(&parsed, "seed").as_f64(), Some(7.0));
     assert_eq!(get(&parsed, "timeMs").as_f64(), Some(1300.25));
@@ -555,7 +565,8 @@ fn parse_scenario_gives_what_the_page_replays_or_an_error_naming_the_field() {
     let config = get(&parsed, "config").as_string().expect("config as text");
     assert!(ok(validate_config(&config), "validateConfig").is_object());
     assert_eq!(get(&ok(validate_config(&config), "validateConfig"), "ok").as_bool(), Some(true));
-    let without = ok(parse_scenario(&ok(scenario_json(CONFIG, 7.0, lines, None), "scenarioJson")), "parseScenario");
+    let without =
+        ok(parse_scenario(&ok(scenario_json(CONFIG, 7.0, lines, None, None), "scenarioJson")), "parseScenario");
     assert!(get(&without, "timeMs").is_undefined(), "no moment, no timeMs");
 
     let good: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -28,5 +28,6 @@ pub mod simulation;
 pub mod summary;
 pub mod trace;
 pub mod workload;
+pub mod workload_feed;
 pub mod workload_spec;
 pub mod written;

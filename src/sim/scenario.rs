@@ -10,6 +10,10 @@
 //! `time_ms` (optional) is the moment the page was showing when the file was saved: the page
 //! reopens the run there. `kvsim` checks it and otherwise ignores it (it runs until quiet).
 //!
+//! `workload` (optional) is a generated workload's spec (`"ops=100000 rate=5000 keys=500"`, as
+//! `kvsim run --workload` reads it): its operations run from time 0, and the script's actions
+//! wait for its last operation to be scheduled, as the page holds back actions given after one.
+//!
 //! Parsing is strict, unlike a script's: an unknown field, another version, or any line that is
 //! not a valid command or fault makes the whole file an error that names where it is.
 
@@ -17,6 +21,8 @@ use crate::model::command::Command;
 use crate::model::config::Config;
 use crate::sim::action::{Action, TimedAction, MAX_TIME_MS};
 use crate::sim::simulation::Simulation;
+use crate::sim::workload_feed::WorkloadFeed;
+use crate::sim::workload_spec::WorkloadSpec;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -34,6 +40,8 @@ pub(crate) struct ScenarioFile {
     script: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     time_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    workload: Option<String>,
 }
 
 /// What a scenario document says its version is, read alone before the rest (whose fields
@@ -139,6 +147,8 @@ pub struct Scenario {
     pub script: Vec<TimedAction>,
     /// The moment (ms) a viewer of the run was looking at, if the file says.
     pub time_ms: Option<f64>,
+    /// A generated workload that runs from time 0, the script waiting for its last operation.
+    pub workload: Option<WorkloadSpec>,
 }
 
 /// What is wrong with a scenario file, and where: `version`, `config.avg_delays[1][0]`,
@@ -207,7 +217,13 @@ impl Scenario {
                 parse_line(line, file.config.len()).map_err(|e| ScenarioError::new(format!("script[{i}]"), e))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Scenario { config: file.config, seed: file.seed, script, time_ms: file.time_ms })
+        let workload = file
+            .workload
+            .as_deref()
+            .map(WorkloadSpec::parse)
+            .transpose()
+            .map_err(|e| ScenarioError::new("workload", e.0))?;
+        Ok(Scenario { config: file.config, seed: file.seed, script, time_ms: file.time_ms, workload })
     }
 
     /// The scenario as its file's text (pretty JSON); parses back to an equal scenario.
@@ -223,10 +239,12 @@ impl Scenario {
             seed: self.seed,
             script: self.script.iter().map(TimedAction::to_string).collect(),
             time_ms: self.time_ms,
+            workload: self.workload.as_ref().map(WorkloadSpec::to_string),
         }
     }
 
-    /// A simulation with every action of the script scheduled, not yet run.
+    /// A simulation with every action of the script scheduled (without a workload; with one,
+    /// they wait in [`Scenario::feed`]), not yet run.
     pub fn simulation(&self) -> Simulation {
         self.simulation_with_trace(true)
     }
@@ -234,17 +252,34 @@ impl Scenario {
     /// [`Scenario::simulation`], recording its trace or not.
     pub fn simulation_with_trace(&self, record_trace: bool) -> Simulation {
         let mut sim = Simulation::with_trace(&self.config, self.seed, record_trace);
-        for action in &self.script {
-            // Cannot fail: parsing checked every node against this config.
-            sim.schedule_action(action.clone()).ok();
+        if self.workload.is_none() {
+            for action in &self.script {
+                // Cannot fail: parsing checked every node against this config.
+                sim.schedule_action(action.clone()).ok();
+            }
         }
         sim
+    }
+
+    /// The workload's operations and the script waiting for them, for the run to be fed from;
+    /// `None` without a workload.
+    pub fn feed(&self) -> Option<WorkloadFeed> {
+        let spec = self.workload.as_ref()?;
+        Some(WorkloadFeed::new(spec.operations(self.config.len()), self.script.clone()))
     }
 
     /// Runs the scenario until nothing is left to do.
     pub fn run(&self) -> Simulation {
         let mut sim = self.simulation();
-        sim.run_until_quiet();
+        let Some(mut feed) = self.feed() else {
+            sim.run_until_quiet();
+            return sim;
+        };
+        let mut fed = |sim: &mut Simulation| {
+            // Parsing checked every node of the script, and the workload's are in range.
+            feed.feed(sim).expect("a checked scenario's operations and actions schedule")
+        };
+        while (fed(&mut sim) || !sim.is_quiet()) && sim.step() {}
         sim
     }
 }
@@ -288,6 +323,36 @@ mod tests {
             viewed.run().trace().events().collect::<Vec<_>>(),
             scenario.run().trace().events().collect::<Vec<_>>(),
             "the viewed moment changes nothing in the run"
+        );
+    }
+
+    #[test]
+    fn a_workload_runs_from_time_0_and_the_script_waits_for_its_last_operation() {
+        let with = |script: &str, workload: &str| {
+            file(script).replace(r#""seed": 7"#, &format!(r#""seed": 7, "workload": "{workload}""#))
+        };
+        let scenario =
+            Scenario::parse(&with(r#"["0 0 insert late x ALL"]"#, "ops=50 rate=100 keys=3 level=ONE")).unwrap();
+        let spec = "ops=50 rate=100 clients=16 keys=3 dist=uniform mix=get:50/insert:50 level=ONE seed=1";
+        assert_eq!(
+            scenario.workload.as_ref().map(ToString::to_string).as_deref(),
+            Some(spec),
+            "every field, written back"
+        );
+        assert_eq!(Scenario::parse(&scenario.to_json()).unwrap(), scenario);
+        let sim = scenario.run();
+        let results = sim.results();
+        let requests = |sim: &Simulation| {
+            sim.results().iter().filter_map(|r| r.request).collect::<std::collections::BTreeSet<_>>().len()
+        };
+        assert_eq!(requests(&sim), 51, "the workload's 50 operations and the script's insert");
+        let insert = results.iter().find(|r| &*r.command == "insert late x ALL").expect("the insert ran");
+        // Due at 0 ms, it waited for the last operation, scheduled once the one before it (480 ms) ran.
+        assert!(insert.time >= 480_000, "the insert ran at {} µs", insert.time);
+        let alone = Scenario::parse(&with("[]", "ops=50 rate=100 keys=3 level=ONE")).unwrap().run();
+        assert_eq!(requests(&alone), 50);
+        assert!(
+            Scenario::parse(&with("[]", "ops=0")).is_err_and(|e| e.field == "workload" && e.message.contains("ops=0"))
         );
     }
 

@@ -47,14 +47,15 @@ pub fn divergent_of(stores: JsValue, replication_factor: usize) -> Result<JsValu
 }
 
 /// A scenario file (pretty JSON) from the page's config text, seed and script lines
-/// (`<time_ms> <action>`), and optionally the moment viewed (`time_ms`), checked as strictly as
-/// `parseScenario` and `kvsim run --scenario` check one.
+/// (`<time_ms> <action>`), and optionally the moment viewed (`time_ms`) and a generated
+/// workload's spec, checked as strictly as `parseScenario` and `kvsim run --scenario` check one.
 #[wasm_bindgen(js_name = scenarioJson)]
 pub fn scenario_json(
     config_json: &str,
     seed: f64,
     lines: Vec<String>,
     time_ms: Option<f64>,
+    workload: Option<String>,
 ) -> Result<String, JsError> {
     let config = json::parse(config_json).map_err(|e| JsError::new(&format!("invalid config: {e}")))?;
     let mut fields = vec![
@@ -64,6 +65,7 @@ pub fn scenario_json(
         ("script", lines.into_iter().map(JsValue::from).collect::<js_sys::Array>().into()),
     ];
     fields.extend(time_ms.map(|ms| ("time_ms", JsValue::from(ms))));
+    fields.extend(workload.map(|spec| ("workload", JsValue::from(spec))));
     let document = js_sys::Object::new();
     for (field, value) in fields {
         js_sys::Reflect::set(&document, &field.into(), &value)
@@ -80,7 +82,8 @@ const MAX_JS_SEED: u64 = (1 << 53) - 1;
 pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
 
 /// Parses and checks a scenario file without running it: `{config (JSON text, defaults filled
-/// in), seed, script (canonical timed lines), timeMs (or undefined)}`, for the page to replay.
+/// in), seed, script (canonical timed lines), timeMs (or undefined), workload (its spec with
+/// every field, or undefined)}`, for the page to replay.
 /// A bad file is an error naming where (`invalid scenario: script[3]: ...`).
 #[wasm_bindgen(js_name = parseScenario)]
 pub fn parse_scenario(json: &str) -> Result<JsValue, JsError> {
@@ -92,6 +95,8 @@ pub fn parse_scenario(json: &str) -> Result<JsValue, JsError> {
         script: Vec<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         time_ms: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        workload: Option<String>,
     }
     if json.len() > MAX_SCENARIO_BYTES {
         return Err(JsError::new(&format!(
@@ -108,5 +113,6 @@ pub fn parse_scenario(json: &str) -> Result<JsValue, JsError> {
     }
     let config = json::stringify(&scenario.config, false)?;
     let script = scenario.script.iter().map(ToString::to_string).collect();
-    to_js(&Parsed { config, seed: scenario.seed, script, time_ms: scenario.time_ms })
+    let workload = scenario.workload.as_ref().map(ToString::to_string);
+    to_js(&Parsed { config, seed: scenario.seed, script, time_ms: scenario.time_ms, workload })
 }

@@ -6,13 +6,19 @@
 // checkpoint taken during the fast-forward); a cancelled fast-forward's end is the played run's at
 // that event; a moment just after such a checkpoint is replayed from further back, so the views
 // still get their events; a command typed after a fast-forward is in the diagram's replayed
-// window; a run() call waiting across a fast-forward is answered.
+// window; a run() call waiting across a fast-forward is answered; a workload run shared as a
+// link (its scenario carries the workload's spec) opens as the same run in a new page, and kvsim
+// runs its scenario file to the same trace.
 //
 // Run: node --test tests/e2e/fast-forward.test.mjs (after scripts/build-wasm.sh and build-site.sh).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedPlayground, eventually, nextFrames, scaleConfig, showCard } from './helpers.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedPlayground, eventually, nextFrames, scaleConfig, showCard, ensureKvsim } from './helpers.mjs';
 
 const SLOW = { timeout: 300_000 };
 const onPage = sharedPlayground();
@@ -191,5 +197,44 @@ test('after a fast-forward, a command typed shows in the diagram\'s replayed win
     });
     const answer = await page.evaluate(() => Promise.race([window.answered, new Promise((r) => setTimeout(() => r('no answer'), 5000))]));
     assert.equal(answer.ok, true, JSON.stringify(answer));
+  }),
+);
+
+test('a workload run shared as a link opens as the same run: the link carries its spec, and a new page fast-forwards it to the moment shown, the run kvsim runs from the scenario', SLOW, () =>
+  onPage(async ({ page }) => {
+    await freshRun(page);
+    await page.evaluate(() => window.playground.runWorkload('ops=3000 rate=2000 keys=50 level=ONE', { fastForward: true }));
+    const end = await page.evaluate(() => window.playground.timeline());
+    const endHash = await page.evaluate(() => window.playground.traceHash());
+    await page.evaluate((t) => window.playground.travelTo(t), Math.round(end.now / 2));
+    const shown = await page.evaluate(() => window.playground.timeline());
+    const hash = await page.evaluate(() => window.playground.traceHash());
+    await nextFrames(page);
+    const status = await page.getByTestId('workload-status').textContent();
+    const scenario = await page.evaluate(() => window.playground.scenario());
+    const { workload, script } = JSON.parse(scenario);
+    assert.equal(workload, 'ops=3000 rate=2000 clients=16 keys=50 dist=uniform mix=get:50/insert:50 level=ONE seed=1', 'the scenario carries the spec, every field');
+    assert.deepEqual(script, []);
+    const dir = mkdtempSync(join(tmpdir(), 'kv-ff-'));
+    try {
+      writeFileSync(join(dir, 'run.json'), scenario);
+      const kvsim = execFileSync(ensureKvsim(), ['run', '--scenario', join(dir, 'run.json'), '--quiet', '--hash'], { encoding: 'utf8' });
+      assert.equal(kvsim.trim().split('\n').pop(), `trace hash: ${endHash}`, 'kvsim runs the scenario as the page ran it');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // Opened in a new page: the workload fast-forwarded, then the moment shown.
+    const url = await page.evaluate(() => window.playground.shareUrl());
+    await page.goto('about:blank');
+    await page.goto(url);
+    await page.waitForFunction(() => window.playground?.ready, null, { timeout: 30_000 });
+    await page.evaluate(() => window.playground.ready);
+    await eventually(async () => (await page.evaluate(() => window.playground.timeline())).now === shown.now, { message: `the link's moment ${shown.now} µs shown` });
+    const opened = await page.evaluate(() => window.playground.timeline());
+    assert.deepEqual([opened.events, opened.endEvents], [shown.events, shown.endEvents], 'the same moment of the same run');
+    assert.equal(await page.evaluate(() => window.playground.traceHash()), hash);
+    await nextFrames(page);
+    assert.equal(await page.getByTestId('workload-status').textContent(), status, 'the Workload card tells the same progress');
   }),
 );

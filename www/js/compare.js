@@ -83,7 +83,7 @@ export class CompareSide {
   /** Resolves with the compared run as a scenario file (JSON text) for `kvsim run --scenario`. */
   scenario() {
     const lines = this.actions().map(({ time, line }) => `${(time / 1000).toFixed(3)} ${line}`);
-    return scenarioJson(this.driver.configText, this.driver.seed, lines);
+    return scenarioJson(this.driver.configText, this.driver.seed, lines, undefined, this.workloadSpec());
   }
 
   /**

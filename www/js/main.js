@@ -85,7 +85,7 @@ async function boot() {
   const workload = lazyCard(byTestId('workload-panel'), () => import('./workload-panel.js').then(({ WorkloadPanel }) => new WorkloadPanel(session)));
   const timeline = new Timeline(session);
   const compare = new CompareLoader(session);
-  const share = new Share(session, compare);
+  const share = new Share(session, compare, workload);
   watchDrops({
     config: (text) => configEditor().then((editor) => editor.loadText(text), console.error),
     scenario: (text) => share.report(() => share.load(text)).catch(() => {}), // shown in share-error

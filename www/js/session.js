@@ -21,7 +21,7 @@
 // refused with the driver's reason (`driver.recorded`), but a live cluster's commands, which
 // run() sends to their node.
 
-import { checkConfig, scenarioJson } from './wasm.js';
+import { KvWorkload, checkConfig, scenarioJson } from './wasm.js';
 import { Driver } from './driver.js';
 import { Clock } from './clock.js';
 import { History, SHOWN_EVENTS } from './history.js';
@@ -146,12 +146,15 @@ export class Session {
   }
 
   /**
-   * Replaces the history with a checked scenario's ({config, seed, script, timeMs}, as
+   * Replaces the history with a checked scenario's ({config, seed, script, timeMs, workload}, as
    * parseScenario gives it) and shows the moment `timeMs`, or else the end of the run (as kvsim
    * runs it: until quiet), paused. The end of the history is then the last line's moment (or
    * `timeMs`, if later). Returns each script line's request id (null for a fault), in order.
+   * With a workload the run is left paused at its start, its script waiting for the workload's
+   * last operation (as kvsim runs it), for a fast-forward to run (share.js); the ids are null.
    */
-  load({ config, seed, script, timeMs }) {
+  load({ config, seed, script, timeMs, workload }) {
+    if (workload !== undefined) return this.loadWorkload({ config, seed, script, workload });
     this.replace(config, seed, { playing: false });
     const requests = script.map((line, i) => {
       try {
@@ -173,6 +176,19 @@ export class Session {
     }
     this.travel({ time: moment ?? this.now() });
     return requests;
+  }
+
+  // load() of a scenario with a workload (its spec): see there.
+  loadWorkload({ config, seed, script, workload }) {
+    const generated = new KvWorkload(workload);
+    try {
+      this.replace(config, seed, { playing: false, workload: generated });
+    } finally {
+      generated.free();
+    }
+    for (const line of script) this.log.addTimed(line);
+    this.driver.replay(this.log.actions);
+    return script.map(() => null);
   }
 
   play() {
@@ -480,8 +496,11 @@ export class Session {
     return this.log.scriptLines().join('\n') + '\n';
   }
 
-  /** Resolves with the run so far as a scenario file (JSON text); with `timeMs`, the moment to reopen it at. */
+  /**
+   * Resolves with the run so far as a scenario file (JSON text): its workload's spec if it has one,
+   * and with `timeMs`, the moment to reopen it at.
+   */
   scenario(timeMs) {
-    return scenarioJson(this.driver.configText, this.seed, this.log.scriptLines(), timeMs);
+    return scenarioJson(this.driver.configText, this.seed, this.log.scriptLines(), timeMs, this.workloadSpec);
   }
 }

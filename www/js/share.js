@@ -12,10 +12,14 @@ import { onFirstUse } from './lazy.js';
 const links = onFirstUse(() => import('./scenario-link.js'));
 
 export class Share {
-  /** `compare`: the CompareLoader, whose setting a link carries and opens. */
-  constructor(session, compare) {
+  /**
+   * `compare`: the CompareLoader, whose setting a link carries and opens; `workloadCard`: resolves
+   * with the Workload card (main.js's lazyCard), which fast-forwards a scenario's workload.
+   */
+  constructor(session, compare, workloadCard) {
     this.session = session;
     this.compare = compare;
+    this.workloadCard = workloadCard;
     this.error = byTestId('share-error');
     this.urlField = byTestId('share-url');
     const clicks = {
@@ -53,14 +57,28 @@ export class Share {
 
   /**
    * Replaces the history with the scenario `json` (file text) and shows its moment (`timeMs`
-   * overrides the file's `time_ms`). Rejects with the problem, changing nothing.
+   * overrides the file's `time_ms`). Rejects with the problem, changing nothing. A scenario with
+   * a workload is fast-forwarded on the Workload card (its progress shown there, Cancel
+   * offered), then shows its moment if it got there.
    */
   async load(json, timeMs) {
     const { MAX_SCENARIO_BYTES } = await links();
     if (json.length > MAX_SCENARIO_BYTES) throw new Error(`invalid scenario: the text is too long: at most ${MAX_SCENARIO_BYTES} bytes`);
     const { parseScenario } = await loadExports(); // the scenario reader: loaded with the first scenario
     const scenario = parseScenario(json); // throws naming the field; nothing has changed yet
-    this.session.load({ ...scenario, timeMs: timeMs ?? scenario.timeMs });
+    const moment = timeMs ?? scenario.timeMs;
+    if (scenario.workload === undefined) {
+      this.session.load({ ...scenario, timeMs: moment });
+      return;
+    }
+    const card = this.workloadCard.made ?? (await this.workloadCard());
+    this.session.load(scenario);
+    card.spec.value = scenario.workload;
+    const { history } = this.session;
+    const { scheduled, total } = await card.report(() => card.fastForwardToQuiet());
+    // Cancelled, or another run meanwhile: the run stays where it is.
+    if (moment === undefined || this.session.history !== history || scheduled !== total || !this.session.driver.isQuiet) return;
+    this.session.travel({ time: Math.min(Math.round(moment * 1000), this.session.now()) });
   }
 
   /**

@@ -55,11 +55,12 @@ export const loadExports = loadOnce(() =>
 
 /**
  * Resolves with the scenario file (pretty JSON) of config text, seed and timed script lines,
- * and the moment `timeMs` if given, made by the exports package (loaded on first use).
+ * the moment `timeMs` and a generated workload's spec if given, made by the exports package
+ * (loaded on first use).
  */
-export async function scenarioJson(configText, seed, lines, timeMs) {
+export async function scenarioJson(configText, seed, lines, timeMs, workloadSpec) {
   const exports = await loadExports();
-  return exports.scenarioJson(configText, seed, lines, timeMs);
+  return exports.scenarioJson(configText, seed, lines, timeMs, workloadSpec ?? undefined);
 }
 
 /** A config the core rejected: `field` names what is wrong (e.g. `avg_delays[1][0]`). */

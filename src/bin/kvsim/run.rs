@@ -6,7 +6,8 @@ use super::streams::TraceStreams;
 use kvplayground::sim::scenario::Scenario;
 use kvplayground::sim::script::{self, ScriptError};
 use kvplayground::sim::summary::Summary;
-use kvplayground::sim::workload_spec::{Operations, WorkloadSpec};
+use kvplayground::sim::workload_feed::WorkloadFeed;
+use kvplayground::sim::workload_spec::WorkloadSpec;
 use kvplayground::{ClientResult, Config, Simulation};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -44,20 +45,21 @@ pub fn run_script(config: &Config, script_path: &Path, seed: u64, output: &Outpu
 pub fn run_workload(config: &Config, spec: &str, seed: u64, output: &Output) -> Result<Verdict, String> {
     let spec = WorkloadSpec::parse(spec).map_err(|e| e.to_string())?;
     let sim = Simulation::with_trace(config, seed, TraceStreams::wanted(output));
-    run(sim, &[], Some(spec.operations(config.len())), output)
+    run(sim, &[], Some(WorkloadFeed::new(spec.operations(config.len()), Vec::new())), output)
 }
 
 pub fn run_scenario(path: &Path, output: &Output) -> Result<Verdict, String> {
     let scenario = Scenario::parse(&super::read(path, "scenario")?).map_err(|e| format!("{}: {e}", path.display()))?;
     super::note_original_bugs(&scenario.config);
-    run(scenario.simulation_with_trace(TraceStreams::wanted(output)), &[], None, output)
+    run(scenario.simulation_with_trace(TraceStreams::wanted(output)), &[], scenario.feed(), output)
 }
 
-/// Runs `sim` to the end, scheduling the `workload`'s operations as their time comes.
+/// Runs `sim` to the end, scheduling the `workload`'s operations (and the actions waiting for
+/// them) as their time comes.
 fn run(
     mut sim: Simulation,
     errors: &[ScriptError],
-    mut workload: Option<Operations>,
+    mut workload: Option<WorkloadFeed>,
     output: &Output,
 ) -> Result<Verdict, String> {
     let started = Instant::now();
@@ -77,11 +79,10 @@ fn run(
     }
     let mut reported = 0;
     loop {
-        let mut operations_left = false;
-        if let Some(operations) = &mut workload {
-            schedule_due(&mut sim, operations)?;
-            operations_left = operations.next_time().is_some();
-        }
+        let operations_left = match &mut workload {
+            Some(feed) => feed.feed(&mut sim)?,
+            None => false,
+        };
         // Periodic background work (anti-entropy) never runs out: stop when only it is left.
         let more = (operations_left || !sim.is_quiet()) && sim.step();
         streams.drain(&mut sim, &mut out)?;
@@ -137,11 +138,6 @@ fn stats_line(events: u64, seconds: f64) -> String {
         "stats: {events} events in {seconds:.2} s ({:.2} M events/s), peak memory {memory}",
         events as f64 / seconds / 1e6
     )
-}
-
-/// Schedules the workload's operations due before the next event (see `Operations::schedule_due`).
-fn schedule_due(sim: &mut Simulation, operations: &mut Operations) -> Result<(), String> {
-    operations.schedule_due(sim.next_due(), |at, node, command| sim.schedule(at, node, command).map(|_| ()))
 }
 
 pub fn result_line(result: &ClientResult, json: bool) -> String {

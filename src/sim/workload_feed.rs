@@ -1,0 +1,34 @@
+//! A generated workload fed to a simulation as the run reaches its operations, and the actions
+//! that wait for its last one: a run's actions given after its workload (the page refuses them
+//! before, and holds them back the same way when it replays the run). `kvsim run --workload` and
+//! a scenario file with a `workload` both run this way.
+
+use crate::sim::action::TimedAction;
+use crate::sim::simulation::Simulation;
+use crate::sim::workload_spec::Operations;
+
+pub struct WorkloadFeed {
+    operations: Operations,
+    /// Scheduled once the workload's last operation is.
+    waiting: Vec<TimedAction>,
+}
+
+impl WorkloadFeed {
+    pub fn new(operations: Operations, waiting: Vec<TimedAction>) -> WorkloadFeed {
+        WorkloadFeed { operations, waiting }
+    }
+
+    /// Schedules the operations due before `sim`'s next event (see `Operations::schedule_due`),
+    /// and the waiting actions once none is left; returns whether operations are left.
+    pub fn feed(&mut self, sim: &mut Simulation) -> Result<bool, String> {
+        self.operations
+            .schedule_due(sim.next_due(), |at, node, command| sim.schedule(at, node, command).map(|_| ()))?;
+        let left = self.operations.next_time().is_some();
+        if !left {
+            for action in self.waiting.drain(..) {
+                sim.schedule_action(action)?;
+            }
+        }
+        Ok(left)
+    }
+}
