@@ -26,8 +26,8 @@
 
 use kvplayground::lex::parse_finite;
 use kvplayground::wasm::{
-    anomaly_kinds, parse_scenario, replicas_of, scenario_json, validate_config, KvNode, KvScheduler, KvWorkload,
-    Outputs, Pacer, Task, MAX_SCENARIO_BYTES,
+    anomaly_kinds, parse_scenario, replicas_of, scenario_json, validate_config, KvNode, KvScheduler, KvTraceHasher,
+    KvWorkload, Outputs, Pacer, Task, MAX_SCENARIO_BYTES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -726,4 +726,58 @@ fn schedule_script_schedules_the_good_lines_and_names_the_bad_ones() {
     let lines: Vec<_> = errors.iter().map(|e| get(&e, "line").as_f64().unwrap_or_default()).collect();
     assert_eq!(lines, [3.0, 4.0]);
     assert!(get(&errors.get(0), "message").as_string().unwrap_or_default().contains("no node 9"));
+}
+
+#[wasm_bindgen_test]
+fn the_trace_read_range_by_range_is_the_whole_trace_and_its_hash() {
+    // Reads at ONE find anomalies: their events are in the trace, and left out of every export.
+    let spec = "ops=400 rate=400 keys=5 mix=get:2/insert:2/delete:1 level=ONE";
+    let (mut scheduler, mut nodes) = workload_cluster(spec);
+    scheduler.check_anomalies();
+    while !scheduler.is_quiet() {
+        nodes = ok(scheduler.run_batch(nodes, 1000.0, f64::INFINITY, true), "runBatch");
+    }
+    assert!(scheduler.anomaly_count() > 0, "anomaly events to leave out");
+    let length = scheduler.trace_length();
+    let whole = jsonl(&scheduler);
+    assert!(!whole.contains("\"anomaly\""), "no anomaly event in the export");
+    // Ranges of every size, an empty one among them, and ranges that split a block of 1,024.
+    let mut bounds: Vec<usize> = (0..length).step_by(997).collect();
+    bounds.extend([1_024, 1_024, length]);
+    bounds.sort_unstable();
+    let mut joined = Vec::new();
+    let mut hasher = KvTraceHasher::new();
+    for range in bounds.windows(2) {
+        joined.extend(ok(scheduler.trace_json_lines_between(range[0], range[1]), "traceJsonLinesBetween"));
+        ok(scheduler.hash_trace_between(&mut hasher, range[0], range[1]), "hashTraceBetween");
+    }
+    assert_eq!(String::from_utf8(joined).unwrap(), whole, "the ranges in order make the whole trace");
+    assert_eq!(hasher.hex(), hash(&scheduler), "and its hash");
+
+    // Ranges outside the trace are errors naming them, and the module keeps working.
+    let e = err(scheduler.trace_json_lines_between(5, 4), "a range that ends before it starts");
+    assert!(e.contains("trace events 5 to 4 are not a range"), "{e}");
+    let e = err(scheduler.trace_json_lines_between(0, length + 1), "a range past the end");
+    assert!(e.contains(&format!("the end at most {length}")), "{e}");
+
+    // A replay read range by range keeps only its last range: what was let go is refused.
+    let (mut replay, mut nodes) = workload_cluster(spec);
+    replay.check_anomalies();
+    let (mut read, mut pieces) = (0, Vec::new());
+    while !replay.is_quiet() {
+        nodes = ok(replay.run_batch(nodes, 333.0, f64::INFINITY, true), "runBatch");
+        pieces.extend(ok(replay.trace_json_lines_between(read, replay.trace_length()), "traceJsonLinesBetween"));
+        read = replay.trace_length();
+        replay.clear_trace();
+    }
+    assert_eq!(
+        String::from_utf8(pieces).unwrap(),
+        whole,
+        "a replay read and let go piece by piece gives the same trace"
+    );
+    assert_eq!(replay.trace_kept_from(), length, "nothing kept");
+    let e = err(replay.trace_json_lines_between(0, length), "events let go");
+    assert!(e.contains("keeps its events from"), "{e}");
+    let e = err(replay.trace_hash(), "the hash of a trace not kept");
+    assert!(e.contains("replay it from its start"), "{e}");
 }

@@ -148,12 +148,7 @@ impl Trace {
 
     /// The trace as JSON lines.
     pub fn to_json_lines(&self) -> String {
-        let mut out = String::new();
-        for event in self.events() {
-            out.push_str(&serde_json::to_string(&event).expect("trace events serialise"));
-            out.push('\n');
-        }
-        out
+        json_lines(self.events())
     }
 
     /// A stable fingerprint of the run: 64-bit FNV-1a of the JSON lines' bytes, as 16 hex digits.
@@ -161,28 +156,60 @@ impl Trace {
     pub fn hash_hex(&self) -> String {
         let mut hasher = TraceHasher::default();
         for event in self.events() {
-            hasher.push_line(&serde_json::to_string(&event).expect("trace events serialise"));
+            hasher.push_event(&event);
         }
         hasher.hex()
     }
 }
 
+/// `events` as JSON lines, one event a line, each ending in a newline: the trace's file format.
+pub fn json_lines(events: impl Iterator<Item = TraceEvent>) -> String {
+    let mut out = Vec::new();
+    write_json_lines(&mut out, events);
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Appends `events` to `out` as JSON lines (UTF-8), as [`json_lines`] gives them.
+pub fn write_json_lines(out: &mut Vec<u8>, events: impl Iterator<Item = TraceEvent>) {
+    for event in events {
+        write_json_line(out, &event);
+    }
+}
+
+// Appends one event's JSON line, with its newline.
+fn write_json_line(out: &mut Vec<u8>, event: &TraceEvent) {
+    serde_json::to_writer(&mut *out, event).expect("trace events serialise");
+    out.push(b'\n');
+}
+
 /// [`Trace::hash_hex`] computed as the events come, one JSON line at a time, so a streamed run
 /// keeps no events.
 #[derive(Default)]
-pub struct TraceHasher(fnv::FnvHasher);
+pub struct TraceHasher {
+    hasher: fnv::FnvHasher,
+    /// The line of the event being added: one buffer for every event.
+    line: Vec<u8>,
+}
 
 impl TraceHasher {
     /// Adds one event's JSON line (without its newline).
     pub fn push_line(&mut self, line: &str) {
         use std::hash::Hasher;
-        self.0.write(line.as_bytes());
-        self.0.write(b"\n");
+        self.hasher.write(line.as_bytes());
+        self.hasher.write(b"\n");
+    }
+
+    /// Adds one event (its JSON line).
+    pub fn push_event(&mut self, event: &TraceEvent) {
+        use std::hash::Hasher;
+        self.line.clear();
+        write_json_line(&mut self.line, event);
+        self.hasher.write(&self.line);
     }
 
     pub fn hex(&self) -> String {
         use std::hash::Hasher;
-        format!("{:016x}", self.0.finish())
+        format!("{:016x}", self.hasher.finish())
     }
 }
 

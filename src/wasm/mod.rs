@@ -39,6 +39,8 @@ mod scheduler;
 #[cfg(feature = "page")]
 mod task;
 #[cfg(feature = "page")]
+mod trace_export;
+#[cfg(feature = "page")]
 mod view;
 
 #[cfg(feature = "page")]
@@ -59,6 +61,8 @@ pub use results::KvResults;
 pub use scheduler::KvScheduler;
 #[cfg(feature = "page")]
 pub use task::{Outputs, Task};
+#[cfg(feature = "page")]
+pub use trace_export::KvTraceHasher;
 
 #[cfg(feature = "page")]
 use crate::model::config::Config;

@@ -13,11 +13,9 @@ use crate::sim::action::{Action, TimedAction};
 use crate::sim::anomalies::AnomalyKind;
 use crate::sim::scheduler::Scheduler;
 use crate::sim::summary::Summary;
-use crate::sim::trace::{Trace, TraceKind};
 use crate::sim::workload_spec::Operations;
 use crate::wasm::view::{AnomalyView, HistoryOpView, MessageView};
 use serde::Serialize;
-use std::borrow::Cow;
 use wasm_bindgen::prelude::*;
 
 /// What `scheduleLine` and `scheduleTimedLine` return.
@@ -215,20 +213,6 @@ impl KvScheduler {
         to_js(&self.scheduler.trace().events_from(start).collect::<Vec<_>>())
     }
 
-    /// The whole trace as JSON lines, the format of `kvsim run --trace` (without `--check`: no
-    /// `anomaly` events). An error when some events were not kept (see `keepTrace`).
-    #[wasm_bindgen(js_name = traceJsonLines)]
-    pub fn trace_json_lines(&self) -> Result<String, JsError> {
-        Ok(self.plain_trace()?.to_json_lines())
-    }
-
-    /// The stable hash of the trace so far, as `kvsim run --hash` prints it (without `--check`).
-    /// An error when some events were not kept (see `keepTrace`).
-    #[wasm_bindgen(js_name = traceHash)]
-    pub fn trace_hash(&self) -> Result<String, JsError> {
-        Ok(self.plain_trace()?.hash_hex())
-    }
-
     /// Turns the live checks on from now on (`kvsim run --check`): each client operation is
     /// recorded in the history and checked as it completes; what the checks find is traced as
     /// `anomaly` events and listed by `anomaliesSince`.
@@ -316,25 +300,5 @@ impl KvScheduler {
     pub(super) fn keep_results(&mut self) {
         let step = self.scheduler.processed();
         self.results.extend(step, self.scheduler.take_results());
-    }
-
-    /// The trace without the live checks' `anomaly` events (the trace itself when there are
-    /// none); an error when it does not hold every event.
-    fn plain_trace(&self) -> Result<Cow<'_, Trace>, JsError> {
-        let trace = self.scheduler.trace();
-        if trace.first_kept() > 0 {
-            return Err(JsError::new(&format!(
-                "this run kept its trace from event {} on only (a fast-forward keeps none): replay it from its start to have it all",
-                trace.first_kept()
-            )));
-        }
-        if self.anomaly_count() == 0 {
-            return Ok(Cow::Borrowed(trace));
-        }
-        let mut plain = Trace::new(true);
-        for event in trace.events().filter(|e| e.kind != TraceKind::Anomaly) {
-            plain.record_event(&event);
-        }
-        Ok(Cow::Owned(plain))
     }
 }

@@ -55,7 +55,7 @@ const sides = (page) =>
   page.evaluate(async () => {
     const { playground } = window;
     const [main, hash, scenario, side] = [playground.timeline(), playground.traceHash(), playground.scenario(), playground.compareState()];
-    return { main, hash, scenario: await scenario, side: await side };
+    return { main, hash: await hash, scenario: await scenario, side: await side };
   });
 
 /** Checks the compared run shows the main clock's moment, its trace exactly kvsim's cut there. */

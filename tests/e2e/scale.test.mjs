@@ -171,9 +171,9 @@ test('travel into a fast-forwarded run restores exactly what a step-by-step run 
     const spec = 'ops=2000 rate=5000 keys=50';
     await loadScaleConfig(page);
     const moment = async () =>
-      page.evaluate(() => ({
+      page.evaluate(async () => ({
         events: window.playground.timeline().events,
-        hash: window.playground.traceHash(),
+        hash: await window.playground.traceHash(),
         stores: window.playground.state().nodes.map((n) => n.store),
         results: window.playground.results(),
       }));

@@ -290,7 +290,8 @@ test('the downloaded scenario runs headless to the same hash, and loads into ano
 
     const trace = readFileSync((await download(page, 'export-trace')).path, 'utf8');
     assert.deepEqual(Object.keys(JSON.parse(trace.split('\n')[0])).slice(0, 2), ['time', 'kind']);
-    assert.equal(trace, await page.evaluate(() => window.playground.exportTrace()));
+    assert.equal(trace, await page.evaluate(async () => (await window.playground.exportTrace()).text()));
+    assert.equal(trace, await page.evaluate(() => window.playground.trace()));
     const shiviz = readFileSync((await download(page, 'export-shiviz')).path, 'utf8');
     assert.match(shiviz.split('\n')[0], /^n\d+ \{"n\d+":\d+.*\}$/, 'a host and its vector clock');
     assert.equal(shiviz, await page.evaluate(() => window.playground.exportShiviz()));

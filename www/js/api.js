@@ -1,6 +1,9 @@
 // window.playground: the page's automation API, for tests, teaching scripts and the console.
 // docs/playground.md describes every call. The calls, their arguments and results are a contract
-// (tests and docs depend on them): each one maps onto the session here and adds nothing.
+// (tests and docs depend on them): each one maps onto the session (or the trace's exports,
+// trace-export.js) here and adds nothing.
+
+import { shivizLog, traceBlob, traceHash, traceText } from './trace-export.js';
 
 /**
  * Installs window.playground; `booted` resolves with {session, lessons, spacetime, timeline,
@@ -14,8 +17,7 @@ export function installApi(booted) {
     return app;
   };
   const session = () => ready().session;
-  const trace = () => session().traceJsonLines();
-  const shiviz = () => session().shivizLog(); // resolves: made by a package loaded on first use
+  const shiviz = () => shivizLog(session()); // resolves: made by a package loaded on first use
   // Loads the Workload card (it loads when first seen); callers take `ready().workload.made`
   // first, so once it is loaded they act at once. Fast-forwards asked for while it loads count as
   // running, so a caller polling workloadProgress() sees them.
@@ -74,7 +76,7 @@ export function installApi(booted) {
     runUntilQuiet: () => session().runUntilQuiet(),
     reset: () => session().reset(),
     setLink: (from, to, state) => session().setLink(from, to, state),
-    trace,
+    trace: () => traceText(session()),
     fault: (line) => session().fault(line),
     script: () => session().script(),
     scenario: () => session().scenario(),
@@ -94,8 +96,8 @@ export function installApi(booted) {
     timeline: () => session().timeline(),
     shareUrl: () => ready().share.url(),
     loadScenario: (jsonText) => ready().share.report(() => ready().share.load(String(jsonText))),
-    traceHash: () => session().traceHash(),
-    exportTrace: trace,
+    traceHash: async () => traceHash(session()),
+    exportTrace: async () => traceBlob(session()),
     exportShiviz: shiviz,
     anomalies: () => session().driver.anomalies(),
     divergent: () => session().driver.divergent(),

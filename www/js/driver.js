@@ -253,6 +253,11 @@ export class Driver {
     return unkept === undefined || unkept < time;
   }
 
+  /** Trace events so far, kept or not (the checks' anomaly events too, which the exports leave out). */
+  get traceEvents() {
+    return this.scheduler.traceLength;
+  }
+
   /** The run as JSON lines, as `kvsim run --trace` prints it (keepsWholeTrace, else it throws). */
   traceJsonLines() {
     return this.scheduler.traceJsonLines();
@@ -261,16 +266,6 @@ export class Driver {
   /** The trace's stable hash, as `kvsim run --hash` prints it (keepsWholeTrace, else it throws). */
   traceHash() {
     return this.scheduler.traceHash();
-  }
-
-  /**
-   * Resolves with the run as a ShiViz log (vector clocks); parse it with the regular expression in
-   * docs/language.md. Made from the trace by the exports package, loaded on first use.
-   */
-  async shivizLog() {
-    const trace = this.traceJsonLines(); // now: a jump while the package loads frees this driver
-    const { shivizOfTrace } = await loadExports();
-    return shivizOfTrace(trace);
   }
 
   /** Anomalies found so far. */

@@ -6,6 +6,8 @@
 // replays it (trace-windows.js). Cancel stops between two batches of events: the run is then a
 // consistent moment like any other, paused, to travel in or play on.
 
+import { afterFrame, Batches } from './slices.js';
+
 /**
  * Longest slice of work between two chances for the page to draw: one frame (a few ms of
  * rendering in headless Chromium) comes between two slices, so a longer slice spends more of
@@ -21,24 +23,18 @@ const FRAME_MS = 1000 / 60;
 const FRAME_MARGIN_MS = 1.5;
 /** Shortest slice that is worth aligning to a frame (ms); a shorter one keeps its deadline. */
 const MIN_ALIGNED_MS = 20;
-/** Events per batch at first; then sized from the rate measured (see batchFor). */
-const FIRST_BATCH = 1_000;
-/** Longest batch (ms, at the rate measured): a slice checks its deadline between batches. */
-const BATCH_MS = 5;
 /**
- * The share of the time left in a slice its last batch is sized to fill: a batch's time varies
- * (a checkpoint falls in it, or not), and one running past the frame's time costs a frame's wait.
+ * The batches of events a slice runs (slices.js): 1,000 at first, then sized from the rate
+ * measured, 5 ms' worth at most (a slice checks its deadline between batches), filling 70% of
+ * the time left in the slice (a batch's time varies: a checkpoint falls in it, or not, and one
+ * running past the frame's time costs a frame's wait), none under 0.5 ms.
  */
-const BATCH_FILL = 0.7;
-/** Shortest batch worth a call (ms): below it, the slice ends. */
-const MIN_BATCH_MS = 0.5;
+const BATCHES = { first: 1_000, batchMs: 5, fill: 0.7, minMs: 0.5 };
 /**
  * Steps between the history's checkpoints in a fast-forward, at least: a jump replays up to this
  * many (a few ms). At 200 apart, copying the nodes took a quarter of a 100,000-operation run.
  */
 const CHECKPOINT_STEPS = 12_800;
-/** Longest wait for a frame before the next slice: a hidden page draws none (ms). */
-const HIDDEN_WAIT_MS = 100;
 /**
  * The views and the progress bar are told at most this often (ms): each time, the frame after
  * lays out and paints what changed. Every 200 ms rather than 100, the 100,000-operation
@@ -66,8 +62,7 @@ export class FastForward {
     let resolve;
     const done = new Promise((r) => (resolve = r));
     // sliceMs: time spent in slices, so the share of the wall time that ran can be measured.
-    // rate: events per ms measured in batches (null until a batch is timed).
-    this.running = { driver: session.driver, cancelled: false, ended: false, resolve, done, rate: null, sliceMs: 0 };
+    this.running = { driver: session.driver, cancelled: false, ended: false, resolve, done, batches: new Batches(BATCHES), sliceMs: 0 };
     // The run keeps no trace meanwhile (packing it took half the time): the density index, the
     // checks, the results and the checkpoints go on, and finish() shows the end anew from a replay.
     session.driver.keepTrace(false);
@@ -87,21 +82,13 @@ export class FastForward {
   }
 
   // The next slice runs as a task of its own once a frame is drawn: one frame between two
-  // slices, never two slices back to back (a message task can run before the browser's frame).
-  // A hidden page draws no frames: there the timer starts it.
+  // slices, never two slices back to back. A hidden page draws no frames: a timer starts it.
   schedule() {
-    let started = false;
-    const start = (frameAt) => {
-      if (started) return;
-      this.frameAt = frameAt ?? null;
-      started = true;
+    afterFrame().then((frameAt) => {
+      this.frameAt = frameAt;
       this.framed = true;
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => this.slice();
-      channel.port2.postMessage(null);
-    };
-    requestAnimationFrame(start);
-    setTimeout(start, HIDDEN_WAIT_MS);
+      this.slice();
+    });
   }
 
   slice() {
@@ -121,29 +108,19 @@ export class FastForward {
       if (aligned - sliceStart >= MIN_ALIGNED_MS) deadline = aligned;
     }
     for (;;) {
-      const events = this.batchFor(run, deadline - performance.now());
+      // Batches fill the slice, so it ends near its deadline rather than up to a batch before
+      // it (time in which nothing runs).
+      const events = run.batches.next(deadline - performance.now());
       if (events === 0) break;
       const started = performance.now();
       const done = run.driver.runBatch({ maxEvents: events, toQuiet: true });
-      const ms = performance.now() - started;
-      if (ms > 0.1) run.rate = done / ms;
+      run.batches.measured(done, performance.now() - started);
       run.ended = done === 0; // nothing left to run (quiet, or nothing due)
       if (run.ended || run.driver.isQuiet) break;
     }
     if (telling) this.tell(run, false);
     run.sliceMs += performance.now() - sliceStart;
     this.schedule();
-  }
-
-  // Events for the next batch with `left` ms of the slice left (0: end the slice): BATCH_MS's
-  // worth at most, and what fills BATCH_FILL of the time left, so the slice ends near its
-  // deadline rather than up to a batch before it (time in which nothing runs).
-  batchFor(run, left) {
-    if (run.rate === null) return left > 0 ? FIRST_BATCH : 0;
-    // Decided on time, not events: after a batch slowed by a pause (a debugger, a long GC) the
-    // rate is tiny, and a batch of at least one event measures it anew.
-    const ms = Math.min(BATCH_MS, left * BATCH_FILL);
-    return ms >= MIN_BATCH_MS ? Math.max(1, Math.floor(run.rate * ms)) : 0;
   }
 
   // Tells the views and the progress bar of the run so far (`finished`: it is over). They get no

@@ -92,14 +92,14 @@ export class History {
   /**
    * A driver like `like` (config, seed) at `target`: {steps} (exactly that many steps) or {time}
    * (everything due by then), with the actions of `log` (an ActionLog) scheduled, replayed from
-   * the nearest checkpoint (with `fromStart`, from the first). Its trace keeps the events replayed.
-   * A driver to show takes checkpoints as it goes on and keeps at least SHOWN_EVENTS events; a
-   * `scratch` one (a copy read and freed) neither. Returns {driver, time}: the virtual time to
-   * show (the target's, else the last event's).
+   * the nearest checkpoint. Its trace keeps the events replayed. A driver to show takes
+   * checkpoints as it goes on and keeps at least SHOWN_EVENTS events; a `scratch` one (a copy
+   * read and freed) neither. Returns {driver, time}: the virtual time to show (the target's,
+   * else the last event's).
    */
-  restore(target, log, like, { fromStart = false, scratch = false } = {}) {
+  restore(target, log, like, { scratch = false } = {}) {
     const time = (driver, base) => Math.max(base.time, target.time ?? driver.now);
-    const { driver, base } = this.replay(target, log, like, { fromStart, scratch });
+    const { driver, base } = this.replay(target, log, like, { scratch });
     if (scratch || driver.keptEvents >= SHOWN_EVENTS || driver.keepsWholeTrace) return { driver, time: time(driver, base) };
     // The checkpoint was taken in a fast-forward (it kept no trace) just before the target: the
     // event log would list only the few events since. Replayed from further back instead.
@@ -110,18 +110,32 @@ export class History {
 
   // A driver at `target` replayed from the latest checkpoint at least `lead` steps before it
   // (see restore); returns {driver, base}.
-  replay(target, log, like, { fromStart = false, scratch = false, lead = 0 }) {
+  replay(target, log, like, { scratch = false, lead = 0 }) {
     const bySteps = target.steps !== undefined;
-    // The latest checkpoint not past the target and holding no action the log has dropped; from
-    // the start, the run's whole trace is replayed and kept (a fast-forward keeps none).
+    // The latest checkpoint not past the target and holding no action the log has dropped.
     const fits = (c) => (bySteps ? c.steps <= target.steps - lead : c.time <= target.time) && c.actions <= log.length;
-    const base = fromStart ? this.checkpoints[0] : (this.checkpoints.findLast(fits) ?? this.checkpoints[0]);
-    const driver = new Driver(like.checked, like.seed, base);
-    driver.replay(log.from(base.actions));
+    const base = this.checkpoints.findLast(fits) ?? this.checkpoints[0];
+    const driver = this.driverAt(base, log, like);
     if (!scratch) this.watch(driver);
     if (bySteps) driver.runSteps(target.steps);
     else driver.runUntil(target.time);
     return { driver, base };
+  }
+
+  /**
+   * A scratch driver like `like` at the run's start (the first checkpoint, step 0), the actions
+   * of `log` scheduled, for its caller to run on: the whole trace of a run a fast-forward kept
+   * none of is replayed from there a slice at a time (whole-trace.js). Its trace keeps its events.
+   */
+  fromStart(log, like) {
+    return this.driverAt(this.checkpoints[0], log, like);
+  }
+
+  // A driver like `like` at checkpoint `base`, with the actions of `log` after it scheduled.
+  driverAt(base, log, like) {
+    const driver = new Driver(like.checked, like.seed, base);
+    driver.replay(log.from(base.actions));
+    return driver;
   }
 
   /**

@@ -1,5 +1,6 @@
 // The page's one run: the driver (the wasm loop) paced by the clock, the action log, the history
-// for time travel, waiters for run() results, and exports.
+// for time travel, waiters for run() results, and the script and scenario of the run (its trace's
+// exports: trace-export.js).
 // Views subscribe here once:
 //   {type: 'cluster'}          a new driver is shown (new config, reset, a moment travelled to)
 //   {type: 'step', trace, results, rebuild?}   events happened (rebuild: a moment shown anew)
@@ -458,37 +459,6 @@ export class Session {
   /** Every result up to the moment shown, oldest first (a long run's: many). */
   resultsShown() {
     return this.history.resultsUpTo(this.driver.steps);
-  }
-
-  /**
-   * The run so far as JSON lines, as `kvsim run --trace` prints it. A fast-forward keeps no
-   * events: the trace of a run that had one is replayed from the start (the run is deterministic).
-   */
-  traceJsonLines() {
-    return this.withWholeTrace((driver) => driver.traceJsonLines());
-  }
-
-  /** The trace's stable hash, as `kvsim run --hash` prints it (see traceJsonLines). */
-  traceHash() {
-    return this.withWholeTrace((driver) => driver.traceHash());
-  }
-
-  /** Resolves with the run as a ShiViz log (see traceJsonLines and Driver.shivizLog). */
-  shivizLog() {
-    return this.withWholeTrace((driver) => driver.shivizLog());
-  }
-
-  // `use(driver)` with a driver at the moment shown that holds its whole trace: the driver shown,
-  // or a replay of it from the start, freed after `use` (which reads the trace at once).
-  withWholeTrace(use) {
-    const { driver } = this;
-    if (driver.recorded || driver.keepsWholeTrace) return use(driver);
-    const { driver: whole } = this.history.restore({ steps: driver.steps }, this.log, driver, { fromStart: true, scratch: true });
-    try {
-      return use(whole);
-    } finally {
-      whole.dispose();
-    }
   }
 
   /** The actions so far as a kvsim script. */

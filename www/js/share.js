@@ -2,11 +2,14 @@
 // when Compare is open (scenario-link.js, loaded with the first link or scenario file),
 // the scenario as a file for `kvsim run --scenario` (with the moment as `time_ms`), loading such
 // a file or opening such a link (replayed to the same state), and the trace as JSON lines or as a
-// ShiViz log. A bad file or link shows its error in `share-error` and changes nothing.
+// ShiViz log (trace-export.js): a long run's is read a slice at a time, its progress shown in
+// `export-progress`, the export buttons disabled meanwhile. A bad file or link, or an export that
+// failed, shows its error in `share-error` and changes nothing.
 
 import { loadExports } from './wasm.js';
-import { byTestId, el } from './dom.js';
+import { byTestId, el, setText } from './dom.js';
 import { onFirstUse } from './lazy.js';
+import { shivizLog, traceBlob } from './trace-export.js';
 
 // The links' and files' module loads with the first link opened or made, or file read.
 const links = onFirstUse(() => import('./scenario-link.js'));
@@ -22,11 +25,14 @@ export class Share {
     this.workloadCard = workloadCard;
     this.error = byTestId('share-error');
     this.urlField = byTestId('share-url');
+    this.progress = byTestId('export-progress');
+    this.exportButtons = [byTestId('export-trace'), byTestId('export-shiviz')];
     const clicks = {
       'share-link': () => this.showLink(),
-      'download-scenario': async () => download('kv-scenario.json', await this.scenarioFile(), 'application/json'),
-      'export-trace': () => download('kv-trace.jsonl', this.session.traceJsonLines(), 'application/x-ndjson'),
-      'export-shiviz': async () => download('kv-shiviz.log', await this.session.shivizLog(), 'text/plain'),
+      'download-scenario': async () => download('kv-scenario.json', new Blob([await this.scenarioFile()], { type: 'application/json' })),
+      'export-trace': () => this.exporting('Exporting trace', async (onProgress) => download('kv-trace.jsonl', await traceBlob(this.session, onProgress))),
+      'export-shiviz': () =>
+        this.exporting('Exporting ShiViz', async (onProgress) => download('kv-shiviz.log', new Blob([await shivizLog(this.session, onProgress)], { type: 'text/plain' }))),
     };
     for (const [testId, action] of Object.entries(clicks)) {
       byTestId(testId).addEventListener('click', () => this.report(action, 'Cannot share this run').catch(() => {}));
@@ -112,6 +118,22 @@ export class Share {
     await this.load(await file.text());
   }
 
+  // Runs the export `make(onProgress)` with the export buttons disabled, its progress shown as
+  // `what… 35%` from the end of its first slice (a short run's is done by then).
+  async exporting(what, make) {
+    for (const button of this.exportButtons) button.disabled = true;
+    const onProgress = (fraction) => {
+      setText(this.progress, `${what}… ${Math.floor(fraction * 100)}%`);
+      this.progress.hidden = false;
+    };
+    try {
+      await make(onProgress);
+    } finally {
+      for (const button of this.exportButtons) button.disabled = false;
+      this.progress.hidden = true;
+    }
+  }
+
   // Runs `action`, showing its error after `what` (or clearing the last one); resolves or rejects
   // as it does.
   async report(action, what = 'Nothing changed') {
@@ -128,9 +150,9 @@ export class Share {
   }
 }
 
-// Saves `text` as a file called `name` (a blob: link with the download attribute).
-function download(name, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+// Saves `blob` as a file called `name` (a blob: link with the download attribute).
+function download(name, blob) {
+  const url = URL.createObjectURL(blob);
   const link = el('a', { href: url, download: name, hidden: true });
   document.body.append(link);
   link.click();

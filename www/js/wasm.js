@@ -6,9 +6,9 @@
 // written and read, replicas compared), loaded on first use: the page's first load carries neither.
 // The benchmark's package (www/pkg-bench) is loaded by the benchmarks only.
 
-import init, { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, replicasOf, validateConfig } from '../pkg/kvplayground.js';
+import init, { KvNode, KvScheduler, KvTraceHasher, KvWorkload, Pacer, anomalyKinds, replicasOf, validateConfig } from '../pkg/kvplayground.js';
 
-export { KvNode, KvScheduler, KvWorkload, Pacer, anomalyKinds, replicasOf };
+export { KvNode, KvScheduler, KvTraceHasher, KvWorkload, Pacer, anomalyKinds, replicasOf };
 
 let wasmReady = null;
 let memory = null;
