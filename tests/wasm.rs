@@ -669,6 +669,44 @@ fn run_batch_gives_the_events_of_the_one_by_one_loop_and_feeds_the_workload() {
     assert!(e.contains("needs the 4 nodes"), "{e}");
 }
 
+/// Replays a scenario file with a workload as the page does: the workload set, the script's lines
+/// waiting for its last operation (driver.js's pending actions), runBatch to the end.
+fn replay_workload_scenario(text: &str) -> KvScheduler {
+    let parsed = ok(parse_scenario(text), "parseScenario");
+    let config = get(&parsed, "config").as_string().expect("config as text");
+    let (mut scheduler, mut nodes) = cluster(&config, get(&parsed, "seed").as_f64().expect("seed"));
+    for node in &mut nodes {
+        ok(scheduler.absorb(ok(node.start(0.0), "start")), "absorb");
+    }
+    let spec = get(&parsed, "workload").as_string().expect("a workload");
+    scheduler.set_workload(&ok(KvWorkload::new(&spec), "KvWorkload::new"));
+    let mut waiting: Vec<String> =
+        js_sys::Array::from(&get(&parsed, "script")).iter().map(|l| l.as_string().unwrap()).collect();
+    let scheduled = |s: &KvScheduler| get(&ok(s.workload_progress(), "workloadProgress"), "scheduled").as_f64();
+    while !scheduler.is_quiet() || !waiting.is_empty() {
+        nodes = ok(scheduler.run_batch(nodes, 1000.0, f64::INFINITY, true), "runBatch");
+        if scheduled(&scheduler) == Some(30.0) {
+            for line in waiting.drain(..) {
+                ok(scheduler.schedule_timed_line(&line), &format!("scheduleTimedLine {line}"));
+            }
+        }
+    }
+    scheduler
+}
+
+#[wasm_bindgen_test]
+fn a_workload_scenario_runs_in_the_page_as_in_the_core() {
+    // Lines due before the workload's end (they wait, then run at once) and after it.
+    let lines: Vec<String> = ["0 0 insert early x ALL", "250 crash 2", "400 restart 2 keep", "9000 1 get k1 ALL"]
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let spec = Some("ops=30 rate=100 keys=3 level=ONE".to_string());
+    let text = ok(scenario_json(CONFIG, 7.0, lines, None, spec), "scenarioJson");
+    let core = kvplayground::sim::scenario::Scenario::parse(&text).expect("the core reads it").run();
+    assert_eq!(hash(&replay_workload_scenario(&text)), core.trace().hash_hex(), "the page's order is the core's");
+}
+
 #[wasm_bindgen_test]
 fn anomaly_counts_are_the_anomalies_found_by_kind_in_the_kinds_order() {
     let (mut scheduler, mut nodes) = cluster(CONFIG, SEED);

@@ -243,35 +243,25 @@ impl Scenario {
         }
     }
 
-    /// A simulation with every action of the script scheduled (without a workload; with one,
-    /// they wait in [`Scenario::feed`]), not yet run.
-    pub fn simulation(&self) -> Simulation {
-        self.simulation_with_trace(true)
-    }
-
-    /// [`Scenario::simulation`], recording its trace or not.
-    pub fn simulation_with_trace(&self, record_trace: bool) -> Simulation {
+    /// The run, not yet started: a simulation (recording its trace or not) with the script
+    /// scheduled, or with a workload, the feed the run takes its operations from and the script
+    /// waiting for them (call its `feed` before each step).
+    pub fn start(&self, record_trace: bool) -> (Simulation, Option<WorkloadFeed>) {
         let mut sim = Simulation::with_trace(&self.config, self.seed, record_trace);
-        if self.workload.is_none() {
+        let Some(spec) = &self.workload else {
             for action in &self.script {
                 // Cannot fail: parsing checked every node against this config.
                 sim.schedule_action(action.clone()).ok();
             }
-        }
-        sim
-    }
-
-    /// The workload's operations and the script waiting for them, for the run to be fed from;
-    /// `None` without a workload.
-    pub fn feed(&self) -> Option<WorkloadFeed> {
-        let spec = self.workload.as_ref()?;
-        Some(WorkloadFeed::new(spec.operations(self.config.len()), self.script.clone()))
+            return (sim, None);
+        };
+        (sim, Some(WorkloadFeed::new(spec.operations(self.config.len()), self.script.clone())))
     }
 
     /// Runs the scenario until nothing is left to do.
     pub fn run(&self) -> Simulation {
-        let mut sim = self.simulation();
-        let Some(mut feed) = self.feed() else {
+        let (mut sim, feed) = self.start(true);
+        let Some(mut feed) = feed else {
             sim.run_until_quiet();
             return sim;
         };

@@ -18,17 +18,19 @@ impl WorkloadFeed {
         WorkloadFeed { operations, waiting }
     }
 
-    /// Schedules the operations due before `sim`'s next event (see `Operations::schedule_due`),
-    /// and the waiting actions once none is left; returns whether operations are left.
+    /// Call before each step: schedules the operations due before `sim`'s next event (see
+    /// `Operations::schedule_due`); once none is left, the waiting actions, a step after the last
+    /// operation was scheduled (the page's `runBatch` stops there, and the page then schedules
+    /// them). Returns whether operations are left.
     pub fn feed(&mut self, sim: &mut Simulation) -> Result<bool, String> {
-        self.operations
-            .schedule_due(sim.next_due(), |at, node, command| sim.schedule(at, node, command).map(|_| ()))?;
-        let left = self.operations.next_time().is_some();
-        if !left {
+        if self.operations.next_time().is_none() {
             for action in self.waiting.drain(..) {
                 sim.schedule_action(action)?;
             }
+            return Ok(false);
         }
-        Ok(left)
+        self.operations
+            .schedule_due(sim.next_due(), |at, node, command| sim.schedule(at, node, command).map(|_| ()))?;
+        Ok(self.operations.next_time().is_some())
     }
 }

@@ -236,5 +236,26 @@ test('a workload run shared as a link opens as the same run: the link carries it
     assert.equal(await page.evaluate(() => window.playground.traceHash()), hash);
     await nextFrames(page);
     assert.equal(await page.getByTestId('workload-status').textContent(), status, 'the Workload card tells the same progress');
+
+    // Too many operations for the page: refused, saying so, and nothing changes.
+    const tooMany = JSON.stringify({ ...JSON.parse(scenario), workload: 'ops=2000000' });
+    const refused = await page.evaluate((text) => window.playground.loadScenario(text).then(() => null, (e) => e.message), tooMany);
+    assert.match(refused, /ops=2000000: the page runs at most 1,000,000 operations/);
+    assert.deepEqual(await page.evaluate(() => window.playground.timeline()), opened, 'the run shown is the same');
+
+    // A second scenario opened while the first one's workload is fast-forwarding takes over: its
+    // own workload runs to the end.
+    const second = JSON.stringify({ ...JSON.parse(scenario), workload: 'ops=500 rate=2000 keys=20', time_ms: undefined });
+    const both = await page.evaluate(
+      async ([first, next]) => {
+        const a = window.playground.loadScenario(first);
+        await new Promise((r) => setTimeout(r, 50));
+        await window.playground.loadScenario(next);
+        await a;
+        return window.playground.workloadProgress();
+      },
+      [JSON.stringify({ ...JSON.parse(scenario), workload: 'ops=200000 rate=5000 keys=50' }), second],
+    );
+    assert.deepEqual([both.scheduled, both.total, both.running], [500, 500, false], 'the second scenario ran to its end');
   }),
 );

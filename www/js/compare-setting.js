@@ -76,9 +76,9 @@ export function applyToConfig(configText, { name, value }) {
 export function applyToSpec(spec, { name, value }) {
   if (name !== 'level') return spec;
   const fields = spec.trim().split(/\s+/);
-  const at = fields.findIndex((field) => field.startsWith('level='));
-  fields.splice(at < 0 ? fields.length : at, at < 0 ? 0 : 1, `level=${value}`);
-  return fields.join(' ');
+  const level = `level=${value}`;
+  const rewritten = fields.map((field) => (field.startsWith('level=') ? level : field));
+  return (rewritten.includes(level) ? rewritten : [...rewritten, level]).join(' ');
 }
 
 // The index of the level among a command's words (after `<node>`): get K L, insert/update K V L, delete K [L].

@@ -127,8 +127,13 @@ export class CompareView {
     if (!this.side) return;
     try {
       // Paused (a step, a travel), the tables follow at once, after the frame; playing, at most
-      // every REFRESH_MS; catching up, once caught up.
-      if (this.side.sync(now) && !this.session.clock.playing && !this.side.behind) this.refreshNext();
+      // every REFRESH_MS; catching up, once caught up (which a sync may reach running nothing).
+      const wasBehind = this.side.behind;
+      const changed = this.side.sync(now);
+      if (!this.side.behind && (changed || wasBehind)) {
+        if (this.session.clock.playing) this.refreshSoon();
+        else this.refreshNext();
+      }
       this.error.hidden = true;
     } catch (e) {
       this.showError(e);
@@ -198,10 +203,10 @@ export class CompareView {
     const byKey = rows.map((nodeRows) => new Map(nodeRows.map((row) => [row.key, row])));
     const newest = newestVersions(rows);
     const stale = (key, row) => row !== undefined && replicaState(row, newest.get(key)) === 'STALE';
-    const disagree = (key) => byKey.some((nodeRows) => stale(key, nodeRows.get(key)));
     const byName = (a, b) => a.localeCompare(b, undefined, { numeric: true });
-    const all = [...newest.keys()];
-    const keys = [...all.filter(disagree).sort(byName), ...all.filter((key) => !disagree(key)).sort(byName)].slice(0, MAX_KEYS_SHOWN);
+    const all = [...newest.keys()].sort(byName);
+    const disagreeing = new Set(all.filter((key) => byKey.some((nodeRows) => stale(key, nodeRows.get(key)))));
+    const keys = [...disagreeing, ...all.filter((key) => !disagreeing.has(key))].slice(0, MAX_KEYS_SHOWN);
     const head = el('tr', {}, el('th', { text: 'key' }), ...rows.map((_, i) => el('th', { text: `n${i}` })));
     const body = keys.map((key) =>
       el(

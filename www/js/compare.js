@@ -7,10 +7,10 @@
 // it only runs on to `now`. So commands typed anywhere reach both sides, and one clock and one
 // set of controls drive both.
 //
-// Following takes at most FOLLOW_MS of a frame (STILL_FOLLOW_MS while the page's run stands
-// still): a long way behind (a fast-forward, a travel far
-// into a long run) the compared run catches up over several frames, keeping no trace meanwhile
-// (its topology reads what is in flight from the driver), and says it is `behind`.
+// Following takes about FOLLOW_MS of a frame (STILL_FOLLOW_MS while the page's run stands still):
+// a long way behind (a fast-forward, a travel far into a long run) the compared run catches up
+// over several frames, keeping no trace meanwhile (its topology reads what is in flight from the
+// driver), and says it is `behind`.
 //
 // When the main run is paused at the end of its history with nothing left to do (Run until quiet,
 // a scenario loaded), the compared run also runs until it is quiet: its trace is then
@@ -43,6 +43,7 @@ export class CompareSide {
     this.basis = null; // what the driver was built from: {configText, seed, log, actions, workloadSpec}
     this.at = 0; // the main clock's moment last followed (µs)
     this.shown = 0; // the moment the driver shows: `at`, or later once it ran until quiet (µs)
+    this.caughtUp = false; // whether the last sync got all the way (see behind)
     this.listeners = new Set();
     this.check(main.driver.configText); // a bad setting fails here, before anything is shown
   }
@@ -75,9 +76,9 @@ export class CompareSide {
     return basis.workloadSpec === null ? null : applyToSpec(basis.workloadSpec, this.setting);
   }
 
-  /** Whether the driver has not caught up with the main clock's moment yet (see FOLLOW_MS). */
+  /** Whether the last sync ran out of time before the main clock's moment, or quiet (see FOLLOW_MS). */
   get behind() {
-    return this.shown < this.at;
+    return !this.caughtUp;
   }
 
   /** Resolves with the compared run as a scenario file (JSON text) for `kvsim run --scenario`. */
@@ -115,6 +116,7 @@ export class CompareSide {
     } else {
       this.shown = driver.now;
     }
+    this.caughtUp = reached;
     // A long way behind, the events are only counted: the views get the latest once caught up.
     driver.keepTrace(reached);
     if (driver.steps === before && !stale) return false;
@@ -151,7 +153,7 @@ export class CompareSide {
   // page refuses them before), and are only checked now.
   build(basis) {
     const spec = this.workloadSpec(basis);
-    const workload = spec === null ? null : new KvWorkload(spec);
+    const workload = spec === null ? null : new KvWorkload(spec); // freed once the driver has it
     let next;
     try {
       next = new Driver(this.check(basis.configText), basis.seed, null, workload);
@@ -161,14 +163,14 @@ export class CompareSide {
     const actions = this.actions();
     actions.forEach(({ time, line }, i) => {
       try {
-        if (workload) next.check(time, line);
+        if (spec !== null) next.check(time, line);
         else next.schedule(time, line);
       } catch (e) {
         next.dispose();
         throw new Error(`action ${i + 1} (${line}) cannot run under this setting: ${e.message}`);
       }
     });
-    if (workload) next.replay(actions);
+    if (spec !== null) next.replay(actions);
     return next;
   }
 

@@ -77,6 +77,13 @@ export class FastForward {
     if (this.running) this.running.cancelled = true;
   }
 
+  /** Cancels the fast-forward running, if any; resolves once it has ended. */
+  stop() {
+    if (!this.running) return Promise.resolve();
+    this.cancel();
+    return this.running.done;
+  }
+
   get isRunning() {
     return this.running !== null;
   }

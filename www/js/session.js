@@ -46,6 +46,13 @@ const RESULTS_TAIL = 400;
 /** How long after a new driver is shown the old one is freed (ms): after the frame that shows it. */
 const FREE_OLD_RUN_MS = 100;
 
+/**
+ * Most operations a workload may have in the page: it keeps the run's history, results, density
+ * counts and checkpoints (time travel, the diagram, exports), about 350-400 MiB of wasm memory
+ * after a million operations fast-forwarded on 16-64 nodes (docs/performance.md), and wasm has 4 GB.
+ */
+export const MAX_PAGE_OPERATIONS = 1_000_000;
+
 /** The fault line word for each state setLink takes. */
 const LINK_FAULTS = { up: 'heal', hold: 'hold', drop: 'cut' };
 
@@ -87,11 +94,17 @@ export class Session {
   }
 
   /**
-   * Replaces the run with a fresh one of `configText` (seed: the given one, else the config's).
-   * Throws before touching anything when the config or seed is bad. The play state (unless
-   * `playing` says) and the speed carry over; the first run starts playing. A new history starts.
+   * Replaces the run with a fresh one of `configText` (seed: the given one, else the config's),
+   * with `workload` (a KvWorkload) if given. Throws before touching anything when the config or
+   * seed is bad, or the workload too long for the page. The play state (unless `playing` says)
+   * and the speed carry over; the first run starts playing. A new history starts.
    */
   replace(configText, seed, { playing, workload } = {}) {
+    if (workload && workload.operations > MAX_PAGE_OPERATIONS) {
+      throw new RangeError(
+        `ops=${workload.operations}: the page runs at most ${MAX_PAGE_OPERATIONS.toLocaleString('en')} operations, as it keeps every operation for time travel; kvsim run --workload runs any number in bounded memory`,
+      );
+    }
     const checked = checkConfig(configText);
     const next = new Driver(checked, seed ?? checked.config.seed, null, workload);
     this.start(next, new History(next), { playing, time: 0, workloadSpec: workload?.spec ?? null });

@@ -23,6 +23,7 @@ export class Share {
     this.session = session;
     this.compare = compare;
     this.workloadCard = workloadCard;
+    this.loading = null; // the load under way (see load)
     this.error = byTestId('share-error');
     this.urlField = byTestId('share-url');
     this.progress = byTestId('export-progress');
@@ -68,9 +69,14 @@ export class Share {
    * offered), then shows its moment if it got there.
    */
   async load(json, timeMs) {
+    // A load started later (another link, another file) takes over: this one stops at its next wait.
+    const loading = {};
+    this.loading = loading;
+    const superseded = () => this.loading !== loading;
     const { MAX_SCENARIO_BYTES } = await links();
     if (json.length > MAX_SCENARIO_BYTES) throw new Error(`invalid scenario: the text is too long: at most ${MAX_SCENARIO_BYTES} bytes`);
     const { parseScenario } = await loadExports(); // the scenario reader: loaded with the first scenario
+    if (superseded()) return;
     const scenario = parseScenario(json); // throws naming the field; nothing has changed yet
     const moment = timeMs ?? scenario.timeMs;
     if (scenario.workload === undefined) {
@@ -78,7 +84,9 @@ export class Share {
       return;
     }
     const card = this.workloadCard.made ?? (await this.workloadCard());
-    this.session.load(scenario);
+    await card.fastForward.stop(); // one under way (another run's) would not run this one
+    if (superseded()) return;
+    this.session.load(scenario); // throws for a workload too long for the page, changing nothing
     card.spec.value = scenario.workload;
     const { history } = this.session;
     const { scheduled, total } = await card.report(() => card.fastForwardToQuiet());

@@ -8,13 +8,6 @@ import { KvWorkload } from './wasm.js';
 import { FastForward } from './fast-forward.js';
 import { WORKLOAD_PRESETS, linkCluster, workloadPreset } from './workload-presets.js';
 
-/**
- * Most operations a workload may have in the page: it keeps the run's history, results, density
- * counts and checkpoints (time travel, the diagram, exports), about 350-400 MiB of wasm memory
- * after a million operations fast-forwarded on 16-64 nodes (docs/performance.md), and wasm has 4 GB.
- */
-export const MAX_PAGE_OPERATIONS = 1_000_000;
-
 export class WorkloadPanel {
   constructor(session) {
     this.session = session;
@@ -82,11 +75,6 @@ export class WorkloadPanel {
   run({ playing = false } = {}) {
     const workload = new KvWorkload(this.spec.value);
     try {
-      if (workload.operations > MAX_PAGE_OPERATIONS) {
-        throw new RangeError(
-          `ops=${workload.operations}: the page runs at most ${MAX_PAGE_OPERATIONS.toLocaleString('en')} operations, as it keeps every operation for time travel; kvsim run --workload runs any number in bounded memory`,
-        );
-      }
       this.session.startWorkload(workload);
     } finally {
       workload.free();

@@ -51,7 +51,8 @@ pub fn run_workload(config: &Config, spec: &str, seed: u64, output: &Output) -> 
 pub fn run_scenario(path: &Path, output: &Output) -> Result<Verdict, String> {
     let scenario = Scenario::parse(&super::read(path, "scenario")?).map_err(|e| format!("{}: {e}", path.display()))?;
     super::note_original_bugs(&scenario.config);
-    run(scenario.simulation_with_trace(TraceStreams::wanted(output)), &[], scenario.feed(), output)
+    let (sim, feed) = scenario.start(TraceStreams::wanted(output));
+    run(sim, &[], feed, output)
 }
 
 /// Runs `sim` to the end, scheduling the `workload`'s operations (and the actions waiting for
