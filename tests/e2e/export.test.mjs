@@ -130,13 +130,12 @@ test('Export trace of a fast-forwarded run is written a slice at a time, with pr
       /^Cannot share this run: this run's trace has [\d,]+ events, and a ShiViz log holds at most 100,000: travel to an earlier moment/,
     );
     assert.equal(await page.getByTestId('export-shiviz').isEnabled(), true);
-    const refused = await page.evaluate(() => {
-      try {
-        return `returned ${window.playground.trace().length} characters`;
-      } catch (e) {
-        return e.message;
-      }
-    });
+    const refused = await page.evaluate(() =>
+      window.playground.trace().then(
+        (text) => `returned ${text.length} characters`,
+        (e) => e.message,
+      ),
+    );
     assert.match(refused, /^this run's trace has [\d,]+ events, and playground\.trace\(\) returns at most 1,000,000: save it with the Export trace button, or take playground\.exportTrace\(\), a Blob$/);
     const blob = await page.evaluate(async () => {
       const exported = await window.playground.exportTrace();

@@ -173,7 +173,7 @@ test('a bad lesson name says so and opens nothing; a wrong change is refused wit
     assert.match(await textOf(page, 'lesson-verdict'), /^That change cannot run: "12000 1 get 5 ONE" is not allowed here: keep "12000 3 get 5"/);
 
     // A replayed trace is left alone: the lesson asks to go back to the simulation first.
-    await page.evaluate(() => window.playground.openTrace(window.playground.trace()));
+    await page.evaluate(async () => window.playground.openTrace(await window.playground.trace()));
     const refused = await page.evaluate(() => window.playground.openLesson('tombstones').then(() => 'opened', (e) => e.message));
     assert.equal(refused, 'a lesson runs its own simulation: press "Back to the simulation" first');
     assert.match(await textOf(page, 'source-text'), /trace/i, 'the trace is still shown');

@@ -227,7 +227,7 @@ test('zoom in, zoom out, fit, drag to pan and follow change the visible window',
     assert.ok(width(fitted.window) > width(narrow.window), 'fit widens a narrow window');
     assert.equal(fitted.visibleArrows, fitted.arrows, 'fit shows every arrow');
     const { now } = await page.evaluate(() => window.playground.state());
-    const first = JSON.parse(await page.evaluate(() => window.playground.trace().split('\n')[0])).time;
+    const first = JSON.parse((await page.evaluate(() => window.playground.trace())).split('\n')[0]).time;
     assert.ok(fitted.window.from <= first && fitted.window.to >= now, `fit spans the run from ${first} to ${now}: ${JSON.stringify(fitted.window)}`);
 
     // Dragging pans into the past and stops following; Follow brings the clock back in view.
@@ -299,13 +299,13 @@ test('performance: the draw time with ~3000 events in view (printed, not asserte
       const { playground } = window;
       playground.pause();
       const levels = ['ONE', 'QUORUM', 'ALL'];
-      for (let i = 0; playground.trace().split('\n').length < 3000; i++) {
+      for (let i = 0; (await playground.trace()).split('\n').length < 3000; i++) {
         const command = i % 5 === 4 ? `get k${i - 1} ${levels[i % 3]}` : `insert k${i} v${i} ${levels[i % 3]}`;
         const result = playground.run(i % 4, command);
         playground.runUntilQuiet();
         await result;
       }
-      return playground.trace().split('\n').filter(Boolean).length;
+      return (await playground.trace()).split('\n').filter(Boolean).length;
     });
     await page.getByTestId('spacetime-fit').click();
     await ensurePlaying(page); // the clock moves: every frame redraws

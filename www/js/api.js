@@ -3,7 +3,7 @@
 // (tests and docs depend on them): each one maps onto the session (or the trace's exports,
 // trace-export.js) here and adds nothing.
 
-import { shivizLog, traceBlob, traceHash, traceText } from './trace-export.js';
+import { traceExports } from './share.js';
 
 /**
  * Installs window.playground; `booted` resolves with {session, lessons, spacetime, timeline,
@@ -17,7 +17,7 @@ export function installApi(booted) {
     return app;
   };
   const session = () => ready().session;
-  const shiviz = () => shivizLog(session()); // resolves: made by a package loaded on first use
+  const shiviz = async () => (await traceExports()).shivizLog(session()); // made by a package loaded on first use
   // Loads the Workload card (it loads when first seen); callers take `ready().workload.made`
   // first, so once it is loaded they act at once. Fast-forwards asked for while it loads count as
   // running, so a caller polling workloadProgress() sees them.
@@ -76,7 +76,7 @@ export function installApi(booted) {
     runUntilQuiet: () => session().runUntilQuiet(),
     reset: () => session().reset(),
     setLink: (from, to, state) => session().setLink(from, to, state),
-    trace: () => traceText(session()),
+    trace: async () => (await traceExports()).traceText(session()),
     fault: (line) => session().fault(line),
     script: () => session().script(),
     scenario: () => session().scenario(),
@@ -96,8 +96,8 @@ export function installApi(booted) {
     timeline: () => session().timeline(),
     shareUrl: () => ready().share.url(),
     loadScenario: (jsonText) => ready().share.report(() => ready().share.load(String(jsonText))),
-    traceHash: async () => traceHash(session()),
-    exportTrace: async () => traceBlob(session()),
+    traceHash: async () => (await traceExports()).traceHash(session()),
+    exportTrace: async () => (await traceExports()).traceBlob(session()),
     exportShiviz: shiviz,
     anomalies: () => session().driver.anomalies(),
     divergent: () => session().driver.divergent(),

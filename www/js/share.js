@@ -9,10 +9,11 @@
 import { loadExports } from './wasm.js';
 import { byTestId, el, setText } from './dom.js';
 import { onFirstUse } from './lazy.js';
-import { shivizLog, traceBlob } from './trace-export.js';
 
 // The links' and files' module loads with the first link opened or made, or file read.
 const links = onFirstUse(() => import('./scenario-link.js'));
+/** The trace's exports (trace-export.js), loaded with the first one asked for (a button, the API). */
+export const traceExports = onFirstUse(() => import('./trace-export.js'));
 
 export class Share {
   /**
@@ -31,9 +32,9 @@ export class Share {
     const clicks = {
       'share-link': () => this.showLink(),
       'download-scenario': async () => download('kv-scenario.json', new Blob([await this.scenarioFile()], { type: 'application/json' })),
-      'export-trace': () => this.exporting('Exporting trace', async (onProgress) => download('kv-trace.jsonl', await traceBlob(this.session, onProgress))),
+      'export-trace': () => this.exporting('Exporting trace', async (onProgress) => download('kv-trace.jsonl', await (await traceExports()).traceBlob(this.session, onProgress))),
       'export-shiviz': () =>
-        this.exporting('Exporting ShiViz', async (onProgress) => download('kv-shiviz.log', new Blob([await shivizLog(this.session, onProgress)], { type: 'text/plain' }))),
+        this.exporting('Exporting ShiViz', async (onProgress) => download('kv-shiviz.log', new Blob([await (await traceExports()).shivizLog(this.session, onProgress)], { type: 'text/plain' }))),
     };
     for (const [testId, action] of Object.entries(clicks)) {
       byTestId(testId).addEventListener('click', () => this.report(action, 'Cannot share this run').catch(() => {}));
