@@ -74,7 +74,8 @@ struct ScriptReport {
 #[wasm_bindgen]
 impl KvScheduler {
     /// Schedules a whole script (`<time_ms> <node> <command>` or `<time_ms> <fault>` per line;
-    /// blank lines and `#` comments skipped), each time counted from `offset` (µs). Returns
+    /// blank lines and `#` comments skipped), each time counted from `offset` (µs), and moved on
+    /// to a µs no message or timer waits for (see `freeTimeFrom`: the script is given live). Returns
     /// `{scheduled: [{time, request, line}], errors: [{line, text, message}]}`: the lines that
     /// do not parse are named by line number and the rest are scheduled.
     #[wasm_bindgen(js_name = scheduleScript)]
@@ -89,7 +90,8 @@ impl KvScheduler {
                 .collect(),
         };
         for script::ScriptLine { line, mut action } in lines {
-            action.at = action.at.saturating_add(offset);
+            // Given live: at a time no event waits for (see Scheduler::free_time_from).
+            action.at = self.scheduler.free_time_from(action.at.saturating_add(offset).max(self.scheduler.now()));
             let canonical = action.action.to_string();
             match self.scheduler.schedule(action.clone()) {
                 Ok(request) => report.scheduled.push(ScriptAction { time: action.at, request, line: canonical }),

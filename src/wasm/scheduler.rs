@@ -93,6 +93,13 @@ impl KvScheduler {
         to_js(&Scheduled { request, line: canonical })
     }
 
+    /// The first time (µs) from `at` on at which no message or timer waits: where an action given
+    /// live runs as a replay of the run (or kvsim) runs it (see `Scheduler::free_time_from`).
+    #[wasm_bindgen(js_name = freeTimeFrom)]
+    pub fn free_time_from(&self, at: f64) -> Result<f64, JsError> {
+        Ok(self.scheduler.free_time_from(time_from_js(at)?) as f64)
+    }
+
     /// Schedules a whole timed script line, `<time_ms> <node> <command>` or `<time_ms> <fault>`
     /// (a scenario's `script` entries): returns `{request, line}` as `scheduleLine`, with `line`
     /// the canonical timed line.

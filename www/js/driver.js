@@ -82,6 +82,11 @@ export class Driver {
     return scheduled;
   }
 
+  /** The first time (µs) from `time` on at which no message or timer waits (see session.js's act). */
+  freeTimeFrom(time) {
+    return this.scheduler.freeTimeFrom(time);
+  }
+
   /** Schedules a timed script line (`<time_ms> …`); returns the core's {request, line}. */
   scheduleTimed(line) {
     const scheduled = this.scheduler.scheduleTimedLine(line);

@@ -261,9 +261,10 @@ export class Session {
     const text = String(line);
     this.forkIfPast(() => this.driver.check(this.now(), text));
     this.catchUp();
-    // Now, but after the last event even at the same µs: a replay (like kvsim) schedules every
-    // action up front, so an action tied with an event that went before it here would go first there.
-    const time = Math.max(Math.floor(this.now()), this.driver.now + 1);
+    // Now, but after the last event even at the same µs, and at a µs no queued event waits for: a
+    // replay (like kvsim) schedules every action up front, so an action tied with an event that
+    // went before it here would go first there.
+    const time = this.driver.freeTimeFrom(Math.max(Math.floor(this.now()), this.driver.now + 1));
     const scheduled = this.driver.schedule(time, text);
     this.log.add(time, scheduled.line);
     this.clock.reach(time);
@@ -284,7 +285,8 @@ export class Session {
     this.refuseDuringWorkload();
     this.forkIfPast(() => {});
     this.catchUp();
-    const offset = Math.max(Math.floor(this.now()), this.driver.now + 1); // after the last event, as act()
+    // After the last event, as act(); each line then goes to a µs no queued event waits for.
+    const offset = Math.max(Math.floor(this.now()), this.driver.now + 1);
     const { scheduled, errors } = this.driver.scheduleScript(String(text), offset);
     for (const { time, line } of scheduled) this.log.add(time, line);
     this.catchUp();

@@ -133,6 +133,14 @@ impl Scheduler {
         self.replication_factor
     }
 
+    /// The first time from `at` on at which no message or timer is queued. An action given live
+    /// at a time an event already waits for would run after that event (it was queued first),
+    /// where a replay of the run, or kvsim, schedules the action before the event and runs it
+    /// first: the page gives live actions such a time, so both agree.
+    pub fn free_time_from(&self, at: Time) -> Time {
+        (at..).find(|&t| !self.queue.has_event_at(t)).expect("a run has fewer events than microseconds")
+    }
+
     /// Schedules an action at its time (or now, if that is in the past). A command gets the
     /// request id its results will carry; a fault gets `None`.
     pub fn schedule(&mut self, action: TimedAction) -> Result<Option<RequestId>, String> {

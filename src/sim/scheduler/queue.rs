@@ -122,6 +122,11 @@ impl Queue {
         insert_sorted(&mut self.timers, at, PendingTimer { at, seq, node, timer }, |t| t.at);
     }
 
+    /// Whether a message or a timer (moot or not) is queued for `at`.
+    pub fn has_event_at(&self, at: Time) -> bool {
+        self.timers.binary_search_by_key(&at, |t| t.at).is_ok() || self.messages.iter().any(|e| e.due == at)
+    }
+
     pub fn push_message(&mut self, due: Time, delivery: Deliver) {
         self.background += usize::from(delivery.msg.kind().is_anti_entropy());
         let seq = self.next_seq();

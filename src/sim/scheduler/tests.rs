@@ -116,3 +116,47 @@ fn a_snapshot_leaves_the_deadlines_of_finished_requests_and_runs_on_the_same() {
     assert_eq!(copy.trace().to_json_lines(), s.trace().to_json_lines());
     assert_eq!((copy.processed(), copy.now()), (s.processed(), s.now()));
 }
+
+#[test]
+fn an_action_given_live_goes_to_a_time_no_event_waits_for_and_runs_as_its_replay_does() {
+    // Constant 1 s links: the insert's messages all arrive at exactly 1 s.
+    let run_until = |s: &mut Scheduler, nodes: &mut [Node], end: Time| {
+        let mut out = Vec::new();
+        while s.next_due().is_some_and(|due| due <= end) {
+            let task = s.pop().expect("an event is due");
+            let node = &mut nodes[task.node];
+            let ran = task.run_on(node, &mut out);
+            s.absorb(ran, &mut out);
+        }
+    };
+    let events = |s: &Scheduler| s.trace().events().collect::<Vec<_>>();
+    // Live: the insert runs, then a get is given at `at` while its messages are on their way.
+    let live = |at: Time| {
+        let (mut s, mut nodes) = cluster();
+        s.schedule_command(0, 0, "insert k v ALL").unwrap();
+        run_until(&mut s, &mut nodes, 0);
+        s.schedule_command(at, 1, "get k ONE").unwrap();
+        drive(&mut s, &mut nodes);
+        s
+    };
+    // Replayed (as kvsim and the page's time travel run a log): both scheduled up front.
+    let replay = |at: Time| {
+        let (mut s, mut nodes) = cluster();
+        s.schedule_command(0, 0, "insert k v ALL").unwrap();
+        s.schedule_command(at, 1, "get k ONE").unwrap();
+        drive(&mut s, &mut nodes);
+        s
+    };
+    let (mut s, mut nodes) = cluster();
+    s.schedule_command(0, 0, "insert k v ALL").unwrap();
+    run_until(&mut s, &mut nodes, 0);
+    assert_eq!(s.free_time_from(500_000), 500_000, "nothing waits at 0.5 s");
+    let free = s.free_time_from(1_000_000);
+    assert!(free > 1_000_000, "the insert's messages wait at 1 s: {free}");
+    assert_ne!(
+        events(&live(1_000_000)),
+        events(&replay(1_000_000)),
+        "tied with them, the get runs after them live and before them replayed"
+    );
+    assert_eq!(events(&live(free)), events(&replay(free)), "at a free time, the same run");
+}
