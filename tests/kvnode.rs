@@ -184,8 +184,16 @@ fn a_node_killed_and_restarted_with_data_keeps_its_store_and_is_repaired() {
     // n2 kept its value and its tombstone (show-all lists keys in an order that depends on them).
     c.eventually_shows(2, "5 => (hello, ");
     c.eventually_shows(2, &format!("{gone} => (<deleted>, "));
-    c.type_on(1, "get 5 ALL");
-    assert!(c.expect(1, "Get return").starts_with("Get return: world"));
+    // n1 reconnects to n2 in its own time: on a loaded machine a read at ALL right after the
+    // restart can time out (2 of 3 replicas answered), and one a moment later succeeds.
+    let answer = (0..5)
+        .map(|_| {
+            c.type_on(1, "get 5 ALL");
+            c.expect_one_of(1, &["Get return", "get 5 ALL failed"])
+        })
+        .find(|line| line.starts_with("Get return"))
+        .expect("a read at ALL succeeds once n2 is back");
+    assert!(answer.starts_with("Get return: world"), "{answer}");
     c.eventually_shows(2, "5 => (world, ");
 }
 

@@ -205,6 +205,12 @@ impl Cluster {
     /// The next line node `node` prints that contains `text` (the result's text, without its
     /// `[time nN]` prefix); fails after [`WAIT`].
     pub fn expect(&mut self, node: usize, text: &str) -> String {
+        self.expect_one_of(node, &[text])
+    }
+
+    /// The next line node `node` prints that contains one of `texts` (without its `[time nN]`
+    /// prefix); fails after [`WAIT`].
+    pub fn expect_one_of(&mut self, node: usize, texts: &[&str]) -> String {
         let deadline = Instant::now() + WAIT;
         let mut seen = Vec::new();
         loop {
@@ -213,12 +219,12 @@ impl Cluster {
                 Ok(line) => {
                     let prefix = format!(" n{node}] ");
                     let body = line.split_once(&prefix).map(|(_, body)| body.to_string()).unwrap_or(line.clone());
-                    if body.contains(text) {
+                    if texts.iter().any(|text| body.contains(text)) {
                         return body;
                     }
                     seen.push(line);
                 }
-                Err(_) => panic!("n{node} printed no line with {text:?} within {WAIT:?}; it printed {seen:#?}"),
+                Err(_) => panic!("n{node} printed no line with one of {texts:?} within {WAIT:?}; it printed {seen:#?}"),
             }
         }
     }
