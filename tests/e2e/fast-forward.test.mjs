@@ -137,9 +137,7 @@ test('a moment just after a checkpoint taken in a fast-forward is replayed from 
       const { ActionLog } = await import('/js/action-log.js');
       const checked = wasm.checkConfig(config);
       const driverOf = (keep) => {
-        const workload = new wasm.KvWorkload('ops=6000 rate=5000 keys=50 level=ONE');
-        const driver = new Driver(checked, 1, null, workload);
-        workload.free();
+        const driver = new Driver(checked, 1, null, 'ops=6000 rate=5000 keys=50 level=ONE');
         driver.keepTrace(keep);
         return driver;
       };

@@ -19,7 +19,7 @@
 // Its events, for the views: 'cluster' (a rebuilt driver) and 'step' (events happened), as the
 // session's.
 
-import { KvWorkload, checkConfig, scenarioJson } from './wasm.js';
+import { checkConfig, scenarioJson } from './wasm.js';
 import { Driver } from './driver.js';
 import { applyToConfig, applyToAction, applyToSpec } from './compare-setting.js';
 
@@ -153,13 +153,7 @@ export class CompareSide {
   // page refuses them before), and are only checked now.
   build(basis) {
     const spec = this.workloadSpec(basis);
-    const workload = spec === null ? null : new KvWorkload(spec); // freed once the driver has it
-    let next;
-    try {
-      next = new Driver(this.check(basis.configText), basis.seed, null, workload);
-    } finally {
-      workload?.free();
-    }
+    const next = new Driver(this.check(basis.configText), basis.seed, null, spec);
     const actions = this.actions();
     actions.forEach(({ time, line }, i) => {
       try {

@@ -12,29 +12,39 @@
 // operations and finds anomalies. Its exports (trace, hash, ShiViz) leave the checks' `anomaly`
 // events out, so they equal `kvsim run`'s without `--check`; drain() hands them out with the rest.
 
-import { KvNode, KvScheduler, loadExports, replicasOf } from './wasm.js';
+import { KvNode, KvScheduler, KvWorkload, loadExports, replicasOf } from './wasm.js';
 
 export class Driver {
   /**
    * A cluster of `checked.config` (what checkConfig gave) seeded with `seed`; from a
-   * `checkpoint` (see checkpoint()), the scheduler and nodes start as copies of its own.
+   * `checkpoint` (see checkpoint()), the scheduler and nodes start as copies of its own. A fresh
+   * one runs the workload of `workloadSpec` (`kvsim run --workload`'s SPEC) if given, from time 0
+   * as kvsim runs it; a bad spec throws saying what is wrong.
    */
-  constructor(checked, seed, checkpoint = null, workload = null) {
+  constructor(checked, seed, checkpoint = null, workloadSpec = null) {
     this.checked = checked;
     this.config = checked.config;
     this.configText = JSON.stringify(checked.config);
     this.seed = seed;
     this.onEvent = () => {}; // called after every step: history.js takes checkpoints there
+    // A fresh driver's workload spec with every field, or null (none, or a copy of a checkpoint).
+    this.workloadSpec = null;
     if (checkpoint) {
       this.scheduler = checkpoint.scheduler.snapshot();
       this.scheduler.keepTrace(true); // a checkpoint taken in a fast-forward kept none
       this.nodes = checkpoint.nodes.map((node) => node.snapshot());
     } else {
+      // Read first: a bad spec throws before anything is made.
+      const workload = workloadSpec === null ? null : new KvWorkload(workloadSpec);
       this.scheduler = new KvScheduler(this.configText, seed);
       this.scheduler.checkAnomalies();
       this.nodes = this.config.addresses.map((_, i) => new KvNode(this.configText, i));
       for (const node of this.nodes) this.scheduler.absorb(node.start(0)); // periodic timers
-      if (workload) this.scheduler.setWorkload(workload); // a KvWorkload, from time 0 as kvsim runs it
+      if (workload) {
+        this.scheduler.setWorkload(workload);
+        this.workloadSpec = workload.spec;
+        workload.free();
+      }
     }
     this.actions = checkpoint?.actions ?? 0; // actions scheduled so far: a prefix of the action log
     this.traceIndex = 0; // trace events handed out by drain()

@@ -22,7 +22,7 @@
 // refused with the driver's reason (`driver.recorded`), but a live cluster's commands, which
 // run() sends to their node.
 
-import { KvWorkload, checkConfig, scenarioJson } from './wasm.js';
+import { checkConfig, scenarioJson } from './wasm.js';
 import { Driver } from './driver.js';
 import { Clock } from './clock.js';
 import { History, SHOWN_EVENTS } from './history.js';
@@ -95,29 +95,31 @@ export class Session {
 
   /**
    * Replaces the run with a fresh one of `configText` (seed: the given one, else the config's),
-   * with `workload` (a KvWorkload) if given. Throws before touching anything when the config or
-   * seed is bad, or the workload too long for the page. The play state (unless `playing` says)
-   * and the speed carry over; the first run starts playing. A new history starts.
+   * with the workload of `workloadSpec` if given. Throws before touching anything when the config,
+   * seed or spec is bad, or the workload too long for the page. The play state (unless `playing`
+   * says) and the speed carry over; the first run starts playing. A new history starts.
    */
-  replace(configText, seed, { playing, workload } = {}) {
-    if (workload && workload.operations > MAX_PAGE_OPERATIONS) {
+  replace(configText, seed, { playing, workloadSpec = null } = {}) {
+    const checked = checkConfig(configText);
+    const next = new Driver(checked, seed ?? checked.config.seed, null, workloadSpec);
+    const operations = next.workloadProgress()?.total ?? 0;
+    if (operations > MAX_PAGE_OPERATIONS) {
+      next.dispose();
       throw new RangeError(
-        `ops=${workload.operations}: the page runs at most ${MAX_PAGE_OPERATIONS.toLocaleString('en')} operations, as it keeps every operation for time travel; kvsim run --workload runs any number in bounded memory`,
+        `ops=${operations}: the page runs at most ${MAX_PAGE_OPERATIONS.toLocaleString('en')} operations, as it keeps every operation for time travel; kvsim run --workload runs any number in bounded memory`,
       );
     }
-    const checked = checkConfig(configText);
-    const next = new Driver(checked, seed ?? checked.config.seed, null, workload);
-    this.start(next, new History(next), { playing, time: 0, workloadSpec: workload?.spec ?? null });
+    this.start(next, new History(next), { playing, time: 0, workloadSpec: next.workloadSpec ?? null });
   }
 
   /**
-   * A fresh run of the same config and seed with a generated workload (a KvWorkload), paused at
-   * its start: `kvsim run --config C --workload SPEC` in the page, the same trace.
+   * A fresh run of the same config and seed with the workload of `spec` (`kvsim run --workload`'s
+   * SPEC), paused at its start: the same trace as kvsim's. Throws for a bad spec, changing nothing.
    */
-  startWorkload(workload) {
+  startWorkload(spec) {
     this.refuseLive('A workload');
     if (this.driver.recorded) throw new Error(this.driver.recorded);
-    this.replace(this.driver.configText, this.seed, { playing: false, workload });
+    this.replace(this.driver.configText, this.seed, { playing: false, workloadSpec: spec });
   }
 
   /**
@@ -194,12 +196,7 @@ export class Session {
 
   // load() of a scenario with a workload (its spec): see there.
   loadWorkload({ config, seed, script, workload }) {
-    const generated = new KvWorkload(workload);
-    try {
-      this.replace(config, seed, { playing: false, workload: generated });
-    } finally {
-      generated.free();
-    }
+    this.replace(config, seed, { playing: false, workloadSpec: workload });
     for (const line of script) this.log.addTimed(line);
     this.driver.replay(this.log.actions);
     return script.map(() => null);

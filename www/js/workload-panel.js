@@ -73,12 +73,7 @@ export class WorkloadPanel {
 
   /** A fresh run with the spec's workload (paused unless `playing`); throws for a bad spec. */
   run({ playing = false } = {}) {
-    const workload = new KvWorkload(this.spec.value);
-    try {
-      this.session.startWorkload(workload);
-    } finally {
-      workload.free();
-    }
+    this.session.startWorkload(this.spec.value);
     if (playing) this.session.play();
   }
 
