@@ -8,6 +8,7 @@
 
 import { byTestId, el, setText, seconds, throttle } from './dom.js';
 import { anomalyKinds } from './wasm.js';
+import { traceExports } from './share.js';
 import { Topology } from './topology.js';
 import { CompareSide } from './compare.js';
 import { SETTINGS, parseSetting, settingText, settingLabel } from './compare-setting.js';
@@ -149,11 +150,15 @@ export class CompareView {
    */
   async state() {
     if (!this.side) return null;
+    const { MAX_TEXT_EVENTS } = await traceExports(); // first: the state below is read in one go
     const { side } = this;
+    if (!side) return null;
     side.sync(this.session.now(), { budgetMs: Infinity }); // all the way: the caller reads it at once
     const { driver } = side;
     const scenario = side.scenario();
-    const [traceHash, trace] = side.withWholeTrace((whole) => [whole.traceHash(), whole.traceJsonLines()]);
+    // A trace too long for one string (a long workload's) is left out, as playground.trace() refuses it.
+    const fits = driver.traceEvents <= MAX_TEXT_EVENTS;
+    const [traceHash, trace] = side.withWholeTrace((whole) => [whole.traceHash(), fits ? whole.traceJsonLines() : null]);
     const state = {
       setting: settingText(side.setting),
       now: side.shown,

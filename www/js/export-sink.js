@@ -6,7 +6,7 @@
 // A browser without OPFS gathers them in memory too, and says so if it could not keep them.
 
 /** Most trace events an export gathers in memory: some 140 MB. */
-export const MEMORY_EXPORT_EVENTS = 1_000_000;
+const MEMORY_EXPORT_EVENTS = 1_000_000;
 /**
  * The OPFS directory of the exports' files: only the latest and those being written stay (a Blob
  * of an earlier one can no longer be read).
@@ -71,7 +71,10 @@ class FileSink {
   }
 
   write(bytes) {
-    this.written = this.writable.write(bytes);
+    // Awaited by settle(); a write that fails before it (a full disk) makes the next fail too.
+    const written = this.writable.write(bytes);
+    written.catch(() => {});
+    this.written = written;
   }
 
   /** Resolves once the writes queued are done: a slow disk holds the export back, not memory. */

@@ -24,13 +24,6 @@ const FRAME_MARGIN_MS = 1.5;
 /** Shortest slice that is worth aligning to a frame (ms); a shorter one keeps its deadline. */
 const MIN_ALIGNED_MS = 20;
 /**
- * The batches of events a slice runs (slices.js): 1,000 at first, then sized from the rate
- * measured, 5 ms' worth at most (a slice checks its deadline between batches), filling 70% of
- * the time left in the slice (a batch's time varies: a checkpoint falls in it, or not, and one
- * running past the frame's time costs a frame's wait), none under 0.5 ms.
- */
-const BATCHES = { first: 1_000, batchMs: 5, fill: 0.7, minMs: 0.5 };
-/**
  * Steps between the history's checkpoints in a fast-forward, at least: a jump replays up to this
  * many (a few ms). At 200 apart, copying the nodes took a quarter of a 100,000-operation run.
  */
@@ -62,7 +55,7 @@ export class FastForward {
     let resolve;
     const done = new Promise((r) => (resolve = r));
     // sliceMs: time spent in slices, so the share of the wall time that ran can be measured.
-    this.running = { driver: session.driver, cancelled: false, ended: false, resolve, done, batches: new Batches(BATCHES), sliceMs: 0 };
+    this.running = { driver: session.driver, cancelled: false, ended: false, resolve, done, batches: new Batches(), sliceMs: 0 };
     // The run keeps no trace meanwhile (packing it took half the time): the density index, the
     // checks, the results and the checkpoints go on, and finish() shows the end anew from a replay.
     session.driver.keepTrace(false);

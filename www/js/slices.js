@@ -26,12 +26,13 @@ export function afterFrame() {
 }
 
 /**
- * Sizes batches of work (events, steps) from the rate measured in the last one: `first` at
- * first, then what fills `fill` of the time left in the slice, `batchMs`'s worth at most; none
- * (end the slice) when that is under `minMs`.
+ * Sizes batches of work (events, steps) from the rate measured in the last one: 1,000 at first,
+ * then what fills 70% of the time left in the slice (a batch's time varies: a checkpoint falls in
+ * it, or not, and one running past the frame's time costs a frame's wait), 5 ms' worth at most (a
+ * slice checks its deadline between batches); none (end the slice) when that is under 0.5 ms.
  */
 export class Batches {
-  constructor({ first, batchMs, fill, minMs }) {
+  constructor({ first = 1_000, batchMs = 5, fill = 0.7, minMs = 0.5 } = {}) {
     Object.assign(this, { first, batchMs, fill, minMs });
     this.rate = null; // units per ms, null until a batch is timed
   }

@@ -1,13 +1,13 @@
 // The run's trace as the exports give it, up to the moment shown: the file of JSON lines (as
 // `kvsim run --trace` prints it) as a Blob, whatever its size (a million operations make 15.6 M
-// events, 2.2 GB, more than a JS string holds); its hash; the same text as one string for the API, up to
-// MAX_TEXT_EVENTS; and the ShiViz log, up to MAX_SHIVIZ_EVENTS. The simulation's trace is read
+// events, 2.2 GB, more than a JS string holds); its hash; the same text as one string for the
+// API (playground.trace(), compareState()), up to MAX_TEXT_EVENTS; and the ShiViz log, up to MAX_SHIVIZ_EVENTS. The simulation's trace is read
 // range by range (whole-trace.js): a long run's in slices, with progress. A recorded trace
 // (trace-driver.js) is in JS already, and has neither a hash nor a ShiViz log of its own.
 
 import { KvTraceHasher, loadExports } from './wasm.js';
 import { exportSink } from './export-sink.js';
-import { WholeTrace, readWholeTrace, readWholeTraceNow } from './whole-trace.js';
+import { WholeTrace, readWholeTrace } from './whole-trace.js';
 
 /**
  * Most trace events playground.trace() returns as one string: some 140 MB of text (a JS string
@@ -19,7 +19,7 @@ export const MAX_TEXT_EVENTS = 1_000_000;
  * Most trace events a ShiViz log is made of: the ShiViz viewer draws every event, and slows to a
  * crawl far below this; the log is made in one task (0.4 s at this many).
  */
-export const MAX_SHIVIZ_EVENTS = 100_000;
+const MAX_SHIVIZ_EVENTS = 100_000;
 const TRACE_TYPE = 'application/x-ndjson';
 const utf8 = new TextDecoder();
 
@@ -41,11 +41,11 @@ export async function traceBlob(session, onProgress) {
       onProgress,
       settle: () => sink.settle(),
     });
+    return await sink.finish(TRACE_TYPE);
   } catch (e) {
     await sink.abort().catch(() => {}); // the export's own error says what went wrong
     throw e;
   }
-  return sink.finish(TRACE_TYPE);
 }
 
 /** Resolves with the trace's hash, as `kvsim run --hash` prints it, computed a slice at a time. */
@@ -61,13 +61,18 @@ export async function traceHash(session, onProgress) {
   }
 }
 
-/** The trace as one string of JSON lines, read at once; throws for one over MAX_TEXT_EVENTS. */
-export function traceText(session) {
+/** Resolves with the trace as one string of JSON lines, read a slice at a time; rejects for one over MAX_TEXT_EVENTS. */
+export async function traceText(session) {
   const { driver } = session;
   if (driver.recorded) return driver.traceJsonLines();
   refuseOver(driver, MAX_TEXT_EVENTS, 'playground.trace() returns', 'save it with the Export trace button, or take playground.exportTrace(), a Blob');
+  return readText(session);
+}
+
+// The simulation's trace up to the moment shown as one string, read a slice at a time.
+async function readText(session, onProgress) {
   const texts = [];
-  readWholeTraceNow(new WholeTrace(session), (scheduler, start, end) => texts.push(utf8.decode(scheduler.traceJsonLinesBetween(start, end))));
+  await readWholeTrace(new WholeTrace(session), (scheduler, start, end) => texts.push(utf8.decode(scheduler.traceJsonLinesBetween(start, end))), { onProgress });
   return texts.join('');
 }
 
@@ -85,10 +90,9 @@ export async function shivizLog(session, onProgress) {
     'a ShiViz log holds',
     'travel to an earlier moment (the log is of the run up to the moment shown), or write the log with kvsim run --shiviz OUT --scenario FILE, FILE the scenario saved (Download scenario)',
   );
-  const texts = [];
-  await readWholeTrace(new WholeTrace(session), (scheduler, start, end) => texts.push(utf8.decode(scheduler.traceJsonLinesBetween(start, end))), { onProgress });
+  const text = await readText(session, onProgress);
   const { shivizOfTrace } = await loadExports();
-  return shivizOfTrace(texts.join(''));
+  return shivizOfTrace(text);
 }
 
 // Throws when the trace up to the moment shown has more than `most` events, saying what to do.

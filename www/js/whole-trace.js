@@ -1,6 +1,6 @@
 // The simulated run's whole trace up to the moment shown, read range by range for the exports
 // (trace-export.js): a slice of work at a time (slices.js), so a long run's export keeps the
-// page drawing, or at once for the API's trace text. A run that kept its whole trace is read from
+// page drawing. A run that kept its whole trace is read from
 // a copy of its scheduler (the run shown may play on, or be freed by a jump, meanwhile). A
 // fast-forward kept none of its events: such a run is replayed from its start (the run is
 // deterministic), and each range is let go once read, so the replay holds a batch's worth of
@@ -13,15 +13,13 @@ import { afterFrame, Batches } from './slices.js';
  * under the 50 ms of issue 14.
  */
 const SLICE_MS = 35;
-/** Batches of events read (or steps replayed) in a slice: see slices.js's Batches. */
-const BATCHES = { first: 1_000, batchMs: 5, fill: 0.7, minMs: 0.5 };
 
 export class WholeTrace {
   /** The trace of `session`'s run (a simulation: not `driver.recorded`) up to the moment shown. */
   constructor(session) {
     const { driver } = session;
     this.events = driver.traceEvents; // the live checks' anomaly events counted, which are not read
-    this.batches = new Batches(BATCHES);
+    this.batches = new Batches(); // of events read, or steps replayed
     this.read = 0; // events read so far: the next range starts here
     if (driver.keepsWholeTrace) {
       this.replay = null;
@@ -94,15 +92,6 @@ export async function readWholeTrace(trace, visit, { onProgress = () => {}, sett
       onProgress(trace.progress);
       await Promise.all([afterFrame(), settle()]);
     }
-  } finally {
-    trace.dispose();
-  }
-}
-
-/** Reads `trace` (a WholeTrace) at once, in this task, then disposes it. */
-export function readWholeTraceNow(trace, visit) {
-  try {
-    trace.readUntil(Infinity, visit);
   } finally {
     trace.dispose();
   }
