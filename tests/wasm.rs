@@ -635,6 +635,28 @@ fn a_run_that_keeps_no_trace_counts_and_indexes_its_events_and_keeps_them_again_
 }
 
 #[wasm_bindgen_test]
+fn a_copy_that_keeps_only_the_trace_gives_the_checked_runs_exports_and_keeps_nothing_else() {
+    // Reads at ONE over few keys: the checked run finds anomalies, and traces them.
+    let spec = "ops=400 rate=400 keys=5 mix=get:2/insert:2/delete:1 level=ONE";
+    let (mut checked, mut nodes) = workload_cluster(spec);
+    checked.check_anomalies();
+    let mut copy = checked.snapshot();
+    let mut copy_nodes: Vec<KvNode> = nodes.iter().map(KvNode::snapshot).collect();
+    copy.trace_only();
+    while !checked.is_quiet() {
+        nodes = ok(checked.run_batch(nodes, 97.0, f64::INFINITY, true), "runBatch");
+    }
+    while !copy.is_quiet() {
+        copy_nodes = ok(copy.run_batch(copy_nodes, 97.0, f64::INFINITY, true), "runBatch");
+    }
+    assert!(checked.anomaly_count() > 0 && checked.result_count() > 0 && checked.history_length() > 0);
+    assert!(checked.trace_length() > copy.trace_length(), "the checked run traced its anomalies");
+    assert_eq!(hash(&copy), hash(&checked), "the same hash");
+    assert_eq!(jsonl(&copy), jsonl(&checked), "the same trace, as kvsim prints it");
+    assert_eq!((copy.anomaly_count(), copy.result_count(), copy.history_length()), (0, 0, 0), "nothing else kept");
+}
+
+#[wasm_bindgen_test]
 fn run_batch_gives_the_events_of_the_one_by_one_loop_and_feeds_the_workload() {
     let spec = "ops=300 rate=200 keys=20 mix=get:2/insert:2/delete:1 level=ONE";
     let (mut one_by_one, mut nodes) = workload_cluster(spec);

@@ -41,6 +41,11 @@ impl Trace {
         self.density = Some(Density::new(lanes));
     }
 
+    /// Stops counting events per node over time (see [`Trace::index_density`]).
+    pub fn stop_density(&mut self) {
+        self.density = None;
+    }
+
     pub fn density(&self) -> Option<&Density> {
         self.density.as_ref()
     }

@@ -34,6 +34,8 @@ pub struct KvScheduler {
     pub(super) workload: Option<Operations>,
     /// Every result so far, each with the step that produced it.
     pub(super) results: KvResults,
+    /// Whether results are kept (see `traceOnly`).
+    keeps_results: bool,
 }
 
 #[wasm_bindgen]
@@ -44,7 +46,7 @@ impl KvScheduler {
         let config = parse_config(config_json)?;
         let mut scheduler = Scheduler::new(&config, seed_from_js(seed)?, true);
         scheduler.index_density(); // for the diagram (density.rs)
-        Ok(KvScheduler { scheduler, workload: None, results: KvResults::default() })
+        Ok(KvScheduler { scheduler, workload: None, results: KvResults::default(), keeps_results: true })
     }
 
     /// A copy of the scheduler as it is now (queue, network and its RNG, trace, results), for the
@@ -54,7 +56,20 @@ impl KvScheduler {
             scheduler: self.scheduler.snapshot(),
             workload: self.workload.clone(),
             results: self.results.clone(),
+            keeps_results: self.keeps_results,
         }
+    }
+
+    /// From now on keeps only the trace: no history of operations, no checks, no density index,
+    /// and no results (those kept are let go). For a copy replayed only to read its trace (the
+    /// exports of a fast-forwarded run): the trace is the run's, but for the checks' `anomaly`
+    /// events, which the exports leave out, and a replay of a million operations no longer builds
+    /// their history, checks and results a second time (200 MiB of wasm memory, which never shrinks).
+    #[wasm_bindgen(js_name = traceOnly)]
+    pub fn trace_only(&mut self) {
+        self.scheduler.trace_only();
+        self.results = KvResults::default();
+        self.keeps_results = false;
     }
 
     /// Virtual time of the last event, in microseconds.
@@ -306,6 +321,9 @@ impl KvScheduler {
     /// Moves the results of the step so far into the log, with the step's number.
     pub(super) fn keep_results(&mut self) {
         let step = self.scheduler.processed();
-        self.results.extend(step, self.scheduler.take_results());
+        let results = self.scheduler.take_results();
+        if self.keeps_results {
+            self.results.extend(step, results);
+        }
     }
 }

@@ -252,6 +252,14 @@ export class Driver {
     this.scheduler.keepTrace(keep);
   }
 
+  /**
+   * From now on keeps only the trace: no history, checks, density index or results (see
+   * KvScheduler.traceOnly). For a replay read for its trace alone; its views would show none of these.
+   */
+  traceOnly() {
+    this.scheduler.traceOnly();
+  }
+
   /** Trace events kept: the last ones (see keepTrace). */
   get keptEvents() {
     return this.scheduler.traceLength - this.scheduler.traceKeptFrom;

@@ -18,7 +18,6 @@ export class WholeTrace {
   /** The trace of `session`'s run (a simulation: not `driver.recorded`) up to the moment shown. */
   constructor(session) {
     const { driver } = session;
-    this.events = driver.traceEvents; // the live checks' anomaly events counted, which are not read
     this.batches = new Batches(); // of events read, or steps replayed
     this.read = 0; // events read so far: the next range starts here
     if (driver.keepsWholeTrace) {
@@ -26,6 +25,7 @@ export class WholeTrace {
       this.scheduler = driver.scheduler.snapshot(); // shares the trace's sealed blocks
     } else {
       this.replay = session.history.fromStart(session.log, driver);
+      this.replay.traceOnly(); // the exports read nothing else: no history, checks or results twice
       this.scheduler = this.replay.scheduler;
       this.steps = driver.steps; // the replay's target: the moment shown
     }

@@ -111,6 +111,15 @@ impl Scheduler {
         self.anomalies.get_or_insert_with(|| Anomalies::new(rf));
     }
 
+    /// From now on records only the trace: no history of operations, no checks, no density
+    /// index. The trace is the same, but for the checks' `anomaly` events, which its exports leave
+    /// out: for a copy replayed only to read its trace (the page's exports of a long run).
+    pub fn trace_only(&mut self) {
+        self.history = None;
+        self.anomalies = None;
+        self.trace.stop_density();
+    }
+
     /// The anomalies found so far, if checks are on.
     pub fn anomalies(&self) -> Option<&Anomalies> {
         self.anomalies.as_ref()
