@@ -136,6 +136,55 @@ for (const name of NAMES) {
   );
 }
 
+test("the steps show the lesson's own run after a command typed in its past, and after Check showed a change", SLOW, () =>
+  onPage('#lesson=read-repair', async ({ page }) => {
+    const lesson = lessonFile('read-repair');
+    const last = lesson.steps.length - 1;
+    await waitForCaption(page, lesson.steps[0].caption);
+    const seen = [await moment(page)];
+    for (let k = 1; k <= last; k++) {
+      await page.getByTestId('lesson-next').click();
+      await waitForCaption(page, lesson.steps[k].caption);
+      seen.push(await moment(page));
+    }
+    // At step 2, a command typed in the command bar forks the run there.
+    for (let k = last - 1; k >= 1; k--) await page.getByTestId('lesson-prev').click();
+    await waitForCaption(page, lesson.steps[1].caption);
+    await page.getByTestId('command-input').fill('get 5 ALL');
+    await page.getByTestId('command-input').press('Enter');
+    await eventually(async () => (await page.evaluate(() => window.playground.timeline().forkedAt)) !== null, { message: 'the run forked' });
+    await page.getByTestId('lesson-next').click();
+    await waitForCaption(page, lesson.steps[2].caption);
+    assert.deepEqual(await moment(page), seen[2], "Next after the fork: step 3 of the lesson's own run");
+    assert.equal(await page.evaluate(() => window.playground.timeline().forkedAt), null);
+
+    // Check shows the run of the change; Previous goes back to the lesson's own run, without the verdict.
+    for (let k = 3; k <= last; k++) await page.getByTestId('lesson-next').click();
+    await waitForCaption(page, lesson.steps[last].caption);
+    await page.getByTestId('lesson-change-line').fill(SOLUTIONS['read-repair'].line);
+    await page.getByTestId('lesson-check').click();
+    assert.match(await textOf(page, 'lesson-verdict'), /^Solved\. /);
+    await page.getByTestId('lesson-prev').click();
+    await waitForCaption(page, lesson.steps[last - 1].caption);
+    assert.deepEqual(await moment(page), seen[last - 1], "Previous after Check: the lesson's own run");
+    assert.equal(await textOf(page, 'lesson-verdict'), '', 'no verdict about a run no longer shown');
+  }),
+);
+
+test('lesson stale-one: QUORUM returns world in this run, yet is not accepted, since R + W = 3 is not more than RF', SLOW, () =>
+  onPage('#lesson=stale-one', async ({ page }) => {
+    const lesson = lessonFile('stale-one');
+    await waitForCaption(page, lesson.steps[0].caption);
+    for (let k = 1; k < lesson.steps.length; k++) await page.getByTestId('lesson-next').click();
+    await waitForCaption(page, lesson.steps.at(-1).caption);
+    await page.getByTestId('lesson-change-line').fill('8000 3 get 5 QUORUM');
+    await page.getByTestId('lesson-check').click();
+    const { why } = lesson.task.check.find((check) => check.level);
+    // Its one failure is the level: the read returned world and no stale read was found.
+    assert.equal(await textOf(page, 'lesson-verdict'), `Not yet: line 4 (8000 3 get 5 QUORUM) runs at QUORUM, where the task wants ALL: ${why}.`);
+  }),
+);
+
 test('a lesson link opened in a new tab shows its first caption; the time is printed', SLOW, async () => {
   const page = await browser.context.newPage();
   try {

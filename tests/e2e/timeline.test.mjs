@@ -250,6 +250,9 @@ test('a shared link opens the same run in a new page: same stores, same trace ha
       assert.equal(theirs.now, mine.now, 'the same moment');
       assert.equal(theirs.events, mine.events);
     }
+    assert.equal(await page.getByTestId('share-url').isVisible(), true);
+    await page.getByTestId('reset').click();
+    assert.equal(await page.getByTestId('share-url').isVisible(), false, "a new run: the old run's link is not left to copy");
     for (const other of opened) await other.assertClean();
   }),
 );

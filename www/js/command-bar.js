@@ -1,10 +1,13 @@
 // The command bar at the top of the Cluster card: a node, a command, Run, and the answers to the
 // commands given here, so a first visit can type and read without scrolling to the node
 // consoles. Commands go through the same path as a console's (the node's console shows them
-// too), with the default level of the Nodes card; every answer is set as text.
+// too), with the default level of the Nodes card; every answer is set as text. The answers are
+// those of the run and the moment shown: request ids start again with every run, so a new run
+// (Reset, a lesson, a config) starts with none, a moment travelled to shows those given by then,
+// and a fork forgets the commands it dropped. ↑ and ↓ recall the commands given here.
 
 import { byTestId, el, seconds } from './dom.js';
-import { withDefaultLevel } from './consoles.js';
+import { TypedCommands, withDefaultLevel } from './consoles.js';
 
 const MAX_ANSWERS = 3;
 
@@ -16,19 +19,46 @@ export class CommandBar {
     this.node = byTestId('command-node');
     this.input = byTestId('command-input');
     this.answers = byTestId('command-answers');
-    this.requests = new Set(); // requests given here: their results (a repair too) show here
+    // Requests given here in the run shown (`run`, its history), with the virtual µs each was
+    // given at: their results (a repair too) show here.
+    this.given = new Map();
+    this.run = null;
     this.giving = false; // while a command from here is being scheduled
+    this.typed = new TypedCommands();
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.submit();
     });
+    this.input.addEventListener('keydown', (e) => this.typed.recall(e, this.input));
     session.subscribe((event) => {
-      if (event.type === 'cluster') this.fillNodes();
-      else if (event.type === 'action' && this.giving && event.request !== null) this.requests.add(event.request);
-      else if (event.type === 'step' && !event.rebuild) {
-        for (const r of event.results) if (this.requests.has(r.request)) this.show(r);
-      }
+      if (event.type === 'cluster') {
+        this.fillNodes();
+        this.follow(session.history);
+      } else if (event.type === 'fork') this.forget(event.time);
+      else if (event.type === 'action' && this.giving && event.request !== null) this.given.set(event.request, event.time);
+      else if (event.type === 'step' && event.rebuild) this.showAnew(event.results);
+      else if (event.type === 'step') for (const r of event.results) if (this.given.has(r.request)) this.show(r);
     });
+  }
+
+  // A new run (its own history) starts with no answers; a moment of the same run keeps them.
+  follow(history) {
+    if (history === this.run) return;
+    this.run = history;
+    this.given.clear();
+    this.answers.replaceChildren();
+  }
+
+  // A fork dropped the actions after `time`: their request ids may come again in the new branch.
+  forget(time) {
+    for (const [request, at] of this.given) if (at > time) this.given.delete(request);
+  }
+
+  // A moment shown anew (travelled to, forked, a fast-forward's end): the last answers by then.
+  showAnew(results) {
+    this.answers.replaceChildren();
+    const ours = results.filter((r) => this.given.has(r.request));
+    for (const result of ours.slice(-MAX_ANSWERS)) this.show(result);
   }
 
   /** The node list of the cluster shown, keeping the chosen node when it still exists. */
@@ -44,6 +74,7 @@ export class CommandBar {
     const text = withDefaultLevel(this.input.value, this.defaultLevel.value);
     if (!text) return;
     const node = Number(this.node.value);
+    this.typed.add(text);
     this.input.value = '';
     // The request is noted when it is scheduled (its 'action' event), before it can answer; a
     // real cluster's answer comes back through the promise alone.
@@ -54,10 +85,12 @@ export class CommandBar {
     } finally {
       this.giving = false;
     }
+    // Paused, it waits for the clock: say so where the answer will come.
+    if (!this.session.clock.playing && !this.session.driver.live) this.say(`n${node}> ${text}: waiting, the clock is paused (Play or Step runs it)`, 'note');
     request.then(
       (result) => {
-        if (result?.request !== undefined && !this.requests.has(result.request)) {
-          this.requests.add(result.request);
+        if (result?.request !== undefined && !this.given.has(result.request)) {
+          this.given.set(result.request, result.time);
           this.show(result);
         }
       },
@@ -71,7 +104,7 @@ export class CommandBar {
   }
 
   say(text, kind) {
-    this.answers.append(el('div', { className: `line ${kind}`, text }));
+    this.answers.append(el('div', { className: `line ${kind}`, text, title: text }));
     while (this.answers.childElementCount > MAX_ANSWERS) this.answers.firstElementChild.remove();
   }
 }

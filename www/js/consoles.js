@@ -18,13 +18,35 @@ export function withDefaultLevel(text, level) {
   return level && words.length === position ? `${text.trim()} ${level}` : text.trim();
 }
 
+/** The commands given from one input, oldest first, recalled on it with ↑ and ↓. */
+export class TypedCommands {
+  constructor() {
+    this.lines = [];
+    this.cursor = 0; // the line ↑ and ↓ show: lines.length is the new, empty one
+  }
+
+  /** Notes `text` as given (a repeat of the last one once); ↑ starts again from the newest. */
+  add(text) {
+    if (this.lines.at(-1) !== text) this.lines.push(text);
+    this.cursor = this.lines.length;
+  }
+
+  /** On ↑ or ↓ (a keydown `e` on `input`), shows the command before or after; other keys pass. */
+  recall(e, input) {
+    if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+    e.preventDefault();
+    this.cursor = Math.max(0, Math.min(this.lines.length, this.cursor + (e.key === 'ArrowUp' ? -1 : 1)));
+    input.value = this.lines[this.cursor] ?? '';
+  }
+}
+
 export class Consoles {
   constructor(session, { live, defaultLevel }) {
     this.session = session;
     this.live = live;
     this.defaultLevel = defaultLevel;
     this.parts = [];
-    this.history = []; // per node: commands typed, oldest first; kept across resets
+    this.history = []; // per node: its TypedCommands, kept across resets
     session.subscribe((event) => {
       if (event.type === 'step' && event.rebuild) this.replay(event.trace, event.results, { announce: false });
       // A trace-fed driver's commands were typed elsewhere (or sent, and echoed by their node).
@@ -38,23 +60,15 @@ export class Consoles {
     this.parts = parts;
     parts.forEach((part, i) => {
       part.scroll = followBottom(part.output);
-      this.history[i] ??= [];
-      let cursor = this.history[i].length; // the entry the arrows show; length = the new line
+      const typed = (this.history[i] ??= new TypedCommands());
       part.input.addEventListener('keydown', (e) => {
-        const history = this.history[i];
-        if (e.key === 'Enter') {
-          const text = withDefaultLevel(part.input.value, this.defaultLevel.value);
-          part.input.value = '';
-          if (!text) return;
-          if (history.at(-1) !== text) history.push(text);
-          cursor = history.length;
-          // Its result is printed when it arrives; a command that could not be sent says why.
-          this.session.run(i, text).catch((error) => this.append(part, error.message, 'error'));
-        } else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
-          e.preventDefault();
-          cursor = Math.max(0, Math.min(history.length, cursor + (e.key === 'ArrowUp' ? -1 : 1)));
-          part.input.value = history[cursor] ?? '';
-        }
+        if (e.key !== 'Enter') return typed.recall(e, part.input);
+        const text = withDefaultLevel(part.input.value, this.defaultLevel.value);
+        part.input.value = '';
+        if (!text) return;
+        typed.add(text);
+        // Its result is printed when it arrives; a command that could not be sent says why.
+        this.session.run(i, text).catch((error) => this.append(part, error.message, 'error'));
       });
     });
     this.clear();

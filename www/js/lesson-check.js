@@ -1,5 +1,5 @@
-// A lesson task's checks, evaluated on the run the page shows: a script line's result, a node's
-// store, a key absent from every replica, a count of an anomaly kind (the Anomalies card's data).
+// A lesson task's checks, evaluated on the run the page shows: a script line's result or level, a
+// node's store, a key absent from every replica, a count of an anomaly kind (the Anomalies card's data).
 // Each check says what the run shows, so "Not yet" can tell the reader what went differently.
 
 /**
@@ -34,8 +34,13 @@ function failure(check, run) {
 }
 
 function lineFailure(check, run) {
-  const request = run.requests[check.line];
   const what = `line ${check.line + 1} (${run.script[check.line]})`;
+  // A level the rule of the task needs, which a luckier level may pass in this one run.
+  if (check.level !== undefined) {
+    const level = run.script[check.line].trim().split(/\s+/).at(-1).toUpperCase();
+    return level === check.level ? null : `${what} runs at ${level}, where the task wants ${check.level}${check.why ? `: ${check.why}` : ''}`;
+  }
+  const request = run.requests[check.line];
   // The command's answer, not the read repair reported after it.
   const result = run.results.find((r) => r.request === request && r.fields?.result !== 'repair');
   if (!result) return `${what} has no answer by the end of the run`;

@@ -5,6 +5,8 @@
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const LINK = /^(\d+)\s*([>-])\s*(\d+)$/;
+/** The levels a line's check may ask for (`{"line", "level"}`). */
+const LEVELS = ['ONE', 'QUORUM', 'ALL'];
 
 // Each file is fetched once (a failed fetch is tried again next time).
 const fetched = new Map(); // path -> promise of its JSON
@@ -89,11 +91,11 @@ export function checkLesson(name, lesson) {
   need(Array.isArray(task.check) && task.check.length > 0, 'task.check', 'must be a non-empty list');
   task.check.forEach((check, i) => {
     const known =
-      (lineIndex(check?.line) && ('value' in check || typeof check.ok === 'boolean')) ||
+      (lineIndex(check?.line) && ('value' in check || typeof check.ok === 'boolean' || LEVELS.includes(check.level))) ||
       (isNode(check?.store) && typeof check.key === 'string' && 'value' in check) ||
       typeof check?.absent === 'string' ||
       (typeof check?.anomaly === 'string' && Number.isInteger(check.count));
-    need(known, `task.check[${i}]`, 'must be {"line", "value" or "ok"}, {"store": node, "key", "value"}, {"absent": key} or {"anomaly": kind, "count"}');
+    need(known, `task.check[${i}]`, 'must be {"line", "value", "ok" or "level"}, {"store": node, "key", "value"}, {"absent": key} or {"anomaly": kind, "count"}');
   });
   return { ...lesson, name };
 }

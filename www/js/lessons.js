@@ -69,8 +69,13 @@ export class LessonPlayer {
   go(k) {
     const { lesson, session } = this;
     if (!lesson) return;
-    // Reset, a new config or a loaded scenario replaced the lesson's run: run it again.
-    if (session.history !== this.run.history) this.load(this.run.text);
+    // The captions tell the lesson's own run: run it again if Reset, a new config or a scenario
+    // replaced it, a command typed in its past forked it, or Check ran the reader's change.
+    const own = JSON.stringify(lesson.scenario);
+    if (session.history !== this.run.history || session.history.forkedAt !== null || this.run.text !== own) {
+      this.load(own);
+      this.verdict('', ''); // it was about the run left
+    }
     this.step = Math.max(0, Math.min(lesson.steps.length - 1, k));
     const step = lesson.steps[this.step];
     session.travel(this.moment(step.at));

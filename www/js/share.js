@@ -46,6 +46,12 @@ export class Share {
       if (chosen) this.report(() => this.loadFile(chosen)).catch(() => {});
     });
     window.addEventListener('hashchange', () => this.openLink().catch(() => {}));
+    // The link shown is to a moment of the run it was made from: gone with that run (a new one,
+    // or a fork that dropped part of it), so it is never copied for another.
+    this.linked = null; // the history of the run the link shown is of
+    session.subscribe((event) => {
+      if (event.type === 'fork' || (event.type === 'cluster' && session.history !== this.linked)) this.urlField.hidden = true;
+    });
   }
 
   /** This page's address with the scenario, the moment shown and the compared setting after `#`. */
@@ -113,7 +119,9 @@ export class Share {
   }
 
   async showLink() {
+    const history = this.session.history; // the run made into the link (url() waits for a module)
     const url = await this.url();
+    this.linked = history;
     this.urlField.value = url;
     this.urlField.hidden = false;
     this.urlField.select();
