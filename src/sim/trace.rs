@@ -197,19 +197,14 @@ pub struct TraceHasher {
 }
 
 impl TraceHasher {
-    /// Adds one event's JSON line (without its newline).
-    pub fn push_line(&mut self, line: &str) {
-        use std::hash::Hasher;
-        self.hasher.write(line.as_bytes());
-        self.hasher.write(b"\n");
-    }
-
-    /// Adds one event (its JSON line).
-    pub fn push_event(&mut self, event: &TraceEvent) {
+    /// Adds one event; returns its JSON line (with its newline), which `kvsim run --trace --hash`
+    /// prints too, from the one buffer.
+    pub fn push_event(&mut self, event: &TraceEvent) -> &[u8] {
         use std::hash::Hasher;
         self.line.clear();
         write_json_line(&mut self.line, event);
         self.hasher.write(&self.line);
+        &self.line
     }
 
     pub fn hex(&self) -> String {

@@ -53,15 +53,22 @@ impl TraceStreams {
         if sim.trace().first_kept() == sim.trace().len() {
             return Ok(()); // nothing new (or no trace at all): a run without one pays nothing here
         }
+        let cannot_write = |e: std::io::Error| format!("cannot write output: {e}");
         for event in sim.trace().events() {
-            if self.print || self.hasher.is_some() {
-                let line = serde_json::to_string(&event).map_err(|e| e.to_string())?;
-                if self.print {
-                    writeln!(out, "{line}").map_err(|e| format!("cannot write output: {e}"))?;
+            // Written straight into the output or the hasher's one buffer: a String a line was a
+            // tenth of a hashed run's time.
+            match &mut self.hasher {
+                Some(hasher) => {
+                    let line = hasher.push_event(&event);
+                    if self.print {
+                        out.write_all(line).map_err(cannot_write)?;
+                    }
                 }
-                if let Some(hasher) = &mut self.hasher {
-                    hasher.push_line(&line);
+                None if self.print => {
+                    serde_json::to_writer(&mut *out, &event).map_err(|e| e.to_string())?;
+                    out.write_all(b"\n").map_err(cannot_write)?;
                 }
+                None => {}
             }
             if let Some(shiviz) = &mut self.shiviz {
                 shiviz.writer.push(&event);
