@@ -96,65 +96,6 @@ test('the example cluster is loaded: four node panels, seed 42, a hint, a legend
   }),
 );
 
-test('at 1280x720 the cluster, the command bar and its answers are visible without scrolling', SLOW, () =>
-  withPlayground(async ({ page }) => {
-    await page.setViewportSize({ width: 1280, height: 720 });
-    const visible = async (testId) => {
-      const box = await page.getByTestId(testId).boundingBox();
-      return box && box.y >= 0 && box.y + box.height <= 720;
-    };
-    await page.getByTestId('command-input').fill('insert 5 hello ALL');
-    await page.getByTestId('command-run').click();
-    await waitForText(page, 'command-answers', 'insert successful');
-    await page.getByTestId('command-node').selectOption('3');
-    await page.getByTestId('command-input').fill('get 5 ONE');
-    await page.getByTestId('command-input').press('Enter');
-    await waitForText(page, 'command-answers', 'Get return: hello');
-    await waitForText(page, 'console-output-3', 'n3> get 5 ONE', 5_000); // the same path as its console
-    for (const id of ['topology', 'command-input', 'command-answers']) assert.ok(await visible(id), `${id} is on screen`);
-    assert.equal(await page.evaluate(() => window.scrollY), 0, 'nothing scrolled');
-    // A bad command says what is wrong, as text.
-    await page.getByTestId('command-input').fill('<b>frobnicate</b> 5');
-    await page.getByTestId('command-input').press('Enter');
-    await waitForText(page, 'command-answers', 'frobnicate');
-    assert.equal(await page.getByTestId('command-answers').locator('b').count(), 0);
-  }),
-);
-
-test('the command bar shows the answers of the run and the moment shown, and recalls its commands with the arrows', SLOW, () =>
-  withPlayground(async ({ page }) => {
-    const input = page.getByTestId('command-input');
-    const give = async (text, answer) => {
-      await input.fill(text);
-      await input.press('Enter');
-      await waitForText(page, 'command-answers', answer);
-    };
-    await give('insert 5 hello ALL', 'insert successful');
-    await give('get 5 ONE', 'Get return: hello');
-    await input.press('ArrowUp');
-    assert.equal(await input.inputValue(), 'get 5 ONE');
-    await input.press('ArrowUp');
-    assert.equal(await input.inputValue(), 'insert 5 hello ALL');
-    await input.press('ArrowDown');
-    await input.press('ArrowDown');
-    assert.equal(await input.inputValue(), '', 'past the newest: the new, empty line');
-    // Back to the moment the insert answered: the get had not been given yet.
-    const inserted = await page.evaluate(() => window.playground.results().find((r) => r.command.startsWith('insert')).time);
-    await page.evaluate((time) => window.playground.travelTo(time), inserted);
-    await waitForText(page, 'command-answers', 'insert successful');
-    assert.ok(!(await textOf(page, 'command-answers')).includes('Get return'), 'no answer from after the moment shown');
-    // A new run starts with none: its request ids start again, and are not the old run's.
-    await page.getByTestId('reset').click();
-    await page.getByTestId('command-node').selectOption('2');
-    // The clock was paused by the travel, and Reset keeps it so: the bar says what the command waits for.
-    await give('get 7 ONE', 'waiting, the clock is paused');
-    await page.getByTestId('play-pause').click();
-    await waitForText(page, 'command-answers', 'Get return: not found');
-    const answers = await textOf(page, 'command-answers');
-    assert.ok(!answers.includes('insert successful') && !answers.includes('hello'), `only the new run's answers: ${answers}`);
-  }),
-);
-
 test('(a) insert on n0 at ALL, then get at ONE on n3 returns the value', SLOW, () =>
   withPlayground(async ({ page }) => {
     await ensurePlaying(page);
