@@ -31,8 +31,8 @@ cargo clippy --target wasm32-unknown-unknown --test wasm --features exports --qu
 stage "native tests: unit, scenario, property, malformed-input, CLI and golden-trace tests"
 cargo test --all-targets
 
-stage "wasm tests: the facade in headless Chromium (tests/wasm.rs, wasm-bindgen-test)"
-# What `wasm-pack test --headless --chrome` does, for tests/wasm.rs alone: wasm-pack would first
+stage "wasm tests: the facade in headless Chromium (tests/wasm/, wasm-bindgen-test)"
+# What `wasm-pack test --headless --chrome` does, for tests/wasm/ alone: wasm-pack would first
 # build every test target for wasm32 (`cargo build --tests`), and the others are native-only
 # (proptest, the kvsim binary's processes). The runner comes with wasm-bindgen-cli (setup.sh),
 # runs headless, and drives the system Chromium through $CHROMEDRIVER.

@@ -1,5 +1,5 @@
 //! Golden traces: example runs must produce exactly the traces stored in `tests/golden/`, byte
-//! for byte, and the wasm facade must reproduce the same files in the browser (`tests/wasm.rs`):
+//! for byte, and the wasm facade must reproduce the same files in the browser (`tests/wasm/`):
 //!
 //! - `read-repair.trace.jsonl`: `examples/config.json` + `examples/read-repair.kvs`, seed 42;
 //! - `faults.trace.jsonl`: `examples/config.json` + `examples/faults.kvs`, seed 42 (every kind of
