@@ -163,6 +163,23 @@ test('Compare at QUORUM on the read-repair example: kvsim hashes, lockstep, type
   }
 });
 
+test('the compared topology shows the faults of its own run: a node crashed is down on both sides', SLOW, async () => {
+  const { page, assertClean } = await openPlayground(browser.context, server.url);
+  try {
+    await page.evaluate((text) => window.playground.loadScenario(text), SCENARIO);
+    await page.evaluate(() => window.playground.compare('level=QUORUM'));
+    const downMarked = (legend) => page.getByTestId(legend).locator('li[data-symbol="down"]:not([hidden])').count();
+    assert.equal(await downMarked('compare-legend'), 0);
+    await page.evaluate(() => window.playground.fault('crash 2'));
+    await eventually(async () => (await downMarked('legend')) === 1 && (await downMarked('compare-legend')) === 1, {
+      message: 'n2 marked down in both legends',
+    });
+    await assertClean();
+  } finally {
+    await page.close();
+  }
+});
+
 test('a generated workload is compared too: each side is kvsim run --workload of its own level, and a fast-forward leaves the compared run catching up over frames', SLOW, async () => {
   const { page, assertClean } = await openPlayground(browser.context, server.url);
   const spec = 'ops=20000 rate=2000 clients=6 keys=150 dist=uniform mix=get:60/insert:40 level=QUORUM seed=5';

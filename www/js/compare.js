@@ -120,7 +120,10 @@ export class CompareSide {
     // A long way behind, the events are only counted: the views get the latest once caught up.
     driver.keepTrace(reached);
     if (driver.steps === before && !stale) return false;
-    this.emit({ type: 'step', trace: driver.drain({ tail: reached ? VIEW_TAIL : 0, resultTail: 0 }).trace, results: [] });
+    const { trace } = driver.drain({ tail: reached ? VIEW_TAIL : 0, resultTail: 0 });
+    this.emit({ type: 'step', trace, results: [] });
+    // Its faults (down nodes, cut links) changed if one ran: seen in the trace, or not kept to see.
+    if (!reached || trace.some((e) => e.kind === 'fault')) this.emit({ type: 'faults' });
     return true;
   }
 
