@@ -268,6 +268,19 @@ test("a workload run's trace hash is kvsim run --workload's, for the same config
   }),
 );
 
+test('Run plays the workload, and the card shows its progress as it goes', SLOW, () =>
+  onPage(async ({ page }) => {
+    await page.getByTestId('workload-spec').scrollIntoViewIfNeeded(); // the card loads when seen
+    await page.getByTestId('workload-spec').fill('ops=300 rate=40 clients=4 keys=5 level=ONE');
+    await page.getByTestId('workload-run').click();
+    const scheduled = async () => Number(/^([\d,]+) \/ 300 operations scheduled/.exec(await page.getByTestId('workload-status').textContent())?.[1].replace(/,/g, '') ?? -1);
+    await eventually(async () => (await scheduled()) > 0, { message: 'operations scheduled, on the card' });
+    const first = await scheduled();
+    await eventually(async () => (await scheduled()) > first, { message: 'more operations scheduled as the run plays' });
+    assert.equal(await page.getByTestId('workload-progress').evaluate((bar) => bar.value > 0 && bar.max === 300), true, 'the bar moves with it');
+  }),
+);
+
 test('a long run at ONE lists its first 500 anomalies and counts every one by kind', SLOW, () =>
   onPage(async ({ page }) => {
     await loadScaleConfig(page);

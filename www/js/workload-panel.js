@@ -3,10 +3,13 @@
 // workload, playing), Fast-forward to quiet (fast-forward.js) with a progress bar, and Cancel.
 // It loads when first seen or used (main.js): its buttons are disabled in the page until then.
 
-import { byTestId, setText } from './dom.js';
+import { byTestId, setText, throttle } from './dom.js';
 import { KvWorkload } from './wasm.js';
 import { FastForward } from './fast-forward.js';
 import { WORKLOAD_PRESETS, linkCluster, workloadPreset } from './workload-presets.js';
+
+/** How often a played run's progress is shown anew (ms). */
+const PLAYING_STATUS_MS = 250;
 
 export class WorkloadPanel {
   constructor(session) {
@@ -46,8 +49,12 @@ export class WorkloadPanel {
       this.preset.value = '';
     });
     const showRun = () => this.show(this.fastForward.status());
+    // Played, the run moves every frame: the bar and the counts follow a few times a second (a
+    // fast-forward tells them itself).
+    const showRunSoon = throttle(showRun, PLAYING_STATUS_MS);
     session.subscribe((event) => {
       if (event.type === 'cluster') showRun();
+      else if (event.type === 'step' && !this.fastForward.isRunning) showRunSoon();
     });
     showRun();
   }
