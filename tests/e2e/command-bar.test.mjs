@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedPlayground, textOf, waitForText } from './helpers.mjs';
+import { sharedPlayground, textOf, typeCommand, eventually, waitForText } from './helpers.mjs';
 
 const SLOW = { timeout: 120_000 };
 const withPlayground = sharedPlayground();
@@ -65,5 +65,30 @@ test('the command bar shows the answers of the run and the moment shown, and rec
     await waitForText(page, 'command-answers', 'Get return: not found');
     const answers = await textOf(page, 'command-answers');
     assert.ok(!answers.includes('insert successful') && !answers.includes('hello'), `only the new run's answers: ${answers}`);
+  }),
+);
+
+test("each answer is announced once: a console's by live-results, the bar's by its own region, a generated workload's not at all", SLOW, () =>
+  withPlayground(async ({ page }) => {
+    await page.evaluate(() => window.playground.setSpeed(20));
+    const input = page.getByTestId('command-input');
+    await input.fill('insert 5 hello ALL');
+    await input.press('Enter');
+    await waitForText(page, 'command-answers', 'insert successful');
+    assert.equal(await page.getByTestId('command-answers').getAttribute('aria-live'), 'polite');
+    await typeCommand(page, 3, 'get 5 ALL');
+    await waitForText(page, 'live-results', 'Get return: hello');
+    assert.ok(!(await textOf(page, 'live-results')).includes('insert successful'), "the bar's answer is not said twice");
+
+    // A played workload's hundreds of answers leave the live region as it was.
+    await page.evaluate(() => {
+      window.liveChanges = 0;
+      // What a screen reader says: additions (a new run empties the region, which says nothing).
+      const said = (m) => m.type === 'characterData' || m.addedNodes.length > 0;
+      new MutationObserver((list) => (window.liveChanges += list.filter(said).length)).observe(document.querySelector('[data-testid="live-results"]'), { childList: true, subtree: true, characterData: true });
+    });
+    await page.evaluate(() => window.playground.runWorkload('ops=200 rate=400 keys=5 level=ONE'));
+    await eventually(async () => (await page.evaluate(() => window.playground.results().length)) >= 200, { message: 'the workload answered' });
+    assert.equal(await page.evaluate(() => window.liveChanges), 0, 'nothing announced for the workload');
   }),
 );

@@ -7,7 +7,8 @@
 // and a fork forgets the commands it dropped. ↑ and ↓ recall the commands given here.
 
 import { byTestId, el, seconds } from './dom.js';
-import { TypedCommands, withDefaultLevel } from './consoles.js';
+import { withDefaultLevel } from './consoles.js';
+import { GivenRequests, TypedCommands } from './given.js';
 
 const MAX_ANSWERS = 3;
 
@@ -19,11 +20,7 @@ export class CommandBar {
     this.node = byTestId('command-node');
     this.input = byTestId('command-input');
     this.answers = byTestId('command-answers');
-    // Requests given here in the run shown (`run`, its history), with the virtual µs each was
-    // given at: their results (a repair too) show here.
-    this.given = new Map();
-    this.run = null;
-    this.giving = false; // while a command from here is being scheduled
+    this.given = new GivenRequests(session, () => this.answers.replaceChildren());
     this.typed = new TypedCommands();
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -31,27 +28,10 @@ export class CommandBar {
     });
     this.input.addEventListener('keydown', (e) => this.typed.recall(e, this.input));
     session.subscribe((event) => {
-      if (event.type === 'cluster') {
-        this.fillNodes();
-        this.follow(session.history);
-      } else if (event.type === 'fork') this.forget(event.time);
-      else if (event.type === 'action' && this.giving && event.request !== null) this.given.set(event.request, event.time);
+      if (event.type === 'cluster') this.fillNodes();
       else if (event.type === 'step' && event.rebuild) this.showAnew(event.results);
       else if (event.type === 'step') for (const r of event.results) if (this.given.has(r.request)) this.show(r);
     });
-  }
-
-  // A new run (its own history) starts with no answers; a moment of the same run keeps them.
-  follow(history) {
-    if (history === this.run) return;
-    this.run = history;
-    this.given.clear();
-    this.answers.replaceChildren();
-  }
-
-  // A fork dropped the actions after `time`: their request ids may come again in the new branch.
-  forget(time) {
-    for (const [request, at] of this.given) if (at > time) this.given.delete(request);
   }
 
   // A moment shown anew (travelled to, forked, a fast-forward's end): the last answers by then.
@@ -76,21 +56,14 @@ export class CommandBar {
     const node = Number(this.node.value);
     this.typed.add(text);
     this.input.value = '';
-    // The request is noted when it is scheduled (its 'action' event), before it can answer; a
-    // real cluster's answer comes back through the promise alone.
-    this.giving = true;
-    let request;
-    try {
-      request = this.session.run(node, text);
-    } finally {
-      this.giving = false;
-    }
+    const answered = this.given.give(node, text);
     // Paused, it waits for the clock: say so where the answer will come.
     if (!this.session.clock.playing && !this.session.driver.live) this.say(`n${node}> ${text}: waiting, the clock is paused (Play or Step runs it)`, 'note');
-    request.then(
+    answered.then(
       (result) => {
+        // A simulated run's answer was shown with its step; a real cluster's comes only here.
         if (result?.request !== undefined && !this.given.has(result.request)) {
-          this.given.set(result.request, result.time);
+          this.given.add(result.request, result.time);
           this.show(result);
         }
       },

@@ -5,6 +5,7 @@
 // moment shown. A trace-fed driver's commands are echoed from its `command` events.
 
 import { el, seconds, followBottom } from './dom.js';
+import { GivenRequests, TypedCommands } from './given.js';
 
 const MAX_LINES = 300;
 const MAX_ANNOUNCED = 5;
@@ -18,28 +19,6 @@ export function withDefaultLevel(text, level) {
   return level && words.length === position ? `${text.trim()} ${level}` : text.trim();
 }
 
-/** The commands given from one input, oldest first, recalled on it with ↑ and ↓. */
-export class TypedCommands {
-  constructor() {
-    this.lines = [];
-    this.cursor = 0; // the line ↑ and ↓ show: lines.length is the new, empty one
-  }
-
-  /** Notes `text` as given (a repeat of the last one once); ↑ starts again from the newest. */
-  add(text) {
-    if (this.lines.at(-1) !== text) this.lines.push(text);
-    this.cursor = this.lines.length;
-  }
-
-  /** On ↑ or ↓ (a keydown `e` on `input`), shows the command before or after; other keys pass. */
-  recall(e, input) {
-    if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
-    e.preventDefault();
-    this.cursor = Math.max(0, Math.min(this.lines.length, this.cursor + (e.key === 'ArrowUp' ? -1 : 1)));
-    input.value = this.lines[this.cursor] ?? '';
-  }
-}
-
 export class Consoles {
   constructor(session, { live, defaultLevel }) {
     this.session = session;
@@ -47,6 +26,9 @@ export class Consoles {
     this.defaultLevel = defaultLevel;
     this.parts = [];
     this.history = []; // per node: its TypedCommands, kept across resets
+    // Only the answers to commands typed here are announced: not a generated workload's (hundreds
+    // a second), nor the command bar's (its own live region says them).
+    this.given = new GivenRequests(session);
     session.subscribe((event) => {
       if (event.type === 'step' && event.rebuild) this.replay(event.trace, event.results, { announce: false });
       // A trace-fed driver's commands were typed elsewhere (or sent, and echoed by their node).
@@ -68,7 +50,7 @@ export class Consoles {
         if (!text) return;
         typed.add(text);
         // Its result is printed when it arrives; a command that could not be sent says why.
-        this.session.run(i, text).catch((error) => this.append(part, error.message, 'error'));
+        this.given.give(i, text).catch((error) => this.append(part, error.message, 'error'));
       });
     });
     this.clear();
@@ -115,7 +97,7 @@ export class Consoles {
     const text = result.text.split('\n').join(`\n${' '.repeat(prefix.length)}`);
     const kind = !result.ok ? 'error' : result.fields.result === 'repair' ? 'repair' : 'ok';
     this.append(part, prefix + text, kind);
-    if (announce) this.announce(`n${result.node}: ${result.text.split('\n').join('; ')}`);
+    if (announce && (this.given.has(result.request) || this.session.driver.live)) this.announce(`n${result.node}: ${result.text.split('\n').join('; ')}`);
   }
 
   append(part, text, kind) {
