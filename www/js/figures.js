@@ -127,7 +127,7 @@ function drawAvailability(canvas, summary) {
   const slot = (plot.right - plot.left) / Math.max(1, buckets.length);
   const scale = (plot.bottom - plot.top) / top;
   ctx.fillStyle = AXIS;
-  ctx.fillText(`operations completed per ${shortDuration(summary.bucket_us)}: ok (green), failed (red)`, plot.left, 10);
+  ctx.fillText(`operations completed per ${shortDuration(summary.bucket_us)}: ok (green), not ok: fail or info (red)`, plot.left, 10);
   buckets.forEach((b, i) => {
     const x = plot.left + i * slot + 1;
     ctx.fillStyle = OK;
