@@ -257,6 +257,20 @@ test('a bad fault line shows its error as text next to the control and changes n
   }),
 );
 
+test('the clock-skew slider moved by the arrow keys applies one skew, once the keys rest', SLOW, () =>
+  onPage(async ({ page }) => {
+    await pause(page);
+    const skew = page.getByTestId('node-skew-2');
+    await skew.focus();
+    for (let i = 0; i < 5; i++) await skew.press('ArrowLeft');
+    const value = await skew.inputValue();
+    assert.ok(Number(value) < 0, `the slider moved: ${value}`);
+    await eventually(async () => (await page.evaluate(() => window.playground.script())).includes(`skew 2 ${value}`), { message: `skew 2 ${value} applied` });
+    const skews = (await page.evaluate(() => window.playground.script())).split('\n').filter((line) => / skew 2 /.test(` ${line} `));
+    assert.equal(skews.length, 1, `one skew action, not one per key: ${skews.join(' | ')}`);
+  }),
+);
+
 test('clock skew: a later write from the node whose clock is behind loses under last-write-wins', SLOW, () =>
   onPage(async ({ page }) => {
     await pause(page);

@@ -7,6 +7,9 @@
 import { byTestId, el, setText, onceAFrame } from './dom.js';
 import { describeFaults, antiEntropyMs, skewText } from './fault-text.js';
 
+/** How long the arrow keys rest on a clock-skew slider before its value is applied (ms). */
+const SKEW_KEYS_REST_MS = 600;
+
 export class FaultsPanel {
   constructor(session) {
     this.session = session;
@@ -80,9 +83,24 @@ export class FaultsPanel {
         if (this.apply(`crash ${i}`, crash)) restart.focus(); // Crash is disabled while down
       });
       restart.addEventListener('click', () => this.apply(`restart ${i} ${restartMode.value}`, restart));
-      // The value follows the thumb; the fault is applied once, when it is let go.
+      // The value follows the thumb; the fault is applied once, when it is let go, or once the
+      // arrow keys rest (each press is a change: five presses were five skew actions).
+      let byKeys = false; // whether the slider last moved by the keys
+      let resting = null; // the timer of a change by the keys, until it is applied
+      const applySkew = () => {
+        clearTimeout(resting);
+        resting = null;
+        this.apply(`skew ${i} ${skew.value}`, skew);
+      };
       skew.addEventListener('input', () => showSkew(faults, Number(skew.value)));
-      skew.addEventListener('change', () => this.apply(`skew ${i} ${skew.value}`, skew));
+      skew.addEventListener('keydown', () => (byKeys = true));
+      skew.addEventListener('pointerdown', () => (byKeys = false));
+      skew.addEventListener('change', () => {
+        if (!byKeys) return applySkew();
+        clearTimeout(resting);
+        resting = setTimeout(applySkew, SKEW_KEYS_REST_MS);
+      });
+      skew.addEventListener('blur', () => resting !== null && applySkew());
     });
     this.refresh();
   }
