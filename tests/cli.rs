@@ -79,6 +79,35 @@ fn trace_lines_are_json_and_the_run_is_reproducible() {
 }
 
 #[test]
+fn until_stops_the_run_at_a_moment_with_the_events_due_by_then() {
+    let whole = stdout(&kvsim(&[&["run", "--trace", "--json"], &EXAMPLE[..]].concat()));
+    let events: Vec<serde_json::Value> = whole
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v.get("kind").is_some())
+        .collect();
+    let end = events.last().unwrap()["time"].as_u64().unwrap();
+    // A moment halfway, in ms with a fraction (the page's clock): the events due by then, no later one.
+    let until_us = end / 2 + 123;
+    let until = format!("{}", until_us as f64 / 1000.0);
+    let cut = stdout(&kvsim(&[&["run", "--trace", "--json", "--until", &until], &EXAMPLE[..]].concat()));
+    let kept: Vec<serde_json::Value> = cut
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v.get("kind").is_some())
+        .collect();
+    let due: Vec<_> = events.iter().filter(|e| e["time"].as_u64().unwrap() <= until_us).cloned().collect();
+    assert!(!due.is_empty() && due.len() < events.len());
+    assert_eq!(kept, due);
+
+    for bad in ["-1", "NaN", "inf"] {
+        let out = kvsim(&[&["run", &format!("--until={bad}")], &EXAMPLE[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "--until={bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("give a virtual time in ms from 0"), "--until={bad}");
+    }
+}
+
+#[test]
 fn bad_config_or_missing_file_exits_2_with_a_message() {
     let bad = temp_file("bad.json", r#"{"addresses": ["a", "a"], "avg_delays": [[0, 0], [0, 0]]}"#);
     let out = kvsim(&["run", "--config", bad.to_str().unwrap(), "--script", "examples/read-repair.kvs"]);

@@ -277,6 +277,17 @@ test('the downloaded scenario runs headless to the same hash, and loads into ano
     const out = execFileSync(ensureKvsim(), ['run', '--scenario', scenario.path, '--hash'], { encoding: 'utf8' });
     assert.ok(out.includes(hash), `kvsim prints the page's hash ${hash}:\n${out.slice(-300)}`);
 
+    // A moment in the past (the partition in force): kvsim --until the file's time_ms stops there too.
+    const { end } = await timeline(page);
+    await page.evaluate((t) => window.playground.travelTo(t), Math.round(end / 3));
+    const pastFile = (await download(page, 'download-scenario')).path;
+    const past = JSON.parse(readFileSync(pastFile, 'utf8'));
+    const pastHash = await traceHash(page);
+    assert.notEqual(pastHash, hash);
+    const until = execFileSync(ensureKvsim(), ['run', '--scenario', pastFile, '--hash', '--quiet', '--until', String(past.time_ms)], { encoding: 'utf8' });
+    assert.equal(until.trim(), `trace hash: ${pastHash}`, 'kvsim --until the moment gives the page\'s hash there');
+    await page.evaluate(() => window.playground.live());
+
     const other = await openPlayground(context, server.url);
     await other.page.getByTestId('load-scenario').setInputFiles(scenario.path);
     await eventually(async () => (await traceHash(other.page)) === hash, { message: 'the loaded page to reach the same hash' });

@@ -79,6 +79,11 @@ enum Mode {
         /// max), and availability over time (ok / failed per time bucket).
         #[arg(long)]
         summary: bool,
+        /// Stop at this virtual time (ms) instead of when only background work is left: every
+        /// event due by then happens, and none after. With a scenario downloaded from the page,
+        /// `--until` its `time_ms` gives the trace (and hash) the page had at that moment.
+        #[arg(long, value_name = "MS")]
+        until: Option<f64>,
         /// Print no results (for long runs: keep --hash, --summary and --check's summary).
         #[arg(long)]
         quiet: bool,
@@ -158,10 +163,11 @@ fn main() -> ExitCode {
             history,
             check,
             summary,
+            until,
             quiet,
             stats,
         } => {
-            let output = run::Output { json, trace, hash, shiviz, history, check, summary, quiet, stats };
+            let output = run::Output { json, trace, hash, shiviz, history, check, summary, until, quiet, stats };
             let verdict = match (scenario, config, script, workload) {
                 (Some(scenario), _, _, _) => run::run_scenario(&scenario, &output),
                 (None, Some(config), Some(script), _) => {

@@ -8,7 +8,7 @@ use kvplayground::sim::script::{self, ScriptError};
 use kvplayground::sim::summary::Summary;
 use kvplayground::sim::workload_feed::WorkloadFeed;
 use kvplayground::sim::workload_spec::WorkloadSpec;
-use kvplayground::{ClientResult, Config, Simulation};
+use kvplayground::{ClientResult, Config, Simulation, Time};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,6 +22,8 @@ pub struct Output {
     pub history: Option<PathBuf>,
     pub check: bool,
     pub summary: bool,
+    /// `--until`: the virtual time (ms) to stop at, instead of when only background work is left.
+    pub until: Option<f64>,
     pub quiet: bool,
     pub stats: bool,
 }
@@ -55,6 +57,14 @@ pub fn run_scenario(path: &Path, output: &Output) -> Result<Verdict, String> {
     run(sim, &[], feed, output)
 }
 
+/// `--until`'s milliseconds as the µs of the virtual clock, rounded as the page rounds a moment.
+fn until_us(ms: f64) -> Result<Time, String> {
+    if !(ms.is_finite() && ms >= 0.0 && ms * 1000.0 < Time::MAX as f64) {
+        return Err(format!("--until {ms}: give a virtual time in ms from 0, e.g. --until 2500"));
+    }
+    Ok((ms * 1000.0).round() as Time)
+}
+
 /// Runs `sim` to the end, scheduling the `workload`'s operations (and the actions waiting for
 /// them) as their time comes.
 fn run(
@@ -64,6 +74,7 @@ fn run(
     output: &Output,
 ) -> Result<Verdict, String> {
     let started = Instant::now();
+    let until = output.until.map(until_us).transpose()?;
     let json = output.json;
     let mut streams = TraceStreams::open(output)?;
     let stdout = io::stdout();
@@ -84,8 +95,12 @@ fn run(
             Some(feed) => feed.feed(&mut sim)?,
             None => false,
         };
-        // Periodic background work (anti-entropy) never runs out: stop when only it is left.
-        let more = (operations_left || !sim.is_quiet()) && sim.step();
+        // Periodic background work (anti-entropy) never runs out: stop when only it is left, or
+        // at `--until` (the workload's operations due by then are scheduled already).
+        let more = match until {
+            Some(t) => sim.next_due().is_some_and(|due| due <= t) && sim.step(),
+            None => (operations_left || !sim.is_quiet()) && sim.step(),
+        };
         streams.drain(&mut sim, &mut out)?;
         for result in sim.take_results() {
             if !output.quiet {
