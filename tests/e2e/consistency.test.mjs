@@ -24,6 +24,7 @@ import {
   ensurePlaying,
   ensureKvsim,
   showCard,
+  scaleConfig,
 } from './helpers.mjs';
 import { storeHistory, explodingHistory } from './histories.mjs';
 
@@ -154,6 +155,22 @@ test('a stale read at ONE shows in the Anomalies card; clicking it travels to it
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }),
+);
+
+test('an anomaly chosen mid-run zooms the diagram onto the moment shown, not onto the blank future of messages still in flight', SLOW, () =>
+  onPage(async ({ page }) => {
+    await page.evaluate(async (config) => {
+      await window.playground.loadConfig(config, { seed: 1 });
+      await window.playground.runWorkload('ops=300 rate=5000 keys=500 level=ONE', { fastForward: true });
+    }, scaleConfig(16));
+    await page.getByTestId('anomalies-panel').scrollIntoViewIfNeeded();
+    const item = page.locator('[data-testid="anomaly-list"] .anomaly-item').first();
+    await item.click();
+    await nextFrames(page);
+    const { now } = await page.evaluate(() => window.playground.timeline());
+    const { window: shown } = await page.evaluate(() => window.playground.spacetime());
+    assert.ok(shown.to - now <= 0.16 * (shown.to - shown.from), `the window ${JSON.stringify(shown)} ends near the moment shown, ${now}`);
   }),
 );
 

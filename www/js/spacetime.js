@@ -384,9 +384,12 @@ export class Spacetime {
     this.glow = new Map([[main, 'main']]);
     if (earlier !== null && earlier !== undefined) this.glow.set(earlier, 'earlier');
     // Both requests when few enough messages lie around them for arrows, else the chosen one.
+    // Messages still in flight are due after the moment shown, where the diagram is blank: the
+    // window ends at the clock at the latest (the session's: a travel just moved it).
+    const now = this.session.now();
     const around = ({ first, last }) => {
       if (!Number.isFinite(first)) return null;
-      const length = Math.max(last - first, MIN_SPAN);
+      const length = Math.max(Math.min(last, now) - first, MIN_SPAN);
       return { from: first - length * 0.15, span: length * 1.3 };
     };
     const fits = (w) => this.messagesBetween(w.from, w.from + w.span) <= this.arrowLimit();
