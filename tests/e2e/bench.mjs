@@ -15,7 +15,8 @@
 //      100,000-operation workload fast-forwarded to quiet (events/s beside the raw wasm rate of
 //      section 2), the wasm memory it leaves and the time of jumps into it; with
 //      BENCH_MILLION=1, the same for 1,000,000 operations, and for the Workload card's preset
-//      "64 nodes · 1,000,000 ops at ONE";
+//      "64 nodes · 1,000,000 ops at ONE"; beside each, the page module's own loop on it with no
+//      frame drawn, without and with the live checks (the fast-forward's ceiling on one thread);
 //   7. the space-time diagram over each of those runs: the requestAnimationFrame intervals (p50,
 //      p95, max) while the wheel zooms it from the whole run (density) into a few ms (arrows
 //      decoded from the trace), pans and zooms back out, 360 frames, and the frames of each mode.
@@ -308,6 +309,9 @@ try {
         `${run.frames} frames meanwhile: p95 ${run.frame_p95_ms.toFixed(1)} ms, max ${run.frame_max_ms.toFixed(0)} ms, ${run.frames_over_50_ms} over 50 ms; ` +
         `${run.tasks_over_50_ms} tasks over 50 ms, longest ${run.longest_task_ms.toFixed(0)} ms`,
     );
+    run.ceiling = await loopCeiling(tab, config, spec);
+    const share = (rate) => `${(rate / 1e6).toFixed(3)} M events/s (${(rate / figures.wasm_events_per_second).toFixed(3)} of the raw rate)`;
+    console.log(`the page module's own loop on it, no frame drawn, no trace kept: ${share(run.ceiling.unchecked)} without the live checks, ${share(run.ceiling.checked)} with them (the fast-forward's ceiling on one thread)`);
     if (process.env.BENCH_CPU) {
       run.cpu = await fastForwardCpu(tab, config, spec);
       const c = run.cpu;
@@ -370,6 +374,39 @@ async function frameTimes(tab, { nodes, searches, least, compare }) {
  * tasks by their thread time (CPU) beside their wall time, and the CPU time of the slices
  * (fast-forward.js's message handler).
  */
+/**
+ * The page module's own loop (runBatch to quiet, no trace kept: what the fast-forward runs in its
+ * slices) on workload `spec`, without frames or views: events/s without the live checks and with
+ * them (the page runs them), each run once in a fresh cluster.
+ */
+async function loopCeiling(tab, config, spec) {
+  return tab.evaluate(
+    async ([cfg, workload]) => {
+      const pkg = await import('/pkg/kvplayground.js');
+      await pkg.default();
+      const size = JSON.parse(cfg).addresses.length;
+      const rate = (checked) => {
+        const scheduler = new pkg.KvScheduler(cfg, 1);
+        if (checked) scheduler.checkAnomalies();
+        let nodes = Array.from({ length: size }, (_, i) => new pkg.KvNode(cfg, i));
+        for (const node of nodes) scheduler.absorb(node.start(0));
+        const generator = new pkg.KvWorkload(workload);
+        scheduler.setWorkload(generator);
+        generator.free();
+        scheduler.keepTrace(false);
+        const started = performance.now();
+        while (!scheduler.isQuiet) nodes = scheduler.runBatch(nodes, 50_000, Infinity, true);
+        const events = scheduler.processed / ((performance.now() - started) / 1000);
+        scheduler.free();
+        nodes.forEach((node) => node.free());
+        return events;
+      };
+      return { unchecked: rate(false), checked: rate(true) };
+    },
+    [config, spec],
+  );
+}
+
 async function fastForwardCpu(tab, config, spec) {
   await tab.evaluate((cfg) => window.playground.loadConfig(cfg, { seed: 1 }), config);
   // The run left is freed 100 ms after (session.js): a task of its own (docs/performance.md), not

@@ -238,7 +238,8 @@ test('a malformed lesson file is refused naming the field that is wrong', SLOW, 
       [{ ...good, steps: [{ at: { after_line: 9 }, caption: 'c' }] }, 'lesson x: steps[0].at must be {"time_ms": a moment from 0} or {"after_line": an index into scenario.script, 0 to 4}'],
       [{ ...good, steps: [{ at: { time_ms: 0 }, caption: 'c', show: { link: '2>2' } }] }, 'lesson x: steps[0].show.link must be a link like "0>2" (one way) or "0-2" (both)'],
       [{ ...good, task: { ...good.task, change: { line: 7 } } }, 'lesson x: task.change must be {"line": an index into scenario.script, "pattern"?, "rule"?} or {"config": a field, "choices": [values]}'],
-      [{ ...good, task: { ...good.task, check: [{ store: 9, key: '5', value: 'x' }] } }, 'lesson x: task.check[0] must be {"line", "value" or "ok"}, {"store": node, "key", "value"}, {"absent": key} or {"anomaly": kind, "count"}'],
+      [{ ...good, task: { ...good.task, check: [{ store: 9, key: '5', value: 'x' }] } }, 'lesson x: task.check[0] must be {"line", "value", "ok" or "level"}, {"store": node, "key", "value"}, {"absent": key} or {"anomaly": kind, "count"}'],
+      [{ ...good, task: { ...good.task, check: [{ line: 3, level: 'TWO' }] } }, 'lesson x: task.check[0] must be {"line", "value", "ok" or "level"}, {"store": node, "key", "value"}, {"absent": key} or {"anomaly": kind, "count"}'],
     ];
     const errors = await page.evaluate(async (all) => {
       const { checkLesson } = await import('./js/lesson-data.js');
