@@ -168,7 +168,14 @@ test('step back (`,` and the button) undoes exactly one event; step redoes it', 
     await page.getByTestId('step-back').click();
     assert.equal((await timeline(page)).events, before.events - 2);
     await page.getByTestId('step').click();
-    await page.getByTestId('step').click();
+    // `.` typed in a console is text; Esc leaves the console, and `.` steps again.
+    const prompt = page.getByTestId('console-input-0');
+    await prompt.fill('get 5');
+    await prompt.press('.');
+    assert.equal((await timeline(page)).events, before.events - 1, 'a key typed into a field is text');
+    await prompt.press('Escape');
+    assert.equal(await prompt.inputValue(), 'get 5.', 'Esc keeps what was typed');
+    await page.keyboard.press('.');
     assert.equal(await page.evaluate(() => window.playground.trace()), traceBefore, 'stepping forward replays the same events');
     assert.equal((await timeline(page)).live, true);
   }),

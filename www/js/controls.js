@@ -37,10 +37,12 @@ export class Controls {
   }
 
   // Space, `,` and `.` work wherever they do not type text; space leaves buttons and sliders their
-  // own meaning of it.
+  // own meaning of it. Esc leaves a text field (its text stays), so the keys work again.
   onKey(e) {
+    const typing = e.target.closest('input:not([type="range"]):not([type="file"]), textarea, select, [contenteditable]');
+    if (typing && e.key === 'Escape' && !e.defaultPrevented) return typing.blur();
     if (e.ctrlKey || e.metaKey || e.altKey || this.session.driver.live) return; // a live cluster runs in real time
-    if (e.target.closest('input:not([type="range"]):not([type="file"]), textarea, select, [contenteditable]')) return;
+    if (typing) return;
     if (e.key === ' ' && !e.target.closest('button, a[href], input, summary')) {
       e.preventDefault();
       this.togglePlay();
