@@ -174,6 +174,12 @@ test('the compared topology shows the faults of its own run: a node crashed is d
     await eventually(async () => (await downMarked('legend')) === 1 && (await downMarked('compare-legend')) === 1, {
       message: 'n2 marked down in both legends',
     });
+    // More keys than the table's box shows: its note says it scrolls.
+    await page.evaluate(() => window.playground.runScript(Array.from({ length: 12 }, (_, i) => `${i} 0 insert k${i} v ONE`).join('\n')));
+    await page.evaluate(() => window.playground.runUntilQuiet());
+    await eventually(async () => (await page.getByTestId('compare-stores-note').textContent()) === '13 keys: scroll the table for all of them.', {
+      message: async () => `the note says the table scrolls; it says "${await page.getByTestId('compare-stores-note').textContent()}"`,
+    });
     await assertClean();
   } finally {
     await page.close();

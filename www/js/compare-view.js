@@ -20,6 +20,8 @@ const REFRESH_MS = 250;
  * alone took 60-70 ms.
  */
 const MAX_KEYS_SHOWN = 100;
+/** Rows the table's box (320 px high, compare.css) shows before it scrolls, about. */
+const KEYS_IN_VIEW = 10;
 
 export class CompareView {
   constructor(session) {
@@ -228,7 +230,10 @@ export class CompareView {
       ),
     );
     byTestId('compare-stores').replaceChildren(el('thead', {}, head), el('tbody', {}, ...body));
-    const note = !all.length ? 'No keys stored yet.' : all.length > keys.length ? `${keys.length} of ${all.length} keys: those whose replicas disagree first.` : '';
+    let note = '';
+    if (!all.length) note = 'No keys stored yet.';
+    else if (all.length > keys.length) note = `${keys.length} of ${all.length} keys: those whose replicas disagree first.`;
+    else if (keys.length > KEYS_IN_VIEW) note = `${keys.length} keys: scroll the table for all of them.`;
     setText(byTestId('compare-stores-note'), note);
   }
 
