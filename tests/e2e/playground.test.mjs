@@ -367,6 +367,10 @@ test('(c) a bad config shows an error naming the field; the running cluster keep
     await loadedOrApplied(page, async () => (await textOf(page, 'config-error')).includes('colour'));
     await waitForText(page, 'config-error', 'colour');
 
+    // A file that is not JSON: the error names that file.
+    await page.getByTestId('config-file').setInputFiles({ name: 'malformed.json', mimeType: 'application/json', buffer: Buffer.from('{"addresses": [') });
+    await waitForText(page, 'config-error', 'invalid config: malformed.json: ');
+
     // The cluster kept running with its data: four nodes, key 5 on its replicas, new commands work.
     for (const i of [0, 1, 2]) assert.equal((await storeValue(page, i, '5'))?.value, 'hello', `n${i} kept key 5`);
     assert.equal(await page.getByTestId('node-panel-3').count(), 1);

@@ -155,11 +155,14 @@ export class ConfigEditor {
   }
 
   async loadFile(file) {
-    this.loadText(await file.text());
+    this.loadText(await file.text(), file.name);
   }
 
-  /** Loads a config.json's text: fills the form when it can show it, and applies it. */
-  loadText(text) {
+  /**
+   * Loads a config file's text (`name`: its file's, which an error about the whole file names):
+   * fills the form when it can show it, and applies it.
+   */
+  loadText(text, name = 'config.json') {
     this.open(true);
     let parsed = null;
     try {
@@ -168,17 +171,19 @@ export class ConfigEditor {
       // The core's parser names the problem below.
     }
     if (fillable(parsed)) this.fill(parsed, parsed.seed);
-    this.attempt(() => this.session.replace(text));
+    this.attempt(() => this.session.replace(text), name);
   }
 
-  // Runs `change` and shows what went wrong: a ConfigError names its field; any other error
-  // (say, a seed the wasm side refuses) is still about this config, so it is shown too.
-  attempt(change) {
+  // Runs `change` and shows what went wrong: a ConfigError names its field (the whole file by
+  // `name`); any other error (say, a seed the wasm side refuses) is still about this config, so
+  // it is shown too.
+  attempt(change, name = 'config.json') {
     this.clearErrors();
     try {
       change();
     } catch (e) {
-      this.showError(e instanceof ConfigError ? e : new ConfigError('config', e.message));
+      if (!(e instanceof ConfigError)) this.showError(new ConfigError('config', e.message));
+      else this.showError(e.field === 'config.json' ? new ConfigError(name, e.detail) : e);
     }
   }
 

@@ -27,7 +27,8 @@ export function watchDrops({ config, scenario, history, trace }) {
     const [{ isTrace }, { MAX_SCENARIO_BYTES }] = await Promise.all([import('./trace-format.js'), import('./scenario-link.js')]);
     if (isTrace(text)) trace(file.name, text);
     else if (isHistory(text)) history(file.name, text);
-    else (isScenario(text, MAX_SCENARIO_BYTES) ? scenario : config)(text);
+    else if (isScenario(text, MAX_SCENARIO_BYTES)) scenario(text);
+    else config(text, file.name);
   });
 }
 

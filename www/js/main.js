@@ -87,7 +87,7 @@ async function boot() {
   const compare = new CompareLoader(session);
   const share = new Share(session, compare, workload);
   watchDrops({
-    config: (text) => configEditor().then((editor) => editor.loadText(text), console.error),
+    config: (text, name) => configEditor().then((editor) => editor.loadText(text, name), console.error),
     scenario: (text) => share.report(() => share.load(text)).catch(() => {}), // shown in share-error
     history: (name, text) => historyCard().then((card) => card.report(() => card.load(name, text)).catch(() => {}), console.error), // shown on its card
     trace: (name, text) => traceSource.openText(name, text).catch(() => {}), // shown by the Open trace button
