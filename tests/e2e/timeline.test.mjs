@@ -311,6 +311,13 @@ test('the downloaded scenario runs headless to the same hash, and loads into ano
 
     const trace = readFileSync((await download(page, 'export-trace')).path, 'utf8');
     assert.deepEqual(Object.keys(JSON.parse(trace.split('\n')[0])).slice(0, 2), ['time', 'kind']);
+    const files = await page.evaluate(async () => {
+      const root = await navigator.storage.getDirectory();
+      const names = [];
+      for await (const name of root.keys()) names.push(name);
+      return names;
+    });
+    assert.deepEqual(files, [], 'a short export is gathered in memory, not written to a file (export-sink.js)');
     assert.equal(trace, await page.evaluate(async () => (await window.playground.exportTrace()).text()));
     assert.equal(trace, await page.evaluate(() => window.playground.trace()));
     const shiviz = readFileSync((await download(page, 'export-shiviz')).path, 'utf8');

@@ -18,6 +18,9 @@ export class WholeTrace {
   /** The trace of `session`'s run (a simulation: not `driver.recorded`) up to the moment shown. */
   constructor(session) {
     const { driver } = session;
+    // How many events the export will read, about (the checks' anomaly events counted, which are
+    // not read): it sizes where the export's bytes go (export-sink.js).
+    this.events = driver.traceEvents;
     this.batches = new Batches(); // of events read, or steps replayed
     this.read = 0; // events read so far: the next range starts here
     if (driver.keepsWholeTrace) {
