@@ -60,7 +60,9 @@ test('the command bar shows the answers of the run and the moment shown, and rec
     await page.getByTestId('reset').click();
     await page.getByTestId('command-node').selectOption('2');
     // The clock was paused by the travel, and Reset keeps it so: the bar says what the command waits for.
-    await give('get 7 ONE', 'waiting, the clock is paused');
+    await give('bogus 7', 'unknown command');
+    await give('get 7 ALL', 'waiting, the clock is paused');
+    assert.ok(!(await textOf(page, 'command-answers')).includes('bogus 7: waiting'), 'a command answered at once does not wait');
     await page.getByTestId('play-pause').click();
     await waitForText(page, 'command-answers', 'Get return: not found');
     const answers = await textOf(page, 'command-answers');

@@ -167,9 +167,15 @@ test('an anomaly chosen mid-run zooms the diagram onto the moment shown, not ont
     await page.getByTestId('anomalies-panel').scrollIntoViewIfNeeded();
     const item = page.locator('[data-testid="anomaly-list"] .anomaly-item').first();
     await item.click();
+    // The diagram's view may still be loading: it zooms once made.
+    const zoomed = async () => {
+      const { now } = await page.evaluate(() => window.playground.timeline());
+      const { window: shown, follow } = await page.evaluate(() => window.playground.spacetime());
+      return { now, shown, follow };
+    };
+    await eventually(async () => (await zoomed()).follow === false, { message: 'the diagram zoomed onto the anomaly' });
     await nextFrames(page);
-    const { now } = await page.evaluate(() => window.playground.timeline());
-    const { window: shown } = await page.evaluate(() => window.playground.spacetime());
+    const { now, shown } = await zoomed();
     assert.ok(shown.to - now <= 0.16 * (shown.to - shown.from), `the window ${JSON.stringify(shown)} ends near the moment shown, ${now}`);
   }),
 );

@@ -92,6 +92,7 @@ test('attached to four real kvnodes: a read repair typed on the page, a killed n
     await waitForText(page, 'console-output-0', 'insert successful');
     await typeCommand(page, 3, 'get 5 ALL');
     await waitForText(page, 'console-output-3', 'Get return: world');
+    await waitForText(page, 'live-results', 'n3: Get return: world'); // a screen reader hears the answer
     await waitForText(page, 'console-output-3', 'Executing repair: sent world');
     await waitForText(page, 'event-log', 'n3 -> n2 send repair');
     await eventually(async () => (await storeRows(page, 2)).find((r) => r.key === '5')?.value === 'world', { message: 'n2 repaired' });

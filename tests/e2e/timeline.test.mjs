@@ -227,6 +227,33 @@ test('typing in the past forks the history: the later events are gone, the new c
   }),
 );
 
+test('a fork keeps a command typed now and drops a script line for later that was given before it', SLOW, () =>
+  withPlayground(async ({ page }) => {
+    await page.evaluate(() => window.playground.pause());
+    // 60 inserts over the next 60 ms (hundreds of steps: checkpoints), and one line for 5 s later.
+    const script = [...Array.from({ length: 60 }, (_, i) => `${i} ${i % 4} insert k${i} v ALL`), '5000 0 insert late x ALL'];
+    await page.evaluate((text) => window.playground.runScript(text), script.join('\n'));
+    // Stepped through the inserts (a checkpoint is taken on the way), then a command typed there.
+    await page.evaluate(() => {
+      while (window.playground.timeline().events < 250) window.playground.step(); // a checkpoint at 200
+    });
+    assert.ok((await timeline(page)).now < 5_000_000, 'the line for 5 s has not run yet');
+    await page.evaluate(() => void window.playground.run(1, 'insert early y ALL')); // logged after the line for 5 s
+    await page.evaluate(() => window.playground.runUntilQuiet());
+    // Back to 2 s, between the two, and a command there: the fork keeps `early`, drops `late`.
+    await page.evaluate(() => window.playground.travelTo(2_000_000));
+    await typeCommand(page, 2, 'get early ALL');
+    await page.evaluate(() => window.playground.runUntilQuiet());
+    const lines = (await page.evaluate(() => window.playground.script())).trim().split('\n');
+    assert.equal(lines.filter((l) => / insert late /.test(l)).length, 0, 'the line for 5 s is dropped');
+    assert.equal(lines.filter((l) => / insert early /.test(l)).length, 1, 'the command typed at 0.1 s is kept');
+    const keys = (node) => page.evaluate((i) => window.playground.state().nodes[i].store.map((row) => row.key), node);
+    const held = new Set([...(await keys(0)), ...(await keys(1)), ...(await keys(2)), ...(await keys(3))]);
+    assert.ok(held.has('early') && !held.has('late'), `the run restored from a checkpoint is the log's: ${[...held].join(' ')}`);
+    await waitForText(page, 'console-output-2', 'Get return: y');
+  }),
+);
+
 test('a shared link opens the same run in a new page: same stores, same trace hash, also in the past', SLOW, () =>
   withPlayground(async ({ page, context }) => {
     await page.evaluate(() => window.playground.setSpeed(20));

@@ -37,6 +37,16 @@ export class ActionLog {
     return new ActionLog(this.actions.filter((action) => action.time <= time));
   }
 
+  /**
+   * How many actions from the start upTo(`time`) keeps in their places: those before the first
+   * one after `time` in the log's order. A script's line for later, logged before a command typed
+   * now, ends them: a checkpoint that had scheduled more holds an action the fork drops.
+   */
+  keptInPlace(time) {
+    const dropped = this.actions.findIndex((action) => action.time > time);
+    return dropped < 0 ? this.actions.length : dropped;
+  }
+
   /** The actions as kvsim script lines (times in ms, exact to the µs). */
   scriptLines() {
     return this.actions.map((a) => `${(a.time / 1000).toFixed(3)} ${a.line}`);

@@ -22,6 +22,7 @@ export class CommandBar {
     this.answers = byTestId('command-answers');
     this.given = new GivenRequests(session, () => this.answers.replaceChildren());
     this.typed = new TypedCommands();
+    this.answeredLast = null; // the request of the last answer shown
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.submit();
@@ -56,9 +57,13 @@ export class CommandBar {
     const node = Number(this.node.value);
     this.typed.add(text);
     this.input.value = '';
+    const before = this.given.latest;
     const answered = this.given.give(node, text);
-    // Paused, it waits for the clock: say so where the answer will come.
-    if (!this.session.clock.playing && !this.session.driver.live) this.say(`n${node}> ${text}: waiting, the clock is paused (Play or Step runs it)`, 'note');
+    // Scheduled while paused and not answered at once (a down node, a line that does not parse
+    // are): it waits for the clock, so say so where the answer will come.
+    const request = this.given.latest;
+    const waiting = request !== before && this.answeredLast !== request;
+    if (waiting && !this.session.clock.playing && !this.session.driver.live) this.say(`n${node}> ${text}: waiting, the clock is paused (Play or Step runs it)`, 'note');
     answered.then(
       (result) => {
         // A simulated run's answer was shown with its step; a real cluster's comes only here.
@@ -72,6 +77,7 @@ export class CommandBar {
   }
 
   show(result) {
+    this.answeredLast = result.request;
     const kind = !result.ok ? 'error' : result.fields?.result === 'repair' ? 'repair' : 'ok';
     this.say(`[${seconds(result.time)} n${result.node}] ${result.text.split('\n').join('; ')}`, kind);
   }

@@ -120,10 +120,10 @@ export class CompareSide {
     // A long way behind, the events are only counted: the views get the latest once caught up.
     driver.keepTrace(reached);
     if (driver.steps === before && !stale) return false;
-    const { trace } = driver.drain({ tail: reached ? VIEW_TAIL : 0, resultTail: 0 });
-    this.emit({ type: 'step', trace, results: [] });
-    // Its faults (down nodes, cut links) changed if one ran: seen in the trace, or not kept to see.
-    if (!reached || trace.some((e) => e.kind === 'fault')) this.emit({ type: 'faults' });
+    this.emit({ type: 'step', trace: driver.drain({ tail: reached ? VIEW_TAIL : 0, resultTail: 0 }).trace, results: [] });
+    // A fault may have run (its event not kept while catching up, or past the tail): the views
+    // read the fault state anew, one small read a frame.
+    this.emit({ type: 'faults' });
     return true;
   }
 

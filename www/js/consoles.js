@@ -50,7 +50,11 @@ export class Consoles {
         if (!text) return;
         typed.add(text);
         // Its result is printed when it arrives; a command that could not be sent says why.
-        this.given.give(i, text).catch((error) => this.append(part, error.message, 'error'));
+        this.given.give(i, text).then(
+          // A real cluster's answer comes through this alone, after its step printed it.
+          (result) => this.session.driver.live && result && this.announce(result),
+          (error) => this.append(part, error.message, 'error'),
+        );
       });
     });
     this.clear();
@@ -97,7 +101,7 @@ export class Consoles {
     const text = result.text.split('\n').join(`\n${' '.repeat(prefix.length)}`);
     const kind = !result.ok ? 'error' : result.fields.result === 'repair' ? 'repair' : 'ok';
     this.append(part, prefix + text, kind);
-    if (announce && (this.given.has(result.request) || this.session.driver.live)) this.announce(`n${result.node}: ${result.text.split('\n').join('; ')}`);
+    if (announce && this.given.has(result.request)) this.announce(result);
   }
 
   append(part, text, kind) {
@@ -107,8 +111,9 @@ export class Consoles {
     part.scroll();
   }
 
-  announce(text) {
-    this.live.append(el('p', { text }));
+  // Says `result` in the live region.
+  announce(result) {
+    this.live.append(el('p', { text: `n${result.node}: ${result.text.split('\n').join('; ')}` }));
     while (this.live.childElementCount > MAX_ANNOUNCED) this.live.firstElementChild.remove();
   }
 }

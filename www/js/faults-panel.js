@@ -28,6 +28,7 @@ export class FaultsPanel {
     this.size = 0; // nodes in the picker
     this.shownActive = null;
     this.shownAnew = false; // the next refresh shows every value anew (a jump kept the panels)
+    this.skewResting = null; // the timer of a skew slider moved by the keys, until it is applied
     this.refreshSoon = onceAFrame(() => {
       const anew = this.shownAnew;
       this.shownAnew = false;
@@ -86,10 +87,8 @@ export class FaultsPanel {
       // The value follows the thumb; the fault is applied once, when it is let go, or once the
       // arrow keys rest (each press is a change: five presses were five skew actions).
       let byKeys = false; // whether the slider last moved by the keys
-      let resting = null; // the timer of a change by the keys, until it is applied
       const applySkew = () => {
-        clearTimeout(resting);
-        resting = null;
+        this.cancelSkew();
         this.apply(`skew ${i} ${skew.value}`, skew);
       };
       skew.addEventListener('input', () => showSkew(faults, Number(skew.value)));
@@ -97,10 +96,10 @@ export class FaultsPanel {
       skew.addEventListener('pointerdown', () => (byKeys = false));
       skew.addEventListener('change', () => {
         if (!byKeys) return applySkew();
-        clearTimeout(resting);
-        resting = setTimeout(applySkew, SKEW_KEYS_REST_MS);
+        this.cancelSkew();
+        this.skewResting = setTimeout(applySkew, SKEW_KEYS_REST_MS);
       });
-      skew.addEventListener('blur', () => resting !== null && applySkew());
+      skew.addEventListener('blur', () => this.skewResting !== null && applySkew());
     });
     this.refresh();
   }
@@ -139,7 +138,15 @@ export class FaultsPanel {
     return direction === '*' ? '*' : `${this.from.value}${direction}${this.to.value}`;
   }
 
+  // A skew moved by the keys and not yet applied is dropped: the moment it was moved at is left
+  // (a step, a travel, another run), and the slider shows the skew of the moment shown again.
+  cancelSkew() {
+    clearTimeout(this.skewResting);
+    this.skewResting = null;
+  }
+
   onCluster() {
+    this.cancelSkew();
     const { size } = this.session.driver;
     // A cluster of another size (not the same one replayed, as by time travel): fresh choices.
     if (size !== this.size) {

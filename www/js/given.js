@@ -36,6 +36,7 @@ export class GivenRequests {
     this.at = new Map(); // request -> virtual µs
     this.run = null; // the history the requests belong to
     this.giving = false; // while a command from this input is being scheduled
+    this.latest = null; // the request given last, once scheduled
     session.subscribe((event) => {
       if (event.type === 'cluster' && session.history !== this.run) {
         this.run = session.history;
@@ -43,7 +44,10 @@ export class GivenRequests {
         onNewRun();
       } else if (event.type === 'fork') {
         for (const [request, time] of this.at) if (time > event.time) this.at.delete(request);
-      } else if (event.type === 'action' && this.giving && event.request !== null) this.at.set(event.request, event.time);
+      } else if (event.type === 'action' && this.giving && event.request !== null) {
+        this.at.set(event.request, event.time);
+        this.latest = event.request;
+      }
     });
   }
 

@@ -173,7 +173,8 @@ export class History {
 
   /**
    * Drops what came after `steps`/`time` (where `driver` is): a new history continues from
-   * there. Checkpoints that hold dropped actions (more than `actions`) go too.
+   * there. Checkpoints that hold dropped actions (more than `actions`, the log's first actions
+   * the fork keeps in their places: ActionLog.keptInPlace) go too.
    */
   fork({ steps, time }, actions, driver) {
     const keep = (c) => c.steps <= steps && c.actions <= actions;

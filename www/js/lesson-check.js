@@ -35,12 +35,13 @@ function failure(check, run) {
 
 function lineFailure(check, run) {
   const what = `line ${check.line + 1} (${run.script[check.line]})`;
-  // A level the rule of the task needs, which a luckier level may pass in this one run.
+  const request = run.requests[check.line];
+  // A level the rule of the task needs, which a luckier level may pass in this one run; as the
+  // core read it (`9` is ALL), from the history of the run.
   if (check.level !== undefined) {
-    const level = run.script[check.line].trim().split(/\s+/).at(-1).toUpperCase();
+    const level = run.driver.historyOps().find((op) => op.request === request)?.level ?? 'no level';
     return level === check.level ? null : `${what} runs at ${level}, where the task wants ${check.level}${check.why ? `: ${check.why}` : ''}`;
   }
-  const request = run.requests[check.line];
   // The command's answer, not the read repair reported after it.
   const result = run.results.find((r) => r.request === request && r.fields?.result !== 'repair');
   if (!result) return `${what} has no answer by the end of the run`;

@@ -335,8 +335,9 @@ export class Session {
     this.pause(); // what is due by now happens first: it is recorded history
     if (this.history.isPast(this.driver.steps)) {
       const at = { steps: this.driver.steps, time: this.now() };
+      const inPlace = this.log.keptInPlace(at.time);
       this.log = this.log.upTo(at.time);
-      this.history.fork(at, this.log.length, this.driver);
+      this.history.fork(at, inPlace, this.driver);
       this.show(this.history.restore(at, this.log, this.driver));
       this.emit({ type: 'fork', time: at.time });
     } // else that was the rest of the recorded future: nothing to drop

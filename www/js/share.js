@@ -15,6 +15,14 @@ const links = onFirstUse(() => import('./scenario-link.js'));
 /** The trace's exports (trace-export.js), loaded with the first one asked for (a button, the API). */
 export const traceExports = onFirstUse(() => import('./trace-export.js'));
 
+/**
+ * The moment shown, in ms, for a link or file: the whole µs the run has reached (events fall on
+ * whole µs; a clock playing between two is past the last, and rounding up would take in the next).
+ */
+function shownMs(session) {
+  return Math.floor(session.now()) / 1000;
+}
+
 export class Share {
   /**
    * `compare`: the CompareLoader, whose setting a link carries and opens; `workloadCard`: resolves
@@ -57,7 +65,7 @@ export class Share {
   /** This page's address with the scenario, the moment shown and the compared setting after `#`. */
   async url() {
     const { session } = this;
-    const [scenario, timeMs, compare] = [session.scenario(), session.now() / 1000, this.compare.settingText()];
+    const [scenario, timeMs, compare] = [session.scenario(), shownMs(session), this.compare.settingText()];
     const [{ scenarioFragment }, json] = await Promise.all([links(), scenario]);
     return location.href.split('#')[0] + (await scenarioFragment(json, timeMs, compare));
   }
@@ -66,7 +74,7 @@ export class Share {
   async scenarioFile() {
     const { formatMs } = await links();
     // The moment and the script read together, after the wait: the file is of one moment.
-    return this.session.scenario(Number(formatMs(this.session.now() / 1000)));
+    return this.session.scenario(Number(formatMs(shownMs(this.session))));
   }
 
   /**
@@ -121,6 +129,7 @@ export class Share {
   async showLink() {
     const history = this.session.history; // the run made into the link (url() waits for a module)
     const url = await this.url();
+    if (this.session.history !== history) return url; // another run came meanwhile: not its link
     this.linked = history;
     this.urlField.value = url;
     this.urlField.hidden = false;

@@ -65,7 +65,7 @@ impl TraceStreams {
                     }
                 }
                 None if self.print => {
-                    serde_json::to_writer(&mut *out, &event).map_err(|e| e.to_string())?;
+                    serde_json::to_writer(&mut *out, &event).map_err(|e| cannot_write(e.into()))?;
                     out.write_all(b"\n").map_err(cannot_write)?;
                 }
                 None => {}
